@@ -1,0 +1,8 @@
+/**
+ * DPS's rule for X.509 registration IDs, which IoT Edge also uses as the device ID:
+ * 1 to 64 characters of `A-Z a-z 0-9 - . _ :`.
+ */
+export const DEVICE_ID_PATTERN = /^[A-Za-z0-9\-._:]{1,64}$/;
+
+export const DEVICE_ID_RULE =
+  "1 to 64 characters of A-Z, a-z, 0-9, '-', '.', '_' or ':' (the DPS registration ID rule)";

@@ -1,0 +1,143 @@
+import { z } from "zod";
+import { DEVICE_ID_PATTERN, DEVICE_ID_RULE } from "./device-id.js";
+
+/** Key algorithms the service generates for `POST /v1/credentials`. */
+export const GeneratedKeyAlgorithm = z.enum(["ECDSA_P256", "ECDSA_P384", "RSA_2048"]);
+export type GeneratedKeyAlgorithm = z.infer<typeof GeneratedKeyAlgorithm>;
+
+export const DeviceId = z
+  .string()
+  .regex(DEVICE_ID_PATTERN, { message: `deviceId must be ${DEVICE_ID_RULE}` })
+  .describe("Device ID, also the DPS registration ID and the certificate's CN");
+
+const ValidityDays = z
+  .number()
+  .int()
+  .min(1)
+  .max(36_500)
+  .describe("Requested validity in days; shortened by policy, the issuer's expiry and the 2038 limit");
+
+const Strict = z.boolean().describe("Refuse instead of shortening the validity when a limit cuts it");
+
+const SerialNumber = z
+  .string()
+  .regex(/^[0-9a-f]{2,40}$/, { message: "serialNumber must be lowercase hexadecimal" })
+  .describe("Certificate serial number, lowercase hexadecimal");
+
+/** In paths, also the upper-case form `openssl x509 -serial` prints. */
+const SerialNumberInput = z
+  .string()
+  .regex(/^[0-9A-Fa-f]{2,40}$/, { message: "serialNumber must be hexadecimal (2 to 40 digits)" })
+  .transform((serial) => serial.toLowerCase());
+
+export const NotAfterCappedBy = z.enum(["policy", "issuer", "2038-limit"]);
+export type NotAfterCappedBy = z.infer<typeof NotAfterCappedBy>;
+
+export const IssueCertificateRequest = z
+  .strictObject({
+    csr: z.string().min(1).max(32_768).describe("PKCS#10 certificate signing request, PEM"),
+    deviceId: DeviceId.optional(),
+    validityDays: ValidityDays.optional(),
+    strict: Strict.optional(),
+  })
+  .meta({ id: "IssueCertificateRequest" });
+export type IssueCertificateRequest = z.infer<typeof IssueCertificateRequest>;
+
+export const IssuedCertificate = z
+  .object({
+    serialNumber: SerialNumber,
+    deviceId: DeviceId,
+    certificatePem: z.string(),
+    fullChainPem: z.string().describe("Device certificate, then the intermediate, then the root"),
+    notBefore: z.iso.datetime(),
+    notAfter: z.iso.datetime(),
+    notAfterCappedBy: NotAfterCappedBy.optional(),
+  })
+  .meta({ id: "IssuedCertificate" });
+export type IssuedCertificate = z.infer<typeof IssuedCertificate>;
+
+export const IssueCredentialsRequest = z
+  .strictObject({
+    deviceId: DeviceId,
+    keyAlgorithm: GeneratedKeyAlgorithm.optional(),
+    validityDays: ValidityDays.optional(),
+    strict: Strict.optional(),
+    pfxPassword: z.string().min(1).max(256).optional().describe("When given, a PKCS#12 file is returned too"),
+  })
+  .meta({ id: "IssueCredentialsRequest" });
+export type IssueCredentialsRequest = z.infer<typeof IssueCredentialsRequest>;
+
+export const IssuedCredentials = IssuedCertificate.extend({
+  privateKeyPem: z
+    .string()
+    .describe("Unencrypted PKCS#8 PEM, as IoT Edge needs; never stored by the service"),
+  pfxBase64: z.string().optional(),
+}).meta({ id: "IssuedCredentials" });
+export type IssuedCredentials = z.infer<typeof IssuedCredentials>;
+
+export const CertificateStatus = z.enum(["valid", "revoked"]);
+
+export const CertificateRecord = z
+  .object({
+    serialNumber: SerialNumber,
+    deviceId: z.string().nullable(),
+    profile: z.enum(["root", "intermediate", "device"]),
+    subject: z.string(),
+    status: CertificateStatus,
+    notBefore: z.iso.datetime(),
+    notAfter: z.iso.datetime(),
+    issuedAt: z.iso.datetime(),
+    requester: z.string(),
+    keyAlgorithm: z.string(),
+    sha256Fingerprint: z.string(),
+    revokedAt: z.iso.datetime().nullable(),
+    revocationReason: z.string().nullable(),
+    certificatePem: z.string(),
+  })
+  .meta({ id: "CertificateRecord" });
+export type CertificateRecord = z.infer<typeof CertificateRecord>;
+
+export const CertificateList = z
+  .object({ items: z.array(CertificateRecord) })
+  .meta({ id: "CertificateList" });
+export type CertificateList = z.infer<typeof CertificateList>;
+
+export const CaInfo = z
+  .object({
+    rootCertificatePem: z.string(),
+    intermediateCertificatePem: z.string(),
+    chainPem: z.string().describe("Intermediate, then root"),
+    rootSha256Fingerprint: z.string(),
+    notAfter: z.iso.datetime().describe("Expiry of the issuing intermediate"),
+  })
+  .meta({ id: "CaInfo" });
+export type CaInfo = z.infer<typeof CaInfo>;
+
+export const SerialNumberParams = z.strictObject({ serialNumber: SerialNumberInput });
+export const ListQuery = z.strictObject({
+  limit: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(1000)
+    .optional()
+    .describe("At most this many items (default 100)"),
+});
+export const DeviceIdParams = z.strictObject({ deviceId: DeviceId });
+
+export const Health = z
+  .object({ status: z.enum(["ok", "unavailable"]), checks: z.record(z.string(), z.string()).optional() })
+  .meta({ id: "Health" });
+
+/** RFC 9457 problem details, with `errors` naming each bad field. */
+export const Problem = z
+  .object({
+    type: z.string(),
+    title: z.string(),
+    status: z.number().int(),
+    detail: z.string(),
+    code: z.string(),
+    errors: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
+  })
+  .meta({ id: "Problem" });
+export type Problem = z.infer<typeof Problem>;
