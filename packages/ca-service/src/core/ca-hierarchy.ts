@@ -1,0 +1,93 @@
+import type { CaSigner } from "../ports/ca-key-store.js";
+import { CaError } from "./errors.js";
+import { commonNameOnly, intermediateExtensions, rootExtensions, subjectKeyIdOf } from "./profiles.js";
+import { signCertificate } from "./sign-certificate.js";
+import { computeValidity, LATEST_NOT_AFTER } from "./validity.js";
+import type { x509 } from "./x509.js";
+
+export interface CaCertificateRequest {
+  signer: CaSigner;
+  commonName: string;
+  validityDays: number;
+  serialNumber: string;
+  now: Date;
+}
+
+/** A self-signed root, expiring before 2038 like everything in an IoT Edge chain. */
+export async function createRootCertificate(request: CaCertificateRequest): Promise<x509.X509Certificate> {
+  const validity = computeValidity({
+    now: request.now,
+    policyMaxDays: request.validityDays,
+    issuerNotAfter: LATEST_NOT_AFTER,
+  });
+  const name = commonNameOnly(request.commonName);
+  return signCertificate({
+    signer: request.signer,
+    issuer: name,
+    subject: name,
+    publicKeySpki: request.signer.publicKeySpki,
+    serialNumber: request.serialNumber,
+    notBefore: validity.notBefore,
+    notAfter: validity.notAfter,
+    extensions: await rootExtensions(request.signer.publicKeySpki),
+  });
+}
+
+export interface IntermediateCertificateRequest extends CaCertificateRequest {
+  root: x509.X509Certificate;
+  rootSigner: CaSigner;
+}
+
+/** The issuing intermediate, signed by the root and expiring no later than it. */
+export async function createIntermediateCertificate(
+  request: IntermediateCertificateRequest,
+): Promise<x509.X509Certificate> {
+  const validity = computeValidity({
+    now: request.now,
+    policyMaxDays: request.validityDays,
+    issuerNotAfter: request.root.notAfter,
+  });
+  return signCertificate({
+    signer: request.rootSigner,
+    issuer: request.root.subjectName,
+    subject: commonNameOnly(request.commonName),
+    publicKeySpki: request.signer.publicKeySpki,
+    serialNumber: request.serialNumber,
+    notBefore: validity.notBefore,
+    notAfter: validity.notAfter,
+    extensions: await intermediateExtensions(request.signer.publicKeySpki, subjectKeyIdOf(request.root)),
+  });
+}
+
+/**
+ * Checks that stored CA material fits together: each certificate holds its own key, the
+ * intermediate is signed by the root, and neither has expired. Catches a swapped or foreign file.
+ */
+export async function assertCaPairConsistent(
+  root: { certificate: x509.X509Certificate; signer: CaSigner },
+  intermediate: { certificate: x509.X509Certificate; signer: CaSigner },
+  now: Date,
+): Promise<void> {
+  for (const [label, ca] of [
+    ["root", root],
+    ["intermediate", intermediate],
+  ] as const) {
+    const certificateKey = new Uint8Array(ca.certificate.publicKey.rawData);
+    if (!Buffer.from(certificateKey).equals(Buffer.from(ca.signer.publicKeySpki))) {
+      throw new CaError("ca_material_invalid", `the ${label} certificate does not match the ${label} key`);
+    }
+    if (ca.certificate.notAfter.getTime() <= now.getTime()) {
+      throw new CaError(
+        "ca_material_invalid",
+        `the ${label} certificate expired at ${ca.certificate.notAfter.toISOString()}`,
+      );
+    }
+  }
+  const signedByRoot = await intermediate.certificate.verify({
+    publicKey: root.certificate.publicKey,
+    signatureOnly: true,
+  });
+  if (!signedByRoot) {
+    throw new CaError("ca_material_invalid", "the intermediate certificate is not signed by the root");
+  }
+}

@@ -1,0 +1,41 @@
+/** Every way a CA operation can fail, as a stable string the HTTP layer maps to a status. */
+export type CaErrorCode =
+  | "invalid_request"
+  | "invalid_csr"
+  | "csr_signature_invalid"
+  | "unsupported_key"
+  | "invalid_device_id"
+  | "device_id_mismatch"
+  | "validity_exceeds_limit"
+  | "not_found"
+  | "payload_too_large"
+  | "ca_not_initialized"
+  | "ca_material_invalid"
+  | "unavailable"
+  | "internal";
+
+export interface FieldError {
+  field: string;
+  message: string;
+}
+
+export interface CaErrorOptions {
+  errors?: FieldError[];
+  cause?: unknown;
+}
+
+/**
+ * A failure whose `message` is safe to show to the caller. Internal causes ride along in `cause`
+ * for logs and never reach the wire.
+ */
+export class CaError extends Error {
+  override readonly name = "CaError";
+  readonly code: CaErrorCode;
+  readonly errors: FieldError[] | undefined;
+
+  constructor(code: CaErrorCode, message: string, options: CaErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    this.errors = options.errors;
+  }
+}

@@ -1,0 +1,81 @@
+import { createPublicKey, type webcrypto } from "node:crypto";
+import { CaError } from "./errors.js";
+
+/**
+ * The allow-list of subject keys: what IoT Edge's keyd can load and DPS accepts. Ed25519, other
+ * curves and RSA below 2048 bits are refused.
+ */
+export type KeyAlgorithm = "ECDSA_P256" | "ECDSA_P384" | "RSA_2048" | "RSA_3072" | "RSA_4096";
+
+export interface SignatureAlgorithm {
+  name: "ECDSA" | "RSASSA-PKCS1-v1_5";
+  hash: "SHA-256" | "SHA-384";
+  namedCurve?: "P-256" | "P-384";
+}
+
+const RSA_SIZES: Record<number, KeyAlgorithm> = { 2048: "RSA_2048", 3072: "RSA_3072", 4096: "RSA_4096" };
+const CURVES: Record<string, KeyAlgorithm> = { prime256v1: "ECDSA_P256", secp384r1: "ECDSA_P384" };
+
+/** Classifies a SubjectPublicKeyInfo, refusing anything outside the allow-list with a reason. */
+export function classifyPublicKey(spki: Uint8Array): KeyAlgorithm {
+  let key: ReturnType<typeof createPublicKey>;
+  try {
+    key = createPublicKey({ key: Buffer.from(spki), format: "der", type: "spki" });
+  } catch (cause) {
+    throw new CaError("unsupported_key", "the public key cannot be parsed", { cause });
+  }
+  const details = key.asymmetricKeyDetails ?? {};
+  if (key.asymmetricKeyType === "ec") {
+    const algorithm = details.namedCurve === undefined ? undefined : CURVES[details.namedCurve];
+    if (algorithm) return algorithm;
+    throw new CaError(
+      "unsupported_key",
+      `EC curve ${details.namedCurve ?? "(explicit parameters)"} is not accepted: use P-256 or P-384`,
+    );
+  }
+  if (key.asymmetricKeyType === "rsa") {
+    const bits = details.modulusLength ?? 0;
+    const algorithm = RSA_SIZES[bits];
+    if (algorithm) return algorithm;
+    throw new CaError("unsupported_key", `RSA-${bits} is not accepted: use RSA 2048, 3072 or 4096`);
+  }
+  throw new CaError(
+    "unsupported_key",
+    `${key.asymmetricKeyType ?? "this"} keys are not accepted (IoT Edge supports ECDSA P-256/P-384 and RSA 2048-4096)`,
+  );
+}
+
+export function isRsa(algorithm: KeyAlgorithm): boolean {
+  return algorithm.startsWith("RSA_");
+}
+
+/** How a key of this algorithm signs certificates: SHA-384 goes with P-384, SHA-256 otherwise. */
+export function signatureAlgorithmFor(algorithm: KeyAlgorithm): SignatureAlgorithm {
+  switch (algorithm) {
+    case "ECDSA_P256":
+      return { name: "ECDSA", namedCurve: "P-256", hash: "SHA-256" };
+    case "ECDSA_P384":
+      return { name: "ECDSA", namedCurve: "P-384", hash: "SHA-384" };
+    default:
+      return { name: "RSASSA-PKCS1-v1_5", hash: "SHA-256" };
+  }
+}
+
+/** WebCrypto parameters to generate a key pair of this algorithm. */
+export function keyGenParamsFor(
+  algorithm: KeyAlgorithm,
+): webcrypto.EcKeyGenParams | webcrypto.RsaHashedKeyGenParams {
+  switch (algorithm) {
+    case "ECDSA_P256":
+      return { name: "ECDSA", namedCurve: "P-256" };
+    case "ECDSA_P384":
+      return { name: "ECDSA", namedCurve: "P-384" };
+    default:
+      return {
+        name: "RSASSA-PKCS1-v1_5",
+        hash: "SHA-256",
+        modulusLength: Number(algorithm.slice(4)),
+        publicExponent: new Uint8Array([1, 0, 1]),
+      };
+  }
+}

@@ -1,0 +1,76 @@
+import { isRsa, type KeyAlgorithm } from "./key-algorithms.js";
+import { x509 } from "./x509.js";
+
+const { KeyUsageFlags } = x509;
+
+/** The kinds of certificate the service issues. */
+export type Profile = "root" | "intermediate" | "device";
+
+/** Root CA: signs only the intermediate and CRLs. */
+export async function rootExtensions(publicKeySpki: Uint8Array): Promise<x509.Extension[]> {
+  return [
+    new x509.BasicConstraintsExtension(true, undefined, true),
+    new x509.KeyUsagesExtension(KeyUsageFlags.keyCertSign | KeyUsageFlags.cRLSign, true),
+    await x509.SubjectKeyIdentifierExtension.create(publicKeySpki),
+  ];
+}
+
+/**
+ * Issuing intermediate. pathlen 1 (not 0) so that it can later issue IoT Edge "Edge CA"
+ * certificates, which are themselves CAs with pathlen 0.
+ */
+export async function intermediateExtensions(
+  publicKeySpki: Uint8Array,
+  issuerKeyId: string,
+): Promise<x509.Extension[]> {
+  return [
+    new x509.BasicConstraintsExtension(true, 1, true),
+    new x509.KeyUsagesExtension(
+      KeyUsageFlags.keyCertSign | KeyUsageFlags.cRLSign | KeyUsageFlags.digitalSignature,
+      true,
+    ),
+    await x509.SubjectKeyIdentifierExtension.create(publicKeySpki),
+    new x509.AuthorityKeyIdentifierExtension(issuerKeyId),
+  ];
+}
+
+export interface DeviceExtensionsRequest {
+  publicKeySpki: Uint8Array;
+  keyAlgorithm: KeyAlgorithm;
+  issuerKeyId: string;
+  /** Where relying parties fetch the CRL, when the service has a public URL. */
+  crlDistributionPoint?: string | undefined;
+}
+
+/**
+ * Device identity: an end entity for TLS client authentication to IoT Hub and DPS. RSA keys also
+ * get keyEncipherment, which RSA key exchange in TLS 1.2 needs.
+ */
+export async function deviceExtensions(request: DeviceExtensionsRequest): Promise<x509.Extension[]> {
+  const usages = isRsa(request.keyAlgorithm)
+    ? KeyUsageFlags.digitalSignature | KeyUsageFlags.keyEncipherment
+    : KeyUsageFlags.digitalSignature;
+  const extensions: x509.Extension[] = [
+    new x509.BasicConstraintsExtension(false, undefined, true),
+    new x509.KeyUsagesExtension(usages, true),
+    new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.clientAuth], false),
+    await x509.SubjectKeyIdentifierExtension.create(request.publicKeySpki),
+    new x509.AuthorityKeyIdentifierExtension(request.issuerKeyId),
+  ];
+  if (request.crlDistributionPoint !== undefined) {
+    extensions.push(new x509.CRLDistributionPointsExtension([request.crlDistributionPoint]));
+  }
+  return extensions;
+}
+
+/** The subject key identifier of a CA certificate, which its children carry as their AKI. */
+export function subjectKeyIdOf(certificate: x509.X509Certificate): string {
+  const ski = certificate.getExtension(x509.SubjectKeyIdentifierExtension);
+  if (!ski) throw new Error(`CA certificate ${certificate.subject} has no subject key identifier`);
+  return ski.keyId;
+}
+
+/** Subject `CN=<commonName>` and nothing else, as a UTF8String (DPS IDs may contain '_'). */
+export function commonNameOnly(commonName: string): x509.Name {
+  return new x509.Name([{ "2.5.4.3": [{ utf8String: commonName }] }]);
+}
