@@ -1,0 +1,135 @@
+import { type Kysely, type Selectable, sql } from "kysely";
+import { Migrator } from "kysely/migration";
+import type { Profile } from "../../core/profiles.js";
+import type {
+  AuditEvent,
+  AuditRecord,
+  CertificateRecord,
+  CertificateStatus,
+  CertificateStore,
+  ListOptions,
+  RecordIssuanceRequest,
+} from "../../ports/certificate-store.js";
+import { migrationProvider, type SqlDialectName } from "./migrations.js";
+import type { AuditLogTable, CertificatesTable, Database } from "./schema.js";
+
+/** The one store implementation: the same queries run on SQLite and PostgreSQL. */
+export class KyselyCertificateStore implements CertificateStore {
+  private constructor(private readonly db: Kysely<Database>) {}
+
+  /** Opens the store and brings its schema up to date. */
+  static async open(db: Kysely<Database>, dialect: SqlDialectName): Promise<KyselyCertificateStore> {
+    const migrator = new Migrator({ db, provider: migrationProvider(dialect) });
+    const { error } = await migrator.migrateToLatest();
+    if (error) throw new Error("database migration failed", { cause: error });
+    return new KyselyCertificateStore(db);
+  }
+
+  async recordIssuance(request: RecordIssuanceRequest): Promise<void> {
+    await this.db.transaction().execute(async (tx) => {
+      await tx.insertInto("certificates").values(toRow(request.certificate)).execute();
+      await tx.insertInto("audit_log").values(toAuditRow(request.audit)).execute();
+    });
+  }
+
+  async findBySerialNumber(serialNumber: string): Promise<CertificateRecord | undefined> {
+    const row = await this.db
+      .selectFrom("certificates")
+      .selectAll()
+      .where("serial_number", "=", serialNumber)
+      .executeTakeFirst();
+    return row && fromRow(row);
+  }
+
+  async listByDevice(deviceId: string, options: ListOptions): Promise<CertificateRecord[]> {
+    const rows = await this.db
+      .selectFrom("certificates")
+      .selectAll()
+      .where("device_id", "=", deviceId)
+      .orderBy("issued_at", "desc")
+      .orderBy("serial_number")
+      .limit(options.limit)
+      .execute();
+    return rows.map(fromRow);
+  }
+
+  async appendAudit(event: AuditEvent): Promise<void> {
+    await this.db.insertInto("audit_log").values(toAuditRow(event)).execute();
+  }
+
+  async listAudit(options: ListOptions & { afterId?: number }): Promise<AuditRecord[]> {
+    let query = this.db.selectFrom("audit_log").selectAll().orderBy("id").limit(options.limit);
+    if (options.afterId !== undefined) query = query.where("id", ">", options.afterId);
+    return (await query.execute()).map(fromAuditRow);
+  }
+
+  async check(): Promise<void> {
+    await sql`select 1`.execute(this.db);
+  }
+
+  async close(): Promise<void> {
+    await this.db.destroy();
+  }
+}
+
+function toRow(record: CertificateRecord): CertificatesTable {
+  return {
+    serial_number: record.serialNumber,
+    device_id: record.deviceId,
+    profile: record.profile,
+    subject: record.subject,
+    key_algorithm: record.keyAlgorithm,
+    not_before: record.notBefore.toISOString(),
+    not_after: record.notAfter.toISOString(),
+    status: record.status,
+    revoked_at: record.revokedAt?.toISOString() ?? null,
+    revocation_reason: record.revocationReason,
+    der: record.der,
+    sha256_fingerprint: record.sha256Fingerprint,
+    issued_at: record.issuedAt.toISOString(),
+    requester: record.requester,
+  };
+}
+
+function fromRow(row: Selectable<CertificatesTable>): CertificateRecord {
+  return {
+    serialNumber: row.serial_number,
+    deviceId: row.device_id,
+    profile: row.profile as Profile,
+    subject: row.subject,
+    keyAlgorithm: row.key_algorithm,
+    notBefore: new Date(row.not_before),
+    notAfter: new Date(row.not_after),
+    status: row.status as CertificateStatus,
+    revokedAt: row.revoked_at === null ? null : new Date(row.revoked_at),
+    revocationReason: row.revocation_reason,
+    der: new Uint8Array(row.der),
+    sha256Fingerprint: row.sha256_fingerprint,
+    issuedAt: new Date(row.issued_at),
+    requester: row.requester,
+  };
+}
+
+function toAuditRow(event: AuditEvent): Omit<AuditLogTable, "id"> {
+  return {
+    at: event.at.toISOString(),
+    actor: event.actor,
+    action: event.action,
+    target: event.target,
+    outcome: event.outcome,
+    details: event.details === undefined ? null : JSON.stringify(event.details),
+  };
+}
+
+function fromAuditRow(row: Selectable<AuditLogTable>): AuditRecord {
+  const record: AuditRecord = {
+    id: Number(row.id),
+    at: new Date(row.at),
+    actor: row.actor,
+    action: row.action,
+    target: row.target,
+    outcome: row.outcome as AuditEvent["outcome"],
+  };
+  if (row.details !== null) record.details = JSON.parse(row.details) as Record<string, unknown>;
+  return record;
+}

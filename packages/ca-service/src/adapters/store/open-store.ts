@@ -1,0 +1,30 @@
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import BetterSqlite3 from "better-sqlite3";
+import { Kysely, PostgresDialect, SqliteDialect } from "kysely";
+import pg from "pg";
+import { KyselyCertificateStore } from "./kysely-certificate-store.js";
+import type { Database } from "./schema.js";
+
+/** The embedded default: one SQLite file, in WAL mode, fsynced on every commit. */
+export async function openSqliteStore(path: string): Promise<KyselyCertificateStore> {
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  const database = new BetterSqlite3(path);
+  database.pragma("journal_mode = WAL");
+  // FULL, not NORMAL: a certificate handed out must survive a power cut right after.
+  database.pragma("synchronous = FULL");
+  database.pragma("busy_timeout = 5000");
+  return KyselyCertificateStore.open(
+    new Kysely<Database>({ dialect: new SqliteDialect({ database }) }),
+    "sqlite",
+  );
+}
+
+/** For several replicas sharing one store. */
+export async function openPostgresStore(connectionString: string): Promise<KyselyCertificateStore> {
+  const pool = new pg.Pool({ connectionString, max: 10 });
+  return KyselyCertificateStore.open(
+    new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }),
+    "postgres",
+  );
+}

@@ -1,0 +1,34 @@
+import type { Generated } from "kysely";
+
+/** Times are ISO-8601 UTC text: identical on SQLite and PostgreSQL, and they sort correctly. */
+export interface CertificatesTable {
+  serial_number: string;
+  device_id: string | null;
+  profile: string;
+  subject: string;
+  key_algorithm: string;
+  not_before: string;
+  not_after: string;
+  status: string;
+  revoked_at: string | null;
+  revocation_reason: string | null;
+  der: Uint8Array;
+  sha256_fingerprint: string;
+  issued_at: string;
+  requester: string;
+}
+
+export interface AuditLogTable {
+  id: Generated<number>;
+  at: string;
+  actor: string;
+  action: string;
+  target: string | null;
+  outcome: string;
+  details: string | null;
+}
+
+export interface Database {
+  certificates: CertificatesTable;
+  audit_log: AuditLogTable;
+}
