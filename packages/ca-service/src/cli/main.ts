@@ -1,1 +1,84 @@
-export {};
+#!/usr/bin/env node
+import { createHash } from "node:crypto";
+import { parseArgs } from "node:util";
+import { initialiseCa, openKeyStore, openServiceContext, type Runtime } from "../compose.js";
+import { loadConfig } from "../config/config.js";
+import { jsonLogger } from "../logger.js";
+import { startServer } from "../server.js";
+
+const USAGE = `usage: edge-pki-ca <command> [--data-dir DIR]
+
+commands:
+  init    create the root and the issuing CA in the data folder when absent (never overwrites)
+  serve   run the API (the CA must exist)
+  start   init if needed, then serve
+
+Settings come from EDGE_PKI_* environment variables; see the README.`;
+
+async function main(argv: string[]): Promise<void> {
+  const { positionals, values } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { "data-dir": { type: "string" }, help: { type: "boolean", short: "h" } },
+  });
+  const command = positionals[0];
+  if (values.help || command === undefined) {
+    process.stdout.write(`${USAGE}\n`);
+    if (command === undefined && !values.help) process.exitCode = 2;
+    return;
+  }
+  if (!["init", "serve", "start"].includes(command) || positionals.length > 1) {
+    throw new UsageError(`unknown command '${positionals.join(" ")}'; run edge-pki-ca --help`);
+  }
+  const env = values["data-dir"] ? { ...process.env, EDGE_PKI_DATA_DIR: values["data-dir"] } : process.env;
+  const runtime: Runtime = { config: loadConfig(env), logger: jsonLogger() };
+  const keyStore = await openKeyStore(runtime);
+
+  if (command === "init" || command === "start") {
+    const result = await initialiseCa(runtime, keyStore);
+    const fingerprint = sha256(result.root.rawData);
+    if (result.created.length > 0) {
+      runtime.logger.info("created CA material", {
+        created: result.created,
+        dataDir: runtime.config.dataDir,
+      });
+    }
+    if (command === "init") {
+      process.stdout.write(
+        `${result.created.length > 0 ? `created ${result.created.join(" and ")}` : "CA already initialised; nothing changed"}\nroot SHA-256 fingerprint: ${fingerprint}\n`,
+      );
+      return;
+    }
+  }
+
+  const context = await openServiceContext(runtime, keyStore);
+  const server = await startServer(context, runtime.config, runtime.logger);
+  process.stdout.write(
+    `Edge PKI CA listening on ${server.url}\nroot SHA-256 fingerprint: ${sha256(context.ca.root.rawData)}\ndata folder: ${runtime.config.dataDir}\n`,
+  );
+  const stop = async () => {
+    await server.close();
+    await context.store.close();
+  };
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    process.once(signal, () => {
+      stop().then(
+        () => process.exit(0),
+        () => process.exit(1),
+      );
+    });
+  }
+}
+
+class UsageError extends Error {}
+
+function sha256(der: ArrayBuffer): string {
+  return createHash("sha256").update(new Uint8Array(der)).digest("hex");
+}
+
+main(process.argv.slice(2)).catch((error: unknown) => {
+  // One line (a config error lists each bad setting), never a stack trace.
+  process.stderr.write(`edge-pki-ca: ${error instanceof Error ? error.message : String(error)}\n`);
+  const usage = error instanceof UsageError || (error as { code?: string }).code?.startsWith("ERR_PARSE_ARGS");
+  process.exitCode = usage ? 2 : 1;
+});

@@ -1,0 +1,68 @@
+import { createIntermediateCertificate, createRootCertificate } from "../core/ca-hierarchy.js";
+import type { KeyAlgorithm } from "../core/key-algorithms.js";
+import { randomSerialNumber } from "../core/serial-number.js";
+import { x509 } from "../core/x509.js";
+import type { CaKeyStore, CaName, CaSigner } from "../ports/ca-key-store.js";
+import type { Clock, RandomBytes } from "../ports/clock.js";
+
+export interface InitCaRequest {
+  keyStore: CaKeyStore;
+  clock: Clock;
+  random: RandomBytes;
+  keyAlgorithm: KeyAlgorithm;
+  /** Prefix of both CA common names: "<name> Root CA" and "<name> Issuing CA". */
+  name: string;
+  rootValidityDays: number;
+  intermediateValidityDays: number;
+}
+
+export interface InitCaResult {
+  /** What this run created; empty when the CA already existed. */
+  created: CaName[];
+  root: x509.X509Certificate;
+  intermediate: x509.X509Certificate;
+}
+
+/**
+ * Creates whatever part of the CA is missing and never touches what exists, so it is safe to run on
+ * every start and resumes an init that stopped half-way (a key without its certificate).
+ */
+export async function initCa(request: InitCaRequest): Promise<InitCaResult> {
+  const created: CaName[] = [];
+  const ensure = async (
+    name: CaName,
+    makeCertificate: (signer: CaSigner) => Promise<x509.X509Certificate>,
+  ): Promise<{ signer: CaSigner; certificate: x509.X509Certificate }> => {
+    const stored = await request.keyStore.load(name);
+    if (stored?.certificateDer) {
+      return { signer: stored.signer, certificate: new x509.X509Certificate(stored.certificateDer) };
+    }
+    const signer = stored?.signer ?? (await request.keyStore.createKey(name, request.keyAlgorithm));
+    const certificate = await makeCertificate(signer);
+    await request.keyStore.saveCertificate(name, new Uint8Array(certificate.rawData));
+    created.push(name);
+    return { signer, certificate };
+  };
+
+  const root = await ensure("root", (signer) =>
+    createRootCertificate({
+      signer,
+      commonName: `${request.name} Root CA`,
+      validityDays: request.rootValidityDays,
+      serialNumber: randomSerialNumber(request.random),
+      now: request.clock.now(),
+    }),
+  );
+  const intermediate = await ensure("intermediate", (signer) =>
+    createIntermediateCertificate({
+      signer,
+      rootSigner: root.signer,
+      root: root.certificate,
+      commonName: `${request.name} Issuing CA`,
+      validityDays: request.intermediateValidityDays,
+      serialNumber: randomSerialNumber(request.random),
+      now: request.clock.now(),
+    }),
+  );
+  return { created, root: root.certificate, intermediate: intermediate.certificate };
+}

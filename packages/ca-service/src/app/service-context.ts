@@ -1,0 +1,21 @@
+import type { IssuingCa } from "../core/device-certificate.js";
+import type { CaKeyStore } from "../ports/ca-key-store.js";
+import type { CertificateStore } from "../ports/certificate-store.js";
+import type { Clock, RandomBytes } from "../ports/clock.js";
+
+export interface IssuancePolicy {
+  /** The longest validity a device certificate gets, in days. */
+  maxValidityDays: number;
+  /** Written into device certificates as the CRL distribution point, when set. */
+  crlDistributionPoint?: string | undefined;
+}
+
+/** Everything an operation needs, assembled once by the composition root. */
+export interface ServiceContext {
+  ca: IssuingCa;
+  keyStore: CaKeyStore;
+  store: CertificateStore;
+  clock: Clock;
+  random: RandomBytes;
+  policy: IssuancePolicy;
+}

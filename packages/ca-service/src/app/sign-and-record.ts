@@ -1,0 +1,106 @@
+import { createHash } from "node:crypto";
+import type { IssuedCertificate } from "@edge-pki/api-contract";
+import { fullChainPem, signDeviceCertificate } from "../core/device-certificate.js";
+import { CaError } from "../core/errors.js";
+import type { KeyAlgorithm } from "../core/key-algorithms.js";
+import { randomSerialNumber } from "../core/serial-number.js";
+import { computeValidity } from "../core/validity.js";
+import type { CertificateRecord } from "../ports/certificate-store.js";
+import type { ServiceContext } from "./service-context.js";
+
+export interface SignAndRecordRequest {
+  deviceId: string;
+  publicKeySpki: Uint8Array;
+  keyAlgorithm: KeyAlgorithm;
+  validityDays?: number | undefined;
+  strict?: boolean | undefined;
+  /** Who asked, for the record and the audit log. */
+  requester: string;
+  action: string;
+}
+
+/**
+ * Signs a device certificate and commits it, with its audit entry, before anything is returned.
+ * If the commit fails the certificate is dropped: no certificate leaves the CA unrecorded.
+ */
+export async function signAndRecord(
+  context: ServiceContext,
+  request: SignAndRecordRequest,
+): Promise<IssuedCertificate> {
+  const now = context.clock.now();
+  const validity = computeValidity({
+    now,
+    requestedDays: request.validityDays,
+    policyMaxDays: context.policy.maxValidityDays,
+    issuerNotAfter: context.ca.certificate.notAfter,
+    strict: request.strict,
+  });
+  const serialNumber = randomSerialNumber(context.random);
+  let certificate: Awaited<ReturnType<typeof signDeviceCertificate>>;
+  try {
+    certificate = await signDeviceCertificate({
+      ca: context.ca,
+      deviceId: request.deviceId,
+      publicKeySpki: request.publicKeySpki,
+      keyAlgorithm: request.keyAlgorithm,
+      validity,
+      serialNumber,
+      crlDistributionPoint: context.policy.crlDistributionPoint,
+    });
+  } catch (cause) {
+    if (cause instanceof CaError) throw cause;
+    throw new CaError("unavailable", "the CA key could not sign; try again later", { cause });
+  }
+  const der = new Uint8Array(certificate.rawData);
+  const record: CertificateRecord = {
+    serialNumber,
+    deviceId: request.deviceId,
+    profile: "device",
+    subject: certificate.subject,
+    keyAlgorithm: request.keyAlgorithm,
+    notBefore: validity.notBefore,
+    notAfter: validity.notAfter,
+    status: "valid",
+    revokedAt: null,
+    revocationReason: null,
+    der,
+    sha256Fingerprint: createHash("sha256").update(der).digest("hex"),
+    issuedAt: now,
+    requester: request.requester,
+  };
+  try {
+    await context.store.recordIssuance({
+      certificate: record,
+      audit: {
+        at: now,
+        actor: request.requester,
+        action: request.action,
+        target: request.deviceId,
+        outcome: "success",
+        details: {
+          serialNumber,
+          notAfter: validity.notAfter.toISOString(),
+          keyAlgorithm: request.keyAlgorithm,
+        },
+      },
+    });
+  } catch (cause) {
+    throw new CaError(
+      "unavailable",
+      "the certificate could not be recorded, so it was not issued; try again",
+      {
+        cause,
+      },
+    );
+  }
+  const issued: IssuedCertificate = {
+    serialNumber,
+    deviceId: request.deviceId,
+    certificatePem: certificate.toString("pem"),
+    fullChainPem: fullChainPem(certificate, context.ca),
+    notBefore: validity.notBefore.toISOString(),
+    notAfter: validity.notAfter.toISOString(),
+  };
+  if (validity.cappedBy !== undefined) issued.notAfterCappedBy = validity.cappedBy;
+  return issued;
+}

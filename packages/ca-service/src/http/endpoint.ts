@@ -1,0 +1,51 @@
+import type { Request, Response } from "express";
+import type { z } from "zod";
+
+export type HttpMethod = "get" | "post";
+
+export interface EndpointResponse {
+  description: string;
+  schema?: z.ZodType;
+  /** Defaults to application/json. */
+  contentType?: string;
+}
+
+export interface HandlerInput<Body, Params, Query> {
+  body: Body;
+  params: Params;
+  query: Query;
+  request: Request;
+  response: Response;
+}
+
+export interface HandlerResult {
+  status: number;
+  body: unknown;
+  contentType?: string;
+  headers?: Record<string, string>;
+}
+
+/**
+ * One endpoint: its schemas validate the request and also produce the OpenAPI document, so the two
+ * cannot drift.
+ */
+export interface Endpoint<Body = unknown, Params = unknown, Query = unknown> {
+  method: HttpMethod;
+  /** Express path syntax: `/v1/certificates/:serialNumber`. */
+  path: string;
+  operationId: string;
+  summary: string;
+  tags: string[];
+  body?: z.ZodType<Body>;
+  params?: z.ZodType<Params>;
+  query?: z.ZodType<Query>;
+  responses: Record<number, EndpointResponse>;
+  handle(input: HandlerInput<Body, Params, Query>): Promise<HandlerResult>;
+}
+
+/** Keeps each endpoint's handler typed by its own schemas. */
+export function endpoint<Body = undefined, Params = undefined, Query = undefined>(
+  definition: Endpoint<Body, Params, Query>,
+): Endpoint {
+  return definition as unknown as Endpoint;
+}

@@ -1,0 +1,59 @@
+import { z } from "zod";
+import type { Endpoint } from "./endpoint.js";
+
+/** OpenAPI 3.1 from the same schemas that validate requests. */
+export function openApiDocument(endpoints: readonly Endpoint[], version: string): Record<string, unknown> {
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const definition of endpoints) {
+    const path = definition.path.replace(/:([A-Za-z0-9_]+)/g, "{$1}");
+    const operation: Record<string, unknown> = {
+      operationId: definition.operationId,
+      summary: definition.summary,
+      tags: definition.tags,
+      parameters: [...parameters(definition.params, "path"), ...parameters(definition.query, "query")],
+      responses: Object.fromEntries(
+        Object.entries(definition.responses).map(([status, response]) => [
+          status,
+          {
+            description: response.description,
+            ...(response.schema && {
+              content: {
+                [response.contentType ?? "application/json"]: {
+                  schema: jsonSchema(response.schema, "output"),
+                },
+              },
+            }),
+          },
+        ]),
+      ),
+    };
+    if (definition.body) {
+      operation.requestBody = {
+        required: true,
+        content: { "application/json": { schema: jsonSchema(definition.body, "input") } },
+      };
+    }
+    paths[path] = { ...paths[path], [definition.method]: operation };
+  }
+  return {
+    openapi: "3.1.0",
+    info: { title: "Edge PKI CA service", version },
+    paths,
+  };
+}
+
+function jsonSchema(schema: z.ZodType, io: "input" | "output"): Record<string, unknown> {
+  const { $schema: _dialect, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: "any" });
+  return rest;
+}
+
+function parameters(schema: z.ZodType | undefined, location: "path" | "query"): Record<string, unknown>[] {
+  if (!schema) return [];
+  const object = jsonSchema(schema, "input") as { properties?: Record<string, unknown>; required?: string[] };
+  return Object.entries(object.properties ?? {}).map(([name, property]) => ({
+    name,
+    in: location,
+    required: location === "path" || (object.required ?? []).includes(name),
+    schema: property,
+  }));
+}

@@ -1,0 +1,39 @@
+import { Health, Problem } from "@edge-pki/api-contract";
+import type { ServiceContext } from "../../app/service-context.js";
+import { CaError } from "../../core/errors.js";
+import { type Endpoint, endpoint } from "../endpoint.js";
+
+export function healthEndpoints(context: ServiceContext): Endpoint[] {
+  return [
+    endpoint({
+      method: "get",
+      path: "/healthz",
+      operationId: "getHealth",
+      summary: "The process is alive",
+      tags: ["health"],
+      responses: { 200: { description: "Alive", schema: Health } },
+      handle: async () => ({ status: 200, body: { status: "ok" } }),
+    }),
+    endpoint({
+      method: "get",
+      path: "/readyz",
+      operationId: "getReadiness",
+      summary: "The store and the key store are usable",
+      tags: ["health"],
+      responses: {
+        200: { description: "Ready", schema: Health },
+        503: { description: "Not ready", schema: Problem, contentType: "application/problem+json" },
+      },
+      handle: async () => {
+        const checks = { store: context.store.check(), keyStore: context.keyStore.check() };
+        const failed: string[] = [];
+        for (const [name, check] of Object.entries(checks)) {
+          await check.catch(() => failed.push(name));
+        }
+        if (failed.length > 0)
+          throw new CaError("unavailable", `not ready: ${failed.join(" and ")} unusable`);
+        return { status: 200, body: { status: "ok", checks: { store: "ok", keyStore: "ok" } } };
+      },
+    }),
+  ];
+}

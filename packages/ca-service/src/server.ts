@@ -1,0 +1,50 @@
+import { readFileSync } from "node:fs";
+import { createServer as createHttpServer, type Server } from "node:http";
+import { createServer as createHttpsServer } from "node:https";
+import type { AddressInfo } from "node:net";
+import type { ServiceContext } from "./app/service-context.js";
+import type { Config } from "./config/config.js";
+import { createHttpApp } from "./http/app.js";
+import type { Logger } from "./logger.js";
+import { SERVICE_VERSION } from "./version.js";
+
+export interface RunningServer {
+  url: string;
+  server: Server;
+  close(): Promise<void>;
+}
+
+/** Serves the API over HTTPS when a TLS certificate is configured, plain HTTP otherwise. */
+export async function startServer(
+  context: ServiceContext,
+  config: Config,
+  logger: Logger,
+): Promise<RunningServer> {
+  const app = createHttpApp({ context, logger, version: SERVICE_VERSION });
+  const server = config.tls
+    ? createHttpsServer(
+        { cert: readFileSync(config.tls.certPath), key: readFileSync(config.tls.keyPath) },
+        app,
+      )
+    : createHttpServer(app);
+  server.headersTimeout = 30_000;
+  server.requestTimeout = 60_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(config.port, config.host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+  const host = config.host.includes(":") ? `[${config.host}]` : config.host;
+  return {
+    url: `${config.tls ? "https" : "http"}://${host}:${port}`,
+    server,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.close((error) => (error ? reject(error) : resolve()));
+        server.closeIdleConnections();
+      }),
+  };
+}
