@@ -1,1 +1,12 @@
-export {};
+export type { TokenPredicate } from "./key-vault/auth.js";
+export type { KeyVaultErrorCode } from "./key-vault/errors.js";
+export type { FaultOptions } from "./key-vault/faults.js";
+export {
+  type KeyVaultEmulator,
+  type KeyVaultEmulatorOptions,
+  type KeyVaultEmulatorStats,
+  type KeyVaultFaultUpdate,
+  SUPPORTED_API_VERSIONS,
+  startKeyVaultEmulator,
+} from "./key-vault/server.js";
+export type { ThrottleOptions } from "./key-vault/throttle.js";

@@ -1,0 +1,126 @@
+/** Certificate routes: create, pending operation, merge, policy and get; plus their wire shapes. */
+import { createHash } from "node:crypto";
+import type { CertificatePolicy } from "./certificate-policy.js";
+import type { CertificateOperation, CertificateStore, CertificateVersion } from "./certificate-store.js";
+import { toBase64, toBase64Url } from "./encoding.js";
+import { RECOVERY } from "./keys.js";
+import { objectName, objectVersion, type Route } from "./routing.js";
+import { asObject, optionalBoolean, parseTags } from "./validation.js";
+
+export function certificateRoutes(store: CertificateStore): Route[] {
+  return [
+    {
+      method: "POST",
+      pattern: /^\/certificates\/([^/]+)\/create$/,
+      handle: async ([rawName], ctx) => {
+        const name = objectName(rawName);
+        const attributes = asObject(ctx.body.attributes, "attributes");
+        const operation = await store.create(name, {
+          policy: ctx.body.policy,
+          enabled: optionalBoolean(attributes.enabled, "attributes.enabled"),
+          tags: parseTags(ctx.body.tags),
+        });
+        const location = `${ctx.vaultUrl}/certificates/${name}/pending?api-version=${ctx.apiVersion}&request_id=${operation.requestId}`;
+        return { status: 202, body: operationBody(operation, ctx.vaultUrl), headers: { location } };
+      },
+    },
+    {
+      method: "GET",
+      pattern: /^\/certificates\/([^/]+)\/pending$/,
+      handle: ([name], ctx) => ({
+        status: 200,
+        body: operationBody(store.operation(objectName(name)), ctx.vaultUrl),
+      }),
+    },
+    {
+      method: "POST",
+      pattern: /^\/certificates\/([^/]+)\/pending\/merge$/,
+      handle: ([rawName], ctx) => {
+        const attributes = asObject(ctx.body.attributes, "attributes");
+        const version = store.merge(objectName(rawName), {
+          x5c: ctx.body.x5c,
+          enabled: optionalBoolean(attributes.enabled, "attributes.enabled"),
+          tags: parseTags(ctx.body.tags),
+        });
+        return { status: 201, body: certificateBundle(version, policyOf(store, version.name), ctx.vaultUrl) };
+      },
+    },
+    {
+      method: "GET",
+      pattern: /^\/certificates\/([^/]+)\/policy$/,
+      handle: ([name], ctx) => ({ status: 200, body: policyOf(store, objectName(name))(ctx.vaultUrl) }),
+    },
+    {
+      method: "GET",
+      pattern: /^\/certificates\/([^/]+)\/?([^/]*)$/,
+      handle: ([name, version], ctx) => {
+        const certificate = store.get(objectName(name), objectVersion(version));
+        return {
+          status: 200,
+          body: certificateBundle(certificate, policyOf(store, certificate.name), ctx.vaultUrl),
+        };
+      },
+    },
+  ];
+}
+
+type PolicyRenderer = (vaultUrl: string) => Record<string, unknown>;
+
+function policyOf(store: CertificateStore, name: string): PolicyRenderer {
+  const { policy, created, updated } = store.policy(name);
+  return (vaultUrl) => policyBody(name, policy, created, updated, vaultUrl);
+}
+
+/** The policy as Key Vault returns it, with its own id and attributes. */
+export function policyBody(
+  name: string,
+  policy: CertificatePolicy,
+  created: number,
+  updated: number,
+  vaultUrl: string,
+): Record<string, unknown> {
+  return {
+    id: `${vaultUrl}/certificates/${name}/policy`,
+    ...policy,
+    attributes: { enabled: true, created, updated },
+  };
+}
+
+/** CertificateOperation: `csr` is standard base64 of the DER request. */
+export function operationBody(operation: CertificateOperation, vaultUrl: string): Record<string, unknown> {
+  return {
+    id: `${vaultUrl}/certificates/${operation.name}/pending`,
+    issuer: operation.issuer,
+    csr: toBase64(operation.csr),
+    cancellation_requested: false,
+    status: operation.status,
+    status_details: operation.statusDetails,
+    ...(operation.status === "completed" ? { target: `${vaultUrl}/certificates/${operation.name}` } : {}),
+    request_id: operation.requestId,
+  };
+}
+
+/** CertificateBundle: `cer` is base64 DER, `x5t` base64url SHA-1; `kid` is the backing key version. */
+export function certificateBundle(
+  certificate: CertificateVersion,
+  policy: PolicyRenderer,
+  vaultUrl: string,
+): Record<string, unknown> {
+  const { name, version, cer } = certificate;
+  return {
+    id: `${vaultUrl}/certificates/${name}/${version}`,
+    kid: `${vaultUrl}/keys/${name}/${version}`,
+    sid: `${vaultUrl}/secrets/${name}/${version}`,
+    ...(cer ? { x5t: toBase64Url(createHash("sha1").update(cer).digest()), cer: toBase64(cer) } : {}),
+    attributes: {
+      enabled: certificate.enabled,
+      ...(certificate.notBefore === undefined ? {} : { nbf: certificate.notBefore }),
+      ...(certificate.expires === undefined ? {} : { exp: certificate.expires }),
+      created: certificate.created,
+      updated: certificate.updated,
+      ...RECOVERY,
+    },
+    policy: policy(vaultUrl),
+    ...(certificate.tags ? { tags: certificate.tags } : {}),
+  };
+}

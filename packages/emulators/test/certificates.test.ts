@@ -1,0 +1,236 @@
+import "reflect-metadata";
+import { X509Certificate as NodeX509, verify, webcrypto } from "node:crypto";
+import type { CertificateClient } from "@azure/keyvault-certificates";
+import * as x509 from "@peculiar/x509";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type KeyVaultEmulator, startKeyVaultEmulator } from "../src/index.js";
+import { caught, certificateClient, cryptographyClient, keyClient } from "./helpers.js";
+
+const ecdsa = { name: "ECDSA", namedCurve: "P-256", hash: "SHA-256" };
+
+/** A local CA standing in for whatever signs the vault's CSR. */
+async function localCa(): Promise<{ certificate: x509.X509Certificate; keys: webcrypto.CryptoKeyPair }> {
+  const keys = (await webcrypto.subtle.generateKey(ecdsa, true, [
+    "sign",
+    "verify",
+  ])) as webcrypto.CryptoKeyPair;
+  const certificate = await x509.X509CertificateGenerator.createSelfSigned(
+    {
+      name: "CN=Test Offline Root",
+      keys,
+      signingAlgorithm: ecdsa,
+      notBefore: new Date(Date.now() - 60_000),
+      notAfter: new Date(Date.now() + 86_400_000),
+      extensions: [new x509.BasicConstraintsExtension(true, undefined, true)],
+    },
+    webcrypto,
+  );
+  return { certificate, keys };
+}
+
+async function issue(
+  ca: Awaited<ReturnType<typeof localCa>>,
+  subject: x509.Name,
+  publicKey: x509.PublicKey | webcrypto.CryptoKey,
+): Promise<x509.X509Certificate> {
+  return x509.X509CertificateGenerator.create(
+    {
+      subject,
+      issuer: ca.certificate.subjectName,
+      publicKey,
+      signingKey: ca.keys.privateKey,
+      signingAlgorithm: ecdsa,
+      notBefore: new Date(Date.now() - 60_000),
+      notAfter: new Date(Date.now() + 3_600_000),
+      extensions: [new x509.BasicConstraintsExtension(true, 0, true)],
+    },
+    webcrypto,
+  );
+}
+
+async function pendingCsr(client: CertificateClient, name: string): Promise<x509.Pkcs10CertificateRequest> {
+  const operation = await client.getCertificateOperation(name);
+  const csr = operation.getOperationState().certificateOperation?.csr;
+  if (!csr) throw new Error("no CSR");
+  return new x509.Pkcs10CertificateRequest(csr);
+}
+
+describe("Key Vault emulator: certificates", () => {
+  let emulator: KeyVaultEmulator;
+  let certificates: CertificateClient;
+
+  beforeAll(async () => {
+    emulator = await startKeyVaultEmulator();
+    certificates = certificateClient(emulator);
+  });
+  afterAll(async () => {
+    await emulator.stop();
+  });
+
+  it("creates and completes a self-signed certificate for issuer Self", async () => {
+    const poller = await certificates.beginCreateCertificate("self-root", {
+      issuerName: "Self",
+      subject: "CN=Edge PKI Root",
+      keyType: "EC",
+      keyCurveName: "P-384",
+      keyUsage: ["keyCertSign", "cRLSign", "digitalSignature"],
+      validityInMonths: 24,
+    });
+    const created = await poller.pollUntilDone();
+    expect(created.properties.enabled).toBe(true);
+
+    const fetched = await certificates.getCertificate("self-root");
+    const certificate = new x509.X509Certificate(fetched.cer as Uint8Array);
+    expect(certificate.subject).toBe("CN=Edge PKI Root");
+    expect(certificate.issuer).toBe("CN=Edge PKI Root");
+    expect(await certificate.verify({ signatureOnly: true }, webcrypto)).toBe(true);
+    const months =
+      (certificate.notAfter.getUTCFullYear() - certificate.notBefore.getUTCFullYear()) * 12 +
+      certificate.notAfter.getUTCMonth() -
+      certificate.notBefore.getUTCMonth();
+    expect(months).toBe(24);
+    expect(fetched.properties.expiresOn?.getTime()).toBe(certificate.notAfter.getTime());
+    expect(fetched.properties.x509ThumbprintString).toBe(
+      new NodeX509(fetched.cer as Uint8Array).fingerprint.replaceAll(":", "").toLowerCase(),
+    );
+    expect(fetched.keyId).toBe(`${emulator.url}/keys/self-root/${fetched.properties.version}`);
+    expect(fetched.policy?.issuerName).toBe("Self");
+    expect(fetched.policy?.subject).toBe("CN=Edge PKI Root");
+
+    const policy = await certificates.getCertificatePolicy("self-root");
+    expect(policy).toMatchObject({
+      keyType: "EC",
+      keyCurveName: "P-384",
+      validityInMonths: 24,
+      issuerName: "Self",
+    });
+
+    // The certificate's key is a managed, non-exportable key in the key store.
+    const key = await keyClient(emulator).getKey("self-root");
+    expect(key.id).toBe(fetched.keyId);
+    expect(key.properties.managed).toBe(true);
+    expect(key.properties.exportable).toBe(false);
+    const signed = await cryptographyClient(emulator, fetched.keyId as string).signData(
+      "ES384",
+      Buffer.from("crl"),
+    );
+    const publicKey = new NodeX509(fetched.cer as Uint8Array).publicKey;
+    expect(
+      verify("sha384", Buffer.from("crl"), { key: publicKey, dsaEncoding: "ieee-p1363" }, signed.result),
+    ).toBe(true);
+  });
+
+  it("issues through CSR and merge for issuer Unknown, and the certificate's kid signs with the merged key", async () => {
+    const ca = await localCa();
+    await certificates.beginCreateCertificate("issuing-ca", {
+      issuerName: "Unknown",
+      subject: "CN=Edge PKI Issuing CA, O=Edge",
+      keyType: "EC",
+      keyCurveName: "P-256",
+      exportable: false,
+    });
+    const operation = await certificates.getCertificateOperation("issuing-ca");
+    const state = operation.getOperationState().certificateOperation;
+    expect(state?.status).toBe("inProgress");
+    expect(state?.statusDetails).toBe(
+      "Pending certificate created. Please Perform Merge to complete the request.",
+    );
+    expect(state?.issuerName).toBe("Unknown");
+
+    const pending = await certificates.getCertificate("issuing-ca");
+    expect(pending.cer).toBeUndefined();
+    expect(pending.properties.enabled).toBe(false);
+
+    const csr = await pendingCsr(certificates, "issuing-ca");
+    expect(csr.subject).toBe("CN=Edge PKI Issuing CA, O=Edge");
+    expect(await csr.verify(webcrypto)).toBe(true);
+
+    const issued = await issue(ca, csr.subjectName, csr.publicKey);
+    const merged = await certificates.mergeCertificate("issuing-ca", [
+      new Uint8Array(issued.rawData),
+      new Uint8Array(ca.certificate.rawData),
+    ]);
+    expect(Buffer.from(merged.cer as Uint8Array).equals(Buffer.from(issued.rawData))).toBe(true);
+    expect(merged.properties.enabled).toBe(true);
+
+    const fetched = await certificates.getCertificate("issuing-ca");
+    expect(fetched.properties.version).toBe(pending.properties.version);
+    expect(Buffer.from(fetched.cer as Uint8Array).equals(Buffer.from(issued.rawData))).toBe(true);
+    const byVersion = await certificates.getCertificateVersion(
+      "issuing-ca",
+      fetched.properties.version as string,
+    );
+    expect(byVersion.keyId).toBe(fetched.keyId);
+    const completed = await certificates.getCertificateOperation("issuing-ca");
+    expect(completed.getOperationState().certificateOperation?.status).toBe("completed");
+
+    const data = Buffer.from("tbsCertificate bytes");
+    const signed = await cryptographyClient(emulator, fetched.keyId as string).signData("ES256", data);
+    const issuedKey = new NodeX509(Buffer.from(issued.rawData)).publicKey;
+    expect(verify("sha256", data, { key: issuedKey, dsaEncoding: "ieee-p1363" }, signed.result)).toBe(true);
+  });
+
+  it("rejects merging a certificate for a different key with 400 and keeps the operation pending", async () => {
+    const ca = await localCa();
+    await certificates.beginCreateCertificate("wrong-key", {
+      issuerName: "Unknown",
+      subject: "CN=Wrong",
+      keyType: "EC",
+      keyCurveName: "P-256",
+    });
+    const csr = await pendingCsr(certificates, "wrong-key");
+    const otherKeys = (await webcrypto.subtle.generateKey(ecdsa, true, [
+      "sign",
+      "verify",
+    ])) as webcrypto.CryptoKeyPair;
+    const foreign = await issue(ca, csr.subjectName, otherKeys.publicKey);
+
+    const error = await caught(() =>
+      certificates.mergeCertificate("wrong-key", [new Uint8Array(foreign.rawData)]),
+    );
+    expect(error).toMatchObject({ statusCode: 400, code: "BadParameter" });
+    const garbage = await caught(() =>
+      certificates.mergeCertificate("wrong-key", [new Uint8Array([1, 2, 3])]),
+    );
+    expect(garbage).toMatchObject({ statusCode: 400, code: "BadParameter" });
+    const state = (await certificates.getCertificateOperation("wrong-key")).getOperationState();
+    expect(state.certificateOperation?.status).toBe("inProgress");
+  });
+
+  it("answers 409 to a second create while an operation is in progress", async () => {
+    const policy = { issuerName: "Unknown", subject: "CN=Busy" } as const;
+    await certificates.beginCreateCertificate("busy", policy);
+    const error = await caught(() => certificates.beginCreateCertificate("busy", policy));
+    expect(error).toMatchObject({ statusCode: 409, code: "Conflict" });
+  });
+
+  it("creates RSA certificates (the Key Vault default key type) with SANs in the CSR", async () => {
+    await certificates.beginCreateCertificate("rsa-leaf", {
+      issuerName: "Unknown",
+      subject: "CN=device-1",
+      subjectAlternativeNames: { dnsNames: ["device-1.example"] },
+      keyType: "RSA",
+      keySize: 2048,
+    });
+    const csr = await pendingCsr(certificates, "rsa-leaf");
+    expect(csr.publicKey.algorithm.name).toBe("RSASSA-PKCS1-v1_5");
+    const extension = csr.getExtension("2.5.29.17");
+    const san = extension && new x509.SubjectAlternativeNameExtension(extension.rawData);
+    expect(san?.names.items.map((n) => [n.type, n.value])).toEqual([["dns", "device-1.example"]]);
+  });
+
+  it("maps missing certificates and operations to RestErrors with Key Vault codes", async () => {
+    const missing = await caught(() => certificates.getCertificate("nope"));
+    expect(missing).toMatchObject({ statusCode: 404, code: "CertificateNotFound" });
+    const noOperation = await caught(() => certificates.getCertificateOperation("nope"));
+    expect(noOperation).toMatchObject({ statusCode: 404 });
+    const noPending = await caught(() =>
+      certificates.mergeCertificate("self-root", [new Uint8Array([48, 0])]),
+    );
+    expect(noPending).toMatchObject({ statusCode: 404, code: "PendingCertificateNotFound" });
+    const badSubject = await caught(() =>
+      certificates.beginCreateCertificate("bad-subject", { issuerName: "Self", subject: "" }),
+    );
+    expect(badSubject).toMatchObject({ statusCode: 400, code: "BadParameter" });
+  });
+});
