@@ -79,6 +79,7 @@ function sha256(der: ArrayBuffer): string {
 main(process.argv.slice(2)).catch((error: unknown) => {
   // One line (a config error lists each bad setting), never a stack trace.
   process.stderr.write(`edge-pki-ca: ${error instanceof Error ? error.message : String(error)}\n`);
-  const usage = error instanceof UsageError || (error as { code?: string }).code?.startsWith("ERR_PARSE_ARGS");
+  const usage =
+    error instanceof UsageError || (error as { code?: string }).code?.startsWith("ERR_PARSE_ARGS");
   process.exitCode = usage ? 2 : 1;
 });

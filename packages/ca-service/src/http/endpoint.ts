@@ -1,5 +1,6 @@
 import type { Request, Response } from "express";
 import type { z } from "zod";
+import type { Access } from "../core/permissions.js";
 
 export type HttpMethod = "get" | "post";
 
@@ -35,6 +36,8 @@ export interface Endpoint<Body = unknown, Params = unknown, Query = unknown> {
   path: string;
   operationId: string;
   summary: string;
+  /** Enforced by the authentication layer before the handler runs. */
+  access: Access;
   tags: string[];
   body?: z.ZodType<Body>;
   params?: z.ZodType<Params>;

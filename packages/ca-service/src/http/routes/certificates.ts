@@ -37,6 +37,7 @@ export function certificateEndpoints(context: ServiceContext): Endpoint[] {
       path: "/v1/certificates",
       operationId: "issueCertificate",
       summary: "Issue a device identity certificate for a CSR",
+      access: "certificates:issue",
       tags: ["certificates"],
       body: IssueCertificateRequest,
       responses: {
@@ -55,6 +56,7 @@ export function certificateEndpoints(context: ServiceContext): Endpoint[] {
       path: "/v1/credentials",
       operationId: "issueCredentials",
       summary: "Generate a device key and issue its certificate (for lines that inject keys)",
+      access: "certificates:issue",
       tags: ["certificates"],
       body: IssueCredentialsRequest,
       responses: {
@@ -74,6 +76,7 @@ export function certificateEndpoints(context: ServiceContext): Endpoint[] {
       path: "/v1/certificates/:serialNumber",
       operationId: "getCertificate",
       summary: "One issued certificate",
+      access: "certificates:read",
       tags: ["certificates"],
       params: SerialNumberParams,
       responses: {
@@ -93,6 +96,7 @@ export function certificateEndpoints(context: ServiceContext): Endpoint[] {
       path: "/v1/devices/:deviceId/certificates",
       operationId: "listDeviceCertificates",
       summary: "A device's certificates, newest first",
+      access: "certificates:read",
       tags: ["certificates"],
       params: DeviceIdParams,
       query: ListQuery,

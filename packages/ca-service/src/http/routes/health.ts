@@ -10,6 +10,7 @@ export function healthEndpoints(context: ServiceContext): Endpoint[] {
       path: "/healthz",
       operationId: "getHealth",
       summary: "The process is alive",
+      access: "public",
       tags: ["health"],
       responses: { 200: { description: "Alive", schema: Health } },
       handle: async () => ({ status: 200, body: { status: "ok" } }),
@@ -19,6 +20,7 @@ export function healthEndpoints(context: ServiceContext): Endpoint[] {
       path: "/readyz",
       operationId: "getReadiness",
       summary: "The store and the key store are usable",
+      access: "public",
       tags: ["health"],
       responses: {
         200: { description: "Ready", schema: Health },
