@@ -22,7 +22,7 @@ export class SlidingWindowThrottle {
     this.configure(options);
   }
 
-  /** Replaces the limit (`undefined` disables throttling); the recorded window is kept. */
+  /** Replaces the limit (`undefined` disables throttling) and starts a fresh window. */
   configure(options: ThrottleOptions | undefined): void {
     if (
       options &&
@@ -34,6 +34,7 @@ export class SlidingWindowThrottle {
       throw new RangeError("throttle.windowMs must be positive");
     }
     this.#options = options ? { ...options } : undefined;
+    this.#admitted = [];
   }
 
   /** Admits and records the request at `now` (ms), or says how long to wait. */

@@ -1,0 +1,101 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { type KeyVaultEmulator, startKeyVaultEmulator } from "../src/index.js";
+import { caught, keyClient } from "./helpers.js";
+
+describe("Key Vault emulator: throttling and faults", () => {
+  let emulator: KeyVaultEmulator;
+  let randomValues: number[] = [];
+
+  beforeAll(async () => {
+    emulator = await startKeyVaultEmulator({ random: () => randomValues.shift() ?? 1 });
+    await keyClient(emulator).createEcKey("target", { curve: "P-256" });
+  });
+  afterEach(async () => {
+    await emulator.setFaults({ throttle: null, faults: {} });
+    randomValues = [];
+  });
+  afterAll(async () => {
+    await emulator.stop();
+  });
+
+  it("answers 429 with Retry-After once the window is full, and the SDK's retry honours it", async () => {
+    const signer = keyClient(emulator).getCryptographyClient("target");
+    await signer.sign("ES256", new Uint8Array(32)); // challenge and key fetch before throttling starts
+    await emulator.setFaults({ throttle: { operationsPer10Seconds: 2, windowMs: 1_000 } });
+    const before = emulator.stats;
+
+    const lengths = [];
+    for (let i = 1; i <= 5; i++)
+      lengths.push((await signer.sign("ES256", new Uint8Array(32).fill(i))).result.length);
+
+    expect(lengths).toEqual([64, 64, 64, 64, 64]);
+    const after = emulator.stats;
+    // The SDK retries a 429 only when Retry-After is present, so success here proves the header.
+    expect(after.throttled - before.throttled).toBeGreaterThan(0);
+    expect(after.signs - before.signs).toBe(5);
+  });
+
+  it("surfaces the 429 as a RestError with code Throttled when the client does not retry", async () => {
+    const client = keyClient(emulator, { maxRetries: 0 });
+    await client.getKey("target");
+    await emulator.setFaults({ throttle: { operationsPer10Seconds: 1, windowMs: 60_000 } });
+    await client.getKey("target");
+    const error = await caught(() => client.getKey("target"));
+    expect(error).toMatchObject({ statusCode: 429, code: "Throttled" });
+  });
+
+  it("answers every request with 503 during an outage, and recovers afterwards", async () => {
+    const client = keyClient(emulator, { maxRetries: 0 });
+    await client.getKey("target");
+    await emulator.setFaults({ faults: { outage: true } });
+    const error = await caught(() => client.getKey("target"));
+    expect(error).toMatchObject({ statusCode: 503, code: "ServiceUnavailable" });
+
+    await emulator.setFaults({ faults: {} });
+    expect((await client.getKey("target")).name).toBe("target");
+  });
+
+  it("refuses connections in connection-refused outage mode, and listens again on the same port after", async () => {
+    const client = keyClient(emulator, { maxRetries: 0 });
+    await client.getKey("target");
+    await emulator.setFaults({ faults: { outage: "connection-refused" } });
+    // A kept-alive socket is torn down (ECONNRESET); a new connection is refused.
+    const onOpenSocket = await caught(() => client.getKey("target"));
+    expect(["ECONNRESET", "ECONNREFUSED"]).toContain(onOpenSocket.code);
+    const fresh = await caught(() => keyClient(emulator, { maxRetries: 0 }).getKey("target"));
+    expect(fresh.code).toBe("ECONNREFUSED");
+
+    await emulator.setFaults({ faults: {} });
+    expect((await keyClient(emulator).getKey("target")).name).toBe("target");
+  });
+
+  it("injects 500s at the configured error rate; the SDK's exponential retry gets through", async () => {
+    const strict = keyClient(emulator, { maxRetries: 0 });
+    await strict.getKey("target");
+    await emulator.setFaults({ faults: { errorRate: 0.5 } });
+    randomValues = [0.1];
+    const error = await caught(() => strict.getKey("target"));
+    expect(error).toMatchObject({ statusCode: 500, code: "InternalServerError" });
+
+    const retrying = keyClient(emulator);
+    await retrying.getKey("target");
+    const before = emulator.stats.faults;
+    randomValues = [0.1, 0.9];
+    expect((await retrying.getKey("target")).name).toBe("target");
+    expect(emulator.stats.faults - before).toBe(1);
+  });
+
+  it("adds latency to every request", async () => {
+    const client = keyClient(emulator);
+    await client.getKey("target");
+    await emulator.setFaults({ faults: { latencyMs: 300 } });
+    const started = performance.now();
+    await client.getKey("target");
+    expect(performance.now() - started).toBeGreaterThanOrEqual(250);
+  });
+
+  it("rejects invalid fault settings", async () => {
+    await expect(emulator.setFaults({ faults: { errorRate: 2 } })).rejects.toThrow(RangeError);
+    await expect(emulator.setFaults({ throttle: { operationsPer10Seconds: 0 } })).rejects.toThrow(RangeError);
+  });
+});
