@@ -1,3 +1,4 @@
+export { type CliCommand, parseCliArguments } from "./cli-options.js";
 export type { TokenPredicate } from "./key-vault/auth.js";
 export type { KeyVaultErrorCode } from "./key-vault/errors.js";
 export type { FaultOptions } from "./key-vault/faults.js";
