@@ -5,7 +5,7 @@
 import { generateKeyPair, type JsonWebKey, type KeyObject, randomBytes, webcrypto } from "node:crypto";
 import { promisify } from "node:util";
 import { fromBase64Url } from "./encoding.js";
-import { badParameter, KeyVaultError, keyNotFound } from "./errors.js";
+import { KeyVaultError, keyNotFound } from "./errors.js";
 import { type Curve, type SigningAlgorithm, type SigningKey, signDigest } from "./signing.js";
 
 const generateKeyPairAsync = promisify(generateKeyPair);
@@ -129,15 +129,15 @@ export class KeyStore {
 
   #store(name: string, request: CreateKeyRequest, publicKey: KeyObject, privateKey: KeyObject): StoredKey {
     const jwk = publicKey.export({ format: "jwk" });
+    const signingKey = signingKeyOf(jwk, privateKey);
     const now = Math.floor(this.#clock() / 1000);
-    const ec = isEcType(request.kty);
     const key: StoredKey = {
       name,
       version: request.version ?? randomBytes(16).toString("hex"),
       kty: request.kty,
-      crv: ec ? ((jwk.crv as Curve | undefined) ?? request.crv) : undefined,
-      keySize: ec ? undefined : (fromBase64Url(jwk.n ?? "")?.length ?? 0) * 8,
-      keyOps: request.keyOps ?? (ec ? EC_KEY_OPS : RSA_KEY_OPS),
+      crv: signingKey.kind === "EC" ? signingKey.curve : undefined,
+      keySize: signingKey.kind === "RSA" ? signingKey.modulusBits : undefined,
+      keyOps: request.keyOps ?? (signingKey.kind === "EC" ? EC_KEY_OPS : RSA_KEY_OPS),
       enabled: request.enabled ?? true,
       notBefore: request.notBefore,
       expires: request.expires,
@@ -149,19 +149,21 @@ export class KeyStore {
       publicJwk: jwk,
       publicKey,
       privateKey,
-      signingKey: ec
-        ? {
-            kind: "EC",
-            curve: jwk.crv as Curve,
-            d: fromBase64Url(privateKey.export({ format: "jwk" }).d ?? "") ?? new Uint8Array(),
-          }
-        : { kind: "RSA", privateKey, modulusBits: (fromBase64Url(jwk.n ?? "")?.length ?? 0) * 8 },
+      signingKey,
     };
-    if (key.signingKey.kind === "EC" && key.signingKey.d.length === 0)
-      throw badParameter("Key generation failed.");
     const versions = this.#keys.get(name) ?? [];
     versions.push(key);
     this.#keys.set(name, versions);
     return key;
   }
+}
+
+/** The signer's view of a generated key pair: the EC scalar, or the RSA key and its modulus size. */
+function signingKeyOf(publicJwk: JsonWebKey, privateKey: KeyObject): SigningKey {
+  if (publicJwk.kty === "EC") {
+    const d = fromBase64Url(privateKey.export({ format: "jwk" }).d ?? "");
+    if (!d || d.length === 0) throw new Error("generated EC key has no private scalar");
+    return { kind: "EC", curve: publicJwk.crv as Curve, d };
+  }
+  return { kind: "RSA", privateKey, modulusBits: (fromBase64Url(publicJwk.n ?? "")?.length ?? 0) * 8 };
 }
