@@ -25,12 +25,13 @@ export interface VerifiedCsr {
  */
 export async function verifyCsr(pem: string): Promise<VerifiedCsr> {
   const csr = parseCsr(pem);
+  // The key first: "Ed25519 keys are not accepted" helps more than "its signature algorithm is not".
+  const publicKeySpki = new Uint8Array(csr.publicKey.rawData);
+  const keyAlgorithm = classifyPublicKey(publicKeySpki);
   const signatureAlgorithm = describeSignatureAlgorithm(csr);
   if (!ACCEPTED_CSR_SIGNATURES.has(signatureAlgorithm)) {
     throw csrError("invalid_csr", `the CSR's signature algorithm ${signatureAlgorithm} is not accepted`);
   }
-  const publicKeySpki = new Uint8Array(csr.publicKey.rawData);
-  const keyAlgorithm = classifyPublicKey(publicKeySpki);
   let valid = false;
   try {
     valid = await csr.verify();

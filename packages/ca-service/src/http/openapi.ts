@@ -35,15 +35,34 @@ export function openApiDocument(endpoints: readonly Endpoint[], version: string)
     }
     paths[path] = { ...paths[path], [definition.method]: operation };
   }
+  const { schemas } = z.toJSONSchema(z.globalRegistry, {
+    io: "input",
+    unrepresentable: "any",
+    uri: componentUri,
+  });
   return {
     openapi: "3.1.0",
     info: { title: "Edge PKI CA service", version },
     paths,
+    components: {
+      schemas: Object.fromEntries(
+        Object.entries(schemas).map(([id, schema]) => [id, withoutDialect(schema)]),
+      ),
+    },
   };
 }
 
+const componentUri = (id: string) => `#/components/schemas/${id}`;
+
+/** Named schemas (`.meta({ id })`) become components; the rest are inlined. */
 function jsonSchema(schema: z.ZodType, io: "input" | "output"): Record<string, unknown> {
-  const { $schema: _dialect, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: "any" });
+  const id = z.globalRegistry.get(schema)?.id;
+  if (id !== undefined) return { $ref: componentUri(id) };
+  return withoutDialect(z.toJSONSchema(schema, { io, unrepresentable: "any" }));
+}
+
+function withoutDialect(schema: object): Record<string, unknown> {
+  const { $schema: _dialect, ...rest } = schema as Record<string, unknown>;
   return rest;
 }
 

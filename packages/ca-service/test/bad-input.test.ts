@@ -1,0 +1,232 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { countRows } from "./support/database.js";
+import { openssl, opensslCsr, type TempDir, tempDir } from "./support/openssl.js";
+import { call, startTestService, type TestService } from "./support/service.js";
+
+let service: TestService;
+let dir: TempDir;
+let goodCsr: string;
+
+beforeAll(async () => {
+  service = await startTestService();
+  dir = await tempDir();
+  goodCsr = (await opensslCsr(dir, "/CN=good-device")).csrPem;
+});
+
+afterAll(async () => {
+  await service.dispose();
+  await dir.remove();
+});
+
+/** Sends a request that must be refused, and checks the refusal and that nothing was stored. */
+async function expectRefused(
+  path: string,
+  request: Parameters<typeof call>[1],
+  expected: { status: number; code: string; detail: RegExp; field?: string },
+) {
+  const before = countRows(service.dataDir, "certificates");
+  const response = await call(`${service.url}${path}`, request);
+  expect(response.status).toBe(expected.status);
+  expect(response.headers.get("content-type")).toMatch(/^application\/problem\+json/);
+  expect(response.body).toMatchObject({
+    type: `urn:edge-pki:problem:${expected.code}`,
+    status: expected.status,
+    code: expected.code,
+  });
+  expect(typeof response.body.title).toBe("string");
+  expect(response.body.detail).toMatch(expected.detail);
+  if (expected.field !== undefined) {
+    expect(response.body.errors.map((e: { field: string }) => e.field)).toContain(expected.field);
+  }
+  expect(countRows(service.dataDir, "certificates")).toBe(before);
+  return response;
+}
+
+describe("bad input is refused with problem+json and nothing is stored", () => {
+  it("garbage instead of a PEM CSR", async () => {
+    await expectRefused(
+      "/v1/certificates",
+      { body: { csr: "hello" } },
+      { status: 400, code: "invalid_csr", detail: /exactly one PEM/, field: "csr" },
+    );
+    await expectRefused(
+      "/v1/certificates",
+      { body: { csr: "-----BEGIN CERTIFICATE REQUEST-----\nAAAA\n-----END CERTIFICATE REQUEST-----\n" } },
+      { status: 400, code: "invalid_csr", detail: /not a valid PKCS#10/, field: "csr" },
+    );
+  });
+
+  it("a CSR whose signature is broken (no proof of possession)", async () => {
+    const der = Buffer.from(goodCsr.replace(/-----[^-]+-----|\s/g, ""), "base64");
+    der[der.length - 5] = (der[der.length - 5] ?? 0) ^ 0x01; // inside the signature's r/s
+    const broken = `-----BEGIN CERTIFICATE REQUEST-----\n${der.toString("base64")}\n-----END CERTIFICATE REQUEST-----\n`;
+    const path = await dir.file("broken.csr", broken);
+    const check = await openssl(["req", "-in", path, "-noout", "-verify"]).catch((e: Error) => e.message);
+    expect(check).toMatch(/verify failure|bad signature|Command failed/i);
+    await expectRefused(
+      "/v1/certificates",
+      { body: { csr: broken } },
+      {
+        status: 400,
+        code: "csr_signature_invalid",
+        detail: /proof of possession|cannot be verified/,
+        field: "csr",
+      },
+    );
+  });
+
+  it("a deviceId that differs from the CSR's CN", async () => {
+    await expectRefused(
+      "/v1/certificates",
+      { body: { csr: goodCsr, deviceId: "other-device" } },
+      {
+        status: 400,
+        code: "device_id_mismatch",
+        detail: /does not equal the CSR's CN 'good-device'/,
+        field: "deviceId",
+      },
+    );
+  });
+
+  it("device IDs outside the DPS rule: illegal characters, 65 characters, empty", async () => {
+    for (const deviceId of ["dev ice", "dev/1", "dévice", "a".repeat(65), "", "dev#1"]) {
+      await expectRefused(
+        "/v1/credentials",
+        { body: { deviceId } },
+        { status: 400, code: "invalid_request", detail: /1 to 64 characters/, field: "deviceId" },
+      );
+    }
+    const { csrPem } = await opensslCsr(dir, "/CN=has space");
+    await expectRefused(
+      "/v1/certificates",
+      { body: { csr: csrPem } },
+      { status: 400, code: "invalid_device_id", detail: /1 to 64 characters/ },
+    );
+    const long = await opensslCsr(dir, `/CN=${"x".repeat(64)}`);
+    const ok = await call(`${service.url}/v1/certificates`, { body: { csr: long.csrPem } });
+    expect(ok.status).toBe(201);
+    expect(ok.body.deviceId).toHaveLength(64);
+  });
+
+  it("keys outside the allow-list: RSA-1024, secp256k1, P-521, Ed25519", async () => {
+    const cases = [
+      ["RSA-1024", /RSA-1024 is not accepted/],
+      ["secp256k1", /curve secp256k1 is not accepted/],
+      ["P-521", /curve secp521r1 is not accepted/],
+      ["ED25519", /ed25519 keys are not accepted/],
+    ] as const;
+    for (const [key, detail] of cases) {
+      const { csrPem } = await opensslCsr(dir, `/CN=key-${key}`, key);
+      await expectRefused(
+        "/v1/certificates",
+        { body: { csr: csrPem } },
+        { status: 400, code: "unsupported_key", detail },
+      );
+    }
+  });
+
+  it("strict validity past the policy maximum or the 2038 limit", async () => {
+    await expectRefused(
+      "/v1/certificates",
+      { body: { csr: goodCsr, validityDays: 400, strict: true } },
+      {
+        status: 400,
+        code: "validity_exceeds_limit",
+        detail: /policy maximum.*strict/,
+        field: "validityDays",
+      },
+    );
+    await expectRefused(
+      "/v1/credentials",
+      { body: { deviceId: "long-lived", validityDays: 36_500, strict: true } },
+      { status: 400, code: "validity_exceeds_limit", detail: /strict mode refuses/, field: "validityDays" },
+    );
+  });
+
+  it("wrong JSON types, unknown fields, missing fields", async () => {
+    await expectRefused(
+      "/v1/certificates",
+      { body: { csr: goodCsr, validityDays: "30" } },
+      { status: 400, code: "invalid_request", detail: /validityDays/, field: "validityDays" },
+    );
+    await expectRefused(
+      "/v1/certificates",
+      { body: { csr: goodCsr, strict: "yes" } },
+      { status: 400, code: "invalid_request", detail: /strict/, field: "strict" },
+    );
+    await expectRefused(
+      "/v1/certificates",
+      { body: { csr: goodCsr, subjectAltNames: ["x"] } },
+      {
+        status: 400,
+        code: "invalid_request",
+        detail: /unknown field.*subjectAltNames/,
+        field: "subjectAltNames",
+      },
+    );
+    await expectRefused(
+      "/v1/certificates",
+      { body: {} },
+      { status: 400, code: "invalid_request", detail: /csr/, field: "csr" },
+    );
+    await expectRefused(
+      "/v1/certificates",
+      { body: [goodCsr] },
+      { status: 400, code: "invalid_request", detail: /expected object/ },
+    );
+    await expectRefused(
+      "/v1/credentials",
+      { body: { deviceId: "d1", keyAlgorithm: "ED25519" } },
+      { status: 400, code: "invalid_request", detail: /keyAlgorithm/, field: "keyAlgorithm" },
+    );
+    await expectRefused(
+      "/v1/credentials",
+      { body: { deviceId: "d1", validityDays: 1.5 } },
+      { status: 400, code: "invalid_request", detail: /validityDays/, field: "validityDays" },
+    );
+  });
+
+  it("invalid JSON and non-JSON bodies", async () => {
+    await expectRefused(
+      "/v1/certificates",
+      { rawBody: '{"csr": ', headers: { "content-type": "application/json" } },
+      { status: 400, code: "invalid_request", detail: /not valid JSON/ },
+    );
+    await expectRefused(
+      "/v1/certificates",
+      { rawBody: goodCsr, headers: { "content-type": "application/pkcs10" } },
+      { status: 400, code: "invalid_request", detail: /must be JSON/ },
+    );
+  });
+
+  it("a body over 64 KiB gets 413", async () => {
+    await expectRefused(
+      "/v1/certificates",
+      { body: { csr: "A".repeat(70 * 1024) } },
+      { status: 413, code: "payload_too_large", detail: /exceeds 65536 bytes/ },
+    );
+  });
+
+  it("unknown serial numbers and routes get 404; malformed serials 400", async () => {
+    await expectRefused(
+      "/v1/certificates/0badc0de",
+      { method: "GET" },
+      { status: 404, code: "not_found", detail: /no certificate has serial number 0badc0de/ },
+    );
+    await expectRefused(
+      "/v1/certificates/not-hex",
+      { method: "GET" },
+      { status: 400, code: "invalid_request", detail: /hexadecimal/, field: "serialNumber" },
+    );
+    await expectRefused(
+      "/v1/nothing",
+      { method: "GET" },
+      { status: 404, code: "not_found", detail: /no route/ },
+    );
+    await expectRefused(
+      "/v1/devices/bad%20id/certificates",
+      { method: "GET" },
+      { status: 400, code: "invalid_request", detail: /deviceId/, field: "deviceId" },
+    );
+  });
+});

@@ -1,0 +1,55 @@
+import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { fileURLToPath } from "node:url";
+
+/** The built CLI (`pnpm test` builds first), run as a user would run it. */
+export const CLI = fileURLToPath(new URL("../../dist/cli/main.js", import.meta.url));
+
+export function runCli(
+  args: string[],
+  env: Record<string, string>,
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [CLI, ...args],
+      { env: { PATH: process.env.PATH ?? "", ...env }, timeout: 60_000 },
+      (error, stdout, stderr) => {
+        resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
+      },
+    );
+  });
+}
+
+/** Starts `edge-pki-ca start` and resolves once it prints where it listens. */
+export function startCli(
+  env: Record<string, string>,
+): Promise<{ child: ChildProcess; url: string; stdout: () => string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, "start"], { env: { PATH: process.env.PATH ?? "", ...env } });
+    let stdout = "";
+    let stderr = "";
+    const timer = setTimeout(() => reject(new Error(`CLI did not start: ${stderr}`)), 30_000);
+    child.stdout.on("data", (chunk) => {
+      stdout += chunk;
+      const url = stdout.match(/listening on (\S+)/)?.[1];
+      if (url && stdout.includes("data folder")) {
+        clearTimeout(timer);
+        resolve({ child, url, stdout: () => stdout });
+      }
+    });
+    child.stderr.on("data", (chunk) => {
+      stderr += chunk;
+    });
+    child.on("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`CLI exited with ${code}: ${stderr}`));
+    });
+  });
+}
+
+export async function stopCli(child: ChildProcess): Promise<number | null> {
+  if (child.exitCode !== null) return child.exitCode;
+  const exited = new Promise<number | null>((resolve) => child.once("exit", resolve));
+  child.kill("SIGTERM");
+  return exited;
+}
