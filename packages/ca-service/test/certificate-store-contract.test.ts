@@ -1,0 +1,105 @@
+import { randomBytes } from "node:crypto";
+import { afterAll, describe, expect, it } from "vitest";
+import { openPostgresStore, openSqliteStore } from "../src/adapters/store/open-store.js";
+import type { CertificateRecord, CertificateStore } from "../src/ports/certificate-store.js";
+import { tempDir } from "./support/openssl.js";
+import { createThrowawayDatabase, postgresAvailable } from "./support/postgres.js";
+
+/** One contract, run against every CertificateStore implementation. */
+function certificateStoreContract(name: string, open: () => Promise<{ store: CertificateStore; cleanup(): Promise<void> }>) {
+  describe(`CertificateStore contract: ${name}`, () => {
+    const cleanups: (() => Promise<void>)[] = [];
+    afterAll(async () => {
+      for (const cleanup of cleanups) await cleanup();
+    });
+    const openStore = async () => {
+      const opened = await open();
+      cleanups.push(opened.cleanup);
+      return opened.store;
+    };
+
+    it("records a certificate with its audit entry and reads it back exactly", async () => {
+      const store = await openStore();
+      const record = sampleRecord("device-a");
+      await store.recordIssuance({ certificate: record, audit: sampleAudit(record) });
+      expect(await store.findBySerialNumber(record.serialNumber)).toEqual(record);
+      expect(await store.findBySerialNumber("00")).toBeUndefined();
+      const audit = await store.listAudit({ limit: 10 });
+      expect(audit.at(-1)).toMatchObject({ action: "certificate.issue", target: "device-a", outcome: "success" });
+      expect(audit.at(-1)?.details).toEqual({ serialNumber: record.serialNumber });
+    });
+
+    it("enforces unique serial numbers and writes nothing of a failed issuance", async () => {
+      const store = await openStore();
+      const record = sampleRecord("device-b");
+      await store.recordIssuance({ certificate: record, audit: sampleAudit(record) });
+      const auditBefore = (await store.listAudit({ limit: 1000 })).length;
+      const duplicate = { ...sampleRecord("device-b"), serialNumber: record.serialNumber };
+      await expect(store.recordIssuance({ certificate: duplicate, audit: sampleAudit(duplicate) })).rejects.toThrow();
+      expect((await store.listAudit({ limit: 1000 })).length).toBe(auditBefore);
+      expect(await store.findBySerialNumber(record.serialNumber)).toEqual(record);
+    });
+
+    it("lists a device's certificates newest first, limited, and pages the audit log", async () => {
+      const store = await openStore();
+      const records = [0, 1, 2].map((i) => ({ ...sampleRecord("device-c"), issuedAt: new Date(Date.UTC(2026, 0, 1 + i)) }));
+      for (const record of records) await store.recordIssuance({ certificate: record, audit: sampleAudit(record) });
+      const listed = await store.listByDevice("device-c", { limit: 10 });
+      expect(listed.map((r) => r.serialNumber)).toEqual(records.map((r) => r.serialNumber).reverse());
+      expect(await store.listByDevice("device-c", { limit: 2 })).toHaveLength(2);
+      const first = await store.listAudit({ limit: 2 });
+      const rest = await store.listAudit({ limit: 100, afterId: first.at(-1)?.id ?? 0 });
+      expect(first.length + rest.length).toBe((await store.listAudit({ limit: 100 })).length);
+      expect(rest.every((entry) => entry.id > (first.at(-1)?.id ?? 0))).toBe(true);
+    });
+
+    it("answers its readiness check", async () => {
+      await expect((await openStore()).check()).resolves.toBeUndefined();
+    });
+  });
+}
+
+function sampleRecord(deviceId: string): CertificateRecord {
+  const serialNumber = randomBytes(16).toString("hex");
+  return {
+    serialNumber,
+    deviceId,
+    profile: "device",
+    subject: `CN=${deviceId}`,
+    keyAlgorithm: "ECDSA_P256",
+    notBefore: new Date("2026-01-01T00:00:00.000Z"),
+    notAfter: new Date("2027-01-01T00:00:00.000Z"),
+    status: "valid",
+    revokedAt: null,
+    revocationReason: null,
+    der: new Uint8Array(randomBytes(300)),
+    sha256Fingerprint: randomBytes(32).toString("hex"),
+    issuedAt: new Date("2026-01-01T00:05:00.000Z"),
+    requester: "test",
+  };
+}
+
+function sampleAudit(record: CertificateRecord) {
+  return {
+    at: record.issuedAt,
+    actor: "test",
+    action: "certificate.issue",
+    target: record.deviceId,
+    outcome: "success" as const,
+    details: { serialNumber: record.serialNumber },
+  };
+}
+
+certificateStoreContract("SQLite", async () => {
+  const dir = await tempDir();
+  const store = await openSqliteStore(`${dir.path}/store.sqlite`);
+  return { store, cleanup: async () => (await store.close(), await dir.remove()) };
+});
+
+describe.runIf(await postgresAvailable())("PostgreSQL", () => {
+  certificateStoreContract("PostgreSQL", async () => {
+    const database = await createThrowawayDatabase();
+    const store = await openPostgresStore(database.url);
+    return { store, cleanup: async () => (await store.close(), await database.drop()) };
+  });
+});

@@ -1,0 +1,92 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { loadConfig } from "../src/config/config.js";
+import type { ServiceContext } from "../src/app/service-context.js";
+import { silentLogger } from "../src/logger.js";
+import type { CertificateStore } from "../src/ports/certificate-store.js";
+import { type RunningServer, startServer } from "../src/server.js";
+import { countRows } from "./support/database.js";
+import { opensslCsr, type TempDir, tempDir } from "./support/openssl.js";
+import { call, startTestService, type TestService } from "./support/service.js";
+
+let service: TestService;
+let dir: TempDir;
+
+beforeAll(async () => {
+  service = await startTestService();
+  dir = await tempDir();
+});
+
+afterAll(async () => {
+  await service.dispose();
+  await dir.remove();
+});
+
+/** Serves the same CA and store, with one adapter swapped for a failing one. */
+async function serveWith(context: ServiceContext): Promise<RunningServer> {
+  return startServer(context, loadConfig({ EDGE_PKI_PORT: "0", EDGE_PKI_DATA_DIR: service.dataDir }), silentLogger);
+}
+
+function storeFailingToRecord(store: CertificateStore): CertificateStore {
+  return {
+    recordIssuance: async () => {
+      throw new Error("SQLITE_FULL: database or disk is full");
+    },
+    findBySerialNumber: (serial) => store.findBySerialNumber(serial),
+    listByDevice: (deviceId, options) => store.listByDevice(deviceId, options),
+    appendAudit: (event) => store.appendAudit(event),
+    listAudit: (options) => store.listAudit(options),
+    check: () => store.check(),
+    close: async () => {},
+  };
+}
+
+describe("when signing or recording fails, nothing leaves the CA", () => {
+  it("a store that cannot commit: 503 with Retry-After, no certificate in the response", async () => {
+    const server = await serveWith({ ...service.context, store: storeFailingToRecord(service.context.store) });
+    try {
+      const before = countRows(service.dataDir, "certificates");
+      const { csrPem } = await opensslCsr(dir, "/CN=unrecorded");
+      for (const [path, body] of [
+        ["/v1/certificates", { csr: csrPem }],
+        ["/v1/credentials", { deviceId: "unrecorded" }],
+      ] as const) {
+        const response = await call(`${server.url}${path}`, { body });
+        expect(response.status).toBe(503);
+        expect(response.headers.get("retry-after")).toBe("5");
+        expect(response.body).toMatchObject({ code: "unavailable", detail: expect.stringMatching(/not issued/) });
+        expect(response.text).not.toMatch(/BEGIN (CERTIFICATE|PRIVATE KEY)|SQLITE_FULL/);
+      }
+      expect(countRows(service.dataDir, "certificates")).toBe(before);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it("a CA key that cannot sign: 503, nothing stored", async () => {
+    const signer = { ...service.context.ca.signer, sign: async () => Promise.reject(new Error("HSM offline")) };
+    const server = await serveWith({ ...service.context, ca: { ...service.context.ca, signer } });
+    try {
+      const before = countRows(service.dataDir, "certificates");
+      const response = await call(`${server.url}/v1/credentials`, { body: { deviceId: "unsigned" } });
+      expect(response.status).toBe(503);
+      expect(response.body.code).toBe("unavailable");
+      expect(response.text).not.toContain("HSM offline");
+      expect(countRows(service.dataDir, "certificates")).toBe(before);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it("readiness fails when the store cannot be used", async () => {
+    const broken = { ...storeFailingToRecord(service.context.store), check: () => Promise.reject(new Error("gone")) };
+    const server = await serveWith({ ...service.context, store: broken });
+    try {
+      const response = await call(`${server.url}/readyz`);
+      expect(response.status).toBe(503);
+      expect(response.body.detail).toBe("not ready: store unusable");
+      expect((await call(`${server.url}/healthz`)).status).toBe(200);
+    } finally {
+      await server.close();
+    }
+  });
+});
