@@ -6,7 +6,10 @@ import { tempDir } from "./support/openssl.js";
 import { createThrowawayDatabase, postgresAvailable } from "./support/postgres.js";
 
 /** One contract, run against every CertificateStore implementation. */
-function certificateStoreContract(name: string, open: () => Promise<{ store: CertificateStore; cleanup(): Promise<void> }>) {
+function certificateStoreContract(
+  name: string,
+  open: () => Promise<{ store: CertificateStore; cleanup(): Promise<void> }>,
+) {
   describe(`CertificateStore contract: ${name}`, () => {
     const cleanups: (() => Promise<void>)[] = [];
     afterAll(async () => {
@@ -25,7 +28,11 @@ function certificateStoreContract(name: string, open: () => Promise<{ store: Cer
       expect(await store.findBySerialNumber(record.serialNumber)).toEqual(record);
       expect(await store.findBySerialNumber("00")).toBeUndefined();
       const audit = await store.listAudit({ limit: 10 });
-      expect(audit.at(-1)).toMatchObject({ action: "certificate.issue", target: "device-a", outcome: "success" });
+      expect(audit.at(-1)).toMatchObject({
+        action: "certificate.issue",
+        target: "device-a",
+        outcome: "success",
+      });
       expect(audit.at(-1)?.details).toEqual({ serialNumber: record.serialNumber });
     });
 
@@ -35,15 +42,21 @@ function certificateStoreContract(name: string, open: () => Promise<{ store: Cer
       await store.recordIssuance({ certificate: record, audit: sampleAudit(record) });
       const auditBefore = (await store.listAudit({ limit: 1000 })).length;
       const duplicate = { ...sampleRecord("device-b"), serialNumber: record.serialNumber };
-      await expect(store.recordIssuance({ certificate: duplicate, audit: sampleAudit(duplicate) })).rejects.toThrow();
+      await expect(
+        store.recordIssuance({ certificate: duplicate, audit: sampleAudit(duplicate) }),
+      ).rejects.toThrow();
       expect((await store.listAudit({ limit: 1000 })).length).toBe(auditBefore);
       expect(await store.findBySerialNumber(record.serialNumber)).toEqual(record);
     });
 
     it("lists a device's certificates newest first, limited, and pages the audit log", async () => {
       const store = await openStore();
-      const records = [0, 1, 2].map((i) => ({ ...sampleRecord("device-c"), issuedAt: new Date(Date.UTC(2026, 0, 1 + i)) }));
-      for (const record of records) await store.recordIssuance({ certificate: record, audit: sampleAudit(record) });
+      const records = [0, 1, 2].map((i) => ({
+        ...sampleRecord("device-c"),
+        issuedAt: new Date(Date.UTC(2026, 0, 1 + i)),
+      }));
+      for (const record of records)
+        await store.recordIssuance({ certificate: record, audit: sampleAudit(record) });
       const listed = await store.listByDevice("device-c", { limit: 10 });
       expect(listed.map((r) => r.serialNumber)).toEqual(records.map((r) => r.serialNumber).reverse());
       expect(await store.listByDevice("device-c", { limit: 2 })).toHaveLength(2);

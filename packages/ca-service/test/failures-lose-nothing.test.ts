@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadConfig } from "../src/config/config.js";
 import type { ServiceContext } from "../src/app/service-context.js";
+import { loadConfig } from "../src/config/config.js";
 import { silentLogger } from "../src/logger.js";
 import type { CertificateStore } from "../src/ports/certificate-store.js";
 import { type RunningServer, startServer } from "../src/server.js";
@@ -23,7 +23,11 @@ afterAll(async () => {
 
 /** Serves the same CA and store, with one adapter swapped for a failing one. */
 async function serveWith(context: ServiceContext): Promise<RunningServer> {
-  return startServer(context, loadConfig({ EDGE_PKI_PORT: "0", EDGE_PKI_DATA_DIR: service.dataDir }), silentLogger);
+  return startServer(
+    context,
+    loadConfig({ EDGE_PKI_PORT: "0", EDGE_PKI_DATA_DIR: service.dataDir }),
+    silentLogger,
+  );
 }
 
 function storeFailingToRecord(store: CertificateStore): CertificateStore {
@@ -42,7 +46,10 @@ function storeFailingToRecord(store: CertificateStore): CertificateStore {
 
 describe("when signing or recording fails, nothing leaves the CA", () => {
   it("a store that cannot commit: 503 with Retry-After, no certificate in the response", async () => {
-    const server = await serveWith({ ...service.context, store: storeFailingToRecord(service.context.store) });
+    const server = await serveWith({
+      ...service.context,
+      store: storeFailingToRecord(service.context.store),
+    });
     try {
       const before = countRows(service.dataDir, "certificates");
       const { csrPem } = await opensslCsr(dir, "/CN=unrecorded");
@@ -53,7 +60,10 @@ describe("when signing or recording fails, nothing leaves the CA", () => {
         const response = await call(`${server.url}${path}`, { body });
         expect(response.status).toBe(503);
         expect(response.headers.get("retry-after")).toBe("5");
-        expect(response.body).toMatchObject({ code: "unavailable", detail: expect.stringMatching(/not issued/) });
+        expect(response.body).toMatchObject({
+          code: "unavailable",
+          detail: expect.stringMatching(/not issued/),
+        });
         expect(response.text).not.toMatch(/BEGIN (CERTIFICATE|PRIVATE KEY)|SQLITE_FULL/);
       }
       expect(countRows(service.dataDir, "certificates")).toBe(before);
@@ -63,7 +73,10 @@ describe("when signing or recording fails, nothing leaves the CA", () => {
   });
 
   it("a CA key that cannot sign: 503, nothing stored", async () => {
-    const signer = { ...service.context.ca.signer, sign: async () => Promise.reject(new Error("HSM offline")) };
+    const signer = {
+      ...service.context.ca.signer,
+      sign: async () => Promise.reject(new Error("HSM offline")),
+    };
     const server = await serveWith({ ...service.context, ca: { ...service.context.ca, signer } });
     try {
       const before = countRows(service.dataDir, "certificates");
@@ -78,7 +91,10 @@ describe("when signing or recording fails, nothing leaves the CA", () => {
   });
 
   it("readiness fails when the store cannot be used", async () => {
-    const broken = { ...storeFailingToRecord(service.context.store), check: () => Promise.reject(new Error("gone")) };
+    const broken = {
+      ...storeFailingToRecord(service.context.store),
+      check: () => Promise.reject(new Error("gone")),
+    };
     const server = await serveWith({ ...service.context, store: broken });
     try {
       const response = await call(`${server.url}/readyz`);

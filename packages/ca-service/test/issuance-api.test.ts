@@ -1,4 +1,5 @@
 import { createPrivateKey, createPublicKey, X509Certificate } from "node:crypto";
+import BetterSqlite3 from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { countRows } from "./support/database.js";
 import { openssl, opensslCsr, type TempDir, tempDir } from "./support/openssl.js";
@@ -106,7 +107,6 @@ describe("POST /v1/credentials", () => {
       expect(record.body.keyAlgorithm).toBe(keyAlgorithm);
       expect(JSON.stringify(record.body)).not.toContain("PRIVATE KEY");
       const pkcs8 = issued.body.privateKeyPem.replace(/-----[^-]+-----|\s/g, "");
-      const { default: BetterSqlite3 } = await import("better-sqlite3");
       const database = new BetterSqlite3(`${service.dataDir}/edge-pki.sqlite`, { readonly: true });
       const dump = JSON.stringify(database.prepare("select * from certificates").all());
       const audit = JSON.stringify(database.prepare("select * from audit_log").all());

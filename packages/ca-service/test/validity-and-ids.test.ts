@@ -25,7 +25,11 @@ describe("computeValidity", () => {
 
   it("cuts at the earliest limit and names it", () => {
     expect(computeValidity({ ...base, requestedDays: 400 }).cappedBy).toBe("policy");
-    const issuerCut = computeValidity({ ...base, requestedDays: 300, issuerNotAfter: new Date("2027-01-01T00:00:00Z") });
+    const issuerCut = computeValidity({
+      ...base,
+      requestedDays: 300,
+      issuerNotAfter: new Date("2027-01-01T00:00:00Z"),
+    });
     expect(issuerCut).toMatchObject({ cappedBy: "issuer", notAfter: new Date("2027-01-01T00:00:00Z") });
     const late = computeValidity({
       now: new Date("2037-06-01T00:00:00Z"),
@@ -40,13 +44,20 @@ describe("computeValidity", () => {
   it("refuses a cut request in strict mode, naming the limit", () => {
     expect(() => computeValidity({ ...base, requestedDays: 400, strict: true })).toThrow(/policy maximum/);
     expect(() =>
-      computeValidity({ ...base, requestedDays: 300, strict: true, issuerNotAfter: new Date("2027-01-01T00:00:00Z") }),
+      computeValidity({
+        ...base,
+        requestedDays: 300,
+        strict: true,
+        issuerNotAfter: new Date("2027-01-01T00:00:00Z"),
+      }),
     ).toThrow(/issuing CA's expiry/);
     expect(computeValidity({ ...base, requestedDays: 365, strict: true }).cappedBy).toBeUndefined();
   });
 
   it("refuses when the issuer has already expired", () => {
-    expect(() => computeValidity({ ...base, issuerNotAfter: new Date("2026-01-01T00:00:00Z") })).toThrow(CaError);
+    expect(() => computeValidity({ ...base, issuerNotAfter: new Date("2026-01-01T00:00:00Z") })).toThrow(
+      CaError,
+    );
   });
 });
 
@@ -67,7 +78,9 @@ describe("serial numbers", () => {
     const fixed = randomSerialNumber((bytes) => bytes.fill(0xff));
     expect(fixed).toBe(`7f${"ff".repeat(15)}`);
     expect(randomSerialNumber((bytes) => bytes.fill(0))).toBe(`40${"00".repeat(15)}`);
-    const seen = new Set(Array.from({ length: 1000 }, () => randomSerialNumber((b) => crypto.getRandomValues(b))));
+    const seen = new Set(
+      Array.from({ length: 1000 }, () => randomSerialNumber((b) => crypto.getRandomValues(b))),
+    );
     expect(seen.size).toBe(1000);
   });
 });
