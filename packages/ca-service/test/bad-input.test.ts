@@ -125,6 +125,32 @@ describe("bad input is refused with problem+json and nothing is stored", () => {
     }
   });
 
+  it("a SHA-1 signed CSR, a CSR with two CNs, and one with no CN and no deviceId", async () => {
+    const sha1 = await opensslCsr(dir, "/CN=sha1-device", "P-256", "sha1");
+    await expectRefused(
+      "/v1/certificates",
+      { body: { csr: sha1.csrPem } },
+      { status: 400, code: "invalid_csr", detail: /signature algorithm ECDSA\/SHA-1 is not accepted/, field: "csr" },
+    );
+    const twoNames = await opensslCsr(dir, "/CN=first/CN=second");
+    await expectRefused(
+      "/v1/certificates",
+      { body: { csr: twoNames.csrPem } },
+      { status: 400, code: "invalid_csr", detail: /more than one CN/, field: "csr" },
+    );
+    const noName = await opensslCsr(dir, "/O=No Common Name");
+    await expectRefused(
+      "/v1/certificates",
+      { body: { csr: noName.csrPem } },
+      { status: 400, code: "invalid_csr", detail: /no CN/, field: "csr" },
+    );
+    await expectRefused(
+      "/v1/certificates",
+      { body: { csr: noName.csrPem, deviceId: "bad id" } },
+      { status: 400, code: "invalid_request", detail: /deviceId/, field: "deviceId" },
+    );
+  });
+
   it("strict validity past the policy maximum or the 2038 limit", async () => {
     await expectRefused(
       "/v1/certificates",

@@ -106,13 +106,21 @@ function sampleAudit(record: CertificateRecord) {
 certificateStoreContract("SQLite", async () => {
   const dir = await tempDir();
   const store = await openSqliteStore(`${dir.path}/store.sqlite`);
-  return { store, cleanup: async () => (await store.close(), await dir.remove()) };
+  const cleanup = async () => {
+    await store.close();
+    await dir.remove();
+  };
+  return { store, cleanup };
 });
 
 describe.runIf(await postgresAvailable())("PostgreSQL", () => {
   certificateStoreContract("PostgreSQL", async () => {
     const database = await createThrowawayDatabase();
     const store = await openPostgresStore(database.url);
-    return { store, cleanup: async () => (await store.close(), await database.drop()) };
+    const cleanup = async () => {
+      await store.close();
+      await database.drop();
+    };
+    return { store, cleanup };
   });
 });

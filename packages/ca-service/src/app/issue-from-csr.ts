@@ -11,7 +11,7 @@ export async function issueFromCsr(
   requester: string,
 ): Promise<IssuedCertificate> {
   const csr = await verifyCsr(request.csr);
-  const deviceId = deviceIdForCsr(csr.commonName, request.deviceId);
+  const deviceId = deviceIdForCsr(csr.commonNames, request.deviceId);
   return signAndRecord(context, {
     deviceId,
     publicKeySpki: csr.publicKeySpki,

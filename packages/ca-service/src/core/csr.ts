@@ -15,8 +15,8 @@ export interface VerifiedCsr {
   /** DER SubjectPublicKeyInfo: the only thing taken from the CSR into the certificate. */
   publicKeySpki: Uint8Array;
   keyAlgorithm: KeyAlgorithm;
-  /** The subject's CN, when it has exactly one. */
-  commonName: string | undefined;
+  /** The subject's CNs: normally exactly one, the device ID. */
+  commonNames: string[];
 }
 
 /**
@@ -43,7 +43,7 @@ export async function verifyCsr(pem: string): Promise<VerifiedCsr> {
       "csr_signature_invalid",
       "the CSR's signature does not verify: proof of possession failed",
     );
-  return { publicKeySpki, keyAlgorithm, commonName: singleCommonName(csr.subjectName) };
+  return { publicKeySpki, keyAlgorithm, commonNames: csr.subjectName.getField(COMMON_NAME) };
 }
 
 function parseCsr(pem: string): x509.Pkcs10CertificateRequest {
@@ -70,11 +70,6 @@ function describeSignatureAlgorithm(csr: x509.Pkcs10CertificateRequest): string 
   } catch {
     return "unknown";
   }
-}
-
-function singleCommonName(name: x509.Name): string | undefined {
-  const values = name.getField(COMMON_NAME);
-  return values.length === 1 ? values[0] : undefined;
 }
 
 function csrError(code: "invalid_csr" | "csr_signature_invalid", message: string, cause?: unknown): CaError {

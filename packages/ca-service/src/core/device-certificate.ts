@@ -47,22 +47,42 @@ export async function signDeviceCertificate(
 
 /**
  * The device ID is the CSR's CN. A deviceId given alongside must equal it: IoT Edge reads the
- * registration ID from the CN, and DPS rejects a mismatch.
+ * registration ID from the CN, and DPS rejects a mismatch. A CSR without a CN (some tools make them)
+ * takes the deviceId given; the certificate's subject is built from the ID either way.
  */
-export function deviceIdForCsr(
-  csrCommonName: string | undefined,
-  requestedDeviceId: string | undefined,
-): string {
-  if (csrCommonName === undefined) {
-    const message = "the CSR's subject must have exactly one CN, the device ID";
-    throw new CaError("invalid_csr", message, { errors: [{ field: "csr", message }] });
+export function deviceIdForCsr(csrCommonNames: string[], requestedDeviceId: string | undefined): string {
+  if (csrCommonNames.length > 1) {
+    return refuse(
+      "invalid_csr",
+      "csr",
+      "the CSR's subject has more than one CN; it must have one, the device ID",
+    );
   }
-  if (requestedDeviceId !== undefined && requestedDeviceId !== csrCommonName) {
-    const message = `deviceId '${requestedDeviceId}' does not equal the CSR's CN '${csrCommonName}'`;
-    throw new CaError("device_id_mismatch", message, { errors: [{ field: "deviceId", message }] });
+  const [commonName] = csrCommonNames;
+  if (commonName === undefined) {
+    if (requestedDeviceId === undefined) {
+      return refuse(
+        "invalid_csr",
+        "csr",
+        "the CSR's subject has no CN: put the device ID there or pass deviceId",
+      );
+    }
+    assertValidDeviceId(requestedDeviceId);
+    return requestedDeviceId;
   }
-  assertValidDeviceId(csrCommonName, "csr subject CN");
-  return csrCommonName;
+  if (requestedDeviceId !== undefined && requestedDeviceId !== commonName) {
+    return refuse(
+      "device_id_mismatch",
+      "deviceId",
+      `deviceId '${requestedDeviceId}' does not equal the CSR's CN '${commonName}'`,
+    );
+  }
+  assertValidDeviceId(commonName, "csr subject CN");
+  return commonName;
+}
+
+function refuse(code: "invalid_csr" | "device_id_mismatch", field: string, message: string): never {
+  throw new CaError(code, message, { errors: [{ field, message }] });
 }
 
 /** Leaf first, then the intermediate, then the root: IoT Edge reads the registration ID from the first. */

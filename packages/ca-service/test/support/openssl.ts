@@ -60,6 +60,7 @@ export async function opensslCsr(
   dir: TempDir,
   subject: string,
   key: CsrKey = "P-256",
+  digest = "sha256",
 ): Promise<{ csrPem: string; keyPath: string; csrPath: string; keyPem: string }> {
   const stem = join(
     dir.path,
@@ -82,7 +83,7 @@ export async function opensslCsr(
   } else {
     await openssl(["genpkey", "-algorithm", "EC", "-pkeyopt", `ec_paramgen_curve:${key}`, "-out", keyPath]);
   }
-  await openssl(["req", "-new", "-key", keyPath, "-subj", subject, "-out", csrPath]);
+  await openssl(["req", "-new", "-key", keyPath, `-${digest}`, "-subj", subject, "-out", csrPath]);
   const { readFile } = await import("node:fs/promises");
   return {
     csrPem: await readFile(csrPath, "utf8"),
