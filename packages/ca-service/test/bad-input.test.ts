@@ -130,7 +130,12 @@ describe("bad input is refused with problem+json and nothing is stored", () => {
     await expectRefused(
       "/v1/certificates",
       { body: { csr: sha1.csrPem } },
-      { status: 400, code: "invalid_csr", detail: /signature algorithm ECDSA\/SHA-1 is not accepted/, field: "csr" },
+      {
+        status: 400,
+        code: "invalid_csr",
+        detail: /signature algorithm ECDSA\/SHA-1 is not accepted/,
+        field: "csr",
+      },
     );
     const twoNames = await opensslCsr(dir, "/CN=first/CN=second");
     await expectRefused(

@@ -5,7 +5,7 @@ import { get } from "node:https";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli, startCli, stopCli } from "./support/cli.js";
-import { openssl, opensslCsr, type TempDir, tempDir } from "./support/openssl.js";
+import { openssl, opensslCsr, opensslServerCertificate, type TempDir, tempDir } from "./support/openssl.js";
 import { call, startTestService } from "./support/service.js";
 
 let dir: TempDir;
@@ -110,27 +110,7 @@ describe("edge-pki-ca init", () => {
 describe("edge-pki-ca start", () => {
   it("serves HTTPS when a TLS certificate is configured and prints the root fingerprint", async () => {
     const dataDir = join(dir.path, "tls");
-    const key = join(dir.path, "tls.key");
-    const cert = join(dir.path, "tls.pem");
-    await openssl([
-      "req",
-      "-x509",
-      "-newkey",
-      "ec",
-      "-pkeyopt",
-      "ec_paramgen_curve:P-256",
-      "-nodes",
-      "-keyout",
-      key,
-      "-out",
-      cert,
-      "-subj",
-      "/CN=localhost",
-      "-addext",
-      "subjectAltName=IP:127.0.0.1",
-      "-days",
-      "1",
-    ]);
+    const { keyPath: key, certPath: cert } = await opensslServerCertificate(dir, "tls");
     const { child, url, stdout } = await startCli({
       EDGE_PKI_DATA_DIR: dataDir,
       EDGE_PKI_PORT: "0",

@@ -69,7 +69,9 @@ describe("POST /v1/certificates", () => {
 
   it("takes the deviceId for a CSR without a CN, and the subject is exactly CN=<deviceId>", async () => {
     const { csrPem } = await opensslCsr(dir, "/O=Tooling that leaves the CN out");
-    const issued = await call(`${service.url}/v1/certificates`, { body: { csr: csrPem, deviceId: "no-cn-device" } });
+    const issued = await call(`${service.url}/v1/certificates`, {
+      body: { csr: csrPem, deviceId: "no-cn-device" },
+    });
     expect(issued.status).toBe(201);
     expect(new X509Certificate(issued.body.certificatePem).subject).toBe("CN=no-cn-device");
   });

@@ -1,7 +1,8 @@
+import { readFile } from "node:fs/promises";
 import type { AddressInfo } from "node:net";
 import { connect, createServer, type TLSSocket } from "node:tls";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { openssl, type TempDir, tempDir } from "./support/openssl.js";
+import { opensslServerCertificate, type TempDir, tempDir } from "./support/openssl.js";
 import { call, startTestService, type TestService } from "./support/service.js";
 
 let ours: TestService;
@@ -17,30 +18,11 @@ beforeAll(async () => {
   dir = await tempDir();
   // A TLS server (standing in for IoT Hub/DPS) that trusts only our root and demands a client certificate.
   const ca = await call(`${ours.url}/v1/ca`);
-  const serverKey = await dir.file("server.key", "");
-  const serverCert = `${dir.path}/server.pem`;
-  await openssl([
-    "req",
-    "-x509",
-    "-newkey",
-    "ec",
-    "-pkeyopt",
-    "ec_paramgen_curve:P-256",
-    "-nodes",
-    "-keyout",
-    serverKey,
-    "-out",
-    serverCert,
-    "-subj",
-    "/CN=localhost",
-    "-days",
-    "1",
-  ]);
-  const { readFile } = await import("node:fs/promises");
+  const { keyPath, certPath } = await opensslServerCertificate(dir, "server");
   server = createServer(
     {
-      key: await readFile(serverKey),
-      cert: await readFile(serverCert),
+      key: await readFile(keyPath),
+      cert: await readFile(certPath),
       ca: ca.body.rootCertificatePem,
       requestCert: true,
       rejectUnauthorized: true,

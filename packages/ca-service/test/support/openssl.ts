@@ -92,3 +92,32 @@ export async function opensslCsr(
     keyPem: await readFile(keyPath, "utf8"),
   };
 }
+
+/** A self-signed TLS server certificate for 127.0.0.1/localhost, made by openssl. */
+export async function opensslServerCertificate(
+  dir: TempDir,
+  name: string,
+): Promise<{ keyPath: string; certPath: string }> {
+  const keyPath = join(dir.path, `${name}.key`);
+  const certPath = join(dir.path, `${name}.pem`);
+  await openssl([
+    "req",
+    "-x509",
+    "-newkey",
+    "ec",
+    "-pkeyopt",
+    "ec_paramgen_curve:P-256",
+    "-nodes",
+    "-keyout",
+    keyPath,
+    "-out",
+    certPath,
+    "-subj",
+    "/CN=localhost",
+    "-addext",
+    "subjectAltName=DNS:localhost,IP:127.0.0.1",
+    "-days",
+    "1",
+  ]);
+  return { keyPath, certPath };
+}
