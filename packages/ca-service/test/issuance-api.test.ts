@@ -1,4 +1,5 @@
 import { createPrivateKey, createPublicKey, X509Certificate } from "node:crypto";
+import { validate } from "@readme/openapi-parser";
 import BetterSqlite3 from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { countRows } from "./support/database.js";
