@@ -15,5 +15,7 @@ export {
   ListQuery,
   NotAfterCappedBy,
   Problem,
+  RevocationReason,
+  RevokeRequest,
   SerialNumberParams,
 } from "./schemas.js";

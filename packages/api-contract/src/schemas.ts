@@ -102,6 +102,34 @@ export const CertificateList = z
   .meta({ id: "CertificateList" });
 export type CertificateList = z.infer<typeof CertificateList>;
 
+/**
+ * RFC 5280 reason codes a revocation may give. certificateHold and removeFromCRL are left out on
+ * purpose: revocation here is final, and lifting a hold (removeFromCRL) belongs to delta CRLs,
+ * which this CA does not issue.
+ */
+export const RevocationReason = z
+  .enum([
+    "unspecified",
+    "keyCompromise",
+    "cACompromise",
+    "affiliationChanged",
+    "superseded",
+    "cessationOfOperation",
+    "privilegeWithdrawn",
+    "aACompromise",
+  ])
+  .describe(
+    "RFC 5280 CRLReason name; certificateHold and removeFromCRL are not offered: revocation is final",
+  );
+export type RevocationReason = z.infer<typeof RevocationReason>;
+
+export const RevokeRequest = z.strictObject({ reason: RevocationReason }).meta({
+  id: "RevokeRequest",
+  description:
+    "Revoking an already revoked certificate again with the same reason returns the record unchanged (200); with another reason, 409.",
+});
+export type RevokeRequest = z.infer<typeof RevokeRequest>;
+
 export const CaInfo = z
   .object({
     rootCertificatePem: z.string(),

@@ -10,6 +10,11 @@ export interface IssuancePolicy {
   crlDistributionPoint?: string | undefined;
 }
 
+export interface CrlPolicy {
+  /** From thisUpdate to nextUpdate; the CRL is re-signed after half of it. */
+  validityHours: number;
+}
+
 /** Everything an operation needs, assembled once by the composition root. */
 export interface ServiceContext {
   ca: IssuingCa;
@@ -18,4 +23,5 @@ export interface ServiceContext {
   clock: Clock;
   random: RandomBytes;
   policy: IssuancePolicy;
+  crl: CrlPolicy;
 }

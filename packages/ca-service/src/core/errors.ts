@@ -8,6 +8,7 @@ export type CaErrorCode =
   | "device_id_mismatch"
   | "validity_exceeds_limit"
   | "not_found"
+  | "already_revoked"
   | "payload_too_large"
   | "ca_not_initialized"
   | "ca_material_invalid"

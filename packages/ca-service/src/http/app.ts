@@ -9,6 +9,7 @@ import { renderProblem } from "./problem.js";
 import { caEndpoints } from "./routes/ca.js";
 import { certificateEndpoints } from "./routes/certificates.js";
 import { healthEndpoints } from "./routes/health.js";
+import { revocationEndpoints } from "./routes/revocation.js";
 
 export const MAX_BODY_BYTES = 64 * 1024;
 
@@ -23,6 +24,7 @@ export function createHttpApp(options: HttpAppOptions): express.Express {
     ...healthEndpoints(options.context),
     ...caEndpoints(options.context),
     ...certificateEndpoints(options.context),
+    ...revocationEndpoints(options.context),
   ];
   const openApi = openApiDocument(endpoints, options.version);
 

@@ -28,7 +28,21 @@ export interface AuditLogTable {
   details: string | null;
 }
 
+/** One row (id 1): the CRL number counter, the revocation count, and the latest signed CRL. */
+export interface CrlStateTable {
+  id: number;
+  last_number: number;
+  /** Bumped by every revocation, so a CRL built before it is known to be stale. */
+  revision: number;
+  crl_number: number | null;
+  crl_revision: number | null;
+  this_update: string | null;
+  next_update: string | null;
+  der: Uint8Array | null;
+}
+
 export interface Database {
   certificates: CertificatesTable;
   audit_log: AuditLogTable;
+  crl_state: CrlStateTable;
 }
