@@ -15,6 +15,7 @@ export {
   ListQuery,
   NotAfterCappedBy,
   Problem,
+  RenewRequest,
   RevocationReason,
   RevokeRequest,
   SerialNumberParams,

@@ -130,6 +130,26 @@ export const RevokeRequest = z.strictObject({ reason: RevocationReason }).meta({
 });
 export type RevokeRequest = z.infer<typeof RevokeRequest>;
 
+export const RenewRequest = z
+  .strictObject({
+    csr: z
+      .string()
+      .min(1)
+      .max(32_768)
+      .describe(
+        "PKCS#10 request for the new certificate, PEM: same CN as the current one; the key may be new",
+      ),
+    proof: z
+      .string()
+      .min(1)
+      .max(32_768)
+      .describe(
+        "Compact JWS signed by the current certificate's key (ES256, ES384, RS256 or PS256). Header: x5c = the current chain, leaf first, base64 DER. Claims: aud = 'edge-pki:renew' (or '<public URL>/v1/certificates/renew'), iat and exp at most 5 minutes apart, a unique jti, and csr_sha256 = base64url SHA-256 of the CSR's DER",
+      ),
+  })
+  .meta({ id: "RenewRequest" });
+export type RenewRequest = z.infer<typeof RenewRequest>;
+
 export const CaInfo = z
   .object({
     rootCertificatePem: z.string(),

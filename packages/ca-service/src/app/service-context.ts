@@ -15,6 +15,13 @@ export interface CrlPolicy {
   validityHours: number;
 }
 
+export interface RenewalPolicy {
+  /** Days after expiry during which a certificate may still renew. */
+  graceDays: number;
+  /** What a renewal proof's aud may be. */
+  audiences: string[];
+}
+
 /** Everything an operation needs, assembled once by the composition root. */
 export interface ServiceContext {
   ca: IssuingCa;
@@ -24,4 +31,5 @@ export interface ServiceContext {
   random: RandomBytes;
   policy: IssuancePolicy;
   crl: CrlPolicy;
+  renewal: RenewalPolicy;
 }

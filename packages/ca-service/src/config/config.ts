@@ -47,6 +47,7 @@ const ConfigSchema = z
     EDGE_PKI_INTERMEDIATE_VALIDITY_DAYS: days(3650, 36_500),
     EDGE_PKI_PUBLIC_URL: PublicUrl.optional(),
     EDGE_PKI_CRL_VALIDITY_HOURS: z.coerce.number().int().min(1).max(8760).default(24),
+    EDGE_PKI_RENEWAL_GRACE_DAYS: z.coerce.number().int().min(0).max(3650).default(0),
   })
   .superRefine((env, ctx) => {
     if ((env.EDGE_PKI_TLS_CERT === undefined) !== (env.EDGE_PKI_TLS_KEY === undefined)) {
@@ -77,6 +78,8 @@ export interface Config {
   publicUrl: string | undefined;
   /** How long a CRL is valid (its nextUpdate); it is re-signed after half of that. */
   crlValidityHours: number;
+  /** Days after expiry during which a certificate may still renew; 0 = never after expiry. */
+  renewalGraceDays: number;
   ca: {
     name: string;
     keyAlgorithm: z.infer<typeof KeyAlgorithmSetting>;
@@ -128,6 +131,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): Config 
     maxValidityDays: settings.EDGE_PKI_MAX_VALIDITY_DAYS,
     publicUrl: settings.EDGE_PKI_PUBLIC_URL,
     crlValidityHours: settings.EDGE_PKI_CRL_VALIDITY_HOURS,
+    renewalGraceDays: settings.EDGE_PKI_RENEWAL_GRACE_DAYS,
     ca: {
       name: settings.EDGE_PKI_CA_NAME,
       keyAlgorithm: settings.EDGE_PKI_CA_KEY_ALGORITHM,

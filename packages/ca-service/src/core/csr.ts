@@ -17,6 +17,8 @@ export interface VerifiedCsr {
   keyAlgorithm: KeyAlgorithm;
   /** The subject's CN, when it has exactly one. */
   commonName: string | undefined;
+  /** The request as received, DER: what a renewal proof's `csr_sha256` hashes. */
+  der: Uint8Array;
 }
 
 /**
@@ -42,7 +44,12 @@ export async function verifyCsr(pem: string): Promise<VerifiedCsr> {
       "csr_signature_invalid",
       "the CSR's signature does not verify: proof of possession failed",
     );
-  return { publicKeySpki, keyAlgorithm, commonName: singleCommonName(csr.subjectName) };
+  return {
+    publicKeySpki,
+    keyAlgorithm,
+    commonName: singleCommonName(csr.subjectName),
+    der: new Uint8Array(csr.rawData),
+  };
 }
 
 function parseCsr(pem: string): x509.Pkcs10CertificateRequest {

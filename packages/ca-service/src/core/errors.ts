@@ -9,6 +9,8 @@ export type CaErrorCode =
   | "validity_exceeds_limit"
   | "not_found"
   | "already_revoked"
+  | "proof_invalid"
+  | "renewal_refused"
   | "payload_too_large"
   | "ca_not_initialized"
   | "ca_material_invalid"

@@ -104,6 +104,11 @@ export interface CertificateStore {
   publishCrl(crl: StoredCrl): Promise<void>;
   /** The stored CRL with the highest number, and the current revocation count. */
   latestCrl(): Promise<{ crl: StoredCrl | undefined; revision: number }>;
+  /**
+   * Records a renewal proof's jti until `keepUntil`; false when it is already recorded (a replay).
+   * Proofs kept past their lifetime are forgotten on the way.
+   */
+  consumeRenewalProof(request: { jti: string; keepUntil: Date; now: Date }): Promise<boolean>;
   appendAudit(event: AuditEvent): Promise<void>;
   listAudit(options: ListOptions & { afterId?: number }): Promise<AuditRecord[]>;
   /** Throws when the store cannot be used (for readiness). */

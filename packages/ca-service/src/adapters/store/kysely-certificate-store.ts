@@ -161,6 +161,19 @@ export class KyselyCertificateStore implements CertificateStore {
     };
   }
 
+  async consumeRenewalProof(request: { jti: string; keepUntil: Date; now: Date }): Promise<boolean> {
+    return this.db.transaction().execute(async (tx) => {
+      await tx.deleteFrom("renewal_proofs").where("keep_until", "<", request.now.toISOString()).execute();
+      // The primary key makes this a compare-and-set: of two uses, on any replicas, one inserts.
+      const inserted = await tx
+        .insertInto("renewal_proofs")
+        .values({ jti: request.jti, keep_until: request.keepUntil.toISOString() })
+        .onConflict((conflict) => conflict.column("jti").doNothing())
+        .executeTakeFirst();
+      return (inserted.numInsertedOrUpdatedRows ?? 0n) > 0n;
+    });
+  }
+
   async appendAudit(event: AuditEvent): Promise<void> {
     await this.db.insertInto("audit_log").values(toAuditRow(event)).execute();
   }

@@ -64,6 +64,16 @@ export function migrationProvider(dialect: SqlDialectName): MigrationProvider {
           .execute();
         await sql`insert into crl_state (id, last_number, revision) values (1, 0, 0)`.execute(db);
         await db.schema
+          .createTable("renewal_proofs")
+          .addColumn("jti", "text", (c) => c.primaryKey())
+          .addColumn("keep_until", "text", (c) => c.notNull())
+          .execute();
+        await db.schema
+          .createIndex("renewal_proofs_keep_until")
+          .on("renewal_proofs")
+          .column("keep_until")
+          .execute();
+        await db.schema
           .createIndex("certificates_revoked")
           .on("certificates")
           .columns(["status", "not_after"])

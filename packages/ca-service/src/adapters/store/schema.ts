@@ -41,8 +41,15 @@ export interface CrlStateTable {
   der: Uint8Array | null;
 }
 
+/** Renewal proofs already used, kept until they could no longer verify anyway. */
+export interface RenewalProofsTable {
+  jti: string;
+  keep_until: string;
+}
+
 export interface Database {
   certificates: CertificatesTable;
   audit_log: AuditLogTable;
   crl_state: CrlStateTable;
+  renewal_proofs: RenewalProofsTable;
 }

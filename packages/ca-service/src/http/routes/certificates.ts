@@ -31,7 +31,7 @@ export const tooLarge: EndpointResponse = {
   schema: Problem,
   contentType: PROBLEM,
 };
-const unavailable: EndpointResponse = {
+export const unavailable: EndpointResponse = {
   description: "Signing or recording failed; nothing was issued",
   schema: Problem,
   contentType: PROBLEM,
