@@ -15,5 +15,8 @@ export {
   ListQuery,
   NotAfterCappedBy,
   Problem,
+  RenewRequest,
+  RevocationReason,
+  RevokeRequest,
   SerialNumberParams,
 } from "./schemas.js";

@@ -102,6 +102,54 @@ export const CertificateList = z
   .meta({ id: "CertificateList" });
 export type CertificateList = z.infer<typeof CertificateList>;
 
+/**
+ * RFC 5280 reason codes a revocation may give. certificateHold and removeFromCRL are left out on
+ * purpose: revocation here is final, and lifting a hold (removeFromCRL) belongs to delta CRLs,
+ * which this CA does not issue.
+ */
+export const RevocationReason = z
+  .enum([
+    "unspecified",
+    "keyCompromise",
+    "cACompromise",
+    "affiliationChanged",
+    "superseded",
+    "cessationOfOperation",
+    "privilegeWithdrawn",
+    "aACompromise",
+  ])
+  .describe(
+    "RFC 5280 CRLReason name; certificateHold and removeFromCRL are not offered: revocation is final",
+  );
+export type RevocationReason = z.infer<typeof RevocationReason>;
+
+export const RevokeRequest = z.strictObject({ reason: RevocationReason }).meta({
+  id: "RevokeRequest",
+  description:
+    "Revoking an already revoked certificate again with the same reason returns the record unchanged (200); with another reason, 409.",
+});
+export type RevokeRequest = z.infer<typeof RevokeRequest>;
+
+export const RenewRequest = z
+  .strictObject({
+    csr: z
+      .string()
+      .min(1)
+      .max(32_768)
+      .describe(
+        "PKCS#10 request for the new certificate, PEM: same CN as the current one; the key may be new",
+      ),
+    proof: z
+      .string()
+      .min(1)
+      .max(32_768)
+      .describe(
+        "Compact JWS signed by the current certificate's key (ES256, ES384, RS256 or PS256). Header: x5c = the current chain, leaf first, base64 DER. Claims: aud = 'edge-pki:renew' (or '<public URL>/v1/certificates/renew'), iat and exp at most 5 minutes apart, a unique jti, and csr_sha256 = base64url SHA-256 of the CSR's DER",
+      ),
+  })
+  .meta({ id: "RenewRequest" });
+export type RenewRequest = z.infer<typeof RenewRequest>;
+
 export const CaInfo = z
   .object({
     rootCertificatePem: z.string(),

@@ -6,6 +6,9 @@ import { type InitCaResult, initCa } from "./app/init-ca.js";
 import { loadIssuingCa } from "./app/load-issuing-ca.js";
 import type { ServiceContext } from "./app/service-context.js";
 import type { Config } from "./config/config.js";
+import { RENEWAL_AUDIENCE } from "./core/renewal-proof.js";
+import { RENEW_PATH } from "./http/routes/renewal.js";
+import { CRL_PATH } from "./http/routes/revocation.js";
 import type { Logger } from "./logger.js";
 import type { CaKeyStore } from "./ports/ca-key-store.js";
 import type { CertificateStore } from "./ports/certificate-store.js";
@@ -61,12 +64,22 @@ export async function openServiceContext(runtime: Runtime, keyStore: CaKeyStore)
   const clock = runtime.clock ?? systemClock;
   const ca = await loadIssuingCa(keyStore, clock);
   const store = await storeFactories[runtime.config.store.kind](runtime.config);
+  const { publicUrl } = runtime.config;
   return {
     ca,
     keyStore,
     store,
     clock,
     random: runtime.random ?? secureRandom,
-    policy: { maxValidityDays: runtime.config.maxValidityDays },
+    policy: {
+      maxValidityDays: runtime.config.maxValidityDays,
+      crlDistributionPoint: publicUrl === undefined ? undefined : `${publicUrl}${CRL_PATH}`,
+    },
+    crl: { validityHours: runtime.config.crlValidityHours },
+    renewal: {
+      graceDays: runtime.config.renewalGraceDays,
+      audiences:
+        publicUrl === undefined ? [RENEWAL_AUDIENCE] : [RENEWAL_AUDIENCE, `${publicUrl}${RENEW_PATH}`],
+    },
   };
 }

@@ -10,6 +10,18 @@ export interface IssuancePolicy {
   crlDistributionPoint?: string | undefined;
 }
 
+export interface CrlPolicy {
+  /** From thisUpdate to nextUpdate; the CRL is re-signed after half of it. */
+  validityHours: number;
+}
+
+export interface RenewalPolicy {
+  /** Days after expiry during which a certificate may still renew. */
+  graceDays: number;
+  /** What a renewal proof's aud may be. */
+  audiences: string[];
+}
+
 /** Everything an operation needs, assembled once by the composition root. */
 export interface ServiceContext {
   ca: IssuingCa;
@@ -18,4 +30,6 @@ export interface ServiceContext {
   clock: Clock;
   random: RandomBytes;
   policy: IssuancePolicy;
+  crl: CrlPolicy;
+  renewal: RenewalPolicy;
 }

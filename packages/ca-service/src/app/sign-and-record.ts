@@ -17,6 +17,8 @@ export interface SignAndRecordRequest {
   /** Who asked, for the record and the audit log. */
   requester: string;
   action: string;
+  /** Added to the audit entry's details, such as the serial a renewal replaces. */
+  auditDetails?: Record<string, unknown>;
 }
 
 /**
@@ -81,6 +83,7 @@ export async function signAndRecord(
           serialNumber,
           notAfter: validity.notAfter.toISOString(),
           keyAlgorithm: request.keyAlgorithm,
+          ...request.auditDetails,
         },
       },
     });

@@ -6,6 +6,20 @@ const LOOPBACK = /^(127\.\d{1,3}\.\d{1,3}\.\d{1,3}|::1|localhost)$/;
 
 const days = (fallback: number, max: number) => z.coerce.number().int().min(1).max(max).default(fallback);
 
+/** Where relying parties reach the service: written into certificates, so no query, fragment or credentials. */
+const PublicUrl = z
+  .url({ protocol: /^https?$/, message: "must be an http:// or https:// URL" })
+  .refine(
+    (value) => {
+      // zod runs this even when the URL check failed; that failure is already reported.
+      if (!URL.canParse(value)) return true;
+      const url = new URL(value);
+      return url.search === "" && url.hash === "" && url.username === "" && url.password === "";
+    },
+    { message: "must not carry a query, a fragment or credentials" },
+  )
+  .transform((value) => value.replace(/\/+$/, ""));
+
 /** Every setting, validated once at start; each wrong one gets its own message. */
 const ConfigSchema = z.object({
   EDGE_PKI_DATA_DIR: z.string().min(1).default("./data"),
@@ -29,6 +43,9 @@ const ConfigSchema = z.object({
   EDGE_PKI_CA_KEY_ALGORITHM: KeyAlgorithmSetting.default("ECDSA_P256"),
   EDGE_PKI_ROOT_VALIDITY_DAYS: days(7300, 36_500),
   EDGE_PKI_INTERMEDIATE_VALIDITY_DAYS: days(3650, 36_500),
+  EDGE_PKI_PUBLIC_URL: PublicUrl.optional(),
+  EDGE_PKI_CRL_VALIDITY_HOURS: z.coerce.number().int().min(1).max(8760).default(24),
+  EDGE_PKI_RENEWAL_GRACE_DAYS: z.coerce.number().int().min(0).max(3650).default(0),
 });
 
 /** Rules across settings, checked even when single settings are wrong so every problem shows at once. */
@@ -52,6 +69,12 @@ export interface Config {
   keyPassphrase: string | undefined;
   store: { kind: "sqlite"; path: string } | { kind: "postgres"; url: string };
   maxValidityDays: number;
+  /** The service's base URL as devices and relying parties see it; enables CRL distribution points. */
+  publicUrl: string | undefined;
+  /** How long a CRL is valid (its nextUpdate); it is re-signed after half of that. */
+  crlValidityHours: number;
+  /** Days after expiry during which a certificate may still renew; 0 = never after expiry. */
+  renewalGraceDays: number;
   ca: {
     name: string;
     keyAlgorithm: z.infer<typeof KeyAlgorithmSetting>;
@@ -100,6 +123,9 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): Config 
         ? { kind: "postgres", url: settings.EDGE_PKI_DATABASE_URL }
         : { kind: "sqlite", path: resolve(dataDir, "edge-pki.sqlite") },
     maxValidityDays: settings.EDGE_PKI_MAX_VALIDITY_DAYS,
+    publicUrl: settings.EDGE_PKI_PUBLIC_URL,
+    crlValidityHours: settings.EDGE_PKI_CRL_VALIDITY_HOURS,
+    renewalGraceDays: settings.EDGE_PKI_RENEWAL_GRACE_DAYS,
     ca: {
       name: settings.EDGE_PKI_CA_NAME,
       keyAlgorithm: settings.EDGE_PKI_CA_KEY_ALGORITHM,

@@ -17,6 +17,8 @@ export interface VerifiedCsr {
   keyAlgorithm: KeyAlgorithm;
   /** The subject's CNs: normally exactly one, the device ID. */
   commonNames: string[];
+  /** The request as received, DER: what a renewal proof's `csr_sha256` hashes. */
+  der: Uint8Array;
 }
 
 /**
@@ -43,7 +45,12 @@ export async function verifyCsr(pem: string): Promise<VerifiedCsr> {
       "csr_signature_invalid",
       "the CSR's signature does not verify: proof of possession failed",
     );
-  return { publicKeySpki, keyAlgorithm, commonNames: csr.subjectName.getField(COMMON_NAME) };
+  return {
+    publicKeySpki,
+    keyAlgorithm,
+    commonNames: csr.subjectName.getField(COMMON_NAME),
+    der: new Uint8Array(csr.rawData),
+  };
 }
 
 function parseCsr(pem: string): x509.Pkcs10CertificateRequest {

@@ -72,6 +72,7 @@ function describeLimit(by: NotAfterCappedBy): string {
   }
 }
 
-function truncateToSecond(date: Date): Date {
+/** X.509 times carry whole seconds; records keep the same instant so they equal what was signed. */
+export function truncateToSecond(date: Date): Date {
   return new Date(Math.floor(date.getTime() / 1000) * 1000);
 }

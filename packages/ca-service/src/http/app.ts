@@ -9,6 +9,8 @@ import { renderProblem } from "./problem.js";
 import { caEndpoints } from "./routes/ca.js";
 import { certificateEndpoints } from "./routes/certificates.js";
 import { healthEndpoints } from "./routes/health.js";
+import { renewalEndpoints } from "./routes/renewal.js";
+import { revocationEndpoints } from "./routes/revocation.js";
 
 export const MAX_BODY_BYTES = 64 * 1024;
 
@@ -23,6 +25,8 @@ export function createHttpApp(options: HttpAppOptions): express.Express {
     ...healthEndpoints(options.context),
     ...caEndpoints(options.context),
     ...certificateEndpoints(options.context),
+    ...renewalEndpoints(options.context),
+    ...revocationEndpoints(options.context),
   ];
   const openApi = openApiDocument(endpoints, options.version);
 
@@ -48,6 +52,8 @@ export function createHttpApp(options: HttpAppOptions): express.Express {
       });
     }
     if (problem.retryAfter !== undefined) response.setHeader("Retry-After", String(problem.retryAfter));
+    if (problem.wwwAuthenticate !== undefined)
+      response.setHeader("WWW-Authenticate", problem.wwwAuthenticate);
     response.status(problem.status).type("application/problem+json").send(JSON.stringify(problem.body));
   });
   return app;

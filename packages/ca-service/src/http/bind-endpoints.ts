@@ -21,7 +21,10 @@ export function bindEndpoints(endpoints: readonly Endpoint[]): Router {
       const result = await definition.handle({ body, params, query, request, response });
       for (const [name, value] of Object.entries(result.headers ?? {})) response.setHeader(name, value);
       response.status(result.status);
-      if (result.contentType !== undefined && typeof result.body === "string") {
+      if (
+        result.contentType !== undefined &&
+        (typeof result.body === "string" || result.body instanceof Uint8Array)
+      ) {
         response.type(result.contentType).send(result.body);
       } else {
         response.json(result.body);

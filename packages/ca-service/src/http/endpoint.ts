@@ -21,6 +21,7 @@ export interface HandlerInput<Body, Params, Query> {
 
 export interface HandlerResult {
   status: number;
+  /** Sent as JSON, unless `contentType` is set and the body is text or bytes. */
   body: unknown;
   contentType?: string;
   headers?: Record<string, string>;

@@ -16,11 +16,12 @@ export function openApiDocument(endpoints: readonly Endpoint[], version: string)
           status,
           {
             description: response.description,
-            ...(response.schema && {
+            // A media type without a schema (PEM, DER) is still listed, so clients know what comes back.
+            ...((response.schema || response.contentType) && {
               content: {
-                [response.contentType ?? "application/json"]: {
-                  schema: jsonSchema(response.schema, "output"),
-                },
+                [response.contentType ?? "application/json"]: response.schema
+                  ? { schema: jsonSchema(response.schema, "output") }
+                  : {},
               },
             }),
           },

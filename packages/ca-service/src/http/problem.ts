@@ -2,7 +2,11 @@ import type { Problem } from "@edge-pki/api-contract";
 import type { z } from "zod";
 import { CaError, type CaErrorCode, type FieldError } from "../core/errors.js";
 
-/** The one place where failures become HTTP statuses. */
+/**
+ * The one place where failures become HTTP statuses. A renewal proof that does not establish who
+ * is asking is 401; a proven holder whose certificate may not renew (revoked, expired, another CN)
+ * is 403.
+ */
 const STATUS: Record<CaErrorCode, number> = {
   invalid_request: 400,
   invalid_csr: 400,
@@ -11,7 +15,10 @@ const STATUS: Record<CaErrorCode, number> = {
   invalid_device_id: 400,
   device_id_mismatch: 400,
   validity_exceeds_limit: 400,
+  proof_invalid: 401,
+  renewal_refused: 403,
   not_found: 404,
+  already_revoked: 409,
   payload_too_large: 413,
   ca_not_initialized: 503,
   ca_material_invalid: 503,
@@ -27,7 +34,10 @@ const TITLE: Record<CaErrorCode, string> = {
   invalid_device_id: "Invalid device ID",
   device_id_mismatch: "Device ID does not match the CSR",
   validity_exceeds_limit: "Validity exceeds a limit",
+  proof_invalid: "Renewal proof invalid",
+  renewal_refused: "Renewal refused",
   not_found: "Not found",
+  already_revoked: "Already revoked",
   payload_too_large: "Request body too large",
   ca_not_initialized: "CA not initialised",
   ca_material_invalid: "CA material invalid",
@@ -40,7 +50,12 @@ export interface RenderedProblem {
   body: Problem;
   /** Seconds, for 503s the caller should retry. */
   retryAfter?: number;
+  /** The challenge a 401 must carry (RFC 9110 §11.6.1). */
+  wwwAuthenticate?: string;
 }
+
+/** Renewal authenticates with a proof-of-possession JWT in the body, named after its scheme. */
+const CHALLENGE: Partial<Record<CaErrorCode, string>> = { proof_invalid: 'PoP realm="edge-pki"' };
 
 export function renderProblem(error: CaError): RenderedProblem {
   const status = STATUS[error.code];
@@ -52,7 +67,11 @@ export function renderProblem(error: CaError): RenderedProblem {
     code: error.code,
   };
   if (error.errors?.length) body.errors = error.errors;
-  return status === 503 ? { status, body, retryAfter: 5 } : { status, body };
+  const rendered: RenderedProblem = { status, body };
+  if (status === 503) rendered.retryAfter = 5;
+  const challenge = CHALLENGE[error.code];
+  if (challenge !== undefined) rendered.wwwAuthenticate = challenge;
+  return rendered;
 }
 
 /** Turns a schema failure into one field error per problem, with the field's path. */

@@ -44,6 +44,45 @@ export interface ListOptions {
   limit: number;
 }
 
+export interface RevokeRequest {
+  serialNumber: string;
+  /** RFC 5280 reason name. */
+  reason: string;
+  at: Date;
+  audit: AuditEvent;
+}
+
+export interface RevokeResult {
+  record: CertificateRecord;
+  /** False when the certificate was already revoked: nothing was written. */
+  changed: boolean;
+}
+
+/** What a CRL lists about a revoked certificate. */
+export interface RevokedCertificate {
+  serialNumber: string;
+  revokedAt: Date;
+  /** RFC 5280 reason name. */
+  reason: string | null;
+}
+
+/** A signed CRL as stored, shared by every replica using the store. */
+export interface StoredCrl {
+  crlNumber: number;
+  /** The revocation count it was built from (see `CrlAllocation`). */
+  revision: number;
+  thisUpdate: Date;
+  nextUpdate: Date;
+  der: Uint8Array;
+}
+
+export interface CrlAllocation {
+  /** Larger than every number allocated before, across restarts and replicas. */
+  crlNumber: number;
+  /** How many revocations the store had committed when the number was allocated. */
+  revision: number;
+}
+
 /**
  * Durable record of issued certificates and the audit log. `recordIssuance` commits certificate
  * and audit entry in one transaction before returning: nothing leaves the CA unrecorded.
@@ -52,6 +91,24 @@ export interface CertificateStore {
   recordIssuance(request: RecordIssuanceRequest): Promise<void>;
   findBySerialNumber(serialNumber: string): Promise<CertificateRecord | undefined>;
   listByDevice(deviceId: string, options: ListOptions): Promise<CertificateRecord[]>;
+  /**
+   * Marks a valid certificate revoked and records the audit entry in one transaction. Undefined when
+   * the serial is unknown; `changed: false` (and no audit entry) when it was already revoked.
+   */
+  revoke(request: RevokeRequest): Promise<RevokeResult | undefined>;
+  /** Revoked certificates that have not expired by `at`: what a CRL signed at `at` must list. */
+  listRevoked(options: { unexpiredAt: Date }): Promise<RevokedCertificate[]>;
+  /** Allocates the next CRL number in a transaction. */
+  allocateCrlNumber(): Promise<CrlAllocation>;
+  /** Stores a signed CRL unless one with a higher number is already stored. */
+  publishCrl(crl: StoredCrl): Promise<void>;
+  /** The stored CRL with the highest number, and the current revocation count. */
+  latestCrl(): Promise<{ crl: StoredCrl | undefined; revision: number }>;
+  /**
+   * Records a renewal proof's jti until `keepUntil`; false when it is already recorded (a replay).
+   * Proofs kept past their lifetime are forgotten on the way.
+   */
+  consumeRenewalProof(request: { jti: string; keepUntil: Date; now: Date }): Promise<boolean>;
   appendAudit(event: AuditEvent): Promise<void>;
   listAudit(options: ListOptions & { afterId?: number }): Promise<AuditRecord[]>;
   /** Throws when the store cannot be used (for readiness). */

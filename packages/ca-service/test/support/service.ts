@@ -2,6 +2,7 @@ import type { ServiceContext } from "../../src/app/service-context.js";
 import { initialiseCa, openKeyStore, openServiceContext, type Runtime } from "../../src/compose.js";
 import { loadConfig } from "../../src/config/config.js";
 import { silentLogger } from "../../src/logger.js";
+import type { Clock } from "../../src/ports/clock.js";
 import { startServer } from "../../src/server.js";
 import { type TempDir, tempDir } from "./openssl.js";
 
@@ -21,11 +22,17 @@ export interface TestServiceOptions {
   /** Reuse a data folder (for restarts); a fresh temporary one otherwise. */
   dataDir?: string;
   env?: Record<string, string>;
+  /** The service's clock; the system clock when absent. */
+  clock?: Clock;
 }
 
 /** Boots the real service (real key store, real SQLite, real HTTP server) on 127.0.0.1, port 0. */
-export async function startTestService(options: TestServiceOptions = {}): Promise<TestService> {
-  const temp: TempDir | undefined = options.dataDir ? undefined : await tempDir("edge-pki-data-");
+export async function startTestService(
+  options: TestServiceOptions = {},
+  /** The temporary data folder a restarted service still owns and deletes on dispose. */
+  ownedDataDir?: TempDir,
+): Promise<TestService> {
+  const temp: TempDir | undefined = options.dataDir ? ownedDataDir : await tempDir("edge-pki-data-");
   const dataDir = options.dataDir ?? (temp as TempDir).path;
   const env = {
     EDGE_PKI_DATA_DIR: dataDir,
@@ -33,7 +40,7 @@ export async function startTestService(options: TestServiceOptions = {}): Promis
     EDGE_PKI_KEY_PASSPHRASE: "test passphrase, not secret",
     ...options.env,
   };
-  const runtime: Runtime = { config: loadConfig(env), logger: silentLogger };
+  const runtime: Runtime = { config: loadConfig(env), logger: silentLogger, clock: options.clock };
   const keyStore = await openKeyStore(runtime);
   await initialiseCa(runtime, keyStore);
   const context = await openServiceContext(runtime, keyStore);
@@ -52,7 +59,7 @@ export async function startTestService(options: TestServiceOptions = {}): Promis
     stop,
     restart: async () => {
       await stop();
-      return startTestService({ ...options, dataDir });
+      return startTestService({ ...options, dataDir }, temp);
     },
     dispose: async () => {
       await stop();

@@ -7,11 +7,19 @@ import type {
   CertificateRecord,
   CertificateStatus,
   CertificateStore,
+  CrlAllocation,
   ListOptions,
   RecordIssuanceRequest,
+  RevokedCertificate,
+  RevokeRequest,
+  RevokeResult,
+  StoredCrl,
 } from "../../ports/certificate-store.js";
 import { migrationProvider, type SqlDialectName } from "./migrations.js";
 import type { AuditLogTable, CertificatesTable, Database } from "./schema.js";
+
+/** crl_state holds a single row, created by its migration. */
+const CRL_STATE_ROW = 1;
 
 /** The one store implementation: the same queries run on SQLite and PostgreSQL. */
 export class KyselyCertificateStore implements CertificateStore {
@@ -51,6 +59,119 @@ export class KyselyCertificateStore implements CertificateStore {
       .limit(options.limit)
       .execute();
     return rows.map(fromRow);
+  }
+
+  async revoke(request: RevokeRequest): Promise<RevokeResult | undefined> {
+    return this.db.transaction().execute(async (tx) => {
+      // Conditional on 'valid', so two concurrent revocations cannot both count as the change.
+      const updated = await tx
+        .updateTable("certificates")
+        .set({
+          status: "revoked",
+          revoked_at: request.at.toISOString(),
+          revocation_reason: request.reason,
+        })
+        .where("serial_number", "=", request.serialNumber)
+        .where("status", "=", "valid")
+        .executeTakeFirst();
+      const changed = updated.numUpdatedRows > 0n;
+      if (changed) {
+        await tx.insertInto("audit_log").values(toAuditRow(request.audit)).execute();
+        await tx
+          .updateTable("crl_state")
+          .set((eb) => ({ revision: eb("revision", "+", 1) }))
+          .where("id", "=", CRL_STATE_ROW)
+          .execute();
+      }
+      const row = await tx
+        .selectFrom("certificates")
+        .selectAll()
+        .where("serial_number", "=", request.serialNumber)
+        .executeTakeFirst();
+      return row && { record: fromRow(row), changed };
+    });
+  }
+
+  async listRevoked(options: { unexpiredAt: Date }): Promise<RevokedCertificate[]> {
+    const rows = await this.db
+      .selectFrom("certificates")
+      .select(["serial_number", "revoked_at", "revocation_reason"])
+      .where("status", "=", "revoked")
+      .where("revoked_at", "is not", null)
+      .where("not_after", ">", options.unexpiredAt.toISOString())
+      .orderBy("serial_number")
+      .execute();
+    return rows.map((row) => ({
+      serialNumber: row.serial_number,
+      revokedAt: new Date(row.revoked_at as string),
+      reason: row.revocation_reason,
+    }));
+  }
+
+  async allocateCrlNumber(): Promise<CrlAllocation> {
+    // One UPDATE … RETURNING is its own transaction; its row lock serialises replicas on PostgreSQL.
+    const row = await this.db
+      .updateTable("crl_state")
+      .set((eb) => ({ last_number: eb("last_number", "+", 1) }))
+      .where("id", "=", CRL_STATE_ROW)
+      .returning(["last_number", "revision"])
+      .executeTakeFirstOrThrow();
+    return { crlNumber: row.last_number, revision: row.revision };
+  }
+
+  async publishCrl(crl: StoredCrl): Promise<void> {
+    // A replica that signed an older number later must not replace a newer CRL.
+    await this.db
+      .updateTable("crl_state")
+      .set({
+        crl_number: crl.crlNumber,
+        crl_revision: crl.revision,
+        this_update: crl.thisUpdate.toISOString(),
+        next_update: crl.nextUpdate.toISOString(),
+        der: crl.der,
+      })
+      .where("id", "=", CRL_STATE_ROW)
+      .where((eb) => eb.or([eb("crl_number", "is", null), eb("crl_number", "<", crl.crlNumber)]))
+      .execute();
+  }
+
+  async latestCrl(): Promise<{ crl: StoredCrl | undefined; revision: number }> {
+    const row = await this.db
+      .selectFrom("crl_state")
+      .selectAll()
+      .where("id", "=", CRL_STATE_ROW)
+      .executeTakeFirstOrThrow();
+    const published =
+      row.crl_number !== null &&
+      row.crl_revision !== null &&
+      row.this_update !== null &&
+      row.next_update !== null &&
+      row.der !== null;
+    return {
+      revision: row.revision,
+      crl: published
+        ? {
+            crlNumber: row.crl_number as number,
+            revision: row.crl_revision as number,
+            thisUpdate: new Date(row.this_update as string),
+            nextUpdate: new Date(row.next_update as string),
+            der: new Uint8Array(row.der as Uint8Array),
+          }
+        : undefined,
+    };
+  }
+
+  async consumeRenewalProof(request: { jti: string; keepUntil: Date; now: Date }): Promise<boolean> {
+    return this.db.transaction().execute(async (tx) => {
+      await tx.deleteFrom("renewal_proofs").where("keep_until", "<", request.now.toISOString()).execute();
+      // The primary key makes this a compare-and-set: of two uses, on any replicas, one inserts.
+      const inserted = await tx
+        .insertInto("renewal_proofs")
+        .values({ jti: request.jti, keep_until: request.keepUntil.toISOString() })
+        .onConflict((conflict) => conflict.column("jti").doNothing())
+        .executeTakeFirst();
+      return (inserted.numInsertedOrUpdatedRows ?? 0n) > 0n;
+    });
   }
 
   async appendAudit(event: AuditEvent): Promise<void> {

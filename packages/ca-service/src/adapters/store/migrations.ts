@@ -48,6 +48,38 @@ export function migrationProvider(dialect: SqlDialectName): MigrationProvider {
           .execute();
       },
     },
+    "0003_revocation_and_renewal": {
+      async up(db: Kysely<unknown>) {
+        // integer is 32-bit on PostgreSQL: room for a CRL every second for 68 years.
+        await db.schema
+          .createTable("crl_state")
+          .addColumn("id", "integer", (c) => c.primaryKey())
+          .addColumn("last_number", "integer", (c) => c.notNull())
+          .addColumn("revision", "integer", (c) => c.notNull())
+          .addColumn("crl_number", "integer")
+          .addColumn("crl_revision", "integer")
+          .addColumn("this_update", "text")
+          .addColumn("next_update", "text")
+          .addColumn("der", sql.raw(binary))
+          .execute();
+        await sql`insert into crl_state (id, last_number, revision) values (1, 0, 0)`.execute(db);
+        await db.schema
+          .createTable("renewal_proofs")
+          .addColumn("jti", "text", (c) => c.primaryKey())
+          .addColumn("keep_until", "text", (c) => c.notNull())
+          .execute();
+        await db.schema
+          .createIndex("renewal_proofs_keep_until")
+          .on("renewal_proofs")
+          .column("keep_until")
+          .execute();
+        await db.schema
+          .createIndex("certificates_revoked")
+          .on("certificates")
+          .columns(["status", "not_after"])
+          .execute();
+      },
+    },
   };
   return { getMigrations: async () => migrations };
 }

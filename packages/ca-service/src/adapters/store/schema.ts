@@ -28,7 +28,28 @@ export interface AuditLogTable {
   details: string | null;
 }
 
+/** One row (id 1): the CRL number counter, the revocation count, and the latest signed CRL. */
+export interface CrlStateTable {
+  id: number;
+  last_number: number;
+  /** Bumped by every revocation, so a CRL built before it is known to be stale. */
+  revision: number;
+  crl_number: number | null;
+  crl_revision: number | null;
+  this_update: string | null;
+  next_update: string | null;
+  der: Uint8Array | null;
+}
+
+/** Renewal proofs already used, kept until they could no longer verify anyway. */
+export interface RenewalProofsTable {
+  jti: string;
+  keep_until: string;
+}
+
 export interface Database {
   certificates: CertificatesTable;
   audit_log: AuditLogTable;
+  crl_state: CrlStateTable;
+  renewal_proofs: RenewalProofsTable;
 }

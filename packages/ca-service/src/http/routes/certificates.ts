@@ -20,10 +20,18 @@ import type { CertificateRecord as StoredCertificate } from "../../ports/certifi
 import { type Endpoint, type EndpointResponse, endpoint } from "../endpoint.js";
 import { requesterOf } from "../requester.js";
 
-const PROBLEM = "application/problem+json";
-const badRequest: EndpointResponse = { description: "Invalid input", schema: Problem, contentType: PROBLEM };
-const tooLarge: EndpointResponse = { description: "Body over 64 KiB", schema: Problem, contentType: PROBLEM };
-const unavailable: EndpointResponse = {
+export const PROBLEM = "application/problem+json";
+export const badRequest: EndpointResponse = {
+  description: "Invalid input",
+  schema: Problem,
+  contentType: PROBLEM,
+};
+export const tooLarge: EndpointResponse = {
+  description: "Body over 64 KiB",
+  schema: Problem,
+  contentType: PROBLEM,
+};
+export const unavailable: EndpointResponse = {
   description: "Signing or recording failed; nothing was issued",
   schema: Problem,
   contentType: PROBLEM,
@@ -111,7 +119,8 @@ export function certificateEndpoints(context: ServiceContext): Endpoint[] {
   ];
 }
 
-function toWire(record: StoredCertificate): CertificateRecord {
+/** A stored record as the API shows it. */
+export function toWire(record: StoredCertificate): CertificateRecord {
   return {
     serialNumber: record.serialNumber,
     deviceId: record.deviceId,

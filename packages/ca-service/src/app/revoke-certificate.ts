@@ -1,0 +1,56 @@
+import type { RevocationReason } from "@edge-pki/api-contract";
+import { CaError } from "../core/errors.js";
+import { truncateToSecond } from "../core/validity.js";
+import type { CertificateRecord } from "../ports/certificate-store.js";
+import { publishCrl } from "./publish-crl.js";
+import type { ServiceContext } from "./service-context.js";
+
+/**
+ * Revokes a certificate for good and re-signs the CRL. Asking again with the same reason is a
+ * harmless retry and returns the record unchanged; another reason is a conflict, because a
+ * revocation, once published, is not rewritten.
+ */
+export async function revokeCertificate(
+  context: ServiceContext,
+  serialNumber: string,
+  reason: RevocationReason,
+  requester: string,
+): Promise<CertificateRecord> {
+  // Whole seconds: the CRL's revocation date must equal the recorded one.
+  const at = truncateToSecond(context.clock.now());
+  const result = await context.store.revoke({
+    serialNumber,
+    reason,
+    at,
+    audit: {
+      at,
+      actor: requester,
+      action: "certificate.revoke",
+      target: serialNumber,
+      outcome: "success",
+      details: { reason },
+    },
+  });
+  if (result === undefined) {
+    throw new CaError("not_found", `no certificate has serial number ${serialNumber}`);
+  }
+  const { record } = result;
+  if (!result.changed) {
+    if (record.revocationReason === reason) return record;
+    throw new CaError(
+      "already_revoked",
+      `certificate ${serialNumber} was already revoked at ${record.revokedAt?.toISOString()} (${record.revocationReason}); a revocation is final`,
+    );
+  }
+  try {
+    await publishCrl(context);
+  } catch (cause) {
+    // The revocation is committed; the stored CRL is now stale and the next fetch re-signs it.
+    throw new CaError(
+      "unavailable",
+      `certificate ${serialNumber} is revoked, but the CRL could not be re-signed yet; GET /v1/crl will retry`,
+      { cause },
+    );
+  }
+  return record;
+}

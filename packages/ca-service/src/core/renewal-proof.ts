@@ -1,0 +1,154 @@
+import { createHash, createPublicKey } from "node:crypto";
+import { decodeProtectedHeader, errors as joseErrors, jwtVerify } from "jose";
+import { CaError } from "./errors.js";
+import { classifyPublicKey, isRsa, type KeyAlgorithm } from "./key-algorithms.js";
+import { x509 } from "./x509.js";
+
+/** The audience a proof may always name; `<public URL>/v1/certificates/renew` is accepted as well. */
+export const RENEWAL_AUDIENCE = "edge-pki:renew";
+
+/** A proof lives at most five minutes; clocks may differ by a minute. */
+export const MAX_PROOF_LIFETIME_SECONDS = 300;
+export const PROOF_LEEWAY_SECONDS = 60;
+
+/** Signature algorithms by the key type they need. Never `none`, never HMAC: the key is public. */
+const KEY_FOR_ALGORITHM: Record<string, (key: KeyAlgorithm) => boolean> = {
+  ES256: (key) => key === "ECDSA_P256",
+  ES384: (key) => key === "ECDSA_P384",
+  RS256: isRsa,
+  PS256: isRsa,
+};
+
+const MAX_X5C_CERTIFICATES = 4;
+const MAX_JTI_LENGTH = 128;
+
+export interface RenewalProofRequest {
+  /** The compact JWS. */
+  proof: string;
+  /** Our issuing intermediate: the x5c leaf must carry its signature. */
+  issuer: x509.X509Certificate;
+  audiences: readonly string[];
+  now: Date;
+  /** DER of the new CSR, which the proof binds by its hash. */
+  csrDer: Uint8Array;
+}
+
+export interface VerifiedRenewalProof {
+  /** The current certificate: the x5c leaf, issued by us and holding the key that signed the proof. */
+  certificate: x509.X509Certificate;
+  jti: string;
+  expiresAt: Date;
+}
+
+/**
+ * Checks a renewal proof: a short-lived JWT signed by the current certificate's key, whose chain
+ * (`x5c`) starts with a certificate our intermediate signed, and that names this CSR. Whether that
+ * certificate may still renew is for the renewal rules; this only establishes who is asking.
+ */
+export async function verifyRenewalProof(request: RenewalProofRequest): Promise<VerifiedRenewalProof> {
+  const header = protectedHeader(request.proof);
+  const algorithm = header.alg;
+  const keyFits = typeof algorithm === "string" ? KEY_FOR_ALGORITHM[algorithm] : undefined;
+  if (algorithm === undefined || keyFits === undefined) {
+    throw proofError(`alg '${String(algorithm)}' is not accepted: use ES256, ES384, RS256 or PS256`);
+  }
+  const certificate = leafOf(header.x5c);
+  if (!(await issuedBy(certificate, request.issuer))) {
+    throw proofError("the x5c leaf certificate was not issued by this CA");
+  }
+  const spki = new Uint8Array(certificate.publicKey.rawData);
+  if (!keyFits(keyAlgorithmOf(spki))) {
+    throw proofError(`alg ${algorithm} does not fit the x5c leaf certificate's key`);
+  }
+
+  let payload: Awaited<ReturnType<typeof jwtVerify>>["payload"];
+  try {
+    ({ payload } = await jwtVerify(
+      request.proof,
+      createPublicKey({ key: Buffer.from(spki), format: "der", type: "spki" }),
+      {
+        algorithms: [algorithm],
+        audience: [...request.audiences],
+        currentDate: request.now,
+        clockTolerance: PROOF_LEEWAY_SECONDS,
+        maxTokenAge: MAX_PROOF_LIFETIME_SECONDS,
+        requiredClaims: ["iat", "exp", "jti"],
+      },
+    ));
+  } catch (cause) {
+    throw proofError(describeJoseFailure(cause, request.audiences), cause);
+  }
+  const { iat, exp, jti } = payload as { iat: number; exp: number; jti: unknown };
+  if (exp - iat > MAX_PROOF_LIFETIME_SECONDS) {
+    throw proofError(`the proof may live at most ${MAX_PROOF_LIFETIME_SECONDS} seconds (exp - iat)`);
+  }
+  if (typeof jti !== "string" || jti.length === 0 || jti.length > MAX_JTI_LENGTH) {
+    throw proofError(`jti must be a string of 1 to ${MAX_JTI_LENGTH} characters`);
+  }
+  const csrHash = createHash("sha256").update(request.csrDer).digest("base64url");
+  if (payload.csr_sha256 !== csrHash) {
+    throw proofError("csr_sha256 is not the base64url SHA-256 of this CSR's DER");
+  }
+  return { certificate, jti, expiresAt: new Date(exp * 1000) };
+}
+
+function protectedHeader(proof: string): ReturnType<typeof decodeProtectedHeader> {
+  try {
+    return decodeProtectedHeader(proof);
+  } catch (cause) {
+    throw proofError("the proof is not a compact JWS", cause);
+  }
+}
+
+/** x5c: base64 (not base64url) DER, leaf first (RFC 7515 §4.1.6). Only the leaf matters to us. */
+function leafOf(x5c: unknown): x509.X509Certificate {
+  if (
+    !Array.isArray(x5c) ||
+    x5c.length === 0 ||
+    x5c.length > MAX_X5C_CERTIFICATES ||
+    !x5c.every((entry) => typeof entry === "string" && /^[A-Za-z0-9+/]+={0,2}$/.test(entry))
+  ) {
+    throw proofError(`x5c must hold 1 to ${MAX_X5C_CERTIFICATES} base64 DER certificates, leaf first`);
+  }
+  try {
+    return new x509.X509Certificate(Buffer.from(x5c[0] as string, "base64"));
+  } catch (cause) {
+    throw proofError("the first x5c entry is not a certificate", cause);
+  }
+}
+
+/** By signature, not by name: a foreign CA can copy our intermediate's name but not its key. */
+async function issuedBy(certificate: x509.X509Certificate, issuer: x509.X509Certificate): Promise<boolean> {
+  if (certificate.issuer !== issuer.subject) return false;
+  try {
+    return await certificate.verify({ publicKey: issuer.publicKey, signatureOnly: true });
+  } catch {
+    return false;
+  }
+}
+
+function keyAlgorithmOf(spki: Uint8Array): KeyAlgorithm {
+  try {
+    return classifyPublicKey(spki);
+  } catch (cause) {
+    throw proofError("the x5c leaf certificate's key is not one this CA issues for", cause);
+  }
+}
+
+/** jose's messages name the claim that failed; they carry nothing secret. */
+function describeJoseFailure(cause: unknown, audiences: readonly string[]): string {
+  if (cause instanceof joseErrors.JWTExpired) return "the proof has expired";
+  if (cause instanceof joseErrors.JWSSignatureVerificationFailed) {
+    return "the proof's signature does not verify with the x5c leaf certificate's key";
+  }
+  if (cause instanceof joseErrors.JWTClaimValidationFailed && cause.claim === "aud") {
+    return `the proof's aud must be one of: ${audiences.join(", ")}`;
+  }
+  return cause instanceof joseErrors.JOSEError
+    ? `the proof is invalid: ${cause.message}`
+    : "the proof is invalid";
+}
+
+function proofError(message: string, cause?: unknown): CaError {
+  return new CaError("proof_invalid", message, { errors: [{ field: "proof", message }], cause });
+}

@@ -1,0 +1,318 @@
+import { randomUUID, X509Certificate } from "node:crypto";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { DAY_MS, fakeClock } from "./support/clock.js";
+import { issueDevice } from "./support/crl.js";
+import { type CsrKey, opensslCsr, type TempDir, tempDir } from "./support/openssl.js";
+import { csrForKey, csrSha256, renewalProof, unsignedProof, x5cOf } from "./support/renewal-proof.js";
+import { call, startTestService, type TestService } from "./support/service.js";
+
+let service: TestService;
+let dir: TempDir;
+
+beforeAll(async () => {
+  service = await startTestService({ env: { EDGE_PKI_PUBLIC_URL: "https://pki.example.test" } });
+  dir = await tempDir();
+});
+
+afterAll(async () => {
+  await service.dispose();
+  await dir.remove();
+});
+
+async function enrol(target: TestService, deviceId: string, key: CsrKey = "P-256", validityDays?: number) {
+  const { csrPem, keyPath, keyPem } = await opensslCsr(dir, `/CN=${deviceId}`, key);
+  const extra = validityDays === undefined ? {} : { validityDays };
+  const issued = await issueDevice(target.url, dir, deviceId, csrPem, extra);
+  return { deviceId, keyPath, keyPem, serialNumber: issued.serialNumber, fullChainPem: issued.fullChainPem };
+}
+
+const renew = (body: unknown, target: TestService = service) =>
+  call(`${target.url}/v1/certificates/renew`, { body });
+
+const certificateCount = async (deviceId: string) =>
+  (await call(`${service.url}/v1/devices/${deviceId}/certificates`)).body.items.length;
+
+/** A refusal: the right status and code, problem+json, and nothing issued for the device. */
+async function expectRefused(
+  response: Awaited<ReturnType<typeof renew>>,
+  status: 400 | 401 | 403,
+  detail: string | RegExp,
+  deviceId: string,
+  certificatesBefore = 1,
+) {
+  expect(response.headers.get("content-type")).toContain("application/problem+json");
+  expect({ status: response.status, detail: response.body.detail }).toMatchObject({
+    status,
+    detail: expect.stringMatching(detail),
+  });
+  const code = { 400: expect.any(String), 401: "proof_invalid", 403: "renewal_refused" }[status];
+  expect(response.body.code).toEqual(code);
+  if (status === 401) expect(response.headers.get("www-authenticate")).toBe('PoP realm="edge-pki"');
+  expect(await certificateCount(deviceId)).toBe(certificatesBefore);
+}
+
+describe("renewal: the happy paths", () => {
+  it("renews with the same key; the new certificate keeps CN and key, the audit names the old serial", async () => {
+    const device = await enrol(service, "renew-same-key");
+    const csrPem = await csrForKey(dir, device.keyPath, "/CN=renew-same-key");
+    const proof = await renewalProof({ keyPem: device.keyPem, chainPem: device.fullChainPem, csrPem });
+    const response = await renew({ csr: csrPem, proof });
+    expect(response.status).toBe(201);
+    expect(response.body).toMatchObject({ deviceId: "renew-same-key" });
+    expect(response.body.serialNumber).not.toBe(device.serialNumber);
+    const before = new X509Certificate(device.fullChainPem);
+    const after = new X509Certificate(response.body.certificatePem);
+    expect(after.subject).toBe("CN=renew-same-key");
+    expect(after.publicKey.export({ format: "jwk" })).toEqual(before.publicKey.export({ format: "jwk" }));
+    const [, intermediatePem] = response.body.fullChainPem.match(
+      /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g,
+    );
+    const intermediate = new X509Certificate(intermediatePem);
+    expect(after.checkIssued(intermediate) && after.verify(intermediate.publicKey)).toBe(true);
+
+    const record = await call(`${service.url}/v1/certificates/${response.body.serialNumber}`);
+    expect(record.body.requester).toBe("device:renew-same-key");
+    const audit = await service.context.store.listAudit({ limit: 1000 });
+    expect(audit.find((event) => event.action === "certificate.renew")).toMatchObject({
+      actor: "device:renew-same-key",
+      target: "renew-same-key",
+      details: { serialNumber: response.body.serialNumber, previousSerialNumber: device.serialNumber },
+    });
+  });
+
+  it("renews onto a new key (P-256 to P-384), with a proof signed by the current key and the public-URL audience", async () => {
+    const device = await enrol(service, "renew-new-key");
+    const { csrPem, keyPem } = await opensslCsr(dir, "/CN=renew-new-key", "P-384");
+    const proof = await renewalProof({
+      keyPem: device.keyPem,
+      chainPem: device.fullChainPem,
+      csrPem,
+      audience: "https://pki.example.test/v1/certificates/renew",
+    });
+    const response = await renew({ csr: csrPem, proof });
+    expect(response.status).toBe(201);
+    const renewed = new X509Certificate(response.body.certificatePem);
+    expect(renewed.publicKey.asymmetricKeyDetails?.namedCurve).toBe("secp384r1");
+    // The renewed certificate in turn renews, with the new key.
+    const next = await csrForKey(dir, await dir.file("new-key.pem", keyPem), "/CN=renew-new-key");
+    const again = await renew({
+      csr: next,
+      proof: await renewalProof({ keyPem, alg: "ES384", chainPem: response.body.fullChainPem, csrPem: next }),
+    });
+    expect(again.status).toBe(201);
+  });
+
+  it("accepts RSA keys with PS256", async () => {
+    const device = await enrol(service, "renew-rsa", "RSA-2048");
+    const csrPem = await csrForKey(dir, device.keyPath, "/CN=renew-rsa");
+    const proof = await renewalProof({
+      keyPem: device.keyPem,
+      alg: "PS256",
+      chainPem: device.fullChainPem,
+      csrPem,
+    });
+    expect((await renew({ csr: csrPem, proof })).status).toBe(201);
+  });
+});
+
+describe("renewal: refusals", () => {
+  it("a revoked certificate never renews (403)", async () => {
+    const device = await enrol(service, "renew-revoked");
+    await call(`${service.url}/v1/certificates/${device.serialNumber}/revoke`, {
+      body: { reason: "keyCompromise" },
+    });
+    const csrPem = await csrForKey(dir, device.keyPath, "/CN=renew-revoked");
+    const proof = await renewalProof({ keyPem: device.keyPem, chainPem: device.fullChainPem, csrPem });
+    await expectRefused(
+      await renew({ csr: csrPem, proof }),
+      403,
+      /is revoked; revoked certificates never renew/,
+      device.deviceId,
+    );
+  });
+
+  it("a CSR with another CN (403)", async () => {
+    const device = await enrol(service, "renew-cn");
+    const csrPem = await csrForKey(dir, device.keyPath, "/CN=someone-else");
+    const proof = await renewalProof({ keyPem: device.keyPem, chainPem: device.fullChainPem, csrPem });
+    await expectRefused(
+      await renew({ csr: csrPem, proof }),
+      403,
+      /CN 'someone-else' differs/,
+      device.deviceId,
+    );
+    expect(await certificateCount("someone-else")).toBe(0);
+  });
+
+  it("a proof signed by another key than the x5c leaf's (401)", async () => {
+    const device = await enrol(service, "renew-wrong-key");
+    const { csrPem, keyPem } = await opensslCsr(dir, "/CN=renew-wrong-key");
+    const proof = await renewalProof({ keyPem, chainPem: device.fullChainPem, csrPem });
+    await expectRefused(
+      await renew({ csr: csrPem, proof }),
+      401,
+      /signature does not verify/,
+      device.deviceId,
+    );
+  });
+
+  it("an x5c chain from another CA, even one with the same names (401)", async () => {
+    const foreign = await startTestService();
+    try {
+      const device = await enrol(foreign, "renew-foreign");
+      const csrPem = await csrForKey(dir, device.keyPath, "/CN=renew-foreign");
+      const proof = await renewalProof({ keyPem: device.keyPem, chainPem: device.fullChainPem, csrPem });
+      await expectRefused(
+        await renew({ csr: csrPem, proof }),
+        401,
+        /not issued by this CA/,
+        device.deviceId,
+        0,
+      );
+    } finally {
+      await foreign.dispose();
+    }
+  });
+
+  it("a wrong audience, an expired proof, a lifetime over 5 minutes, a csr_sha256 mismatch (401)", async () => {
+    const device = await enrol(service, "renew-claims");
+    const csrPem = await csrForKey(dir, device.keyPath, "/CN=renew-claims");
+    const base = { keyPem: device.keyPem, chainPem: device.fullChainPem, csrPem };
+    const now = Math.floor(Date.now() / 1000);
+    const cases: [Parameters<typeof renewalProof>[0], RegExp][] = [
+      [{ ...base, audience: "https://elsewhere.example.test/v1/certificates/renew" }, /aud must be one of/],
+      [{ ...base, issuedAt: now - 290, lifetimeSeconds: 200 }, /expired/],
+      [{ ...base, lifetimeSeconds: 600 }, /at most 300 seconds/],
+      [{ ...base, csrSha256: csrSha256(device.fullChainPem) }, /csr_sha256/],
+    ];
+    for (const [options, detail] of cases) {
+      await expectRefused(
+        await renew({ csr: csrPem, proof: await renewalProof(options) }),
+        401,
+        detail,
+        device.deviceId,
+      );
+    }
+  });
+
+  it("alg none and HS256 keyed with the certificate (401)", async () => {
+    const device = await enrol(service, "renew-alg");
+    const csrPem = await csrForKey(dir, device.keyPath, "/CN=renew-alg");
+    const now = Math.floor(Date.now() / 1000);
+    const claims = {
+      aud: "edge-pki:renew",
+      iat: now,
+      exp: now + 60,
+      jti: randomUUID(),
+      csr_sha256: csrSha256(csrPem),
+    };
+    for (const alg of ["none", "HS256"]) {
+      const proof = unsignedProof({ alg, x5c: x5cOf(device.fullChainPem) }, claims);
+      await expectRefused(
+        await renew({ csr: csrPem, proof }),
+        401,
+        new RegExp(`alg '${alg}' is not accepted`),
+        device.deviceId,
+      );
+    }
+  });
+
+  it("a replayed proof (401), also after the first use succeeded", async () => {
+    const device = await enrol(service, "renew-replay");
+    const csrPem = await csrForKey(dir, device.keyPath, "/CN=renew-replay");
+    const proof = await renewalProof({ keyPem: device.keyPem, chainPem: device.fullChainPem, csrPem });
+    expect((await renew({ csr: csrPem, proof })).status).toBe(201);
+    await expectRefused(await renew({ csr: csrPem, proof }), 401, /jti was already used/, device.deviceId, 2);
+  });
+
+  it("bad input gets 400 problem+json and stores nothing", async () => {
+    const device = await enrol(service, "renew-input");
+    const csrPem = await csrForKey(dir, device.keyPath, "/CN=renew-input");
+    const proof = await renewalProof({ keyPem: device.keyPem, chainPem: device.fullChainPem, csrPem });
+    await expectRefused(await renew({ csr: csrPem }), 400, /proof/, device.deviceId);
+    await expectRefused(
+      await renew({ csr: "not a csr", proof }),
+      400,
+      /CERTIFICATE REQUEST/,
+      device.deviceId,
+    );
+    await expectRefused(
+      await renew({ csr: csrPem, proof, deviceId: "x" }),
+      400,
+      /unknown field/,
+      device.deviceId,
+    );
+    await expectRefused(
+      await renew({ csr: csrPem, proof: "not.a.jws" }),
+      401,
+      /compact JWS/,
+      device.deviceId,
+    );
+    // None of that used up the proof.
+    expect((await renew({ csr: csrPem, proof })).status).toBe(201);
+  });
+});
+
+describe("renewal after expiry", () => {
+  async function expiredDevice(graceDays: string) {
+    const clock = fakeClock();
+    const target = await startTestService({ clock, env: { EDGE_PKI_RENEWAL_GRACE_DAYS: graceDays } });
+    const device = await enrol(target, `expired-grace-${graceDays}`, "P-256", 1);
+    const csrPem = await csrForKey(dir, device.keyPath, `/CN=${device.deviceId}`);
+    const proofAt = () =>
+      renewalProof({
+        keyPem: device.keyPem,
+        chainPem: device.fullChainPem,
+        csrPem,
+        issuedAt: clock.epochSeconds(),
+      });
+    return { target, clock, csrPem, proofAt };
+  }
+
+  it("refuses an expired certificate when there is no grace period (403)", async () => {
+    const { target, clock, csrPem, proofAt } = await expiredDevice("0");
+    try {
+      clock.advance(2 * DAY_MS);
+      const response = await renew({ csr: csrPem, proof: await proofAt() }, target);
+      expect(response.status).toBe(403);
+      expect(response.body).toMatchObject({ code: "renewal_refused" });
+      expect(response.body.detail).toMatch(/expired at .+Z$/);
+    } finally {
+      await target.dispose();
+    }
+  });
+
+  it("renews within the grace period, refuses after it (403)", async () => {
+    const { target, clock, csrPem, proofAt } = await expiredDevice("7");
+    try {
+      clock.advance(3 * DAY_MS);
+      expect((await renew({ csr: csrPem, proof: await proofAt() }, target)).status).toBe(201);
+      clock.advance(6 * DAY_MS);
+      const late = await renew({ csr: csrPem, proof: await proofAt() }, target);
+      expect(late.status).toBe(403);
+      expect(late.body.detail).toMatch(/7-day renewal grace period is over/);
+    } finally {
+      await target.dispose();
+    }
+  });
+});
+
+describe("OpenAPI", () => {
+  it("lists the renewal, revocation and CRL endpoints with their schemas", async () => {
+    const { body } = await call(`${service.url}/openapi.json`);
+    const renewal = body.paths["/v1/certificates/renew"].post;
+    // Named schemas are components, referenced from the operation.
+    const schemaOf = (operation: typeof renewal, name: string) => {
+      expect(operation.requestBody.content["application/json"].schema).toEqual({
+        $ref: `#/components/schemas/${name}`,
+      });
+      return body.components.schemas[name];
+    };
+    expect(schemaOf(renewal, "RenewRequest").required).toEqual(["csr", "proof"]);
+    expect(Object.keys(renewal.responses)).toEqual(expect.arrayContaining(["201", "401", "403"]));
+    const revoke = body.paths["/v1/certificates/{serialNumber}/revoke"].post;
+    expect(schemaOf(revoke, "RevokeRequest").properties.reason.enum).not.toContain("certificateHold");
+    expect(Object.keys(body.paths["/v1/crl"].get.responses["200"].content)).toEqual(["application/pkix-crl"]);
+    expect(body.paths["/v1/crl.pem"]).toBeDefined();
+  });
+});
