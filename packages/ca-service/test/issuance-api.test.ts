@@ -195,6 +195,10 @@ describe("public CA material", () => {
       in: "path",
       required: true,
     });
+    // An independent validator: the document must be valid OpenAPI 3.1 with every $ref resolving.
+    const validation = await validate(structuredClone(openapi.body));
+    expect(validation.errors ?? []).toEqual([]);
+    expect(validation.valid).toBe(true);
     for (const path of [
       "/v1/credentials",
       "/v1/ca",
