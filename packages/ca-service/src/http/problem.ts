@@ -11,8 +11,14 @@ const STATUS: Record<CaErrorCode, number> = {
   invalid_device_id: 400,
   device_id_mismatch: 400,
   validity_exceeds_limit: 400,
+  unauthorized: 401,
+  token_used: 401,
+  forbidden: 403,
   not_found: 404,
+  credentials_already_issued: 409,
   payload_too_large: 413,
+  idempotency_conflict: 422,
+  rate_limited: 429,
   ca_not_initialized: 503,
   ca_material_invalid: 503,
   unavailable: 503,
@@ -27,8 +33,14 @@ const TITLE: Record<CaErrorCode, string> = {
   invalid_device_id: "Invalid device ID",
   device_id_mismatch: "Device ID does not match the CSR",
   validity_exceeds_limit: "Validity exceeds a limit",
+  unauthorized: "Authentication required",
+  token_used: "Token already used",
+  forbidden: "Permission missing",
   not_found: "Not found",
+  credentials_already_issued: "Credentials already issued",
   payload_too_large: "Request body too large",
+  idempotency_conflict: "Idempotency key reused with another request",
+  rate_limited: "Too many requests",
   ca_not_initialized: "CA not initialised",
   ca_material_invalid: "CA material invalid",
   unavailable: "Service unavailable",
@@ -38,9 +50,11 @@ const TITLE: Record<CaErrorCode, string> = {
 export interface RenderedProblem {
   status: number;
   body: Problem;
-  /** Seconds, for 503s the caller should retry. */
-  retryAfter?: number;
+  /** `Retry-After` for 429s and 503s, and `WWW-Authenticate` for 401s. */
+  headers: Record<string, string>;
 }
+
+const UNAVAILABLE_RETRY_SECONDS = 5;
 
 export function renderProblem(error: CaError): RenderedProblem {
   const status = STATUS[error.code];
@@ -52,7 +66,20 @@ export function renderProblem(error: CaError): RenderedProblem {
     code: error.code,
   };
   if (error.errors?.length) body.errors = error.errors;
-  return status === 503 ? { status, body, retryAfter: 5 } : { status, body };
+  const headers: Record<string, string> = {};
+  const retryAfter = error.retryAfterSeconds ?? (status === 503 ? UNAVAILABLE_RETRY_SECONDS : undefined);
+  if (retryAfter !== undefined) headers["Retry-After"] = String(retryAfter);
+  if (status === 401) headers["WWW-Authenticate"] = bearerChallenge(error.message);
+  return { status, body, headers };
+}
+
+/**
+ * RFC 6750 §3. The description is one of our own fixed messages; quotes and backslashes are dropped
+ * anyway so that it can never break out of the quoted string.
+ */
+function bearerChallenge(description: string): string {
+  const safe = description.replace(/[^\x20-\x7e]|["\\]/g, "");
+  return `Bearer realm="edge-pki", error="invalid_token", error_description="${safe}"`;
 }
 
 /** Turns a schema failure into one field error per problem, with the field's path. */

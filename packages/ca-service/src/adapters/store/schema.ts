@@ -28,7 +28,26 @@ export interface AuditLogTable {
   details: string | null;
 }
 
+export interface UsedTokensTable {
+  token_id: string;
+  subject: string;
+  expires_at: string;
+  used_at: string;
+}
+
+export interface IdempotencyRecordsTable {
+  caller: string;
+  idempotency_key: string;
+  fingerprint: string;
+  status: number;
+  /** JSON. */
+  body: string;
+  created_at: string;
+}
+
 export interface Database {
   certificates: CertificatesTable;
   audit_log: AuditLogTable;
+  used_tokens: UsedTokensTable;
+  idempotency_records: IdempotencyRecordsTable;
 }
