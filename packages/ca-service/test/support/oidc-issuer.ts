@@ -5,7 +5,7 @@ import { exportJWK, generateKeyPair, type JWK, type JWTPayload, SignJWT } from "
 export interface OidcIssuerStandIn {
   /** The issuer URL, as `iss` and in discovery. */
   issuer: string;
-  /** Signs a token with the current key (or a key not published in the JWKS). */
+  /** Signs a token with the current key (or a key not published in the JWKS); `iss` defaults to ours. */
   sign(claims: JWTPayload, options?: { unpublishedKey?: boolean; expiresIn?: string }): Promise<string>;
   /** A new current key: published, and used from now on (the old one stays published). */
   rotate(): Promise<void>;
@@ -46,9 +46,8 @@ export async function startOidcIssuer(): Promise<OidcIssuerStandIn> {
     issuer,
     sign: async (claims, options = {}) => {
       const key = options.unpublishedKey ? unpublished : (published.at(-1) as SigningKey);
-      return new SignJWT(claims)
+      return new SignJWT({ iss: issuer, ...claims })
         .setProtectedHeader({ alg: "RS256", kid: key.kid, typ: "JWT" })
-        .setIssuer(issuer)
         .setIssuedAt()
         .setExpirationTime(options.expiresIn ?? "10m")
         .sign(key.privateKey);
