@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { DeviceId } from "./schemas.js";
+import { DeviceId, ListQuery } from "./schemas.js";
 
 export const BootstrapTokenRequest = z
   .strictObject({
@@ -23,14 +23,7 @@ export const BootstrapToken = z
   .meta({ id: "BootstrapToken" });
 export type BootstrapToken = z.infer<typeof BootstrapToken>;
 
-export const AuditQuery = z.strictObject({
-  limit: z.coerce
-    .number()
-    .int()
-    .min(1)
-    .max(1000)
-    .optional()
-    .describe("At most this many entries (default 100)"),
+export const AuditQuery = ListQuery.extend({
   after: z.coerce
     .number()
     .int()

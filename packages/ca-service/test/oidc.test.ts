@@ -65,7 +65,7 @@ describe("external OpenID Connect issuers (Entra ID stand-in)", () => {
       { aud: AUDIENCE, sub: "x", roles: ["admin"] },
       { unpublishedKey: true },
     );
-    const jwks = await (await fetch(`${idp.issuer}/keys`)).json();
+    const jwks = (await (await fetch(`${idp.issuer}/keys`)).json()) as { keys: Array<{ kid: string }> };
     const confused = hmacToken(
       {
         iss: idp.issuer,
@@ -75,7 +75,7 @@ describe("external OpenID Connect issuers (Entra ID stand-in)", () => {
         exp: Math.floor(Date.now() / 1000) + 600,
       },
       JSON.stringify(jwks.keys[0]),
-      jwks.keys[0].kid,
+      jwks.keys[0]?.kid,
     );
     const expectations: Array<[string, string]> = [
       [wrongAudience, "the token is meant for another audience"],
