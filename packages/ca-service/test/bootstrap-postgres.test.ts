@@ -1,16 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { opensslCsr, type TempDir, tempDir } from "./support/openssl.js";
-import { createThrowAwayDatabase, type ThrowAwayDatabase } from "./support/postgres.js";
+import { createThrowawayDatabase, type ThrowawayDatabase } from "./support/postgres.js";
 import { call, startTestService, type TestService } from "./support/service.js";
 
 /** Two replicas of the service sharing one PostgreSQL store (and one data folder for the CA keys). */
-let database: ThrowAwayDatabase;
+let database: ThrowawayDatabase;
 let first: TestService;
 let second: TestService;
 let dir: TempDir;
 
 beforeAll(async () => {
-  database = await createThrowAwayDatabase();
+  database = await createThrowawayDatabase();
   const env = { EDGE_PKI_STORE: "postgres", EDGE_PKI_DATABASE_URL: database.url };
   first = await startTestService({ env });
   second = await startTestService({ env, dataDir: first.dataDir });

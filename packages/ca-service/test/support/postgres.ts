@@ -3,13 +3,13 @@ import pg from "pg";
 
 const SERVER = "postgres://postgres@127.0.0.1:5432";
 
-export interface ThrowAwayDatabase {
+export interface ThrowawayDatabase {
   url: string;
   drop(): Promise<void>;
 }
 
 /** A fresh database on the local PostgreSQL (127.0.0.1:5432, trust auth), dropped after the run. */
-export async function createThrowAwayDatabase(): Promise<ThrowAwayDatabase> {
+export async function createThrowawayDatabase(): Promise<ThrowawayDatabase> {
   const name = `edge_pki_test_${randomBytes(6).toString("hex")}`;
   await admin(`CREATE DATABASE ${name}`);
   return {
