@@ -1,3 +1,11 @@
+export {
+  AuditEntry,
+  AuditPage,
+  AuditQuery,
+  BootstrapToken,
+  BootstrapTokenRequest,
+  JsonWebKeySet,
+} from "./auth.js";
 export { DEVICE_ID_PATTERN, DEVICE_ID_RULE } from "./device-id.js";
 export {
   CaInfo,

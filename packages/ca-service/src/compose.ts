@@ -1,18 +1,27 @@
 import { mkdir } from "node:fs/promises";
+import { createLocalJWKSet, type JSONWebKeySet } from "jose";
+import { type AdminTokenFile, writeAdminTokenOnce } from "./adapters/auth/admin-token-file.js";
+import { LocalTokenSigner } from "./adapters/auth/local-token-signer.js";
+import { discoveredKeySet } from "./adapters/auth/oidc-discovery.js";
+import { type TrustedIssuer, TrustedIssuersVerifier } from "./adapters/auth/trusted-issuers-verifier.js";
 import { LocalFileKeyStore } from "./adapters/keys/local-file-key-store.js";
 import { resolvePassphrase } from "./adapters/keys/passphrase.js";
 import { openPostgresStore, openSqliteStore } from "./adapters/store/open-store.js";
 import { type InitCaResult, initCa } from "./app/init-ca.js";
 import { loadIssuingCa } from "./app/load-issuing-ca.js";
+import { mintFirstAdminToken } from "./app/mint-first-admin-token.js";
 import type { ServiceContext } from "./app/service-context.js";
 import type { Config } from "./config/config.js";
 import { RENEWAL_AUDIENCE } from "./core/renewal-proof.js";
+import { API_AUDIENCE, BOOTSTRAP_AUDIENCE, OWN_ALGORITHMS, OWN_ISSUER } from "./core/token-claims.js";
 import { RENEW_PATH } from "./http/routes/renewal.js";
 import { CRL_PATH } from "./http/routes/revocation.js";
 import type { Logger } from "./logger.js";
 import type { CaKeyStore } from "./ports/ca-key-store.js";
 import type { CertificateStore } from "./ports/certificate-store.js";
 import { type Clock, type RandomBytes, secureRandom, systemClock } from "./ports/clock.js";
+import type { TokenSigner } from "./ports/token-signer.js";
+import type { TokenVerifier } from "./ports/token-verifier.js";
 
 export interface Runtime {
   config: Config;
@@ -21,19 +30,22 @@ export interface Runtime {
   random?: RandomBytes;
 }
 
+/** The passphrase that seals the keys kept in the data folder (CA keys and the token key). */
+async function localPassphrase({ config, logger }: Runtime): Promise<string> {
+  await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
+  const { passphrase, generatedAt } = await resolvePassphrase(config.dataDir, config.keyPassphrase);
+  if (generatedAt !== undefined) {
+    logger.warn(
+      "EDGE_PKI_KEY_PASSPHRASE is not set: generated a random passphrase for the CA keys; keep it with the data folder, or set EDGE_PKI_KEY_PASSPHRASE",
+      { passphraseFile: generatedAt },
+    );
+  }
+  return passphrase;
+}
+
 /** Key stores by kind: an explicit map, not registration by import side effect. */
 const keyStoreFactories: Record<"local", (runtime: Runtime) => Promise<CaKeyStore>> = {
-  local: async ({ config, logger }) => {
-    await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
-    const { passphrase, generatedAt } = await resolvePassphrase(config.dataDir, config.keyPassphrase);
-    if (generatedAt !== undefined) {
-      logger.warn(
-        "EDGE_PKI_KEY_PASSPHRASE is not set: generated a random passphrase for the CA keys; keep it with the data folder, or set EDGE_PKI_KEY_PASSPHRASE",
-        { passphraseFile: generatedAt },
-      );
-    }
-    return new LocalFileKeyStore(config.dataDir, passphrase);
-  },
+  local: async (runtime) => new LocalFileKeyStore(runtime.config.dataDir, await localPassphrase(runtime)),
 };
 
 const storeFactories: Record<Config["store"]["kind"], (config: Config) => Promise<CertificateStore>> = {
@@ -59,11 +71,42 @@ export async function initialiseCa(runtime: Runtime, keyStore: CaKeyStore): Prom
   });
 }
 
+/** The service's own token issuer, its key sealed in the data folder (created on first use). */
+export async function openTokenSigner(runtime: Runtime): Promise<TokenSigner> {
+  return LocalTokenSigner.open(runtime.config.dataDir, await localPassphrase(runtime));
+}
+
+export function openCertificateStore(config: Config): Promise<CertificateStore> {
+  return storeFactories[config.store.kind](config);
+}
+
+/** Our own issuer (ES256 only, our two audiences) and each configured OpenID Connect issuer. */
+function tokenVerifier(config: Config, tokens: TokenSigner, clock: Clock): TokenVerifier {
+  const own: TrustedIssuer = {
+    kind: "own",
+    issuer: OWN_ISSUER,
+    audiences: [API_AUDIENCE, BOOTSTRAP_AUDIENCE],
+    algorithms: [...OWN_ALGORITHMS],
+    keys: createLocalJWKSet(tokens.publicJwks() as JSONWebKeySet),
+  };
+  const external = config.oidcIssuers.map(
+    (settings): TrustedIssuer => ({
+      kind: "oidc",
+      issuer: settings.issuer,
+      audiences: [settings.audience],
+      algorithms: settings.algorithms,
+      keys: discoveredKeySet(settings.issuer),
+    }),
+  );
+  return new TrustedIssuersVerifier([own, ...external], clock);
+}
+
 /** The composition root: config → adapters → core. */
 export async function openServiceContext(runtime: Runtime, keyStore: CaKeyStore): Promise<ServiceContext> {
   const clock = runtime.clock ?? systemClock;
   const ca = await loadIssuingCa(keyStore, clock);
-  const store = await storeFactories[runtime.config.store.kind](runtime.config);
+  const tokens = await openTokenSigner(runtime);
+  const store = await openCertificateStore(runtime.config);
   const { publicUrl } = runtime.config;
   return {
     ca,
@@ -81,5 +124,15 @@ export async function openServiceContext(runtime: Runtime, keyStore: CaKeyStore)
       audiences:
         publicUrl === undefined ? [RENEWAL_AUDIENCE] : [RENEWAL_AUDIENCE, `${publicUrl}${RENEW_PATH}`],
     },
+    tokens,
+    verifier: tokenVerifier(runtime.config, tokens, clock),
   };
+}
+
+/** On the first start, an admin token in `<data folder>/admin.token`; never overwritten. */
+export async function ensureAdminTokenFile(
+  runtime: Runtime,
+  context: ServiceContext,
+): Promise<AdminTokenFile> {
+  return writeAdminTokenOnce(runtime.config.dataDir, async () => (await mintFirstAdminToken(context)).token);
 }

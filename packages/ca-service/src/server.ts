@@ -20,7 +20,7 @@ export async function startServer(
   config: Config,
   logger: Logger,
 ): Promise<RunningServer> {
-  const app = createHttpApp({ context, logger, version: SERVICE_VERSION });
+  const app = createHttpApp({ context, logger, version: SERVICE_VERSION, rateLimits: config.rateLimits });
   const server = config.tls
     ? createHttpsServer(
         { cert: readFileSync(config.tls.certPath), key: readFileSync(config.tls.keyPath) },

@@ -25,7 +25,7 @@ async function expectRefused(
   expected: { status: number; code: string; detail: RegExp; field?: string },
 ) {
   const before = countRows(service.dataDir, "certificates");
-  const response = await call(`${service.url}${path}`, request);
+  const response = await call(`${service.url}${path}`, { token: service.adminToken, ...request });
   expect(response.status).toBe(expected.status);
   expect(response.headers.get("content-type")).toMatch(/^application\/problem\+json/);
   expect(response.body).toMatchObject({
@@ -103,7 +103,10 @@ describe("bad input is refused with problem+json and nothing is stored", () => {
       { status: 400, code: "invalid_device_id", detail: /1 to 64 characters/ },
     );
     const long = await opensslCsr(dir, `/CN=${"x".repeat(64)}`);
-    const ok = await call(`${service.url}/v1/certificates`, { body: { csr: long.csrPem } });
+    const ok = await call(`${service.url}/v1/certificates`, {
+      token: service.adminToken,
+      body: { csr: long.csrPem },
+    });
     expect(ok.status).toBe(201);
     expect(ok.body.deviceId).toHaveLength(64);
   });

@@ -145,17 +145,23 @@ describe("a restart", () => {
       for (const id of ["restart-a", "restart-b"]) {
         const { csrPem } = await opensslCsr(dir, `/CN=${id}`);
         serials.push(
-          (await call(`${service.url}/v1/certificates`, { body: { csr: csrPem } })).body.serialNumber,
+          (await call(`${service.url}/v1/certificates`, { token: service.adminToken, body: { csr: csrPem } }))
+            .body.serialNumber,
         );
       }
       service = await service.restart();
       const after = (await call(`${service.url}/v1/ca`)).body;
       expect(after).toEqual(before);
       for (const serial of serials) {
-        expect((await call(`${service.url}/v1/certificates/${serial}`)).status).toBe(200);
+        expect(
+          (await call(`${service.url}/v1/certificates/${serial}`, { token: service.adminToken })).status,
+        ).toBe(200);
       }
       const { csrPem } = await opensslCsr(dir, "/CN=restart-c");
-      const issued = await call(`${service.url}/v1/certificates`, { body: { csr: csrPem } });
+      const issued = await call(`${service.url}/v1/certificates`, {
+        token: service.adminToken,
+        body: { csr: csrPem },
+      });
       const chain = await dir.file("restart-chain.pem", issued.body.fullChainPem);
       const root = await dir.file("restart-root.pem", before.rootCertificatePem);
       expect(await openssl(["verify", "-CAfile", root, "-untrusted", chain, chain])).toContain(": OK");

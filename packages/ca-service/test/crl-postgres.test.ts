@@ -42,8 +42,9 @@ afterAll(async () => {
 
 async function issueAndRevoke(replica: TestService, deviceId: string): Promise<string> {
   const { csrPem } = await opensslCsr(dir, `/CN=${deviceId}`);
-  const { serialNumber } = await issueDevice(replica.url, dir, deviceId, csrPem);
+  const { serialNumber } = await issueDevice(replica, dir, deviceId, csrPem);
   const revoked = await call(`${replica.url}/v1/certificates/${serialNumber}/revoke`, {
+    token: replica.adminToken,
     body: { reason: "keyCompromise" },
   });
   expect(revoked.status).toBe(200);

@@ -59,7 +59,7 @@ describe("when signing or recording fails, nothing leaves the CA", () => {
         ["/v1/certificates", { csr: csrPem }],
         ["/v1/credentials", { deviceId: "unrecorded" }],
       ] as const) {
-        const response = await call(`${server.url}${path}`, { body });
+        const response = await call(`${server.url}${path}`, { token: service.adminToken, body });
         expect(response.status).toBe(503);
         expect(response.headers.get("retry-after")).toBe("5");
         expect(response.body).toMatchObject({
@@ -82,7 +82,10 @@ describe("when signing or recording fails, nothing leaves the CA", () => {
     const server = await serveWith({ ...service.context, ca: { ...service.context.ca, signer } });
     try {
       const before = countRows(service.dataDir, "certificates");
-      const response = await call(`${server.url}/v1/credentials`, { body: { deviceId: "unsigned" } });
+      const response = await call(`${server.url}/v1/credentials`, {
+        token: service.adminToken,
+        body: { deviceId: "unsigned" },
+      });
       expect(response.status).toBe(503);
       expect(response.body.code).toBe("unavailable");
       expect(response.text).not.toContain("HSM offline");

@@ -67,7 +67,10 @@ describe("a real mutual-TLS handshake", () => {
   for (const keyAlgorithm of ["ECDSA_P256", "ECDSA_P384", "RSA_2048"] as const) {
     it(`accepts a device presenting an issued ${keyAlgorithm} key and its full chain`, async () => {
       const deviceId = `tls-${keyAlgorithm}`;
-      const issued = await call(`${ours.url}/v1/credentials`, { body: { deviceId, keyAlgorithm } });
+      const issued = await call(`${ours.url}/v1/credentials`, {
+        token: ours.adminToken,
+        body: { deviceId, keyAlgorithm },
+      });
       expect(await connectAsDevice(issued.body.privateKeyPem, issued.body.fullChainPem)).toBe(
         "hello device\n",
       );
@@ -76,7 +79,10 @@ describe("a real mutual-TLS handshake", () => {
   }
 
   it("refuses a device whose chain comes from another CA", async () => {
-    const issued = await call(`${foreign.url}/v1/credentials`, { body: { deviceId: "intruder" } });
+    const issued = await call(`${foreign.url}/v1/credentials`, {
+      token: foreign.adminToken,
+      body: { deviceId: "intruder" },
+    });
     // With TLS 1.3 the client learns of the refusal after its side of the handshake: a reset or an empty stream.
     const outcome = await connectAsDevice(issued.body.privateKeyPem, issued.body.fullChainPem).catch(
       (error: Error) => error.message,

@@ -57,7 +57,10 @@ describe("CA profiles, read by openssl", () => {
     it(`device identity (${key}): end entity, clientAuth, subject exactly CN=<deviceId>, verifies`, async () => {
       const deviceId = `dev_${key}:line-7.a`;
       const { csrPem } = await opensslCsr(dir, `/CN=${deviceId}/O=Ignored Org/OU=ignored`, key);
-      const issued = await call(`${service.url}/v1/certificates`, { body: { csr: csrPem } });
+      const issued = await call(`${service.url}/v1/certificates`, {
+        body: { csr: csrPem },
+        token: service.adminToken,
+      });
       expect(issued.status).toBe(201);
       const leaf = await dir.file(`leaf-${key}.pem`, issued.body.certificatePem);
       const out = await text(leaf);
@@ -90,7 +93,10 @@ describe("CA profiles, read by openssl", () => {
 
   it("full chain file: leaf, then intermediate, then root, and openssl verifies it as IoT Edge reads it", async () => {
     const { csrPem } = await opensslCsr(dir, "/CN=chain-order");
-    const issued = await call(`${service.url}/v1/certificates`, { body: { csr: csrPem } });
+    const issued = await call(`${service.url}/v1/certificates`, {
+      body: { csr: csrPem },
+      token: service.adminToken,
+    });
     const chainPath = await dir.file("full-chain.pem", issued.body.fullChainPem);
     const blocks = issued.body.fullChainPem.match(
       /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g,

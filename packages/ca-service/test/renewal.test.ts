@@ -22,7 +22,7 @@ afterAll(async () => {
 async function enrol(target: TestService, deviceId: string, key: CsrKey = "P-256", validityDays?: number) {
   const { csrPem, keyPath, keyPem } = await opensslCsr(dir, `/CN=${deviceId}`, key);
   const extra = validityDays === undefined ? {} : { validityDays };
-  const issued = await issueDevice(target.url, dir, deviceId, csrPem, extra);
+  const issued = await issueDevice(target, dir, deviceId, csrPem, extra);
   return { deviceId, keyPath, keyPem, serialNumber: issued.serialNumber, fullChainPem: issued.fullChainPem };
 }
 
@@ -30,7 +30,8 @@ const renew = (body: unknown, target: TestService = service) =>
   call(`${target.url}/v1/certificates/renew`, { body });
 
 const certificateCount = async (deviceId: string) =>
-  (await call(`${service.url}/v1/devices/${deviceId}/certificates`)).body.items.length;
+  (await call(`${service.url}/v1/devices/${deviceId}/certificates`, { token: service.adminToken })).body.items
+    .length;
 
 /** A refusal: the right status and code, problem+json, and nothing issued for the device. */
 async function expectRefused(
@@ -70,7 +71,9 @@ describe("renewal: the happy paths", () => {
     const intermediate = new X509Certificate(intermediatePem);
     expect(after.checkIssued(intermediate) && after.verify(intermediate.publicKey)).toBe(true);
 
-    const record = await call(`${service.url}/v1/certificates/${response.body.serialNumber}`);
+    const record = await call(`${service.url}/v1/certificates/${response.body.serialNumber}`, {
+      token: service.adminToken,
+    });
     expect(record.body.requester).toBe("device:renew-same-key");
     const audit = await service.context.store.listAudit({ limit: 1000 });
     expect(audit.find((event) => event.action === "certificate.renew")).toMatchObject({
@@ -119,6 +122,7 @@ describe("renewal: refusals", () => {
   it("a revoked certificate never renews (403)", async () => {
     const device = await enrol(service, "renew-revoked");
     await call(`${service.url}/v1/certificates/${device.serialNumber}/revoke`, {
+      token: service.adminToken,
       body: { reason: "keyCompromise" },
     });
     const csrPem = await csrForKey(dir, device.keyPath, "/CN=renew-revoked");

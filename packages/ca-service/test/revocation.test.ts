@@ -27,11 +27,11 @@ afterAll(async () => {
 });
 
 const revoke = (serialNumber: string, body: unknown) =>
-  call(`${service.url}/v1/certificates/${serialNumber}/revoke`, { body });
+  call(`${service.url}/v1/certificates/${serialNumber}/revoke`, { token: service.adminToken, body });
 
 async function issue(deviceId: string) {
   const { csrPem } = await opensslCsr(dir, `/CN=${deviceId}`);
-  return issueDevice(service.url, dir, deviceId, csrPem);
+  return issueDevice(service, dir, deviceId, csrPem);
 }
 
 const verifyWithCrl = (crlPath: string, deviceId: string) =>
@@ -54,7 +54,9 @@ describe("revocation", () => {
       revocationReason: "keyCompromise",
     });
     expect(Date.parse(response.body.revokedAt)).toBeGreaterThan(0);
-    const record = await call(`${service.url}/v1/certificates/${revoked.serialNumber}`);
+    const record = await call(`${service.url}/v1/certificates/${revoked.serialNumber}`, {
+      token: service.adminToken,
+    });
     expect(record.body.status).toBe("revoked");
 
     const crl = await fetchCrl(service.url, dir, "after.pem");
@@ -127,9 +129,14 @@ describe("revocation", () => {
       expect(response.body.code).toBe("invalid_request");
       expect(response.body.errors[0].field).toBe("reason");
     }
-    const noBody = await call(`${service.url}/v1/certificates/${serialNumber}/revoke`, { method: "POST" });
+    const noBody = await call(`${service.url}/v1/certificates/${serialNumber}/revoke`, {
+      token: service.adminToken,
+      method: "POST",
+    });
     expect(noBody.status).toBe(400);
-    const record = await call(`${service.url}/v1/certificates/${serialNumber}`);
+    const record = await call(`${service.url}/v1/certificates/${serialNumber}`, {
+      token: service.adminToken,
+    });
     expect(record.body).toMatchObject({ status: "valid", revokedAt: null, revocationReason: null });
   });
 });
@@ -185,7 +192,7 @@ describe("CRL", () => {
 
   it("drops a revoked certificate once it has expired", async () => {
     const { csrPem } = await opensslCsr(dir, "/CN=short-lived");
-    const { serialNumber } = await issueDevice(service.url, dir, "short-lived", csrPem, { validityDays: 1 });
+    const { serialNumber } = await issueDevice(service, dir, "short-lived", csrPem, { validityDays: 1 });
     await revoke(serialNumber, { reason: "superseded" });
     expect((await fetchCrl(service.url, dir, "short-1.pem")).text).toContain(opensslSerial(serialNumber));
     clock.advance(2 * 24 * HOUR_MS);
@@ -208,7 +215,7 @@ describe("CRL distribution point", () => {
     });
     try {
       const { csrPem } = await opensslCsr(dir, "/CN=with-crl-dp");
-      const { certificatePem } = await issueDevice(withUrl.url, dir, "with-crl-dp", csrPem);
+      const { certificatePem } = await issueDevice(withUrl, dir, "with-crl-dp", csrPem);
       expect(await crlDpOf(certificatePem, "dp.pem")).toMatch(
         /X509v3 CRL Distribution Points:\s*\n\s*Full Name:\s*\n\s*URI:https:\/\/pki\.example\.test\/edge\/v1\/crl\n/,
       );

@@ -1,24 +1,40 @@
 import type { IssueCertificateRequest, IssuedCertificate } from "@edge-pki/api-contract";
+import { assertMayIssueFor } from "../core/authorize.js";
 import { verifyCsr } from "../core/csr.js";
 import { deviceIdForCsr } from "../core/device-certificate.js";
+import { identityOf, type Principal } from "../core/principal.js";
+import { type IdempotencyRequest, runIdempotent } from "./idempotency.js";
+import { tokenToRedeem } from "./redeem-bootstrap-token.js";
 import type { ServiceContext } from "./service-context.js";
 import { signAndRecord } from "./sign-and-record.js";
 
-/** Issues a device certificate for a key the device generated and proved it holds. */
+/**
+ * Issues a device certificate for a key the device generated and proved it holds; the only
+ * issuance a one-time bootstrap token can pay for.
+ */
 export async function issueFromCsr(
   context: ServiceContext,
   request: IssueCertificateRequest,
-  requester: string,
+  principal: Principal,
+  idempotency?: IdempotencyRequest,
 ): Promise<IssuedCertificate> {
-  const csr = await verifyCsr(request.csr);
-  const deviceId = deviceIdForCsr(csr.commonNames, request.deviceId);
-  return signAndRecord(context, {
-    deviceId,
-    publicKeySpki: csr.publicKeySpki,
-    keyAlgorithm: csr.keyAlgorithm,
-    validityDays: request.validityDays,
-    strict: request.strict,
-    requester,
-    action: "certificate.issue",
+  return runIdempotent(context, identityOf(principal), idempotency, {
+    perform: async (record) => {
+      const csr = await verifyCsr(request.csr);
+      const deviceId = deviceIdForCsr(csr.commonNames, request.deviceId);
+      assertMayIssueFor(principal, deviceId, "csr");
+      return signAndRecord(context, {
+        deviceId,
+        publicKeySpki: csr.publicKeySpki,
+        keyAlgorithm: csr.keyAlgorithm,
+        validityDays: request.validityDays,
+        strict: request.strict,
+        requester: principal.subject,
+        action: "certificate.issue",
+        consumeToken: await tokenToRedeem(context, principal),
+        idempotency: record,
+      });
+    },
+    replay: async (stored) => stored.body as IssuedCertificate,
   });
 }

@@ -2,6 +2,8 @@ import type { IssuingCa } from "../core/device-certificate.js";
 import type { CaKeyStore } from "../ports/ca-key-store.js";
 import type { CertificateStore } from "../ports/certificate-store.js";
 import type { Clock, RandomBytes } from "../ports/clock.js";
+import type { TokenSigner } from "../ports/token-signer.js";
+import type { TokenVerifier } from "../ports/token-verifier.js";
 
 export interface IssuancePolicy {
   /** The longest validity a device certificate gets, in days. */
@@ -32,4 +34,8 @@ export interface ServiceContext {
   policy: IssuancePolicy;
   crl: CrlPolicy;
   renewal: RenewalPolicy;
+  /** The service's own token issuer (bootstrap and API tokens). */
+  tokens: TokenSigner;
+  /** Checks bearer tokens from our own issuer and the configured OpenID Connect issuers. */
+  verifier: TokenVerifier;
 }

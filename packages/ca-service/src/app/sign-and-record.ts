@@ -5,7 +5,8 @@ import { CaError } from "../core/errors.js";
 import type { KeyAlgorithm } from "../core/key-algorithms.js";
 import { randomSerialNumber } from "../core/serial-number.js";
 import { computeValidity } from "../core/validity.js";
-import type { CertificateRecord } from "../ports/certificate-store.js";
+import type { CertificateRecord, ConsumedToken } from "../ports/certificate-store.js";
+import type { IdempotencyRecorder } from "./idempotency.js";
 import type { ServiceContext } from "./service-context.js";
 
 export interface SignAndRecordRequest {
@@ -19,6 +20,10 @@ export interface SignAndRecordRequest {
   action: string;
   /** Added to the audit entry's details, such as the serial a renewal replaces. */
   auditDetails?: Record<string, unknown>;
+  /** A one-time token this issuance redeems, in the same transaction. */
+  consumeToken?: ConsumedToken | undefined;
+  /** Stores the response for retries with the same key, in the same transaction. */
+  idempotency?: IdempotencyRecorder | undefined;
 }
 
 /**
@@ -70,6 +75,15 @@ export async function signAndRecord(
     issuedAt: now,
     requester: request.requester,
   };
+  const issued: IssuedCertificate = {
+    serialNumber,
+    deviceId: request.deviceId,
+    certificatePem: certificate.toString("pem"),
+    fullChainPem: fullChainPem(certificate, context.ca),
+    notBefore: validity.notBefore.toISOString(),
+    notAfter: validity.notAfter.toISOString(),
+  };
+  if (validity.cappedBy !== undefined) issued.notAfterCappedBy = validity.cappedBy;
   try {
     await context.store.recordIssuance({
       certificate: record,
@@ -84,10 +98,19 @@ export async function signAndRecord(
           notAfter: validity.notAfter.toISOString(),
           keyAlgorithm: request.keyAlgorithm,
           ...request.auditDetails,
+          ...(request.consumeToken && { tokenId: request.consumeToken.tokenId }),
         },
       },
+      consumeToken: request.consumeToken,
+      idempotency: request.idempotency?.(201, issued),
     });
   } catch (cause) {
+    // The transaction failed as a whole; if the token is now recorded as used, another request
+    // (maybe on another replica) redeemed it first.
+    const token = request.consumeToken;
+    if (token && (await context.store.isTokenUsed(token.tokenId).catch(() => false))) {
+      throw new CaError("token_used", "token already used", { cause });
+    }
     throw new CaError(
       "unavailable",
       "the certificate could not be recorded, so it was not issued; try again",
@@ -96,14 +119,5 @@ export async function signAndRecord(
       },
     );
   }
-  const issued: IssuedCertificate = {
-    serialNumber,
-    deviceId: request.deviceId,
-    certificatePem: certificate.toString("pem"),
-    fullChainPem: fullChainPem(certificate, context.ca),
-    notBefore: validity.notBefore.toISOString(),
-    notAfter: validity.notAfter.toISOString(),
-  };
-  if (validity.cappedBy !== undefined) issued.notAfterCappedBy = validity.cappedBy;
   return issued;
 }

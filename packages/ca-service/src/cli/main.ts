@@ -1,21 +1,31 @@
 #!/usr/bin/env node
 import { createHash } from "node:crypto";
 import { parseArgs } from "node:util";
-import { initialiseCa, openKeyStore, openServiceContext, type Runtime } from "../compose.js";
+import {
+  ensureAdminTokenFile,
+  initialiseCa,
+  openKeyStore,
+  openServiceContext,
+  type Runtime,
+} from "../compose.js";
 import { loadConfig } from "../config/config.js";
 import { jsonLogger } from "../logger.js";
 import { startServer } from "../server.js";
+import { tokenCommand } from "./token-command.js";
+import { UsageError } from "./usage-error.js";
 
 const USAGE = `usage: edge-pki-ca <command> [--data-dir DIR]
 
 commands:
-  init    create the root and the issuing CA in the data folder when absent (never overwrites)
-  serve   run the API (the CA must exist)
-  start   init if needed, then serve
+  init          create the root and the issuing CA in the data folder when absent (never overwrites)
+  serve         run the API (the CA must exist); writes <data folder>/admin.token when absent
+  start         init if needed, then serve
+  token create  mint an API token (see edge-pki-ca token --help)
 
 Settings come from EDGE_PKI_* environment variables; see the README.`;
 
 async function main(argv: string[]): Promise<void> {
+  if (argv[0] === "token") return tokenCommand(argv.slice(1));
   const { positionals, values } = parseArgs({
     args: argv,
     allowPositionals: true,
@@ -52,9 +62,11 @@ async function main(argv: string[]): Promise<void> {
   }
 
   const context = await openServiceContext(runtime, keyStore);
+  const adminToken = await ensureAdminTokenFile(runtime, context);
   const server = await startServer(context, runtime.config, runtime.logger);
+  // The path only: the token itself must not end up in terminal scrollback or log collectors.
   process.stdout.write(
-    `Edge PKI CA listening on ${server.url}\nroot SHA-256 fingerprint: ${sha256(context.ca.root.rawData)}\ndata folder: ${runtime.config.dataDir}\n`,
+    `Edge PKI CA listening on ${server.url}\nroot SHA-256 fingerprint: ${sha256(context.ca.root.rawData)}\ndata folder: ${runtime.config.dataDir}\n${adminToken.created ? "admin token written to" : "admin token"}: ${adminToken.path}\n`,
   );
   const stop = async () => {
     await server.close();
@@ -69,8 +81,6 @@ async function main(argv: string[]): Promise<void> {
     });
   }
 }
-
-class UsageError extends Error {}
 
 function sha256(der: ArrayBuffer): string {
   return createHash("sha256").update(new Uint8Array(der)).digest("hex");

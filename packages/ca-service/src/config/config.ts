@@ -2,7 +2,41 @@ import { isAbsolute, resolve } from "node:path";
 import { z } from "zod";
 
 const KeyAlgorithmSetting = z.enum(["ECDSA_P256", "ECDSA_P384", "RSA_2048", "RSA_3072", "RSA_4096"]);
-const LOOPBACK = /^(127\.\d{1,3}\.\d{1,3}\.\d{1,3}|::1|localhost)$/;
+const LOOPBACK_URL = /^http:\/\/(127\.\d{1,3}\.\d{1,3}\.\d{1,3}|\[::1\]|localhost)(:\d+)?(\/|$)/;
+
+/** Asymmetric only: `none` and HMAC (whose "secret" could be a public key) are not expressible. */
+const OidcAlgorithm = z.enum([
+  "RS256",
+  "RS384",
+  "RS512",
+  "PS256",
+  "PS384",
+  "PS512",
+  "ES256",
+  "ES384",
+  "ES512",
+]);
+
+const OidcIssuer = z.strictObject({
+  issuer: z.url().refine((url) => url.startsWith("https://") || LOOPBACK_URL.test(url), {
+    message: "issuer must be an https:// URL (http:// only on loopback, for tests)",
+  }),
+  audience: z.string().min(1),
+  algorithms: z.array(OidcAlgorithm).min(1).default(["RS256"]),
+});
+
+/** A JSON array of OpenID Connect issuers, e.g. `[{"issuer":"https://login.microsoftonline.com/<tenant>/v2.0","audience":"api://edge-pki"}]`. */
+const OidcIssuers = z
+  .string()
+  .transform((text, ctx) => {
+    try {
+      return JSON.parse(text) as unknown;
+    } catch {
+      ctx.addIssue({ code: "custom", message: "must be a JSON array of {issuer, audience, algorithms?}" });
+      return z.NEVER;
+    }
+  })
+  .pipe(z.array(OidcIssuer));
 
 const days = (fallback: number, max: number) => z.coerce.number().int().min(1).max(max).default(fallback);
 
@@ -23,12 +57,8 @@ const PublicUrl = z
 /** Every setting, validated once at start; each wrong one gets its own message. */
 const ConfigSchema = z.object({
   EDGE_PKI_DATA_DIR: z.string().min(1).default("./data"),
-  EDGE_PKI_HOST: z
-    .string()
-    .regex(LOOPBACK, {
-      message: "must be a loopback address (127.0.0.1, ::1 or localhost) until authentication is configured",
-    })
-    .default("127.0.0.1"),
+  // Every non-public endpoint needs a bearer token, so any address may be served; loopback by default.
+  EDGE_PKI_HOST: z.string().min(1).default("127.0.0.1"),
   EDGE_PKI_PORT: z.coerce.number().int().min(0).max(65_535).default(8443),
   EDGE_PKI_TLS_CERT: z.string().min(1).optional(),
   EDGE_PKI_TLS_KEY: z.string().min(1).optional(),
@@ -46,6 +76,9 @@ const ConfigSchema = z.object({
   EDGE_PKI_PUBLIC_URL: PublicUrl.optional(),
   EDGE_PKI_CRL_VALIDITY_HOURS: z.coerce.number().int().min(1).max(8760).default(24),
   EDGE_PKI_RENEWAL_GRACE_DAYS: z.coerce.number().int().min(0).max(3650).default(0),
+  EDGE_PKI_OIDC_ISSUERS: OidcIssuers.default([]),
+  EDGE_PKI_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).max(1_000_000).default(600),
+  EDGE_PKI_AUTH_FAILURES_PER_MINUTE: z.coerce.number().int().min(0).max(1_000_000).default(20),
 });
 
 /** Rules across settings, checked even when single settings are wrong so every problem shows at once. */
@@ -81,7 +114,12 @@ export interface Config {
     rootValidityDays: number;
     intermediateValidityDays: number;
   };
+  /** External token issuers trusted besides our own. */
+  oidcIssuers: OidcIssuerSettings[];
+  rateLimits: { perMinute: number; authFailuresPerMinute: number };
 }
+
+export type OidcIssuerSettings = z.infer<typeof OidcIssuer>;
 
 export class ConfigError extends Error {
   override readonly name = "ConfigError";
@@ -131,6 +169,11 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): Config 
       keyAlgorithm: settings.EDGE_PKI_CA_KEY_ALGORITHM,
       rootValidityDays: settings.EDGE_PKI_ROOT_VALIDITY_DAYS,
       intermediateValidityDays: settings.EDGE_PKI_INTERMEDIATE_VALIDITY_DAYS,
+    },
+    oidcIssuers: settings.EDGE_PKI_OIDC_ISSUERS,
+    rateLimits: {
+      perMinute: settings.EDGE_PKI_RATE_LIMIT_PER_MINUTE,
+      authFailuresPerMinute: settings.EDGE_PKI_AUTH_FAILURES_PER_MINUTE,
     },
   };
 }

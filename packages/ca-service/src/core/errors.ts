@@ -7,11 +7,17 @@ export type CaErrorCode =
   | "invalid_device_id"
   | "device_id_mismatch"
   | "validity_exceeds_limit"
+  | "unauthorized"
+  | "token_used"
+  | "forbidden"
   | "not_found"
   | "already_revoked"
   | "proof_invalid"
   | "renewal_refused"
+  | "credentials_already_issued"
+  | "idempotency_conflict"
   | "payload_too_large"
+  | "rate_limited"
   | "ca_not_initialized"
   | "ca_material_invalid"
   | "unavailable"
@@ -25,6 +31,8 @@ export interface FieldError {
 export interface CaErrorOptions {
   errors?: FieldError[];
   cause?: unknown;
+  /** For failures the caller may retry later: seconds to wait (rate limits). */
+  retryAfterSeconds?: number;
 }
 
 /**
@@ -35,10 +43,12 @@ export class CaError extends Error {
   override readonly name = "CaError";
   readonly code: CaErrorCode;
   readonly errors: FieldError[] | undefined;
+  readonly retryAfterSeconds: number | undefined;
 
   constructor(code: CaErrorCode, message: string, options: CaErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
     this.errors = options.errors;
+    this.retryAfterSeconds = options.retryAfterSeconds;
   }
 }

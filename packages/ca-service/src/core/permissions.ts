@@ -6,8 +6,9 @@ export type Permission =
   | "certificates:read"
   | "certificates:revoke"
   | "bootstrap-tokens:create"
+  | "bootstrap-tokens:redeem"
   | "tokens:create"
   | "audit:read";
 
-/** Who may call an endpoint: anyone, or a caller holding the permission. */
-export type Access = "public" | Permission;
+/** Who may call an endpoint: anyone, a caller holding the permission, or one holding any of several. */
+export type Access = "public" | Permission | readonly Permission[];

@@ -4,30 +4,57 @@ import { CaError } from "../core/errors.js";
 import { describeError, type Logger } from "../logger.js";
 import { bindEndpoints } from "./bind-endpoints.js";
 import type { Endpoint } from "./endpoint.js";
+import { createGate } from "./gate.js";
 import { openApiDocument } from "./openapi.js";
 import { renderProblem } from "./problem.js";
+import { RateLimiter } from "./rate-limiter.js";
+import { auditEndpoints } from "./routes/audit.js";
 import { caEndpoints } from "./routes/ca.js";
 import { certificateEndpoints } from "./routes/certificates.js";
 import { healthEndpoints } from "./routes/health.js";
 import { renewalEndpoints } from "./routes/renewal.js";
 import { revocationEndpoints } from "./routes/revocation.js";
+import { tokenEndpoints } from "./routes/tokens.js";
 
 export const MAX_BODY_BYTES = 64 * 1024;
+
+export interface RateLimits {
+  /** Requests per minute per client identity; 0 turns rate limiting off. */
+  perMinute: number;
+  /** Failed authentications per minute per client address; 0 turns this limit off. */
+  authFailuresPerMinute: number;
+}
 
 export interface HttpAppOptions {
   context: ServiceContext;
   logger: Logger;
   version: string;
+  rateLimits: RateLimits;
 }
 
 export function createHttpApp(options: HttpAppOptions): express.Express {
+  const { context, rateLimits } = options;
   const endpoints: Endpoint[] = [
-    ...healthEndpoints(options.context),
-    ...caEndpoints(options.context),
-    ...certificateEndpoints(options.context),
-    ...renewalEndpoints(options.context),
-    ...revocationEndpoints(options.context),
+    ...healthEndpoints(context),
+    ...caEndpoints(context),
+    ...tokenEndpoints(context),
+    ...certificateEndpoints(context),
+    ...renewalEndpoints(context),
+    ...revocationEndpoints(context),
+    ...auditEndpoints(context),
   ];
+  const limiter = (perMinute: number, message: string) =>
+    perMinute > 0 ? new RateLimiter(perMinute, context.clock, message) : undefined;
+  const gate = createGate({
+    context,
+    verifier: context.verifier,
+    requests: limiter(rateLimits.perMinute, "too many requests from this client"),
+    authFailures: limiter(
+      rateLimits.authFailuresPerMinute,
+      "too many failed authentications from this address",
+    ),
+    logger: options.logger,
+  });
   const openApi = openApiDocument(endpoints, options.version);
 
   const app = express();
@@ -37,7 +64,7 @@ export function createHttpApp(options: HttpAppOptions): express.Express {
   app.get("/openapi.json", (_request, response) => {
     response.json(openApi);
   });
-  app.use(bindEndpoints(endpoints));
+  app.use(bindEndpoints(endpoints, gate));
   app.use((request: Request) => {
     throw new CaError("not_found", `no route for ${request.method} ${request.path}`);
   });
@@ -51,9 +78,7 @@ export function createHttpApp(options: HttpAppOptions): express.Express {
         error: describeError(error),
       });
     }
-    if (problem.retryAfter !== undefined) response.setHeader("Retry-After", String(problem.retryAfter));
-    if (problem.wwwAuthenticate !== undefined)
-      response.setHeader("WWW-Authenticate", problem.wwwAuthenticate);
+    for (const [name, value] of Object.entries(problem.headers)) response.setHeader(name, value);
     response.status(problem.status).type("application/problem+json").send(JSON.stringify(problem.body));
   });
   return app;

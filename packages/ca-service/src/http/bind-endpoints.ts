@@ -2,13 +2,19 @@ import { type Request, type Response, Router } from "express";
 import type { z } from "zod";
 import { CaError } from "../core/errors.js";
 import type { Endpoint } from "./endpoint.js";
+import type { Gate } from "./gate.js";
 import { validationError } from "./problem.js";
 
-/** Mounts endpoints on a router: validate, call, render. Errors go to the app's problem handler. */
-export function bindEndpoints(endpoints: readonly Endpoint[]): Router {
+/**
+ * Mounts endpoints on a router: admit, validate, call, render. Errors go to the app's problem
+ * handler.
+ */
+export function bindEndpoints(endpoints: readonly Endpoint[], gate: Gate): Router {
   const router = Router();
   for (const definition of endpoints) {
     router[definition.method](definition.path, async (request: Request, response: Response) => {
+      // Before the body is looked at: an unauthenticated caller learns nothing about validation.
+      const principal = await gate.admit(request, definition.access);
       if (definition.body !== undefined && !request.is("application/json")) {
         throw new CaError(
           "invalid_request",
@@ -18,7 +24,12 @@ export function bindEndpoints(endpoints: readonly Endpoint[]): Router {
       const body = parse(definition.body, request.body, "body");
       const params = parse(definition.params, request.params, "params");
       const query = parse(definition.query, request.query, "query");
-      const result = await definition.handle({ body, params, query, request, response });
+      const result = await definition
+        .handle({ body, params, query, principal, request, response })
+        .catch(async (error: unknown) => {
+          await gate.refused(request, principal, error);
+          throw error;
+        });
       for (const [name, value] of Object.entries(result.headers ?? {})) response.setHeader(name, value);
       response.status(result.status);
       if (

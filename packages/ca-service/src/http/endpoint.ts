@@ -1,6 +1,7 @@
 import type { Request, Response } from "express";
 import type { z } from "zod";
 import type { Access } from "../core/permissions.js";
+import type { Principal } from "../core/principal.js";
 
 export type HttpMethod = "get" | "post";
 
@@ -15,6 +16,8 @@ export interface HandlerInput<Body, Params, Query> {
   body: Body;
   params: Params;
   query: Query;
+  /** The authenticated caller; an anonymous principal on public endpoints. */
+  principal: Principal;
   request: Request;
   response: Response;
 }
@@ -39,6 +42,8 @@ export interface Endpoint<Body = unknown, Params = unknown, Query = unknown> {
   summary: string;
   /** Enforced by the authentication layer before the handler runs. */
   access: Access;
+  /** Accepts an `Idempotency-Key` header (documented in OpenAPI). */
+  idempotent?: boolean;
   tags: string[];
   body?: z.ZodType<Body>;
   params?: z.ZodType<Params>;

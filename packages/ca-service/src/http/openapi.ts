@@ -1,3 +1,4 @@
+import { Problem } from "@edge-pki/api-contract";
 import { z } from "zod";
 import type { Endpoint } from "./endpoint.js";
 
@@ -10,7 +11,11 @@ export function openApiDocument(endpoints: readonly Endpoint[], version: string)
       operationId: definition.operationId,
       summary: definition.summary,
       tags: definition.tags,
-      parameters: [...parameters(definition.params, "path"), ...parameters(definition.query, "query")],
+      parameters: [
+        ...parameters(definition.params, "path"),
+        ...parameters(definition.query, "query"),
+        ...(definition.idempotent ? [IDEMPOTENCY_KEY_PARAMETER] : []),
+      ],
       responses: Object.fromEntries(
         Object.entries(definition.responses).map(([status, response]) => [
           status,
@@ -28,6 +33,11 @@ export function openApiDocument(endpoints: readonly Endpoint[], version: string)
         ]),
       ),
     };
+    if (definition.access !== "public") {
+      operation.security = [{ bearer: [] }];
+      operation["x-required-permission"] = definition.access;
+      operation.responses = { ...AUTH_RESPONSES, ...(operation.responses as Record<string, unknown>) };
+    }
     if (definition.body) {
       operation.requestBody = {
         required: true,
@@ -49,11 +59,43 @@ export function openApiDocument(endpoints: readonly Endpoint[], version: string)
       schemas: Object.fromEntries(
         Object.entries(schemas).map(([id, schema]) => [id, withoutDialect(schema)]),
       ),
+      securitySchemes: {
+        bearer: {
+          type: "http",
+          scheme: "bearer",
+          bearerFormat: "JWT",
+          description:
+            "A JWT from this service's own issuer (keys at /.well-known/jwks.json) or a configured OpenID Connect issuer",
+        },
+      },
     },
   };
 }
 
 const componentUri = (id: string) => `#/components/schemas/${id}`;
+
+const problem = (description: string) => ({
+  description,
+  content: { "application/problem+json": { schema: jsonSchema(Problem, "output") } },
+});
+
+/** What the authentication layer may answer on any protected endpoint. */
+const AUTH_RESPONSES = {
+  401: problem("No token, or one that does not verify; see WWW-Authenticate"),
+  403: problem("The token lacks the permission this endpoint requires (named in the detail)"),
+  429: problem("Rate limited; see Retry-After"),
+};
+
+const IDEMPOTENCY_KEY_PARAMETER = {
+  name: "Idempotency-Key",
+  in: "header",
+  required: false,
+  description:
+    "1 to 255 visible ASCII characters. A retry with the same key and body within 24 hours returns the " +
+    "first response instead of issuing again; the same key with another body gets 422. For " +
+    "POST /v1/credentials a retry gets 409 instead: the private key is never stored, so it is returned only once.",
+  schema: { type: "string", minLength: 1, maxLength: 255 },
+};
 
 /** Named schemas (`.meta({ id })`) become components; the rest are inlined. */
 function jsonSchema(schema: z.ZodType, io: "input" | "output"): Record<string, unknown> {

@@ -19,7 +19,13 @@ const STATUS: Record<CaErrorCode, number> = {
   renewal_refused: 403,
   not_found: 404,
   already_revoked: 409,
+  unauthorized: 401,
+  token_used: 401,
+  forbidden: 403,
+  credentials_already_issued: 409,
   payload_too_large: 413,
+  idempotency_conflict: 422,
+  rate_limited: 429,
   ca_not_initialized: 503,
   ca_material_invalid: 503,
   unavailable: 503,
@@ -38,7 +44,13 @@ const TITLE: Record<CaErrorCode, string> = {
   renewal_refused: "Renewal refused",
   not_found: "Not found",
   already_revoked: "Already revoked",
+  unauthorized: "Authentication required",
+  token_used: "Token already used",
+  forbidden: "Permission missing",
+  credentials_already_issued: "Credentials already issued",
   payload_too_large: "Request body too large",
+  idempotency_conflict: "Idempotency key reused with another request",
+  rate_limited: "Too many requests",
   ca_not_initialized: "CA not initialised",
   ca_material_invalid: "CA material invalid",
   unavailable: "Service unavailable",
@@ -48,14 +60,11 @@ const TITLE: Record<CaErrorCode, string> = {
 export interface RenderedProblem {
   status: number;
   body: Problem;
-  /** Seconds, for 503s the caller should retry. */
-  retryAfter?: number;
-  /** The challenge a 401 must carry (RFC 9110 §11.6.1). */
-  wwwAuthenticate?: string;
+  /** `Retry-After` for 429s and 503s, and `WWW-Authenticate` for 401s. */
+  headers: Record<string, string>;
 }
 
-/** Renewal authenticates with a proof-of-possession JWT in the body, named after its scheme. */
-const CHALLENGE: Partial<Record<CaErrorCode, string>> = { proof_invalid: 'PoP realm="edge-pki"' };
+const UNAVAILABLE_RETRY_SECONDS = 5;
 
 export function renderProblem(error: CaError): RenderedProblem {
   const status = STATUS[error.code];
@@ -67,11 +76,24 @@ export function renderProblem(error: CaError): RenderedProblem {
     code: error.code,
   };
   if (error.errors?.length) body.errors = error.errors;
-  const rendered: RenderedProblem = { status, body };
-  if (status === 503) rendered.retryAfter = 5;
-  const challenge = CHALLENGE[error.code];
-  if (challenge !== undefined) rendered.wwwAuthenticate = challenge;
-  return rendered;
+  const headers: Record<string, string> = {};
+  const retryAfter = error.retryAfterSeconds ?? (status === 503 ? UNAVAILABLE_RETRY_SECONDS : undefined);
+  if (retryAfter !== undefined) headers["Retry-After"] = String(retryAfter);
+  if (status === 401) {
+    // Renewal authenticates with a proof-of-possession JWT in the body, not a bearer token.
+    headers["WWW-Authenticate"] =
+      error.code === "proof_invalid" ? 'PoP realm="edge-pki"' : bearerChallenge(error.message);
+  }
+  return { status, body, headers };
+}
+
+/**
+ * RFC 6750 §3. The description is one of our own fixed messages; quotes and backslashes are dropped
+ * anyway so that it can never break out of the quoted string.
+ */
+function bearerChallenge(description: string): string {
+  const safe = description.replace(/[^\x20-\x7e]|["\\]/g, "");
+  return `Bearer realm="edge-pki", error="invalid_token", error_description="${safe}"`;
 }
 
 /** Turns a schema failure into one field error per problem, with the field's path. */

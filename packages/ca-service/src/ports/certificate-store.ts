@@ -22,7 +22,7 @@ export interface CertificateRecord {
 
 export interface AuditEvent {
   at: Date;
-  /** Who asked: a token subject, or the client's address until authentication exists. */
+  /** Who asked: a token subject, or `anonymous@<address>` for a caller without a valid token. */
   actor: string;
   action: string;
   /** What it was about, such as a serial number or device ID. */
@@ -35,9 +35,45 @@ export interface AuditRecord extends AuditEvent {
   id: number;
 }
 
+/** A one-time token being redeemed: its id can be recorded once only. */
+export interface ConsumedToken {
+  tokenId: string;
+  subject: string;
+  expiresAt: Date;
+  usedAt: Date;
+}
+
+/** The first response to a request made with an `Idempotency-Key`, replayed for retries. */
+export interface IdempotencyRecord {
+  /** The caller's identity: keys are the caller's own namespace. */
+  caller: string;
+  key: string;
+  /** SHA-256 of operation, caller and canonical body: a retry must match it. */
+  fingerprint: string;
+  status: number;
+  /** The response body, minus anything secret (see each operation). */
+  body: unknown;
+  createdAt: Date;
+}
+
 export interface RecordIssuanceRequest {
   certificate: CertificateRecord;
   audit: AuditEvent;
+  /** Redeems a one-time token in the same transaction: fails if the token was already used. */
+  consumeToken?: ConsumedToken;
+  /** Fails if the caller already used this key, so concurrent retries cannot both issue. */
+  idempotency?: IdempotencyRecord;
+}
+
+/** An audited event that issues nothing (a minted token), with its idempotency record. */
+export interface RecordEventRequest {
+  audit: AuditEvent;
+  idempotency?: IdempotencyRecord;
+}
+
+export interface PurgeRequest {
+  idempotencyCreatedBefore: Date;
+  tokensExpiredBefore: Date;
 }
 
 export interface ListOptions {
@@ -84,11 +120,18 @@ export interface CrlAllocation {
 }
 
 /**
- * Durable record of issued certificates and the audit log. `recordIssuance` commits certificate
- * and audit entry in one transaction before returning: nothing leaves the CA unrecorded.
+ * Durable record of issued certificates and the audit log. `recordIssuance` commits certificate,
+ * audit entry, redeemed token and idempotency record in one transaction before returning: nothing
+ * leaves the CA unrecorded, and a unique key on token id and idempotency key lets only one of
+ * several racing requests (on any replica sharing the store) commit.
  */
 export interface CertificateStore {
   recordIssuance(request: RecordIssuanceRequest): Promise<void>;
+  recordEvent(request: RecordEventRequest): Promise<void>;
+  findIdempotencyRecord(caller: string, key: string): Promise<IdempotencyRecord | undefined>;
+  isTokenUsed(tokenId: string): Promise<boolean>;
+  /** Forgets idempotency records past retention and used tokens that can no longer verify. */
+  purgeExpired(request: PurgeRequest): Promise<void>;
   findBySerialNumber(serialNumber: string): Promise<CertificateRecord | undefined>;
   listByDevice(deviceId: string, options: ListOptions): Promise<CertificateRecord[]>;
   /**

@@ -3,13 +3,16 @@ import { call } from "./service.js";
 
 /** Issues a device certificate for a fresh openssl key; returns the API's answer and the key. */
 export async function issueDevice(
-  serviceUrl: string,
+  service: { url: string; adminToken: string },
   dir: TempDir,
   deviceId: string,
   csrPem: string,
   extra: Record<string, unknown> = {},
 ): Promise<{ serialNumber: string; certificatePem: string; fullChainPem: string; notAfter: string }> {
-  const issued = await call(`${serviceUrl}/v1/certificates`, { body: { csr: csrPem, ...extra } });
+  const issued = await call(`${service.url}/v1/certificates`, {
+    token: service.adminToken,
+    body: { csr: csrPem, ...extra },
+  });
   if (issued.status !== 201) throw new Error(`issuing ${deviceId} failed: ${issued.status} ${issued.text}`);
   await dir.file(`${deviceId}.pem`, issued.body.certificatePem);
   return issued.body;

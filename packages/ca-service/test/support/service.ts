@@ -1,6 +1,15 @@
+import { readFile } from "node:fs/promises";
+import { mintApiToken } from "../../src/app/mint-api-token.js";
 import type { ServiceContext } from "../../src/app/service-context.js";
-import { initialiseCa, openKeyStore, openServiceContext, type Runtime } from "../../src/compose.js";
+import {
+  ensureAdminTokenFile,
+  initialiseCa,
+  openKeyStore,
+  openServiceContext,
+  type Runtime,
+} from "../../src/compose.js";
 import { loadConfig } from "../../src/config/config.js";
+import type { Role } from "../../src/core/roles.js";
 import { silentLogger } from "../../src/logger.js";
 import type { Clock } from "../../src/ports/clock.js";
 import { startServer } from "../../src/server.js";
@@ -10,6 +19,10 @@ export interface TestService {
   url: string;
   dataDir: string;
   context: ServiceContext;
+  /** The admin token the first start wrote to `<data folder>/admin.token`. */
+  adminToken: string;
+  /** Mints a token from the service's own issuer, as `edge-pki-ca token create` does. */
+  token(roles: Role[], options?: { devicePrefix?: string; subject?: string }): Promise<string>;
   /** Stops the server and closes the store, keeping the data folder. */
   stop(): Promise<void>;
   /** Stops, then starts again on the same data folder. */
@@ -22,7 +35,7 @@ export interface TestServiceOptions {
   /** Reuse a data folder (for restarts); a fresh temporary one otherwise. */
   dataDir?: string;
   env?: Record<string, string>;
-  /** The service's clock; the system clock when absent. */
+  /** Pins the service's clock (token checks, rate limits). */
   clock?: Clock;
 }
 
@@ -38,12 +51,16 @@ export async function startTestService(
     EDGE_PKI_DATA_DIR: dataDir,
     EDGE_PKI_PORT: "0",
     EDGE_PKI_KEY_PASSPHRASE: "test passphrase, not secret",
+    // Attack tests fail authentication on purpose; the failure budget has a test of its own.
+    EDGE_PKI_AUTH_FAILURES_PER_MINUTE: "0",
     ...options.env,
   };
   const runtime: Runtime = { config: loadConfig(env), logger: silentLogger, clock: options.clock };
   const keyStore = await openKeyStore(runtime);
   await initialiseCa(runtime, keyStore);
   const context = await openServiceContext(runtime, keyStore);
+  const adminTokenFile = await ensureAdminTokenFile(runtime, context);
+  const adminToken = (await readFile(adminTokenFile.path, "utf8")).trim();
   const server = await startServer(context, runtime.config, silentLogger);
   let stopped = false;
   const stop = async () => {
@@ -56,6 +73,17 @@ export async function startTestService(
     url: server.url,
     dataDir,
     context,
+    adminToken,
+    token: async (roles, tokenOptions = {}) =>
+      (
+        await mintApiToken(context, {
+          subject: tokenOptions.subject ?? `test-${roles.join("+")}`,
+          roles,
+          devicePrefix: tokenOptions.devicePrefix,
+          lifetimeSeconds: 3600,
+          actor: "test",
+        })
+      ).token,
     stop,
     restart: async () => {
       await stop();
@@ -68,12 +96,22 @@ export async function startTestService(
   };
 }
 
+export interface CallInit {
+  method?: string;
+  body?: unknown;
+  rawBody?: string;
+  headers?: Record<string, string>;
+  /** Sent as `Authorization: Bearer <token>`. */
+  token?: string;
+}
+
 /** JSON request helper returning status, headers and parsed body. */
 export async function call(
   url: string,
-  init: { method?: string; body?: unknown; rawBody?: string; headers?: Record<string, string> } = {},
+  init: CallInit = {},
 ): Promise<{ status: number; headers: Headers; body: any; text: string }> {
   const headers: Record<string, string> = { ...init.headers };
+  if (init.token !== undefined) headers.authorization = `Bearer ${init.token}`;
   let body: string | undefined;
   if (init.rawBody !== undefined) body = init.rawBody;
   else if (init.body !== undefined) {

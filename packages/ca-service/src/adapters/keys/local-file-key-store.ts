@@ -1,5 +1,5 @@
 import { createPrivateKey, createPublicKey, webcrypto } from "node:crypto";
-import { access, constants, readFile } from "node:fs/promises";
+import { access, constants } from "node:fs/promises";
 import { join } from "node:path";
 import {
   classifyPublicKey,
@@ -9,6 +9,7 @@ import {
 } from "../../core/key-algorithms.js";
 import { x509 } from "../../core/x509.js";
 import type { CaKeyStore, CaName, CaSigner, StoredCa } from "../../ports/ca-key-store.js";
+import { readIfPresent } from "../fs/read-if-present.js";
 import { writeNewFile } from "../fs/write-new-file.js";
 import { type KeyEnvelope, openKey, sealKey } from "./key-envelope.js";
 
@@ -105,13 +106,4 @@ async function importSigner(pkcs8: Buffer, keyRef: string): Promise<CaSigner> {
     publicKeySpki,
     sign: async (data) => new Uint8Array(await webcrypto.subtle.sign(signParams, privateKey, data)),
   };
-}
-
-async function readIfPresent(path: string): Promise<Buffer | undefined> {
-  try {
-    return await readFile(path);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
-    throw error;
-  }
 }

@@ -8,7 +8,10 @@ import type {
   CertificateStatus,
   CertificateStore,
   CrlAllocation,
+  IdempotencyRecord,
   ListOptions,
+  PurgeRequest,
+  RecordEventRequest,
   RecordIssuanceRequest,
   RevokedCertificate,
   RevokeRequest,
@@ -16,7 +19,7 @@ import type {
   StoredCrl,
 } from "../../ports/certificate-store.js";
 import { migrationProvider, type SqlDialectName } from "./migrations.js";
-import type { AuditLogTable, CertificatesTable, Database } from "./schema.js";
+import type { AuditLogTable, CertificatesTable, Database, IdempotencyRecordsTable } from "./schema.js";
 
 /** crl_state holds a single row, created by its migration. */
 const CRL_STATE_ROW = 1;
@@ -35,9 +38,73 @@ export class KyselyCertificateStore implements CertificateStore {
 
   async recordIssuance(request: RecordIssuanceRequest): Promise<void> {
     await this.db.transaction().execute(async (tx) => {
+      // The unique inserts come first: a used token or a taken key fails before anything is written.
+      const token = request.consumeToken;
+      if (token !== undefined) {
+        await tx
+          .insertInto("used_tokens")
+          .values({
+            token_id: token.tokenId,
+            subject: token.subject,
+            expires_at: token.expiresAt.toISOString(),
+            used_at: token.usedAt.toISOString(),
+          })
+          .execute();
+      }
+      if (request.idempotency !== undefined) {
+        await tx.insertInto("idempotency_records").values(toIdempotencyRow(request.idempotency)).execute();
+      }
       await tx.insertInto("certificates").values(toRow(request.certificate)).execute();
       await tx.insertInto("audit_log").values(toAuditRow(request.audit)).execute();
     });
+  }
+
+  async recordEvent(request: RecordEventRequest): Promise<void> {
+    await this.db.transaction().execute(async (tx) => {
+      if (request.idempotency !== undefined) {
+        await tx.insertInto("idempotency_records").values(toIdempotencyRow(request.idempotency)).execute();
+      }
+      await tx.insertInto("audit_log").values(toAuditRow(request.audit)).execute();
+    });
+  }
+
+  async findIdempotencyRecord(caller: string, key: string): Promise<IdempotencyRecord | undefined> {
+    const row = await this.db
+      .selectFrom("idempotency_records")
+      .selectAll()
+      .where("caller", "=", caller)
+      .where("idempotency_key", "=", key)
+      .executeTakeFirst();
+    return (
+      row && {
+        caller: row.caller,
+        key: row.idempotency_key,
+        fingerprint: row.fingerprint,
+        status: Number(row.status),
+        body: JSON.parse(row.body) as unknown,
+        createdAt: new Date(row.created_at),
+      }
+    );
+  }
+
+  async isTokenUsed(tokenId: string): Promise<boolean> {
+    const row = await this.db
+      .selectFrom("used_tokens")
+      .select("token_id")
+      .where("token_id", "=", tokenId)
+      .executeTakeFirst();
+    return row !== undefined;
+  }
+
+  async purgeExpired(request: PurgeRequest): Promise<void> {
+    await this.db
+      .deleteFrom("idempotency_records")
+      .where("created_at", "<", request.idempotencyCreatedBefore.toISOString())
+      .execute();
+    await this.db
+      .deleteFrom("used_tokens")
+      .where("expires_at", "<", request.tokensExpiredBefore.toISOString())
+      .execute();
   }
 
   async findBySerialNumber(serialNumber: string): Promise<CertificateRecord | undefined> {
@@ -228,6 +295,17 @@ function fromRow(row: Selectable<CertificatesTable>): CertificateRecord {
     sha256Fingerprint: row.sha256_fingerprint,
     issuedAt: new Date(row.issued_at),
     requester: row.requester,
+  };
+}
+
+function toIdempotencyRow(record: IdempotencyRecord): IdempotencyRecordsTable {
+  return {
+    caller: record.caller,
+    idempotency_key: record.key,
+    fingerprint: record.fingerprint,
+    status: record.status,
+    body: JSON.stringify(record.body),
+    created_at: record.createdAt.toISOString(),
   };
 }
 

@@ -48,6 +48,38 @@ export function migrationProvider(dialect: SqlDialectName): MigrationProvider {
           .execute();
       },
     },
+    "0002_used_tokens_and_idempotency": {
+      async up(db: Kysely<unknown>) {
+        // The primary key is what makes a one-time token one-time, across replicas.
+        await db.schema
+          .createTable("used_tokens")
+          .addColumn("token_id", "text", (c) => c.primaryKey())
+          .addColumn("subject", "text", (c) => c.notNull())
+          .addColumn("expires_at", "text", (c) => c.notNull())
+          .addColumn("used_at", "text", (c) => c.notNull())
+          .execute();
+        await db.schema
+          .createIndex("used_tokens_expires_at")
+          .on("used_tokens")
+          .column("expires_at")
+          .execute();
+        await db.schema
+          .createTable("idempotency_records")
+          .addColumn("caller", "text", (c) => c.notNull())
+          .addColumn("idempotency_key", "text", (c) => c.notNull())
+          .addColumn("fingerprint", "text", (c) => c.notNull())
+          .addColumn("status", "integer", (c) => c.notNull())
+          .addColumn("body", "text", (c) => c.notNull())
+          .addColumn("created_at", "text", (c) => c.notNull())
+          .addPrimaryKeyConstraint("idempotency_records_pk", ["caller", "idempotency_key"])
+          .execute();
+        await db.schema
+          .createIndex("idempotency_records_created_at")
+          .on("idempotency_records")
+          .column("created_at")
+          .execute();
+      },
+    },
     "0003_revocation_and_renewal": {
       async up(db: Kysely<unknown>) {
         // integer is 32-bit on PostgreSQL: room for a CRL every second for 68 years.

@@ -47,9 +47,28 @@ export interface RenewalProofsTable {
   keep_until: string;
 }
 
+export interface UsedTokensTable {
+  token_id: string;
+  subject: string;
+  expires_at: string;
+  used_at: string;
+}
+
+export interface IdempotencyRecordsTable {
+  caller: string;
+  idempotency_key: string;
+  fingerprint: string;
+  status: number;
+  /** JSON. */
+  body: string;
+  created_at: string;
+}
+
 export interface Database {
   certificates: CertificatesTable;
   audit_log: AuditLogTable;
   crl_state: CrlStateTable;
   renewal_proofs: RenewalProofsTable;
+  used_tokens: UsedTokensTable;
+  idempotency_records: IdempotencyRecordsTable;
 }

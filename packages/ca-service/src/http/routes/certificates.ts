@@ -7,7 +7,6 @@ import {
   IssuedCertificate,
   IssuedCredentials,
   ListQuery,
-  Problem,
   SerialNumberParams,
 } from "@edge-pki/api-contract";
 import type { z } from "zod";
@@ -17,25 +16,10 @@ import type { ServiceContext } from "../../app/service-context.js";
 import { CaError } from "../../core/errors.js";
 import { x509 } from "../../core/x509.js";
 import type { CertificateRecord as StoredCertificate } from "../../ports/certificate-store.js";
-import { type Endpoint, type EndpointResponse, endpoint } from "../endpoint.js";
-import { requesterOf } from "../requester.js";
+import { type Endpoint, endpoint } from "../endpoint.js";
+import { idempotencyOf } from "../idempotency-key.js";
+import { badRequest, idempotencyConflict, problem, tooLarge, unavailable } from "./problem-responses.js";
 
-export const PROBLEM = "application/problem+json";
-export const badRequest: EndpointResponse = {
-  description: "Invalid input",
-  schema: Problem,
-  contentType: PROBLEM,
-};
-export const tooLarge: EndpointResponse = {
-  description: "Body over 64 KiB",
-  schema: Problem,
-  contentType: PROBLEM,
-};
-export const unavailable: EndpointResponse = {
-  description: "Signing or recording failed; nothing was issued",
-  schema: Problem,
-  contentType: PROBLEM,
-};
 const DEFAULT_LIST_LIMIT = 100;
 
 export function certificateEndpoints(context: ServiceContext): Endpoint[] {
@@ -45,18 +29,27 @@ export function certificateEndpoints(context: ServiceContext): Endpoint[] {
       path: "/v1/certificates",
       operationId: "issueCertificate",
       summary: "Issue a device identity certificate for a CSR",
-      access: "certificates:issue",
+      // A one-time bootstrap token may redeem itself here, and nowhere else.
+      access: ["certificates:issue", "bootstrap-tokens:redeem"],
+      idempotent: true,
       tags: ["certificates"],
       body: IssueCertificateRequest,
       responses: {
         201: { description: "Issued and recorded", schema: IssuedCertificate },
         400: badRequest,
+        401: problem("No, a bad, or an already used token (`token already used`)"),
         413: tooLarge,
+        422: idempotencyConflict,
         503: unavailable,
       },
-      handle: async ({ body, request }) => ({
+      handle: async ({ body, principal, request }) => ({
         status: 201,
-        body: await issueFromCsr(context, body, requesterOf(request)),
+        body: await issueFromCsr(
+          context,
+          body,
+          principal,
+          idempotencyOf(request, "issueCertificate", principal, body),
+        ),
       }),
     }),
     endpoint<z.infer<typeof IssueCredentialsRequest>>({
@@ -65,18 +58,25 @@ export function certificateEndpoints(context: ServiceContext): Endpoint[] {
       operationId: "issueCredentials",
       summary: "Generate a device key and issue its certificate (for lines that inject keys)",
       access: "certificates:issue",
+      idempotent: true,
       tags: ["certificates"],
       body: IssueCredentialsRequest,
       responses: {
         201: { description: "Issued and recorded; the key is not kept", schema: IssuedCredentials },
         400: badRequest,
+        409: problem(
+          "A retry with an Idempotency-Key that already issued credentials: the private key is never " +
+            "stored, so it cannot be returned again; the detail names the serial number issued",
+        ),
         413: tooLarge,
+        422: idempotencyConflict,
         503: unavailable,
       },
-      handle: async ({ body, request, response }) => {
+      handle: async ({ body, principal, request, response }) => {
         // The private key must not linger in proxies or browser caches.
         response.setHeader("Cache-Control", "no-store");
-        return { status: 201, body: await issueCredentials(context, body, requesterOf(request)) };
+        const idempotency = idempotencyOf(request, "issueCredentials", principal, body);
+        return { status: 201, body: await issueCredentials(context, body, principal, idempotency) };
       },
     }),
     endpoint<undefined, z.infer<typeof SerialNumberParams>>({
@@ -90,7 +90,7 @@ export function certificateEndpoints(context: ServiceContext): Endpoint[] {
       responses: {
         200: { description: "The record", schema: CertificateRecord },
         400: badRequest,
-        404: { description: "No such certificate", schema: Problem, contentType: PROBLEM },
+        404: problem("No such certificate"),
       },
       handle: async ({ params }) => {
         const record = await context.store.findBySerialNumber(params.serialNumber);

@@ -1,9 +1,9 @@
-import { IssuedCertificate, Problem, RenewRequest } from "@edge-pki/api-contract";
+import { IssuedCertificate, RenewRequest } from "@edge-pki/api-contract";
 import type { z } from "zod";
 import { renewCertificate } from "../../app/renew-certificate.js";
 import type { ServiceContext } from "../../app/service-context.js";
 import { type Endpoint, endpoint } from "../endpoint.js";
-import { badRequest, PROBLEM, tooLarge, unavailable } from "./certificates.js";
+import { badRequest, problem, tooLarge, unavailable } from "./problem-responses.js";
 
 /** A proof's aud may name this path under the public URL. */
 export const RENEW_PATH = "/v1/certificates/renew";
@@ -22,17 +22,8 @@ export function renewalEndpoints(context: ServiceContext): Endpoint[] {
       responses: {
         201: { description: "Issued and recorded", schema: IssuedCertificate },
         400: badRequest,
-        401: {
-          description:
-            "The proof does not verify, is expired, replayed, or not from a certificate of this CA",
-          schema: Problem,
-          contentType: PROBLEM,
-        },
-        403: {
-          description: "The certificate may not renew: revoked, expired past the grace period, or another CN",
-          schema: Problem,
-          contentType: PROBLEM,
-        },
+        401: problem("The proof does not verify, is expired, replayed, or not from a certificate of this CA"),
+        403: problem("The certificate may not renew: revoked, expired past the grace period, or another CN"),
         413: tooLarge,
         503: unavailable,
       },

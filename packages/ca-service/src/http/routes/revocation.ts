@@ -1,19 +1,19 @@
-import { CertificateRecord, Problem, RevokeRequest, SerialNumberParams } from "@edge-pki/api-contract";
+import { CertificateRecord, RevokeRequest, SerialNumberParams } from "@edge-pki/api-contract";
 import type { z } from "zod";
 import { currentCrl } from "../../app/current-crl.js";
 import { revokeCertificate } from "../../app/revoke-certificate.js";
 import type { ServiceContext } from "../../app/service-context.js";
 import { x509 } from "../../core/x509.js";
 import { type Endpoint, endpoint } from "../endpoint.js";
-import { requesterOf } from "../requester.js";
-import { badRequest, PROBLEM, tooLarge, toWire } from "./certificates.js";
+import { toWire } from "./certificates.js";
+import { badRequest, problem, tooLarge } from "./problem-responses.js";
 
 /** Where device certificates point relying parties for the CRL (their distribution point). */
 export const CRL_PATH = "/v1/crl";
 
 const PKIX_CRL = "application/pkix-crl";
 const PEM = "application/x-pem-file";
-const crlUnavailable = { description: "The CRL could not be signed", schema: Problem, contentType: PROBLEM };
+const crlUnavailable = problem("The CRL could not be signed");
 
 export function revocationEndpoints(context: ServiceContext): Endpoint[] {
   return [
@@ -29,16 +29,14 @@ export function revocationEndpoints(context: ServiceContext): Endpoint[] {
       responses: {
         200: { description: "Revoked (or already revoked with the same reason)", schema: CertificateRecord },
         400: badRequest,
-        404: { description: "No such certificate", schema: Problem, contentType: PROBLEM },
-        409: { description: "Already revoked with another reason", schema: Problem, contentType: PROBLEM },
+        404: problem("No such certificate"),
+        409: problem("Already revoked with another reason"),
         413: tooLarge,
         503: { ...crlUnavailable, description: "Revoked, but the CRL could not be re-signed yet" },
       },
-      handle: async ({ body, params, request }) => ({
+      handle: async ({ body, params, principal }) => ({
         status: 200,
-        body: toWire(
-          await revokeCertificate(context, params.serialNumber, body.reason, requesterOf(request)),
-        ),
+        body: toWire(await revokeCertificate(context, params.serialNumber, body.reason, principal.subject)),
       }),
     }),
     endpoint({

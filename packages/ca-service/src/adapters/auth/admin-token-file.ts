@@ -1,0 +1,40 @@
+import { access } from "node:fs/promises";
+import { join } from "node:path";
+import { writeNewFile } from "../fs/write-new-file.js";
+
+export const ADMIN_TOKEN_FILE = "admin.token";
+
+export interface AdminTokenFile {
+  path: string;
+  /** False when the file already existed: it is never overwritten. */
+  created: boolean;
+}
+
+/**
+ * Writes the first admin token to `<data folder>/admin.token` (0600) when that file does not exist.
+ * The token goes only into the file; callers print the path.
+ */
+export async function writeAdminTokenOnce(
+  dataDir: string,
+  mint: () => Promise<string>,
+): Promise<AdminTokenFile> {
+  const path = join(dataDir, ADMIN_TOKEN_FILE);
+  if (await exists(path)) return { path, created: false };
+  try {
+    await writeNewFile(path, `${await mint()}\n`, 0o600);
+    return { path, created: true };
+  } catch (error) {
+    // Another replica on the same folder wrote it first; the token we minted is simply unused.
+    if ((error as NodeJS.ErrnoException).code === "EEXIST") return { path, created: false };
+    throw error;
+  }
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await access(path);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,54 @@
+import { decodeJwt, type JWTVerifyGetKey, jwtVerify } from "jose";
+import { CaError } from "../../core/errors.js";
+import { CLOCK_TOLERANCE_SECONDS, type IssuerKind, type VerifiedToken } from "../../core/token-claims.js";
+import type { Clock } from "../../ports/clock.js";
+import type { TokenVerifier } from "../../ports/token-verifier.js";
+import { fromJoseError } from "./jose-errors.js";
+
+/** One issuer we accept tokens from, with the only algorithms and audiences we accept from it. */
+export interface TrustedIssuer {
+  kind: IssuerKind;
+  issuer: string;
+  audiences: string[];
+  algorithms: string[];
+  keys: JWTVerifyGetKey;
+}
+
+/**
+ * Verifies a token against the issuer it names. The unverified `iss` only picks which keys and
+ * rules apply; every claim is then checked by jose against that issuer's configuration.
+ */
+export class TrustedIssuersVerifier implements TokenVerifier {
+  private readonly issuers: Map<string, TrustedIssuer>;
+
+  constructor(
+    issuers: readonly TrustedIssuer[],
+    private readonly clock: Clock,
+  ) {
+    this.issuers = new Map(issuers.map((issuer) => [issuer.issuer, issuer]));
+  }
+
+  async verify(token: string): Promise<VerifiedToken> {
+    let claimedIssuer: unknown;
+    try {
+      claimedIssuer = decodeJwt(token).iss;
+    } catch (cause) {
+      throw new CaError("unauthorized", "the token is not a well-formed JWT", { cause });
+    }
+    const trusted = typeof claimedIssuer === "string" ? this.issuers.get(claimedIssuer) : undefined;
+    if (trusted === undefined) throw new CaError("unauthorized", "the token's issuer is not trusted");
+    try {
+      const { payload } = await jwtVerify(token, trusted.keys, {
+        issuer: trusted.issuer,
+        audience: trusted.audiences,
+        algorithms: trusted.algorithms,
+        clockTolerance: CLOCK_TOLERANCE_SECONDS,
+        requiredClaims: ["exp", "sub"],
+        currentDate: this.clock.now(),
+      });
+      return { kind: trusted.kind, claims: payload as Record<string, unknown> };
+    } catch (error) {
+      throw fromJoseError(error);
+    }
+  }
+}

@@ -1,0 +1,78 @@
+import { CaError } from "../core/errors.js";
+import { IDEMPOTENCY_RETENTION_MS } from "../core/idempotency.js";
+import type { IdempotencyRecord } from "../ports/certificate-store.js";
+import { purgeExpired } from "./purge-expired.js";
+import type { ServiceContext } from "./service-context.js";
+
+/** An `Idempotency-Key` and the fingerprint of the request that carried it. */
+export interface IdempotencyRequest {
+  key: string;
+  fingerprint: string;
+}
+
+/** Builds the record an operation stores, in its own transaction, with the response to replay. */
+export type IdempotencyRecorder = (status: number, body: unknown) => IdempotencyRecord;
+
+export interface IdempotentOperation<Result> {
+  /** Does the work; must hand `record(...)` to the store in the transaction that commits the effect. */
+  perform(record: IdempotencyRecorder | undefined): Promise<Result>;
+  /** Answers a retry from what the first request stored. */
+  replay(stored: IdempotencyRecord): Promise<Result>;
+}
+
+/**
+ * Runs an operation at most once per caller and key. A retry with the same request gets the
+ * replayed first response; with another request, 422. Two identical requests racing both perform,
+ * but the store's unique key lets only one commit: the loser finds the winner's record and replays
+ * it, so nothing is issued twice.
+ */
+export async function runIdempotent<Result>(
+  context: Pick<ServiceContext, "store" | "clock">,
+  caller: string,
+  request: IdempotencyRequest | undefined,
+  operation: IdempotentOperation<Result>,
+): Promise<Result> {
+  if (request === undefined) return operation.perform(undefined);
+  const earlier = await findLive(context, caller, request.key);
+  if (earlier) return replayOrRefuse(earlier, request, operation);
+  await purgeExpired(context);
+  const createdAt = context.clock.now();
+  try {
+    return await operation.perform((status, body) => ({
+      caller,
+      key: request.key,
+      fingerprint: request.fingerprint,
+      status,
+      body,
+      createdAt,
+    }));
+  } catch (error) {
+    const winner = await findLive(context, caller, request.key).catch(() => undefined);
+    if (winner) return replayOrRefuse(winner, request, operation);
+    throw error;
+  }
+}
+
+async function findLive(
+  context: Pick<ServiceContext, "store" | "clock">,
+  caller: string,
+  key: string,
+): Promise<IdempotencyRecord | undefined> {
+  const record = await context.store.findIdempotencyRecord(caller, key);
+  const oldest = context.clock.now().getTime() - IDEMPOTENCY_RETENTION_MS;
+  return record && record.createdAt.getTime() >= oldest ? record : undefined;
+}
+
+function replayOrRefuse<Result>(
+  stored: IdempotencyRecord,
+  request: IdempotencyRequest,
+  operation: IdempotentOperation<Result>,
+): Promise<Result> {
+  if (stored.fingerprint !== request.fingerprint) {
+    throw new CaError(
+      "idempotency_conflict",
+      "this Idempotency-Key was already used with a different request; use a new key for a new request",
+    );
+  }
+  return operation.replay(stored);
+}

@@ -1,0 +1,52 @@
+import type { Role } from "../core/roles.js";
+import { apiTokenClaims } from "../core/token-claims.js";
+import type { ServiceContext } from "./service-context.js";
+import { newTokenId } from "./token-id.js";
+
+export interface MintApiTokenRequest {
+  subject: string;
+  roles: Role[];
+  devicePrefix?: string | undefined;
+  lifetimeSeconds: number;
+  /** Who mints it, for the audit log (the CLI, or the first start). */
+  actor: string;
+}
+
+export interface MintedToken {
+  token: string;
+  expiresAt: Date;
+}
+
+/** Mints a token for our own API and records that it was minted (never the token itself). */
+export async function mintApiToken(
+  context: Pick<ServiceContext, "tokens" | "store" | "clock" | "random">,
+  request: MintApiTokenRequest,
+): Promise<MintedToken> {
+  const now = context.clock.now();
+  const claims = apiTokenClaims({
+    subject: request.subject,
+    roles: request.roles,
+    devicePrefix: request.devicePrefix,
+    lifetimeSeconds: request.lifetimeSeconds,
+    now,
+    tokenId: newTokenId(context.random),
+  });
+  const token = await context.tokens.sign(claims);
+  const expiresAt = new Date(claims.exp * 1000);
+  await context.store.recordEvent({
+    audit: {
+      at: now,
+      actor: request.actor,
+      action: "token.create",
+      target: request.subject,
+      outcome: "success",
+      details: {
+        tokenId: claims.jti,
+        roles: request.roles,
+        expiresAt: expiresAt.toISOString(),
+        ...(request.devicePrefix !== undefined && { devicePrefix: request.devicePrefix }),
+      },
+    },
+  });
+  return { token, expiresAt };
+}

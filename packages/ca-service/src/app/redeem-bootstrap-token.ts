@@ -1,0 +1,26 @@
+import { CaError } from "../core/errors.js";
+import type { Principal } from "../core/principal.js";
+import type { ConsumedToken } from "../ports/certificate-store.js";
+import { purgeExpired } from "./purge-expired.js";
+import type { ServiceContext } from "./service-context.js";
+
+/**
+ * The one-time token a request redeems, if it carries one. Refuses an already used token early,
+ * before anything is signed; what guarantees single use is the store transaction that records the
+ * certificate together with the token's id.
+ */
+export async function tokenToRedeem(
+  context: Pick<ServiceContext, "store" | "clock">,
+  principal: Principal,
+): Promise<ConsumedToken | undefined> {
+  const grant = principal.bootstrap;
+  if (grant === undefined) return undefined;
+  if (await context.store.isTokenUsed(grant.tokenId)) throw new CaError("token_used", "token already used");
+  await purgeExpired(context);
+  return {
+    tokenId: grant.tokenId,
+    subject: principal.subject,
+    expiresAt: grant.expiresAt,
+    usedAt: context.clock.now(),
+  };
+}

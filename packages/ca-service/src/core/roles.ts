@@ -1,0 +1,30 @@
+import type { Permission } from "./permissions.js";
+
+export const ROLES = ["admin", "issuer", "reader", "device-bootstrap"] as const;
+export type Role = (typeof ROLES)[number];
+
+/**
+ * What each role may do. `device-bootstrap` holds only the right to redeem its own one-time token,
+ * so a leaked bootstrap token cannot reach any endpoint that does not name that permission.
+ */
+const GRANTS: Record<Role, readonly Permission[]> = {
+  admin: [
+    "certificates:issue",
+    "certificates:read",
+    "certificates:revoke",
+    "bootstrap-tokens:create",
+    "tokens:create",
+    "audit:read",
+  ],
+  issuer: ["certificates:issue", "bootstrap-tokens:create"],
+  reader: ["certificates:read", "audit:read"],
+  "device-bootstrap": ["bootstrap-tokens:redeem"],
+};
+
+export function isRole(value: unknown): value is Role {
+  return typeof value === "string" && (ROLES as readonly string[]).includes(value);
+}
+
+export function permissionsOf(roles: readonly Role[]): Set<Permission> {
+  return new Set(roles.flatMap((role) => GRANTS[role]));
+}

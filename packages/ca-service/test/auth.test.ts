@@ -1,0 +1,353 @@
+import { createPublicKey, randomUUID } from "node:crypto";
+import { exportJWK, generateKeyPair, SignJWT } from "jose";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { API_AUDIENCE, OWN_ISSUER } from "../src/core/token-claims.js";
+import { hmacToken, unsignedToken } from "./support/forged-tokens.js";
+import { opensslCsr, type TempDir, tempDir } from "./support/openssl.js";
+import { call, startTestService, type TestService } from "./support/service.js";
+
+let service: TestService;
+let dir: TempDir;
+
+beforeAll(async () => {
+  service = await startTestService();
+  dir = await tempDir();
+});
+
+afterAll(async () => {
+  await service.dispose();
+  await dir.remove();
+});
+
+const CHALLENGE = (description: string) =>
+  `Bearer realm="edge-pki", error="invalid_token", error_description="${description}"`;
+
+const now = () => Math.floor(Date.now() / 1000);
+
+/** Claims of a valid admin token from our issuer; tests change one thing at a time. */
+function adminClaims(overrides: Record<string, unknown> = {}) {
+  return {
+    iss: OWN_ISSUER,
+    sub: "forger",
+    aud: API_AUDIENCE,
+    iat: now(),
+    exp: now() + 600,
+    jti: randomUUID(),
+    roles: ["admin"],
+    ...overrides,
+  };
+}
+
+const signOwn = (claims: Record<string, unknown>) =>
+  service.context.tokens.sign(claims as Parameters<typeof service.context.tokens.sign>[0]);
+
+/** A protected endpoint that needs no body: listing the audit log (admin may). */
+const probe = (token?: string) =>
+  call(`${service.url}/v1/audit?limit=1`, token === undefined ? {} : { token });
+
+async function expectRefused(token: string, description: string) {
+  const response = await probe(token);
+  expect(response.status).toBe(401);
+  expect(response.headers.get("content-type")).toContain("application/problem+json");
+  expect(response.headers.get("www-authenticate")).toBe(CHALLENGE(description));
+  expect(response.body).toMatchObject({ status: 401, code: "unauthorized", detail: description });
+}
+
+describe("public endpoints need no token", () => {
+  for (const path of [
+    "/v1/ca",
+    "/v1/ca/root.pem",
+    "/v1/ca/chain.pem",
+    "/healthz",
+    "/readyz",
+    "/openapi.json",
+    "/.well-known/jwks.json",
+  ]) {
+    it(`GET ${path}`, async () => {
+      expect((await call(`${service.url}${path}`)).status).toBe(200);
+    });
+  }
+
+  it("the JWKS publishes our ES256 public key with a kid, never a private part", async () => {
+    const { body } = await call(`${service.url}/.well-known/jwks.json`);
+    expect(body.keys).toHaveLength(1);
+    expect(body.keys[0]).toMatchObject({ kty: "EC", crv: "P-256", alg: "ES256", use: "sig" });
+    expect(body.keys[0].kid).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(body.keys[0]).not.toHaveProperty("d");
+  });
+
+  it("the OpenAPI document marks protected operations with the bearer scheme and their permission", async () => {
+    const { body } = await call(`${service.url}/openapi.json`);
+    expect(body.components.securitySchemes.bearer).toMatchObject({ type: "http", scheme: "bearer" });
+    const issue = body.paths["/v1/certificates"].post;
+    expect(issue.security).toEqual([{ bearer: [] }]);
+    expect(issue["x-required-permission"]).toEqual(["certificates:issue", "bootstrap-tokens:redeem"]);
+    expect(issue.parameters.map((p: { name: string }) => p.name)).toContain("Idempotency-Key");
+    expect(body.paths["/v1/ca"].get.security).toBeUndefined();
+  });
+});
+
+describe("401: no token or a bad one", () => {
+  it("no token: 401 problem+json with a Bearer challenge, before the body is even validated", async () => {
+    const response = await call(`${service.url}/v1/certificates`, { body: { nonsense: true } });
+    expect(response.status).toBe(401);
+    expect(response.headers.get("content-type")).toContain("application/problem+json");
+    expect(response.headers.get("www-authenticate")).toBe(CHALLENGE("a bearer token is required"));
+    expect(response.body).toEqual({
+      type: "urn:edge-pki:problem:unauthorized",
+      title: "Authentication required",
+      status: 401,
+      detail: "a bearer token is required",
+      code: "unauthorized",
+    });
+  });
+
+  it("another scheme (Basic) is not a bearer token", async () => {
+    const response = await call(`${service.url}/v1/audit`, { headers: { authorization: "Basic YTpi" } });
+    expect(response.status).toBe(401);
+    expect(response.body.detail).toBe("the Authorization header is not a bearer token");
+  });
+
+  it("garbage is not a JWT", async () => {
+    await expectRefused("not.a.jwt", "the token is not a well-formed JWT");
+  });
+
+  it("the admin token from admin.token is accepted", async () => {
+    expect((await probe(service.adminToken)).status).toBe(200);
+  });
+
+  it("expired (beyond the 60 s leeway)", async () => {
+    await expectRefused(
+      await signOwn(adminClaims({ iat: now() - 3600, exp: now() - 120 })),
+      "the token has expired",
+    );
+  });
+
+  it("expired within the leeway is still accepted", async () => {
+    const token = await signOwn(adminClaims({ iat: now() - 3600, exp: now() - 20 }));
+    expect((await probe(token)).status).toBe(200);
+  });
+
+  it("not yet valid (nbf beyond the leeway)", async () => {
+    await expectRefused(await signOwn(adminClaims({ nbf: now() + 600 })), "the token is not yet valid");
+  });
+
+  it("without an expiry", async () => {
+    const { exp: _exp, ...claims } = adminClaims();
+    await expectRefused(await signOwn(claims), "the token's exp claim is missing or invalid");
+  });
+
+  it("wrong audience", async () => {
+    await expectRefused(
+      await signOwn(adminClaims({ aud: "https://some-other-api" })),
+      "the token is meant for another audience",
+    );
+  });
+
+  it("wrong issuer", async () => {
+    await expectRefused(
+      await signOwn(adminClaims({ iss: "https://evil.example" })),
+      "the token's issuer is not trusted",
+    );
+  });
+
+  it("alg none, crafted by hand", async () => {
+    await expectRefused(unsignedToken(adminClaims()), "the token's signing algorithm is not allowed");
+  });
+
+  it("signed by an unknown key under an unknown kid", async () => {
+    const { privateKey } = await generateKeyPair("ES256");
+    const token = await new SignJWT(adminClaims())
+      .setProtectedHeader({ alg: "ES256", kid: "not-ours" })
+      .sign(privateKey);
+    await expectRefused(token, "the token is signed by an unknown key");
+  });
+
+  it("signed by an unknown key under our kid", async () => {
+    const { body } = await call(`${service.url}/.well-known/jwks.json`);
+    const { privateKey } = await generateKeyPair("ES256");
+    const token = await new SignJWT(adminClaims())
+      .setProtectedHeader({ alg: "ES256", kid: body.keys[0].kid })
+      .sign(privateKey);
+    await expectRefused(token, "the token's signature does not verify");
+  });
+
+  it("HS256 with our public key as the HMAC secret (JWK JSON, PEM)", async () => {
+    const { body } = await call(`${service.url}/.well-known/jwks.json`);
+    const jwk = body.keys[0];
+    const pem = createPublicKey({ key: jwk, format: "jwk" })
+      .export({ type: "spki", format: "pem" })
+      .toString();
+    for (const secret of [JSON.stringify(jwk), pem]) {
+      await expectRefused(
+        hmacToken(adminClaims(), secret, jwk.kid),
+        "the token's signing algorithm is not allowed",
+      );
+    }
+  });
+
+  it("a payload altered after signing", async () => {
+    const reader = await service.token(["reader"]);
+    const [header, , signature] = reader.split(".");
+    const payload = Buffer.from(JSON.stringify(adminClaims())).toString("base64url");
+    await expectRefused(`${header}.${payload}.${signature}`, "the token's signature does not verify");
+  });
+
+  it("our issuer's token with a role we never mint", async () => {
+    await expectRefused(
+      await signOwn(adminClaims({ roles: ["superuser"] })),
+      "the token names an unknown role",
+    );
+  });
+
+  it("an API token claiming the device-bootstrap role", async () => {
+    await expectRefused(
+      await signOwn(adminClaims({ roles: ["device-bootstrap"] })),
+      "a bootstrap token must carry only its role and the issuance audience",
+    );
+  });
+
+  it("a key exported as a JWK is public only (sanity check of the forgery inputs)", async () => {
+    const { publicKey } = await generateKeyPair("ES256");
+    expect(await exportJWK(publicKey)).not.toHaveProperty("d");
+  });
+});
+
+describe("403: a valid token without the right", () => {
+  it("a reader may not issue: 403 names the missing permission, no challenge", async () => {
+    const { csrPem } = await opensslCsr(dir, "/CN=reader-attempt");
+    const response = await call(`${service.url}/v1/certificates`, {
+      body: { csr: csrPem },
+      token: await service.token(["reader"]),
+    });
+    expect(response.status).toBe(403);
+    expect(response.headers.get("www-authenticate")).toBeNull();
+    expect(response.headers.get("content-type")).toContain("application/problem+json");
+    expect(response.body).toEqual({
+      type: "urn:edge-pki:problem:forbidden",
+      title: "Permission missing",
+      status: 403,
+      detail: "the token lacks the permission one of certificates:issue, bootstrap-tokens:redeem",
+      code: "forbidden",
+    });
+  });
+
+  it("an issuer may not read the audit log", async () => {
+    const response = await probe(await service.token(["issuer"]));
+    expect(response.status).toBe(403);
+    expect(response.body.detail).toBe("the token lacks the permission audit:read");
+  });
+
+  it("an issuer may not read certificates; a reader may", async () => {
+    const issued = await call(`${service.url}/v1/credentials`, {
+      body: { deviceId: "read-me" },
+      token: await service.token(["issuer"]),
+    });
+    expect(issued.status).toBe(201);
+    const url = `${service.url}/v1/certificates/${issued.body.serialNumber}`;
+    const asIssuer = await call(url, { token: await service.token(["issuer"]) });
+    expect(asIssuer.status).toBe(403);
+    expect(asIssuer.body.detail).toBe("the token lacks the permission certificates:read");
+    const asReader = await call(url, { token: await service.token(["reader"]) });
+    expect(asReader.status).toBe(200);
+    expect(asReader.body.requester).toBe("test-issuer");
+  });
+
+  it("a reader may not mint bootstrap tokens", async () => {
+    const response = await call(`${service.url}/v1/bootstrap-tokens`, {
+      body: { deviceId: "dev-1" },
+      token: await service.token(["reader"]),
+    });
+    expect(response.status).toBe(403);
+    expect(response.body.detail).toBe("the token lacks the permission bootstrap-tokens:create");
+  });
+});
+
+describe("issuer tokens confined to a device-ID prefix", () => {
+  let line7: string;
+  beforeAll(async () => {
+    line7 = await service.token(["issuer"], { devicePrefix: "line7-", subject: "line7-station" });
+  });
+
+  it("issues credentials inside the prefix, refuses outside it", async () => {
+    const inside = await call(`${service.url}/v1/credentials`, {
+      body: { deviceId: "line7-a" },
+      token: line7,
+    });
+    expect(inside.status).toBe(201);
+    const outside = await call(`${service.url}/v1/credentials`, {
+      body: { deviceId: "line8-a" },
+      token: line7,
+    });
+    expect(outside.status).toBe(403);
+    expect(outside.body.detail).toBe(
+      "the token may only issue for device IDs starting with 'line7-'; line8-a does not",
+    );
+  });
+
+  it("refuses a CSR whose CN is outside the prefix", async () => {
+    const { csrPem } = await opensslCsr(dir, "/CN=line8-csr");
+    const response = await call(`${service.url}/v1/certificates`, { body: { csr: csrPem }, token: line7 });
+    expect(response.status).toBe(403);
+    const { csrPem: inside } = await opensslCsr(dir, "/CN=line7-csr");
+    expect(
+      (await call(`${service.url}/v1/certificates`, { body: { csr: inside }, token: line7 })).status,
+    ).toBe(201);
+  });
+
+  it("mints bootstrap tokens only inside the prefix", async () => {
+    const outside = await call(`${service.url}/v1/bootstrap-tokens`, {
+      body: { deviceId: "line8-b" },
+      token: line7,
+    });
+    expect(outside.status).toBe(403);
+    const inside = await call(`${service.url}/v1/bootstrap-tokens`, {
+      body: { deviceId: "line7-b" },
+      token: line7,
+    });
+    expect(inside.status).toBe(201);
+  });
+});
+
+describe("audit of refusals", () => {
+  it("records authentication failures as anonymous@address and denials under the token's subject", async () => {
+    await probe(); // no token
+    await probe(await service.token(["issuer"], { subject: "denied-issuer" }));
+    const entries: Array<Record<string, unknown>> = [];
+    for (let after: string | null = "0"; after !== null; ) {
+      const page = await call(`${service.url}/v1/audit?limit=50&after=${after}`, {
+        token: service.adminToken,
+      });
+      expect(page.status).toBe(200);
+      entries.push(...page.body.items);
+      after = page.body.next;
+    }
+    expect(entries).toContainEqual(
+      expect.objectContaining({
+        actor: "anonymous@127.0.0.1",
+        action: "auth.failure",
+        target: "GET /v1/audit",
+        outcome: "failure",
+        details: { reason: "a bearer token is required" },
+      }),
+    );
+    expect(entries).toContainEqual(
+      expect.objectContaining({
+        actor: "denied-issuer",
+        action: "auth.denied",
+        target: "GET /v1/audit",
+        outcome: "failure",
+        details: { reason: "the token lacks the permission audit:read" },
+      }),
+    );
+    expect(entries).toContainEqual(
+      expect.objectContaining({
+        actor: "line7-station",
+        action: "auth.denied",
+        target: "POST /v1/credentials",
+      }),
+    );
+    // Tokens themselves are never recorded.
+    expect(JSON.stringify(entries)).not.toContain(service.adminToken);
+  });
+});

@@ -1,0 +1,165 @@
+import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { readFile, stat } from "node:fs/promises";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+import { decodeJwt } from "jose";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { tempDir } from "./support/openssl.js";
+import { call, startTestService, type TestService } from "./support/service.js";
+
+/** The built CLI (`pnpm build` first), run as an operator would. */
+const CLI = fileURLToPath(new URL("../dist/cli/main.js", import.meta.url));
+const PASSPHRASE = "test passphrase, not secret";
+const run = promisify(execFile);
+
+async function cli(args: string[], dataDir: string) {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [CLI, ...args], {
+      env: { ...process.env, EDGE_PKI_DATA_DIR: dataDir, EDGE_PKI_KEY_PASSPHRASE: PASSPHRASE },
+    });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const failure = error as { code: number; stdout: string; stderr: string };
+    return { code: failure.code, stdout: failure.stdout, stderr: failure.stderr };
+  }
+}
+
+describe("edge-pki-ca token create", () => {
+  let service: TestService;
+  beforeAll(async () => {
+    service = await startTestService();
+  });
+  afterAll(async () => {
+    await service.dispose();
+  });
+
+  it("prints only the token on stdout; the service accepts it, confined to its prefix", async () => {
+    const result = await cli(
+      [
+        "token",
+        "create",
+        "--role",
+        "issuer",
+        "--device-prefix",
+        "line7-",
+        "--ttl",
+        "30d",
+        "--subject",
+        "line7",
+      ],
+      service.dataDir,
+    );
+    expect(result.code).toBe(0);
+    const token = result.stdout.trim();
+    expect(result.stdout).toBe(`${token}\n`);
+    expect(result.stderr).not.toContain(token);
+    const claims = decodeJwt(token);
+    expect(claims).toMatchObject({ sub: "line7", roles: ["issuer"], device_prefix: "line7-" });
+    expect((claims.exp as number) - (claims.iat as number)).toBe(30 * 86_400);
+    const inside = await call(`${service.url}/v1/credentials`, { body: { deviceId: "line7-cli" }, token });
+    expect(inside.status).toBe(201);
+    const outside = await call(`${service.url}/v1/credentials`, { body: { deviceId: "line8-cli" }, token });
+    expect(outside.status).toBe(403);
+  });
+
+  it("accepts 3600s, 15m and 12h; audits each token minted", async () => {
+    for (const [ttl, seconds] of [
+      ["3600s", 3600],
+      ["15m", 900],
+      ["12h", 43_200],
+    ] as const) {
+      const result = await cli(["token", "create", "--role", "reader", "--ttl", ttl], service.dataDir);
+      const claims = decodeJwt(result.stdout.trim());
+      expect((claims.exp as number) - (claims.iat as number)).toBe(seconds);
+    }
+    const audit = await call(`${service.url}/v1/audit?limit=1000`, { token: service.adminToken });
+    const minted = audit.body.items.filter(
+      (item: { action: string; actor: string }) =>
+        item.action === "token.create" && item.actor === "edge-pki-ca token create",
+    );
+    expect(minted.length).toBeGreaterThanOrEqual(4);
+  });
+
+  for (const [args, message] of [
+    [["token", "create"], "--role must be one of admin, issuer, reader"],
+    [["token", "create", "--role", "device-bootstrap"], "--role must be one of admin, issuer, reader"],
+    [["token", "create", "--role", "reader", "--ttl", "30"], "--ttl must look like 3600s, 15m, 12h or 30d"],
+    [["token", "create", "--role", "reader", "--ttl", "400d"], "--ttl must be at most 365d"],
+    [
+      ["token", "create", "--role", "reader", "--device-prefix", "x-"],
+      "--device-prefix applies to --role issuer only",
+    ],
+    [
+      ["token", "create", "--role", "issuer", "--device-prefix", "bad prefix"],
+      "--device-prefix must be 1 to 63",
+    ],
+    [["token", "mint", "--role", "reader"], "expected 'token create'"],
+    [["token", "create", "--role", "reader", "--bogus"], "Unknown option '--bogus'"],
+  ] as const) {
+    it(`usage error, exit 2, one line: ${args.slice(2).join(" ") || "(no role)"}`, async () => {
+      const result = await cli([...args], service.dataDir);
+      expect(result.code).toBe(2);
+      expect(result.stdout).toBe("");
+      expect(result.stderr).toContain(message);
+      expect(result.stderr.trim().split("\n")).toHaveLength(1);
+    });
+  }
+});
+
+describe("edge-pki-ca start: the first admin token", () => {
+  /** Starts the CLI and resolves with its stdout once it reports listening. */
+  function start(dataDir: string): Promise<{ child: ChildProcess; stdout: string; stderr: () => string }> {
+    const child = spawn(process.execPath, [CLI, "start"], {
+      env: {
+        ...process.env,
+        EDGE_PKI_DATA_DIR: dataDir,
+        EDGE_PKI_KEY_PASSPHRASE: PASSPHRASE,
+        EDGE_PKI_PORT: "0",
+      },
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stderr?.on("data", (chunk) => {
+      stderr += chunk;
+    });
+    return new Promise((resolve, reject) => {
+      child.stdout?.on("data", (chunk) => {
+        stdout += chunk;
+        if (stdout.includes("admin token")) resolve({ child, stdout, stderr: () => stderr });
+      });
+      child.once("exit", (code) => reject(new Error(`exited with ${code}: ${stderr}`)));
+    });
+  }
+
+  async function stop(child: ChildProcess): Promise<void> {
+    const exited = new Promise((resolve) => child.once("exit", resolve));
+    child.kill("SIGTERM");
+    await exited;
+  }
+
+  it("writes admin.token once (0600), prints only its path, and never overwrites it", async () => {
+    const dir = await tempDir("edge-pki-start-");
+    const path = join(dir.path, "admin.token");
+    try {
+      const first = await start(dir.path);
+      await stop(first.child);
+      const token = (await readFile(path, "utf8")).trim();
+      expect((await stat(path)).mode & 0o777).toBe(0o600);
+      expect(first.stdout).toContain(`admin token written to: ${path}`);
+      expect(first.stdout).not.toContain(token);
+      expect(first.stderr()).not.toContain(token);
+      expect(decodeJwt(token)).toMatchObject({ sub: "local-admin", roles: ["admin"] });
+
+      const second = await start(dir.path);
+      const url = /listening on (\S+)/.exec(second.stdout)?.[1];
+      const audit = await call(`${url}/v1/audit`, { token });
+      await stop(second.child);
+      expect(second.stdout).toContain(`admin token: ${path}`);
+      expect((await readFile(path, "utf8")).trim()).toBe(token);
+      expect(audit.status).toBe(200);
+    } finally {
+      await dir.remove();
+    }
+  });
+});

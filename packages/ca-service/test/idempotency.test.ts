@@ -1,0 +1,171 @@
+import { decodeJwt } from "jose";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { identityOf } from "../src/core/principal.js";
+import { principalFromToken } from "../src/core/token-claims.js";
+import { opensslCsr, type TempDir, tempDir } from "./support/openssl.js";
+import { call, startTestService, type TestService } from "./support/service.js";
+
+/** A clock the test moves, so retention is checked without waiting. */
+const clock = {
+  at: new Date(),
+  now() {
+    return new Date(this.at);
+  },
+};
+let service: TestService;
+let dir: TempDir;
+
+beforeAll(async () => {
+  service = await startTestService({ clock });
+  dir = await tempDir();
+});
+
+afterAll(async () => {
+  await service.dispose();
+  await dir.remove();
+});
+
+const post = (path: string, body: unknown, key?: string, token = service.adminToken) =>
+  call(`${service.url}${path}`, {
+    body,
+    token,
+    headers: key === undefined ? {} : { "idempotency-key": key },
+  });
+
+const rows = (deviceId: string) => service.context.store.listByDevice(deviceId, { limit: 100 });
+
+async function callerOf(token: string): Promise<string> {
+  return identityOf(principalFromToken(await service.context.verifier.verify(token)));
+}
+
+describe("Idempotency-Key", () => {
+  it("a retry with the same key and body returns the first response; one certificate in the store", async () => {
+    const { csrPem } = await opensslCsr(dir, "/CN=idem-csr");
+    const first = await post("/v1/certificates", { csr: csrPem, validityDays: 30 }, "line7-0001");
+    // Same body with its fields in another order: canonical JSON makes it the same request.
+    const retry = await post("/v1/certificates", { validityDays: 30, csr: csrPem }, "line7-0001");
+    expect(first.status).toBe(201);
+    expect(retry.status).toBe(201);
+    expect(retry.body).toEqual(first.body);
+    expect(await rows("idem-csr")).toHaveLength(1);
+  });
+
+  it("the same key with another body: 422, nothing issued", async () => {
+    await post("/v1/credentials", { deviceId: "idem-a" }, "key-reused");
+    const other = await post("/v1/credentials", { deviceId: "idem-b" }, "key-reused");
+    expect(other.status).toBe(422);
+    expect(other.headers.get("content-type")).toContain("application/problem+json");
+    expect(other.body).toMatchObject({
+      code: "idempotency_conflict",
+      detail:
+        "this Idempotency-Key was already used with a different request; use a new key for a new request",
+    });
+    expect(await rows("idem-b")).toHaveLength(0);
+  });
+
+  it("the same key on another endpoint is another request: 422", async () => {
+    const { csrPem } = await opensslCsr(dir, "/CN=idem-cross");
+    await post("/v1/certificates", { csr: csrPem }, "key-cross");
+    expect((await post("/v1/bootstrap-tokens", { deviceId: "idem-cross" }, "key-cross")).status).toBe(422);
+  });
+
+  it("keys belong to their caller: another caller's same key is a new request", async () => {
+    const other = await service.token(["issuer"], { subject: "other-line" });
+    const mine = await post("/v1/credentials", { deviceId: "idem-caller" }, "shared-key");
+    const theirs = await post("/v1/credentials", { deviceId: "idem-caller" }, "shared-key", other);
+    expect(mine.status).toBe(201);
+    expect(theirs.status).toBe(201);
+    expect(theirs.body.serialNumber).not.toBe(mine.body.serialNumber);
+  });
+
+  it("credentials: a retry gets 409 with the serial number; the private key is never stored", async () => {
+    const first = await post(
+      "/v1/credentials",
+      { deviceId: "idem-creds", pfxPassword: "pfx pass" },
+      "creds-1",
+    );
+    expect(first.status).toBe(201);
+    expect(first.body.privateKeyPem).toContain("BEGIN PRIVATE KEY");
+    const retry = await post(
+      "/v1/credentials",
+      { deviceId: "idem-creds", pfxPassword: "pfx pass" },
+      "creds-1",
+    );
+    expect(retry.status).toBe(409);
+    expect(retry.body).toMatchObject({
+      code: "credentials_already_issued",
+      detail: `credentials already issued for this key; the private key is returned only once (serial number ${first.body.serialNumber})`,
+    });
+    expect(retry.text).not.toContain("PRIVATE KEY");
+    const stored = await service.context.store.findIdempotencyRecord(
+      await callerOf(service.adminToken),
+      "creds-1",
+    );
+    expect(stored?.body).toMatchObject({ serialNumber: first.body.serialNumber });
+    expect(JSON.stringify(stored)).not.toContain("PRIVATE KEY");
+    expect(stored?.body).not.toHaveProperty("pfxBase64");
+    expect(await rows("idem-creds")).toHaveLength(1);
+  });
+
+  it("concurrent identical retries issue once and all answer with the same serial", async () => {
+    const { csrPem } = await opensslCsr(dir, "/CN=idem-race");
+    const responses = await Promise.all(
+      Array.from({ length: 10 }, () => post("/v1/certificates", { csr: csrPem }, "race-key")),
+    );
+    expect(responses.map((response) => response.status)).toEqual(Array(10).fill(201));
+    expect(new Set(responses.map((response) => response.body.serialNumber)).size).toBe(1);
+    expect(await rows("idem-race")).toHaveLength(1);
+  });
+
+  it("bootstrap tokens: a retry gets the same one-time token (same jti and expiry), still usable once", async () => {
+    const first = await post("/v1/bootstrap-tokens", { deviceId: "idem-boot" }, "boot-key");
+    const retry = await post("/v1/bootstrap-tokens", { deviceId: "idem-boot" }, "boot-key");
+    expect(retry.status).toBe(201);
+    expect(retry.body.expiresAt).toBe(first.body.expiresAt);
+    expect(decodeJwt(retry.body.token).jti).toBe(decodeJwt(first.body.token).jti);
+    const stored = await service.context.store.findIdempotencyRecord(
+      await callerOf(service.adminToken),
+      "boot-key",
+    );
+    expect(JSON.stringify(stored)).not.toContain(first.body.token);
+    const { csrPem } = await opensslCsr(dir, "/CN=idem-boot");
+    expect((await post("/v1/certificates", { csr: csrPem }, undefined, first.body.token)).status).toBe(201);
+    const again = await post("/v1/certificates", { csr: csrPem }, undefined, retry.body.token);
+    expect(again.status).toBe(401);
+    expect(again.body.detail).toBe("token already used");
+  });
+
+  it("a device retrying its redemption with the same key gets its certificate again", async () => {
+    const minted = await post("/v1/bootstrap-tokens", { deviceId: "idem-device" });
+    const { csrPem } = await opensslCsr(dir, "/CN=idem-device");
+    const first = await post("/v1/certificates", { csr: csrPem }, "device-attempt", minted.body.token);
+    const retry = await post("/v1/certificates", { csr: csrPem }, "device-attempt", minted.body.token);
+    expect(first.status).toBe(201);
+    expect(retry.status).toBe(201);
+    expect(retry.body.serialNumber).toBe(first.body.serialNumber);
+  });
+
+  it("refuses a malformed key with 400", async () => {
+    for (const key of ["has space", "x".repeat(256), "tab\tkey"]) {
+      const response = await post("/v1/credentials", { deviceId: "idem-bad-key" }, key);
+      expect(response.status).toBe(400);
+      expect(response.body.errors).toEqual([
+        { field: "Idempotency-Key", message: "Idempotency-Key must be 1 to 255 visible ASCII characters" },
+      ]);
+    }
+    expect(await rows("idem-bad-key")).toHaveLength(0);
+  });
+
+  it("keys are kept 24 hours: after that the same key issues anew and the old record is purged", async () => {
+    const first = await post("/v1/credentials", { deviceId: "idem-old" }, "old-key");
+    clock.at = new Date(clock.at.getTime() + 25 * 3600 * 1000);
+    const later = await post("/v1/credentials", { deviceId: "idem-old" }, "old-key");
+    expect(later.status).toBe(201);
+    expect(later.body.serialNumber).not.toBe(first.body.serialNumber);
+    const stored = await service.context.store.findIdempotencyRecord(
+      await callerOf(service.adminToken),
+      "old-key",
+    );
+    expect(stored?.body).toMatchObject({ serialNumber: later.body.serialNumber });
+  });
+});

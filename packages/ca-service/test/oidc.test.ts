@@ -1,0 +1,129 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { discoveredKeySet } from "../src/adapters/auth/oidc-discovery.js";
+import { TrustedIssuersVerifier } from "../src/adapters/auth/trusted-issuers-verifier.js";
+import { systemClock } from "../src/ports/clock.js";
+import { hmacToken } from "./support/forged-tokens.js";
+import { type OidcIssuerStandIn, startOidcIssuer } from "./support/oidc-issuer.js";
+import { call, startTestService, type TestService } from "./support/service.js";
+
+const AUDIENCE = "api://edge-pki-test";
+/** Nothing listens on port 9 of loopback (discard): an identity provider that is down. */
+const UNREACHABLE = "http://127.0.0.1:9";
+
+let idp: OidcIssuerStandIn;
+let service: TestService;
+
+beforeAll(async () => {
+  idp = await startOidcIssuer();
+  service = await startTestService({
+    env: {
+      EDGE_PKI_OIDC_ISSUERS: JSON.stringify([
+        { issuer: idp.issuer, audience: AUDIENCE },
+        { issuer: UNREACHABLE, audience: AUDIENCE },
+      ]),
+    },
+  });
+});
+
+afterAll(async () => {
+  await service?.dispose();
+  await idp?.stop();
+});
+
+const entraLike = (claims: Record<string, unknown>) =>
+  idp.sign({ aud: AUDIENCE, sub: "entra-object-id", ...claims });
+
+describe("external OpenID Connect issuers (Entra ID stand-in)", () => {
+  it("accepts an RS256 token found by discovery; roles come from the roles claim", async () => {
+    const token = await entraLike({ roles: ["issuer"], sub: "factory-line-7" });
+    const issued = await call(`${service.url}/v1/credentials`, { body: { deviceId: "oidc-dev" }, token });
+    expect(issued.status).toBe(201);
+    const record = await call(`${service.url}/v1/certificates/${issued.body.serialNumber}`, {
+      token: await entraLike({ roles: ["reader"] }),
+    });
+    expect(record.status).toBe(200);
+    expect(record.body.requester).toBe("factory-line-7");
+  });
+
+  it("honours a device_prefix claim", async () => {
+    const token = await entraLike({ roles: ["issuer"], device_prefix: "line7-" });
+    const outside = await call(`${service.url}/v1/credentials`, { body: { deviceId: "line9-x" }, token });
+    expect(outside.status).toBe(403);
+  });
+
+  it("ignores roles it does not know, and never takes device-bootstrap from an external issuer", async () => {
+    for (const roles of [["Task.Write", "Administrator"], ["device-bootstrap"]]) {
+      const token = await entraLike({ roles, jti: "x", sub: "oidc-dev" });
+      const response = await call(`${service.url}/v1/credentials`, { body: { deviceId: "oidc-dev" }, token });
+      expect(response.status).toBe(403);
+    }
+  });
+
+  it("refuses another audience, an unpublished key, and HS256 with its public key", async () => {
+    const wrongAudience = await idp.sign({ aud: "api://something-else", sub: "x", roles: ["admin"] });
+    const unknownKey = await idp.sign(
+      { aud: AUDIENCE, sub: "x", roles: ["admin"] },
+      { unpublishedKey: true },
+    );
+    const jwks = (await (await fetch(`${idp.issuer}/keys`)).json()) as { keys: Array<{ kid: string }> };
+    const confused = hmacToken(
+      {
+        iss: idp.issuer,
+        aud: AUDIENCE,
+        sub: "x",
+        roles: ["admin"],
+        exp: Math.floor(Date.now() / 1000) + 600,
+      },
+      JSON.stringify(jwks.keys[0]),
+      jwks.keys[0]?.kid,
+    );
+    const expectations: Array<[string, string]> = [
+      [wrongAudience, "the token is meant for another audience"],
+      [unknownKey, "the token is signed by an unknown key"],
+      [confused, "the token's signing algorithm is not allowed"],
+    ];
+    for (const [token, detail] of expectations) {
+      const response = await call(`${service.url}/v1/audit`, { token });
+      expect(response.status).toBe(401);
+      expect(response.body.detail).toBe(detail);
+    }
+  });
+
+  it("an issuer whose keys cannot be fetched: 503 with Retry-After, not 401", async () => {
+    const token = await idp.sign({ iss: UNREACHABLE, aud: AUDIENCE, sub: "x", roles: ["admin"] });
+    const response = await call(`${service.url}/v1/audit`, { token });
+    expect(response.status).toBe(503);
+    expect(response.headers.get("retry-after")).toBe("5");
+    expect(response.body.detail).toBe("the token issuer's keys could not be fetched");
+  });
+});
+
+describe("OIDC key rotation", () => {
+  it("keys are cached, and a token with a new kid makes the verifier fetch the JWKS again", async () => {
+    const rotating = await startOidcIssuer();
+    try {
+      const verifier = new TrustedIssuersVerifier(
+        [
+          {
+            kind: "oidc",
+            issuer: rotating.issuer,
+            audiences: [AUDIENCE],
+            algorithms: ["RS256"],
+            keys: discoveredKeySet(rotating.issuer, { cooldownMs: 0 }),
+          },
+        ],
+        systemClock,
+      );
+      const claims = { aud: AUDIENCE, sub: "rotation" };
+      await verifier.verify(await rotating.sign(claims));
+      await verifier.verify(await rotating.sign(claims));
+      expect(rotating.jwksFetches()).toBe(1);
+      await rotating.rotate();
+      const verified = await verifier.verify(await rotating.sign(claims));
+      expect(verified).toMatchObject({ kind: "oidc", claims: { sub: "rotation" } });
+      expect(rotating.jwksFetches()).toBe(2);
+    } finally {
+      await rotating.stop();
+    }
+  });
+});

@@ -1,0 +1,49 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { call, startTestService, type TestService } from "./support/service.js";
+
+/** A pinned clock: buckets never refill during a test, so counts are exact. */
+const frozen = { now: () => new Date("2030-01-01T00:00:00Z") };
+let service: TestService | undefined;
+
+afterEach(async () => {
+  await service?.dispose();
+  service = undefined;
+});
+
+describe("rate limits", () => {
+  it("per client identity: the request over budget gets 429 problem+json with Retry-After", async () => {
+    service = await startTestService({ clock: frozen, env: { EDGE_PKI_RATE_LIMIT_PER_MINUTE: "3" } });
+    const reader = await service.token(["reader"], { subject: "busy-reader" });
+    const probe = (token: string) => call(`${service?.url}/v1/audit?limit=1`, { token });
+    for (let i = 0; i < 3; i += 1) expect((await probe(reader)).status).toBe(200);
+    const limited = await probe(reader);
+    expect(limited.status).toBe(429);
+    expect(limited.headers.get("content-type")).toContain("application/problem+json");
+    expect(limited.headers.get("retry-after")).toBe("20");
+    expect(limited.body).toMatchObject({
+      code: "rate_limited",
+      detail: "too many requests from this client; retry after 20 s",
+    });
+    // Another identity from the same address has its own budget.
+    expect((await probe(service.adminToken)).status).toBe(200);
+  });
+
+  it("0 turns rate limiting off", async () => {
+    service = await startTestService({ clock: frozen, env: { EDGE_PKI_RATE_LIMIT_PER_MINUTE: "0" } });
+    for (let i = 0; i < 50; i += 1) expect((await call(`${service.url}/healthz`)).status).toBe(200);
+  });
+
+  it("failed authentications have a stricter budget per address, which then blocks that address", async () => {
+    service = await startTestService({ clock: frozen, env: { EDGE_PKI_AUTH_FAILURES_PER_MINUTE: "2" } });
+    const probe = (token: string) => call(`${service?.url}/v1/audit?limit=1`, { token });
+    expect((await probe("guess-1")).status).toBe(401);
+    expect((await probe("guess-2")).status).toBe(401);
+    const blocked = await probe("guess-3");
+    expect(blocked.status).toBe(429);
+    expect(blocked.headers.get("retry-after")).toBe("30");
+    expect(blocked.body.detail).toBe("too many failed authentications from this address; retry after 30 s");
+    expect((await probe(service.adminToken)).status).toBe(429);
+    // Public material stays reachable.
+    expect((await call(`${service.url}/v1/ca`)).status).toBe(200);
+  });
+});
