@@ -1,4 +1,5 @@
 import { mkdir } from "node:fs/promises";
+import { openKeyVaultKeyStore } from "./adapters/keys/azure-key-vault/open-key-vault-key-store.js";
 import { LocalFileKeyStore } from "./adapters/keys/local-file-key-store.js";
 import { resolvePassphrase } from "./adapters/keys/passphrase.js";
 import { openPostgresStore, openSqliteStore } from "./adapters/store/open-store.js";
@@ -19,7 +20,7 @@ export interface Runtime {
 }
 
 /** Key stores by kind: an explicit map, not registration by import side effect. */
-const keyStoreFactories: Record<"local", (runtime: Runtime) => Promise<CaKeyStore>> = {
+const keyStoreFactories: Record<Config["keyStore"]["kind"], (runtime: Runtime) => Promise<CaKeyStore>> = {
   local: async ({ config, logger }) => {
     await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
     const { passphrase, generatedAt } = await resolvePassphrase(config.dataDir, config.keyPassphrase);
@@ -31,6 +32,10 @@ const keyStoreFactories: Record<"local", (runtime: Runtime) => Promise<CaKeyStor
     }
     return new LocalFileKeyStore(config.dataDir, passphrase);
   },
+  keyvault: ({ config }) => {
+    if (config.keyStore.kind !== "keyvault") throw new Error("Key Vault settings missing");
+    return openKeyVaultKeyStore(config.keyStore);
+  },
 };
 
 const storeFactories: Record<Config["store"]["kind"], (config: Config) => Promise<CertificateStore>> = {
@@ -39,7 +44,7 @@ const storeFactories: Record<Config["store"]["kind"], (config: Config) => Promis
 };
 
 export function openKeyStore(runtime: Runtime): Promise<CaKeyStore> {
-  return keyStoreFactories.local(runtime);
+  return keyStoreFactories[runtime.config.keyStore.kind](runtime);
 }
 
 /** Creates the missing parts of the CA; never overwrites existing material. */
