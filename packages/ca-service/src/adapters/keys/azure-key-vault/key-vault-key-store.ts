@@ -1,6 +1,7 @@
 import type { KeyAlgorithm } from "../../../core/key-algorithms.js";
 import { x509 } from "../../../core/x509.js";
 import type { CaKeyStore, CaName, CaSigner, StoredCa } from "../../../ports/ca-key-store.js";
+import { abortAfter } from "./abort-after.js";
 import { AdaptiveConcurrencyLimit } from "./adaptive-concurrency-limit.js";
 import type { KeyVaultClient, VaultKeySpec } from "./key-vault-client.js";
 import { keyVaultSigner } from "./key-vault-signer.js";
@@ -15,7 +16,7 @@ export interface KeyVaultKeyStoreOptions {
   signing?: Partial<SigningPolicy>;
   /** Upper bound of concurrent sign calls to the vault; default 32. */
   maxConcurrentSigns?: number;
-  /** How long a successful readiness probe is trusted; default 5 s. */
+  /** How long a successful readiness probe is trusted; default 2 s. */
   checkCacheMs?: number;
   clock?: () => number;
 }
@@ -87,15 +88,16 @@ export class KeyVaultKeyStore implements CaKeyStore {
 
   /** Reachability: a GET of the root key, trusted for a few seconds so probes cannot eat the sign budget. */
   check(): Promise<void> {
-    if (this.#clock() - this.#checkedAt < (this.#options.checkCacheMs ?? 5_000)) return Promise.resolve();
-    this.#probe ??= this.#options.client
-      .getKey(this.#options.certificateNames.root, undefined, {
-        abortSignal: AbortSignal.timeout(PROBE_TIMEOUT_MS),
-      })
+    if (this.#clock() - this.#checkedAt < (this.#options.checkCacheMs ?? 2_000)) return Promise.resolve();
+    if (this.#probe) return this.#probe;
+    const timeout = abortAfter(PROBE_TIMEOUT_MS);
+    this.#probe = this.#options.client
+      .getKey(this.#options.certificateNames.root, undefined, { abortSignal: timeout.signal })
       .then(() => {
         this.#checkedAt = this.#clock();
       })
       .finally(() => {
+        timeout.clear();
         this.#probe = undefined;
       });
     return this.#probe;

@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from "node:timers/promises";
+import { abortAfter } from "./abort-after.js";
 import type { AdaptiveConcurrencyLimit } from "./adaptive-concurrency-limit.js";
 import { VaultCallError } from "./key-vault-client.js";
 
@@ -37,7 +38,20 @@ export async function callWithinPolicy<T>(
   policy: SigningPolicy,
   call: (signal: AbortSignal) => Promise<T>,
 ): Promise<T> {
-  const deadline = AbortSignal.timeout(policy.deadlineMs);
+  const deadlineTimer = abortAfter(policy.deadlineMs);
+  try {
+    return await attemptUntilDone(limit, policy, deadlineTimer.signal, call);
+  } finally {
+    deadlineTimer.clear();
+  }
+}
+
+async function attemptUntilDone<T>(
+  limit: AdaptiveConcurrencyLimit,
+  policy: SigningPolicy,
+  deadline: AbortSignal,
+  call: (signal: AbortSignal) => Promise<T>,
+): Promise<T> {
   let throttles = 0;
   let transientFailures = 0;
   let lastFailure: unknown;
@@ -50,8 +64,9 @@ export async function callWithinPolicy<T>(
     } catch {
       throw giveUp(`Key Vault did not get to this signature within ${policy.deadlineMs} ms`);
     }
+    const callTimer = abortAfter(policy.callTimeoutMs);
     try {
-      const result = await call(AbortSignal.any([deadline, AbortSignal.timeout(policy.callTimeoutMs)]));
+      const result = await call(AbortSignal.any([deadline, callTimer.signal]));
       permit.succeeded();
       return result;
     } catch (error) {
@@ -75,6 +90,8 @@ export async function callWithinPolicy<T>(
           throw giveUp(`Key Vault did not sign within ${policy.deadlineMs} ms`);
         }
       }
+    } finally {
+      callTimer.clear();
     }
   }
 }
