@@ -1,7 +1,9 @@
 import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { initCa } from "../src/app/init-ca.js";
 import { x509 } from "../src/core/x509.js";
+import { secureRandom, systemClock } from "../src/ports/clock.js";
 import { runCli } from "./support/cli.js";
 import { startTestVault, type TestVault } from "./support/key-vault.js";
 import { openssl, opensslCsr, type TempDir, tempDir } from "./support/openssl.js";
@@ -124,5 +126,61 @@ describe("Key Vault mode", () => {
     const certificate = await vault.certificates.getCertificate("half-root");
     expect(certificate.keyId).toBe(latestKey.id);
     expect(root.subject).toBe("CN=Edge PKI Root CA");
+  });
+
+  const initIn = (root: string, intermediate: string) =>
+    initCa({
+      keyStore: vault.keyStore({ certificateNames: { root, intermediate } }),
+      clock: systemClock,
+      random: secureRandom,
+      keyAlgorithm: "ECDSA_P256",
+      name: "Adopting",
+      rootValidityDays: 3650,
+      intermediateValidityDays: 1825,
+    });
+  const selfSignedRoot = (name: string, keyUsage: ("keyCertSign" | "cRLSign" | "digitalSignature")[]) =>
+    vault.certificates.beginCreateCertificate(name, {
+      issuerName: "Self",
+      subject: `CN=${name}`,
+      keyType: "EC",
+      keyCurveName: "P-256",
+      exportable: false,
+      keyUsage,
+      validityInMonths: 24,
+    });
+
+  it("adopts a root that already exists in Key Vault and builds the intermediate under it", async () => {
+    await (await selfSignedRoot("adopted-root", ["keyCertSign", "cRLSign"])).pollUntilDone();
+    const existing = await certificateInVault("adopted-root");
+    const result = await initIn("adopted-root", "adopted-issuing");
+    expect(result.created).toEqual(["intermediate"]);
+    expect(Buffer.from(result.root.rawData)).toEqual(existing.der);
+    expect(await result.intermediate.verify({ publicKey: result.root.publicKey, signatureOnly: true })).toBe(
+      true,
+    );
+  });
+
+  it("refuses to adopt a root that may not sign certificates, and builds nothing on it", async () => {
+    await (await selfSignedRoot("unfit-root", ["digitalSignature"])).pollUntilDone();
+    await expect(initIn("unfit-root", "unfit-issuing")).rejects.toThrow(
+      "the root certificate is not a CA (basicConstraints)",
+    );
+    expect(
+      await vault
+        .keyStore({ certificateNames: { root: "unfit-root", intermediate: "unfit-issuing" } })
+        .load("intermediate"),
+    ).toBeUndefined();
+  });
+
+  it("creates EC-HSM keys when configured for a Premium vault", async () => {
+    const store = vault.keyStore({
+      certificateNames: { root: "hsm-root", intermediate: "hsm-issuing" },
+      hsm: true,
+    });
+    const signer = await store.createKey("root", "ECDSA_P384");
+    expect(signer.keyRef).toMatch(versionedKid("hsm-root"));
+    const key = await vault.keys.getKey("hsm-root");
+    expect(key.keyType).toBe("EC-HSM");
+    expect(key.key?.crv).toBe("P-384");
   });
 });

@@ -94,7 +94,8 @@ export async function assertCaPairConsistent(
   }
 }
 
-function assertCaProfile(label: string, certificate: x509.X509Certificate): void {
+/** A CA certificate that may sign certificates and ends before 2038, whoever made it. */
+export function assertCaProfile(label: string, certificate: x509.X509Certificate): void {
   const problem = (what: string) => new CaError("ca_material_invalid", `the ${label} certificate ${what}`);
   if (!certificate.getExtension(x509.BasicConstraintsExtension)?.ca)
     throw problem("is not a CA (basicConstraints)");
