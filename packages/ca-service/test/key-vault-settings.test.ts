@@ -11,6 +11,8 @@ const problemsOf = (env: Record<string, string>): string[] => {
   throw new Error("expected a configuration error");
 };
 
+const VAULT = { EDGE_PKI_KEY_STORE: "keyvault", EDGE_PKI_KEYVAULT_URL: "https://ca-vault.vault.azure.net" };
+
 describe("Key Vault settings", () => {
   it("defaults to the local key store", () => {
     expect(loadConfig({}, "/srv").keyStore).toEqual({ kind: "local" });
@@ -18,12 +20,7 @@ describe("Key Vault settings", () => {
 
   it("reads a Key Vault configuration with DefaultAzureCredential and the default certificate names", () => {
     const config = loadConfig(
-      {
-        EDGE_PKI_KEY_STORE: "keyvault",
-        EDGE_PKI_KEYVAULT_URL: "https://ca-vault.vault.azure.net",
-        EDGE_PKI_KEYVAULT_HSM: "true",
-        EDGE_PKI_AZURE_CLIENT_ID: "managed-identity-client-id",
-      },
+      { ...VAULT, EDGE_PKI_KEYVAULT_HSM: "true", EDGE_PKI_AZURE_CLIENT_ID: "managed-identity-client-id" },
       "/srv",
     );
     expect(config.keyStore).toMatchObject({
@@ -42,8 +39,7 @@ describe("Key Vault settings", () => {
   it("selects a client secret credential, and never prints the secret", () => {
     const config = loadConfig(
       {
-        EDGE_PKI_KEY_STORE: "keyvault",
-        EDGE_PKI_KEYVAULT_URL: "https://ca-vault.vault.azure.net",
+        ...VAULT,
         EDGE_PKI_AZURE_TENANT_ID: "tenant",
         EDGE_PKI_AZURE_CLIENT_ID: "client",
         EDGE_PKI_AZURE_CLIENT_SECRET: "s3cret",
@@ -78,13 +74,7 @@ describe("Key Vault settings", () => {
   });
 
   it("allows the emulator settings only for a loopback vault with its certificate", () => {
-    expect(
-      problemsOf({
-        EDGE_PKI_KEY_STORE: "keyvault",
-        EDGE_PKI_KEYVAULT_URL: "https://ca-vault.vault.azure.net",
-        EDGE_PKI_KEYVAULT_EMULATOR: "true",
-      }),
-    ).toEqual([
+    expect(problemsOf({ ...VAULT, EDGE_PKI_KEYVAULT_EMULATOR: "true" })).toEqual([
       "EDGE_PKI_KEYVAULT_CA_FILE=null: is required with EDGE_PKI_KEYVAULT_EMULATOR (the emulator's certificate)",
       `EDGE_PKI_KEYVAULT_URL="https://ca-vault.vault.azure.net": EDGE_PKI_KEYVAULT_EMULATOR only talks to a loopback https:// URL`,
     ]);

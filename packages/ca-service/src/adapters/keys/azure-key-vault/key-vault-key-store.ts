@@ -32,7 +32,7 @@ const PROBE_TIMEOUT_MS = 3_000;
  * cannot express our profile (no control over basicConstraints or pathlen, validity only in whole
  * months so it cannot end exactly before 2038, its own default key usages and EKUs); signing it
  * ourselves gives the root exactly the profile of the local key store. A root someone already
- * created (even with `Self`) is adopted as it is, and the CA pair check refuses it when it is unfit.
+ * created (even with `Self`) is adopted as it is; init refuses it when it is no usable CA.
  */
 export class KeyVaultKeyStore implements CaKeyStore {
   readonly kind = "keyvault";
