@@ -4,6 +4,7 @@ import { type AdminTokenFile, writeAdminTokenOnce } from "./adapters/auth/admin-
 import { LocalTokenSigner } from "./adapters/auth/local-token-signer.js";
 import { discoveredKeySet } from "./adapters/auth/oidc-discovery.js";
 import { type TrustedIssuer, TrustedIssuersVerifier } from "./adapters/auth/trusted-issuers-verifier.js";
+import { openKeyVaultKeyStore } from "./adapters/keys/azure-key-vault/open-key-vault-key-store.js";
 import { LocalFileKeyStore } from "./adapters/keys/local-file-key-store.js";
 import { resolvePassphrase } from "./adapters/keys/passphrase.js";
 import { openPostgresStore, openSqliteStore } from "./adapters/store/open-store.js";
@@ -44,8 +45,12 @@ async function localPassphrase({ config, logger }: Runtime): Promise<string> {
 }
 
 /** Key stores by kind: an explicit map, not registration by import side effect. */
-const keyStoreFactories: Record<"local", (runtime: Runtime) => Promise<CaKeyStore>> = {
+const keyStoreFactories: Record<Config["keyStore"]["kind"], (runtime: Runtime) => Promise<CaKeyStore>> = {
   local: async (runtime) => new LocalFileKeyStore(runtime.config.dataDir, await localPassphrase(runtime)),
+  keyvault: ({ config }) => {
+    if (config.keyStore.kind !== "keyvault") throw new Error("Key Vault settings missing");
+    return openKeyVaultKeyStore(config.keyStore);
+  },
 };
 
 const storeFactories: Record<Config["store"]["kind"], (config: Config) => Promise<CertificateStore>> = {
@@ -54,7 +59,7 @@ const storeFactories: Record<Config["store"]["kind"], (config: Config) => Promis
 };
 
 export function openKeyStore(runtime: Runtime): Promise<CaKeyStore> {
-  return keyStoreFactories.local(runtime);
+  return keyStoreFactories[runtime.config.keyStore.kind](runtime);
 }
 
 /** Creates the missing parts of the CA; never overwrites existing material. */

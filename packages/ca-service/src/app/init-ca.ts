@@ -1,4 +1,8 @@
-import { createIntermediateCertificate, createRootCertificate } from "../core/ca-hierarchy.js";
+import {
+  assertCaProfile,
+  createIntermediateCertificate,
+  createRootCertificate,
+} from "../core/ca-hierarchy.js";
 import type { KeyAlgorithm } from "../core/key-algorithms.js";
 import { randomSerialNumber } from "../core/serial-number.js";
 import { x509 } from "../core/x509.js";
@@ -35,7 +39,11 @@ export async function initCa(request: InitCaRequest): Promise<InitCaResult> {
   ): Promise<{ signer: CaSigner; certificate: x509.X509Certificate }> => {
     const stored = await request.keyStore.load(name);
     if (stored?.certificateDer) {
-      return { signer: stored.signer, certificate: new x509.X509Certificate(stored.certificateDer) };
+      // Existing material may have been made elsewhere (a root adopted from Key Vault): refuse it
+      // before anything is built on it.
+      const certificate = new x509.X509Certificate(stored.certificateDer);
+      assertCaProfile(name, certificate);
+      return { signer: stored.signer, certificate };
     }
     const signer = stored?.signer ?? (await request.keyStore.createKey(name, request.keyAlgorithm));
     const certificate = await makeCertificate(signer);

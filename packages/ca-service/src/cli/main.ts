@@ -14,22 +14,39 @@ import { startServer } from "../server.js";
 import { tokenCommand } from "./token-command.js";
 import { UsageError } from "./usage-error.js";
 
-const USAGE = `usage: edge-pki-ca <command> [--data-dir DIR]
+const USAGE = `usage: edge-pki-ca <command> [--data-dir DIR] [--key-store local|keyvault] [--vault-url URL]
 
 commands:
-  init          create the root and the issuing CA in the data folder when absent (never overwrites)
+  init          create the root and the issuing CA in the key store when absent (never overwrites)
   serve         run the API (the CA must exist); writes <data folder>/admin.token when absent
   start         init if needed, then serve
   token create  mint an API token (see edge-pki-ca token --help)
 
+options:
+  --data-dir DIR      EDGE_PKI_DATA_DIR (the database, and the CA keys with the local key store)
+  --key-store KIND    EDGE_PKI_KEY_STORE: local (default) or keyvault (Azure Key Vault)
+  --vault-url URL     EDGE_PKI_KEYVAULT_URL, e.g. https://my-vault.vault.azure.net
+
 Settings come from EDGE_PKI_* environment variables; see the README.`;
+
+/** Flags that stand in for a setting; a flag wins over the environment. */
+const FLAG_SETTINGS = {
+  "data-dir": "EDGE_PKI_DATA_DIR",
+  "key-store": "EDGE_PKI_KEY_STORE",
+  "vault-url": "EDGE_PKI_KEYVAULT_URL",
+} as const;
 
 async function main(argv: string[]): Promise<void> {
   if (argv[0] === "token") return tokenCommand(argv.slice(1));
   const { positionals, values } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { "data-dir": { type: "string" }, help: { type: "boolean", short: "h" } },
+    options: {
+      "data-dir": { type: "string" },
+      "key-store": { type: "string" },
+      "vault-url": { type: "string" },
+      help: { type: "boolean", short: "h" },
+    },
   });
   const command = positionals[0];
   if (values.help || command === undefined) {
@@ -40,7 +57,11 @@ async function main(argv: string[]): Promise<void> {
   if (!["init", "serve", "start"].includes(command) || positionals.length > 1) {
     throw new UsageError(`unknown command '${positionals.join(" ")}'; run edge-pki-ca --help`);
   }
-  const env = values["data-dir"] ? { ...process.env, EDGE_PKI_DATA_DIR: values["data-dir"] } : process.env;
+  const env = { ...process.env };
+  for (const [flag, setting] of Object.entries(FLAG_SETTINGS)) {
+    const value = values[flag as keyof typeof FLAG_SETTINGS];
+    if (value) env[setting] = value;
+  }
   const runtime: Runtime = { config: loadConfig(env), logger: jsonLogger() };
   const keyStore = await openKeyStore(runtime);
 
@@ -51,6 +72,7 @@ async function main(argv: string[]): Promise<void> {
       runtime.logger.info("created CA material", {
         created: result.created,
         dataDir: runtime.config.dataDir,
+        keyStore: keyStore.kind,
       });
     }
     if (command === "init") {

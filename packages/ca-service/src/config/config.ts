@@ -1,5 +1,12 @@
 import { isAbsolute, resolve } from "node:path";
 import { z } from "zod";
+import {
+  type KeyStoreConfig,
+  KeyStoreSettings,
+  keyStoreConfig,
+  keyStoreProblems,
+  SECRET_KEY_STORE_SETTINGS,
+} from "./key-store-settings.js";
 
 const KeyAlgorithmSetting = z.enum(["ECDSA_P256", "ECDSA_P384", "RSA_2048", "RSA_3072", "RSA_4096"]);
 const LOOPBACK_URL = /^http:\/\/(127\.\d{1,3}\.\d{1,3}\.\d{1,3}|\[::1\]|localhost)(:\d+)?(\/|$)/;
@@ -79,7 +86,9 @@ const ConfigSchema = z.object({
   EDGE_PKI_OIDC_ISSUERS: OidcIssuers.default([]),
   EDGE_PKI_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).max(1_000_000).default(600),
   EDGE_PKI_AUTH_FAILURES_PER_MINUTE: z.coerce.number().int().min(0).max(1_000_000).default(20),
+  ...KeyStoreSettings.shape,
 });
+const SECRET_SETTINGS = new Set(["EDGE_PKI_KEY_PASSPHRASE", ...SECRET_KEY_STORE_SETTINGS]);
 
 /** Rules across settings, checked even when single settings are wrong so every problem shows at once. */
 function crossSettingProblems(env: Record<string, string | undefined>): string[] {
@@ -91,7 +100,7 @@ function crossSettingProblems(env: Record<string, string | undefined>): string[]
   if (env.EDGE_PKI_STORE === "postgres" && env.EDGE_PKI_DATABASE_URL === undefined) {
     problems.push("EDGE_PKI_DATABASE_URL=null: is required when EDGE_PKI_STORE=postgres");
   }
-  return problems;
+  return [...problems, ...keyStoreProblems(env)];
 }
 
 export interface Config {
@@ -100,6 +109,7 @@ export interface Config {
   port: number;
   tls: { certPath: string; keyPath: string } | undefined;
   keyPassphrase: string | undefined;
+  keyStore: KeyStoreConfig;
   store: { kind: "sqlite"; path: string } | { kind: "postgres"; url: string };
   maxValidityDays: number;
   /** The service's base URL as devices and relying parties see it; enables CRL distribution points. */
@@ -137,7 +147,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): Config 
   const problems = [
     ...(parsed.error?.issues ?? []).map((issue) => {
       const name = issue.path.join(".");
-      const value = name === "EDGE_PKI_KEY_PASSPHRASE" ? "(hidden)" : JSON.stringify(relevant[name] ?? null);
+      const value = SECRET_SETTINGS.has(name) ? "(hidden)" : JSON.stringify(relevant[name] ?? null);
       return `${name}=${value}: ${issue.message}`;
     }),
     ...crossSettingProblems(relevant),
@@ -156,6 +166,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): Config 
         ? { certPath: settings.EDGE_PKI_TLS_CERT, keyPath: settings.EDGE_PKI_TLS_KEY }
         : undefined,
     keyPassphrase: settings.EDGE_PKI_KEY_PASSPHRASE,
+    keyStore: keyStoreConfig(settings),
     store:
       settings.EDGE_PKI_STORE === "postgres" && settings.EDGE_PKI_DATABASE_URL
         ? { kind: "postgres", url: settings.EDGE_PKI_DATABASE_URL }

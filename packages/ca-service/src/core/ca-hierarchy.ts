@@ -3,7 +3,7 @@ import { CaError } from "./errors.js";
 import { commonNameOnly, intermediateExtensions, rootExtensions, subjectKeyIdOf } from "./profiles.js";
 import { signCertificate } from "./sign-certificate.js";
 import { computeValidity, LATEST_NOT_AFTER } from "./validity.js";
-import type { x509 } from "./x509.js";
+import { x509 } from "./x509.js";
 
 export interface CaCertificateRequest {
   signer: CaSigner;
@@ -60,8 +60,9 @@ export async function createIntermediateCertificate(
 }
 
 /**
- * Checks that stored CA material fits together: each certificate holds its own key, the
- * intermediate is signed by the root, and neither has expired. Catches a swapped or foreign file.
+ * Checks that stored CA material fits together: each certificate holds its own key, is a CA that
+ * may sign certificates and ends before 2038, the intermediate is signed by the root, and neither
+ * has expired. Catches a swapped or foreign file, or an adopted root that cannot serve as one.
  */
 export async function assertCaPairConsistent(
   root: { certificate: x509.X509Certificate; signer: CaSigner },
@@ -76,6 +77,7 @@ export async function assertCaPairConsistent(
     if (!Buffer.from(certificateKey).equals(Buffer.from(ca.signer.publicKeySpki))) {
       throw new CaError("ca_material_invalid", `the ${label} certificate does not match the ${label} key`);
     }
+    assertCaProfile(label, ca.certificate);
     if (ca.certificate.notAfter.getTime() <= now.getTime()) {
       throw new CaError(
         "ca_material_invalid",
@@ -89,5 +91,17 @@ export async function assertCaPairConsistent(
   });
   if (!signedByRoot) {
     throw new CaError("ca_material_invalid", "the intermediate certificate is not signed by the root");
+  }
+}
+
+/** A CA certificate that may sign certificates and ends before 2038, whoever made it. */
+export function assertCaProfile(label: string, certificate: x509.X509Certificate): void {
+  const problem = (what: string) => new CaError("ca_material_invalid", `the ${label} certificate ${what}`);
+  if (!certificate.getExtension(x509.BasicConstraintsExtension)?.ca)
+    throw problem("is not a CA (basicConstraints)");
+  const usages = certificate.getExtension(x509.KeyUsagesExtension)?.usages ?? 0;
+  if (!(usages & x509.KeyUsageFlags.keyCertSign)) throw problem("may not sign certificates (keyUsage)");
+  if (certificate.notAfter.getTime() > LATEST_NOT_AFTER.getTime()) {
+    throw problem(`expires after ${LATEST_NOT_AFTER.toISOString()}, which IoT Edge refuses`);
   }
 }

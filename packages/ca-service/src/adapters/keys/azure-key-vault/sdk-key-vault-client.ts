@@ -1,0 +1,168 @@
+import { createPublicKey } from "node:crypto";
+import type { TokenCredential } from "@azure/identity";
+import type { CertificateClient } from "@azure/keyvault-certificates";
+import {
+  CryptographyClient,
+  type CryptographyClientOptions,
+  type KeyClient,
+  type KeyVaultKey,
+  parseKeyVaultKeyIdentifier,
+} from "@azure/keyvault-keys";
+import {
+  type CallOptions,
+  type KeyVaultClient,
+  VaultCallError,
+  type VaultCertificate,
+  type VaultKey,
+  type VaultKeySpec,
+  type VaultSignatureAlgorithm,
+} from "./key-vault-client.js";
+
+export interface SdkClients {
+  /** Certificates: read, create (issuer Unknown), pending operation, merge. */
+  certificates: CertificateClient;
+  /** Keys: public keys of certificate keys, and the readiness probe. */
+  keys: KeyClient;
+  /**
+   * A CryptographyClient for one key version. Build it with `retryOptions: { maxRetries: 0 }`: the
+   * signing policy retries itself, so that it sees every 429 and can slow down.
+   */
+  cryptography: (key: KeyVaultKey) => CryptographyClient;
+}
+
+/** The KeyVaultClient port over the official `@azure/keyvault-*` clients. */
+export class SdkKeyVaultClient implements KeyVaultClient {
+  readonly vaultUrl: string;
+  readonly #cryptography = new Map<string, CryptographyClient>();
+
+  constructor(private readonly clients: SdkClients) {
+    this.vaultUrl = clients.keys.vaultUrl;
+  }
+
+  async getCertificate(name: string): Promise<VaultCertificate | undefined> {
+    const certificate = await absentOn404(() => this.clients.certificates.getCertificate(name));
+    // A certificate whose first version is still pending has a key id but no `cer` yet.
+    if (!certificate?.cer || !certificate.keyId) return undefined;
+    const { name: keyName, version } = parseKeyVaultKeyIdentifier(certificate.keyId);
+    if (!version) throw new Error(`certificate ${name} names an unversioned key ${certificate.keyId}`);
+    return { certificateDer: certificate.cer, keyName, keyVersion: version };
+  }
+
+  async getPendingCsr(name: string): Promise<Uint8Array | undefined> {
+    const poller = await absentOn404(() => this.clients.certificates.getCertificateOperation(name));
+    const operation = poller?.getOperationState().certificateOperation;
+    if (operation?.status !== "inProgress") return undefined;
+    if (!operation.csr) throw new Error(`the pending operation of certificate ${name} has no CSR`);
+    return operation.csr;
+  }
+
+  async beginCreateCertificate(name: string, subject: string, key: VaultKeySpec): Promise<void> {
+    const keyProperties =
+      key.keyType === "EC"
+        ? { keyType: key.hsm ? ("EC-HSM" as const) : ("EC" as const), keyCurveName: key.curve }
+        : { keyType: key.hsm ? ("RSA-HSM" as const) : ("RSA" as const), keySize: key.keySize };
+    // Returns after the first poll; the operation stays inProgress until the merge (never pollUntilDone).
+    await this.clients.certificates.beginCreateCertificate(name, {
+      issuerName: "Unknown",
+      subject,
+      ...keyProperties,
+      exportable: false,
+      reuseKey: false,
+    });
+  }
+
+  async mergeCertificate(name: string, certificateDer: Uint8Array): Promise<void> {
+    await this.clients.certificates.mergeCertificate(name, [certificateDer]);
+  }
+
+  async getKey(name: string, version?: string, options: CallOptions = {}): Promise<VaultKey> {
+    let key: KeyVaultKey;
+    try {
+      key = await this.clients.keys.getKey(name, { version, abortSignal: options.abortSignal });
+    } catch (error) {
+      throw toVaultCallError(error, `getting key ${name}`);
+    }
+    const id = key.id;
+    if (!key.key || !id || !key.properties.version)
+      throw new Error(`key ${name} came back without a version`);
+    if (!this.#cryptography.has(id)) this.#cryptography.set(id, this.clients.cryptography(key));
+    return { id, publicKeySpki: publicKeySpkiOf(key) };
+  }
+
+  async sign(
+    keyId: string,
+    algorithm: VaultSignatureAlgorithm,
+    digest: Uint8Array,
+    options: CallOptions,
+  ): Promise<Uint8Array> {
+    const client = this.#cryptography.get(keyId);
+    if (!client) throw new Error(`key ${keyId} was not loaded through getKey`);
+    try {
+      const { result } = await client.sign(algorithm, digest, { abortSignal: options.abortSignal });
+      return result;
+    } catch (error) {
+      throw toVaultCallError(error, `signing with ${keyId}`);
+    }
+  }
+}
+
+async function absentOn404<T>(call: () => Promise<T>): Promise<T | undefined> {
+  try {
+    return await call();
+  } catch (error) {
+    if ((error as { statusCode?: number }).statusCode === 404) return undefined;
+    throw error;
+  }
+}
+
+/** Classifies an SDK failure (RestError, AbortError, connection error) for the retry policy. */
+function toVaultCallError(error: unknown, what: string): VaultCallError {
+  const failure = error as {
+    name?: string;
+    statusCode?: number;
+    response?: { headers?: { get(name: string): string | undefined } };
+  };
+  const status = failure.statusCode;
+  const message = `Key Vault failed ${what}: ${error instanceof Error ? error.message : String(error)}`;
+  if (status === 429) {
+    return new VaultCallError(
+      "throttled",
+      message,
+      retryAfterMs(failure.response?.headers?.get("retry-after")),
+      {
+        cause: error,
+      },
+    );
+  }
+  const transient = status === undefined || status === 408 || status >= 500 || failure.name === "AbortError";
+  return new VaultCallError(transient ? "transient" : "rejected", message, undefined, { cause: error });
+}
+
+/** `Retry-After` as seconds or an HTTP date. */
+function retryAfterMs(header: string | undefined): number | undefined {
+  if (!header) return undefined;
+  const seconds = Number(header);
+  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
+  const at = Date.parse(header);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - Date.now());
+}
+
+function publicKeySpkiOf(key: KeyVaultKey): Uint8Array {
+  const jwk = key.key ?? {};
+  const b64u = (bytes: Uint8Array | undefined) =>
+    Buffer.from(bytes ?? new Uint8Array()).toString("base64url");
+  const publicJwk = jwk.kty?.startsWith("EC")
+    ? { kty: "EC", crv: jwk.crv, x: b64u(jwk.x), y: b64u(jwk.y) }
+    : { kty: "RSA", n: b64u(jwk.n), e: b64u(jwk.e) };
+  return new Uint8Array(
+    createPublicKey({ key: publicJwk, format: "jwk" }).export({ format: "der", type: "spki" }),
+  );
+}
+
+/** Builds a CryptographyClient the way the signing policy needs it: no SDK retries. */
+export function cryptographyClientFactory(
+  credential: TokenCredential,
+  options: CryptographyClientOptions = {},
+): (key: KeyVaultKey) => CryptographyClient {
+  return (key) => new CryptographyClient(key, credential, { ...options, retryOptions: { maxRetries: 0 } });
+}

@@ -1,0 +1,97 @@
+import { setTimeout as sleep } from "node:timers/promises";
+import { abortAfter } from "./abort-after.js";
+import type { AdaptiveConcurrencyLimit } from "./adaptive-concurrency-limit.js";
+import { VaultCallError } from "./key-vault-client.js";
+
+/** How long and how often a signature is tried before the caller gets "unavailable". */
+export interface SigningPolicy {
+  /** Per attempt: a call that takes longer is abandoned (and counts as a transient failure). */
+  callTimeoutMs: number;
+  /** For the whole signature, queueing and waits included. */
+  deadlineMs: number;
+  /** 5xx/timeouts/connection errors in a row before giving up; 429s only end at the deadline. */
+  maxTransientFailures: number;
+}
+
+export const DEFAULT_SIGNING_POLICY: SigningPolicy = {
+  callTimeoutMs: 5_000,
+  deadlineMs: 30_000,
+  maxTransientFailures: 3,
+};
+
+/** Key Vault's advice when a 429 carries no Retry-After: 1, 2, 4, 8, 16 s. */
+const throttleBackoffMs = (attempt: number) => Math.min(16_000, 1_000 * 2 ** attempt);
+const transientBackoffMs = (attempt: number) => 100 * 2 ** attempt * (0.5 + Math.random());
+
+/** Key Vault could not sign in time; the message says why, the cause carries the last failure. */
+export class VaultUnavailableError extends Error {
+  override readonly name = "VaultUnavailableError";
+}
+
+/**
+ * Runs one remote call under the policy: a slot from the adaptive limit, a timeout per attempt,
+ * Retry-After on 429 (the SDK's own retries are off, so every 429 reaches the limit), a few quick
+ * retries of transient faults, and a deadline after which the failure is final.
+ */
+export async function callWithinPolicy<T>(
+  limit: AdaptiveConcurrencyLimit,
+  policy: SigningPolicy,
+  call: (signal: AbortSignal) => Promise<T>,
+): Promise<T> {
+  const deadlineTimer = abortAfter(policy.deadlineMs);
+  try {
+    return await attemptUntilDone(limit, policy, deadlineTimer.signal, call);
+  } finally {
+    deadlineTimer.clear();
+  }
+}
+
+async function attemptUntilDone<T>(
+  limit: AdaptiveConcurrencyLimit,
+  policy: SigningPolicy,
+  deadline: AbortSignal,
+  call: (signal: AbortSignal) => Promise<T>,
+): Promise<T> {
+  let throttles = 0;
+  let transientFailures = 0;
+  let lastFailure: unknown;
+  const giveUp = (why: string) => new VaultUnavailableError(why, { cause: lastFailure });
+  // Bounded: every turn either returns, throws, or waits on a clock that the deadline cuts off.
+  for (;;) {
+    let permit: Awaited<ReturnType<AdaptiveConcurrencyLimit["acquire"]>>;
+    try {
+      permit = await limit.acquire(deadline);
+    } catch {
+      throw giveUp(`Key Vault did not get to this signature within ${policy.deadlineMs} ms`);
+    }
+    const callTimer = abortAfter(policy.callTimeoutMs);
+    try {
+      const result = await call(AbortSignal.any([deadline, callTimer.signal]));
+      permit.succeeded();
+      return result;
+    } catch (error) {
+      lastFailure = error;
+      const failure = error instanceof VaultCallError ? error : undefined;
+      if (failure?.kind === "throttled") {
+        permit.throttled(failure.retryAfterMs ?? throttleBackoffMs(throttles++));
+      } else {
+        permit.release();
+      }
+      if (failure === undefined || failure.kind === "rejected") throw error;
+      if (deadline.aborted) throw giveUp(`Key Vault did not sign within ${policy.deadlineMs} ms`);
+      if (failure.kind === "transient") {
+        transientFailures++;
+        if (transientFailures >= policy.maxTransientFailures) {
+          throw giveUp(`Key Vault failed ${transientFailures} times in a row`);
+        }
+        try {
+          await sleep(transientBackoffMs(transientFailures), undefined, { signal: deadline });
+        } catch {
+          throw giveUp(`Key Vault did not sign within ${policy.deadlineMs} ms`);
+        }
+      }
+    } finally {
+      callTimer.clear();
+    }
+  }
+}

@@ -1,0 +1,126 @@
+import { createPublicKey, verify } from "node:crypto";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { LocalFileKeyStore } from "../src/adapters/keys/local-file-key-store.js";
+import { initCa } from "../src/app/init-ca.js";
+import type { KeyAlgorithm } from "../src/core/key-algorithms.js";
+import { x509 } from "../src/core/x509.js";
+import type { CaKeyStore, CaSigner } from "../src/ports/ca-key-store.js";
+import { secureRandom, systemClock } from "../src/ports/clock.js";
+import { startTestVault, type TestVault } from "./support/key-vault.js";
+import { type TempDir, tempDir } from "./support/openssl.js";
+
+let dir: TempDir;
+let vault: TestVault;
+let stores = 0;
+
+beforeAll(async () => {
+  dir = await tempDir();
+  vault = await startTestVault();
+});
+
+afterAll(async () => {
+  await vault.stop();
+  await dir.remove();
+});
+
+/** Each test gets an empty store: a fresh data folder, or fresh certificate names in the one vault. */
+const implementations: [string, () => CaKeyStore][] = [
+  ["local file", () => new LocalFileKeyStore(`${dir.path}/store-${++stores}`, "contract test passphrase")],
+  [
+    "Azure Key Vault (emulator)",
+    () => {
+      const suffix = ++stores;
+      return vault.keyStore({
+        certificateNames: { root: `root-${suffix}`, intermediate: `issuing-${suffix}` },
+      });
+    },
+  ],
+];
+
+/** Verifies like a relying party: node's verifier, raw r‖s for ECDSA. */
+function verifies(signer: CaSigner, data: Uint8Array, signature: Uint8Array): boolean {
+  const key = createPublicKey({ key: Buffer.from(signer.publicKeySpki), format: "der", type: "spki" });
+  const hash = signer.signatureAlgorithm.hash === "SHA-384" ? "sha384" : "sha256";
+  return verify(hash, data, { key, dsaEncoding: "ieee-p1363" }, signature);
+}
+
+const initRequest = (keyStore: CaKeyStore, keyAlgorithm: KeyAlgorithm = "ECDSA_P256") => ({
+  keyStore,
+  clock: systemClock,
+  random: secureRandom,
+  keyAlgorithm,
+  name: "Contract",
+  rootValidityDays: 3650,
+  intermediateValidityDays: 1825,
+});
+
+describe.each(implementations)("CaKeyStore contract: %s", (_label, open) => {
+  it("has nothing before anything was created", async () => {
+    expect(await open().load("root")).toBeUndefined();
+  });
+
+  it.each([
+    ["ECDSA_P256", "P-256", 64],
+    ["ECDSA_P384", "P-384", 96],
+  ] as const)(
+    "creates a %s key whose signatures verify with its public key",
+    async (algorithm, curve, length) => {
+      const store = open();
+      const signer = await store.createKey("root", algorithm);
+      expect(signer.keyAlgorithm).toBe(algorithm);
+      expect(signer.signatureAlgorithm).toMatchObject({ name: "ECDSA", namedCurve: curve });
+      const data = new TextEncoder().encode("to be signed");
+      const signature = await signer.sign(data);
+      expect(signature.byteLength).toBe(length);
+      expect(verifies(signer, data, signature)).toBe(true);
+      expect(verifies(signer, new TextEncoder().encode("something else"), signature)).toBe(false);
+    },
+  );
+
+  it("signs with RSA too", async () => {
+    const signer = await open().createKey("intermediate", "RSA_2048");
+    const data = new TextEncoder().encode("rsa");
+    expect(signer.signatureAlgorithm.name).toBe("RSASSA-PKCS1-v1_5");
+    expect(verifies(signer, data, await signer.sign(data))).toBe(true);
+  });
+
+  it("loads a created key without a certificate (a half-done init), and never creates a second", async () => {
+    const store = open();
+    const created = await store.createKey("root", "ECDSA_P256");
+    const loaded = await store.load("root");
+    expect(loaded?.certificateDer).toBeUndefined();
+    expect(Buffer.from(loaded?.signer.publicKeySpki ?? [])).toEqual(Buffer.from(created.publicKeySpki));
+    const data = new TextEncoder().encode("same key after load");
+    expect(verifies(created, data, await (loaded as { signer: CaSigner }).signer.sign(data))).toBe(true);
+    await expect(store.createKey("root", "ECDSA_P256")).rejects.toThrow();
+    expect(Buffer.from((await store.load("root"))?.signer.publicKeySpki ?? [])).toEqual(
+      Buffer.from(created.publicKeySpki),
+    );
+  });
+
+  it("initialises once, keeps what exists, and never overwrites a certificate", async () => {
+    const store = open();
+    const first = await initCa(initRequest(store));
+    expect(first.created).toEqual(["root", "intermediate"]);
+    expect(await first.intermediate.verify({ publicKey: first.root.publicKey, signatureOnly: true })).toBe(
+      true,
+    );
+    const second = await initCa(initRequest(store));
+    expect(second.created).toEqual([]);
+    expect(Buffer.from(second.root.rawData)).toEqual(Buffer.from(first.root.rawData));
+    expect(Buffer.from(second.intermediate.rawData)).toEqual(Buffer.from(first.intermediate.rawData));
+    await expect(store.saveCertificate("root", new Uint8Array(first.intermediate.rawData))).rejects.toThrow();
+    const root = await store.load("root");
+    expect(Buffer.from(root?.certificateDer ?? [])).toEqual(Buffer.from(first.root.rawData));
+  });
+
+  it("resumes an init that stopped after creating a key, with that key", async () => {
+    const store = open();
+    const pendingRoot = await store.createKey("root", "ECDSA_P384");
+    const result = await initCa(initRequest(store, "ECDSA_P384"));
+    expect(result.created).toEqual(["root", "intermediate"]);
+    expect(Buffer.from(result.root.publicKey.rawData)).toEqual(Buffer.from(pendingRoot.publicKeySpki));
+    expect(await result.root.verify({ signatureOnly: true })).toBe(true);
+    expect(result.root.getExtension(x509.BasicConstraintsExtension)?.ca).toBe(true);
+  });
+});

@@ -1,0 +1,189 @@
+import { createHash } from "node:crypto";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { initCa } from "../src/app/init-ca.js";
+import { x509 } from "../src/core/x509.js";
+import { secureRandom, systemClock } from "../src/ports/clock.js";
+import { runCli } from "./support/cli.js";
+import { startTestVault, type TestVault } from "./support/key-vault.js";
+import { openssl, opensslCsr, type TempDir, tempDir } from "./support/openssl.js";
+import { call, startTestService } from "./support/service.js";
+
+let vault: TestVault;
+let dir: TempDir;
+
+beforeAll(async () => {
+  vault = await startTestVault();
+  dir = await tempDir();
+});
+
+afterAll(async () => {
+  await vault.stop();
+  await dir.remove();
+});
+
+const versionedKid = (name: string) => new RegExp(`^${vault.emulator.url}/keys/${name}/[0-9a-f]{32}$`);
+
+async function certificateInVault(name: string): Promise<{ der: Buffer; version: string | undefined }> {
+  const certificate = await vault.certificates.getCertificate(name);
+  return { der: Buffer.from(certificate.cer ?? []), version: certificate.properties.version };
+}
+
+describe("Key Vault mode", () => {
+  it("creates both CAs in Key Vault, serves from them, and issues a chain openssl verifies", async () => {
+    const service = await startTestService({ env: vault.env() });
+    try {
+      const { ca } = service.context;
+      expect(service.context.keyStore.kind).toBe("keyvault");
+      expect(ca.signer.keyRef).toMatch(versionedKid("edge-pki-intermediate"));
+      expect((await certificateInVault("edge-pki-root")).der).toEqual(Buffer.from(ca.root.rawData));
+      expect((await certificateInVault("edge-pki-intermediate")).der).toEqual(
+        Buffer.from(ca.certificate.rawData),
+      );
+
+      const { csrPem } = await opensslCsr(dir, "/CN=kv-device-1");
+      const issued = await call(`${service.url}/v1/certificates`, {
+        token: service.adminToken,
+        body: { csr: csrPem },
+      });
+      expect(issued.status).toBe(201);
+      const rootPath = await dir.file("kv-root.pem", ca.root.toString("pem"));
+      const intermediatePath = await dir.file("kv-intermediate.pem", ca.certificate.toString("pem"));
+      const leafPath = await dir.file("kv-leaf.pem", issued.body.certificatePem);
+      expect(
+        await openssl(["verify", "-CAfile", rootPath, "-untrusted", intermediatePath, leafPath]),
+      ).toContain("kv-leaf.pem: OK");
+
+      const rootText = await openssl(["x509", "-in", rootPath, "-noout", "-text"]);
+      expect(rootText).toMatch(/Basic Constraints: critical\s+CA:TRUE\n/);
+      expect(rootText).toMatch(/Key Usage: critical\s+Certificate Sign, CRL Sign\n/);
+      expect(rootText).toContain("Subject: CN = Edge PKI Root CA");
+      expect(rootText).toContain("ASN1 OID: prime256v1");
+      const intermediateText = await openssl(["x509", "-in", intermediatePath, "-noout", "-text"]);
+      expect(intermediateText).toMatch(/Basic Constraints: critical\s+CA:TRUE, pathlen:1/);
+      expect(intermediateText).toContain("Issuer: CN = Edge PKI Root CA");
+      for (const certificate of [ca.root, ca.certificate]) {
+        expect(certificate.notAfter.getTime()).toBeLessThan(Date.parse("2038-01-01T00:00:00Z"));
+      }
+
+      expect((await call(`${service.url}/readyz`)).status).toBe(200);
+    } finally {
+      await service.dispose();
+    }
+  });
+
+  const cliEnv = (root: string, intermediate: string) => ({
+    ...vault.env({
+      EDGE_PKI_KEYVAULT_ROOT_CERTIFICATE: root,
+      EDGE_PKI_KEYVAULT_INTERMEDIATE_CERTIFICATE: intermediate,
+    }),
+    // The flags below stand in for these two.
+    EDGE_PKI_KEY_STORE: "",
+    EDGE_PKI_KEYVAULT_URL: "",
+  });
+  const initArgs = (dataDir: string) => [
+    "init",
+    "--data-dir",
+    dataDir,
+    "--key-store",
+    "keyvault",
+    "--vault-url",
+    vault.emulator.url,
+  ];
+
+  it("edge-pki-ca init is idempotent: a second run changes nothing in Key Vault", async () => {
+    const env = cliEnv("cli-root", "cli-issuing");
+    const first = await runCli(initArgs(join(dir.path, "cli")), env);
+    expect(first.code).toBe(0);
+    expect(first.stdout).toContain("created root and intermediate");
+    const root = await certificateInVault("cli-root");
+    const intermediate = await certificateInVault("cli-issuing");
+    expect(first.stdout).toContain(createHash("sha256").update(root.der).digest("hex"));
+
+    const second = await runCli(initArgs(join(dir.path, "cli")), env);
+    expect(second.code).toBe(0);
+    expect(second.stdout).toContain("nothing changed");
+    expect(await certificateInVault("cli-root")).toEqual(root);
+    expect(await certificateInVault("cli-issuing")).toEqual(intermediate);
+  });
+
+  it("resumes an init that crashed after Key Vault created the root's key, using that key", async () => {
+    // What a crash right after createKey leaves behind: an operation in progress, nothing merged.
+    await vault.certificates.beginCreateCertificate("half-root", {
+      issuerName: "Unknown",
+      subject: "CN=half-root",
+      keyType: "EC",
+      keyCurveName: "P-256",
+      exportable: false,
+    });
+    const pendingCsr = (await vault.certificates.getCertificateOperation("half-root")).getOperationState()
+      .certificateOperation?.csr;
+    const pendingKey = new x509.Pkcs10CertificateRequest(pendingCsr ?? new Uint8Array()).publicKey.rawData;
+
+    const resumed = await runCli(initArgs(join(dir.path, "half")), cliEnv("half-root", "half-issuing"));
+    expect(resumed.code).toBe(0);
+    expect(resumed.stdout).toContain("created root and intermediate");
+    const root = new x509.X509Certificate((await certificateInVault("half-root")).der);
+    expect(Buffer.from(root.publicKey.rawData)).toEqual(Buffer.from(pendingKey));
+    const latestKey = await vault.keys.getKey("half-root");
+    const certificate = await vault.certificates.getCertificate("half-root");
+    expect(certificate.keyId).toBe(latestKey.id);
+    expect(root.subject).toBe("CN=Edge PKI Root CA");
+  });
+
+  const initIn = (root: string, intermediate: string) =>
+    initCa({
+      keyStore: vault.keyStore({ certificateNames: { root, intermediate } }),
+      clock: systemClock,
+      random: secureRandom,
+      keyAlgorithm: "ECDSA_P256",
+      name: "Adopting",
+      rootValidityDays: 3650,
+      intermediateValidityDays: 1825,
+    });
+  const selfSignedRoot = (name: string, keyUsage: ("keyCertSign" | "cRLSign" | "digitalSignature")[]) =>
+    vault.certificates.beginCreateCertificate(name, {
+      issuerName: "Self",
+      subject: `CN=${name}`,
+      keyType: "EC",
+      keyCurveName: "P-256",
+      exportable: false,
+      keyUsage,
+      validityInMonths: 24,
+    });
+
+  it("adopts a root that already exists in Key Vault and builds the intermediate under it", async () => {
+    await (await selfSignedRoot("adopted-root", ["keyCertSign", "cRLSign"])).pollUntilDone();
+    const existing = await certificateInVault("adopted-root");
+    const result = await initIn("adopted-root", "adopted-issuing");
+    expect(result.created).toEqual(["intermediate"]);
+    expect(Buffer.from(result.root.rawData)).toEqual(existing.der);
+    expect(await result.intermediate.verify({ publicKey: result.root.publicKey, signatureOnly: true })).toBe(
+      true,
+    );
+  });
+
+  it("refuses to adopt a root that may not sign certificates, and builds nothing on it", async () => {
+    await (await selfSignedRoot("unfit-root", ["digitalSignature"])).pollUntilDone();
+    await expect(initIn("unfit-root", "unfit-issuing")).rejects.toThrow(
+      "the root certificate is not a CA (basicConstraints)",
+    );
+    expect(
+      await vault
+        .keyStore({ certificateNames: { root: "unfit-root", intermediate: "unfit-issuing" } })
+        .load("intermediate"),
+    ).toBeUndefined();
+  });
+
+  it("creates EC-HSM keys when configured for a Premium vault", async () => {
+    const store = vault.keyStore({
+      certificateNames: { root: "hsm-root", intermediate: "hsm-issuing" },
+      hsm: true,
+    });
+    const signer = await store.createKey("root", "ECDSA_P384");
+    expect(signer.keyRef).toMatch(versionedKid("hsm-root"));
+    const key = await vault.keys.getKey("hsm-root");
+    expect(key.keyType).toBe("EC-HSM");
+    expect(key.key?.crv).toBe("P-384");
+  });
+});

@@ -1,0 +1,77 @@
+import type { TokenCredential } from "@azure/core-auth";
+import { CertificateClient } from "@azure/keyvault-certificates";
+import { KeyClient } from "@azure/keyvault-keys";
+import {
+  type KeyVaultEmulator,
+  type KeyVaultEmulatorOptions,
+  startKeyVaultEmulator,
+} from "@edge-pki/emulators";
+import {
+  KeyVaultKeyStore,
+  type KeyVaultKeyStoreOptions,
+} from "../../src/adapters/keys/azure-key-vault/key-vault-key-store.js";
+import {
+  cryptographyClientFactory,
+  SdkKeyVaultClient,
+} from "../../src/adapters/keys/azure-key-vault/sdk-key-vault-client.js";
+import { type TempDir, tempDir } from "./openssl.js";
+
+/** The emulator takes any token; expiry far enough out that the SDK never refreshes. */
+export const credential: TokenCredential = {
+  getToken: async () => ({ token: "test", expiresOnTimestamp: Date.now() + 3_600_000 }),
+};
+
+export interface TestVault {
+  emulator: KeyVaultEmulator;
+  /** Where the emulator's TLS certificate was written (EDGE_PKI_KEYVAULT_CA_FILE). */
+  caFile: string;
+  /** The official clients, configured for the emulator. */
+  certificates: CertificateClient;
+  keys: KeyClient;
+  /** Settings that point the service at this emulator. */
+  env(overrides?: Record<string, string>): Record<string, string>;
+  /** A KeyVaultKeyStore over the official clients (injected, not built from settings). */
+  keyStore(options?: Partial<KeyVaultKeyStoreOptions>): KeyVaultKeyStore;
+  stop(): Promise<void>;
+}
+
+/** Starts the Key Vault emulator on 127.0.0.1 with the official SDK clients pointed at it. */
+export async function startTestVault(options: KeyVaultEmulatorOptions = {}): Promise<TestVault> {
+  const dir: TempDir = await tempDir("edge-pki-kv-");
+  const caFile = `${dir.path}/kv.pem`;
+  const emulator = await startKeyVaultEmulator({ ...options, certificatePath: caFile });
+  const pipeline = {
+    disableChallengeResourceVerification: true,
+    tlsOptions: { ca: emulator.caCertificatePem },
+  };
+  const keys = new KeyClient(emulator.url, credential, pipeline);
+  const certificates = new CertificateClient(emulator.url, credential, pipeline);
+  return {
+    emulator,
+    caFile,
+    certificates,
+    keys,
+    env: (overrides = {}) => ({
+      EDGE_PKI_KEY_STORE: "keyvault",
+      EDGE_PKI_KEYVAULT_URL: emulator.url,
+      EDGE_PKI_KEYVAULT_CA_FILE: caFile,
+      EDGE_PKI_KEYVAULT_EMULATOR: "true",
+      ...overrides,
+    }),
+    keyStore: (storeOptions = {}) =>
+      new KeyVaultKeyStore({
+        client: new SdkKeyVaultClient({
+          keys,
+          certificates,
+          cryptography: cryptographyClientFactory(credential, pipeline),
+        }),
+        certificateNames: { root: "edge-pki-root", intermediate: "edge-pki-intermediate" },
+        hsm: false,
+        ...storeOptions,
+      }),
+    stop: async () => {
+      await emulator.stop();
+      await dir.remove();
+    },
+  };
+}
