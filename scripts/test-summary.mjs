@@ -11,7 +11,9 @@ try {
   failed = report.numFailedTests + (report.numRuntimeErrorTestSuites ?? 0);
   skipped = report.numPendingTests + report.numTodoTests;
   // A suite that failed to load has no tests to count: still a failure.
-  failed += report.testResults.filter((suite) => suite.status === "failed" && suite.assertionResults.length === 0).length;
+  failed += report.testResults.filter(
+    (suite) => suite.status === "failed" && suite.assertionResults.length === 0,
+  ).length;
 } catch {
   // No report: the build or type check failed before any test ran.
   failed = 1;
