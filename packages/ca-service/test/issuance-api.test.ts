@@ -38,6 +38,8 @@ describe("POST /v1/certificates", () => {
     expect(Math.round((notAfter - notBefore) / 60_000)).toBe(365 * 24 * 60 + 5);
     const certificate = new X509Certificate(issued.body.certificatePem);
     expect(new Date(certificate.validTo).getTime()).toBe(notAfter);
+    // The record and the response say exactly what the certificate says.
+    expect(new Date(certificate.validFrom).getTime()).toBe(notBefore);
     expect(certificate.serialNumber.toLowerCase()).toBe(issued.body.serialNumber);
 
     const record = await call(`${service.url}/v1/certificates/${issued.body.serialNumber.toUpperCase()}`, {

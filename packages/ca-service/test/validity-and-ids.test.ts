@@ -12,7 +12,7 @@ describe("computeValidity", () => {
 
   it("backdates notBefore by five minutes and truncates notAfter to whole seconds", () => {
     const validity = computeValidity({ ...base, requestedDays: 30 });
-    expect(validity.notBefore.toISOString()).toBe("2026-11-28T11:55:00.500Z");
+    expect(validity.notBefore.toISOString()).toBe("2026-11-28T11:55:00.000Z");
     expect(validity.notAfter.toISOString()).toBe("2026-12-28T12:00:00.000Z");
     expect(validity.cappedBy).toBeUndefined();
   });
@@ -38,6 +38,15 @@ describe("computeValidity", () => {
       issuerNotAfter: new Date("2040-01-01T00:00:00Z"),
     });
     expect(late).toMatchObject({ cappedBy: "2038-limit", notAfter: LATEST_NOT_AFTER });
+    // An issuer that itself ends at the 2038 limit: the limit is what cut the certificate.
+    const tie = computeValidity({
+      ...base,
+      now: late.notBefore,
+      requestedDays: 3650,
+      policyMaxDays: 3650,
+      issuerNotAfter: LATEST_NOT_AFTER,
+    });
+    expect(tie.cappedBy).toBe("2038-limit");
     expect(LATEST_NOT_AFTER.toISOString()).toBe("2037-12-31T23:59:59.000Z");
   });
 

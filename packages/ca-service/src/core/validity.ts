@@ -31,14 +31,16 @@ export interface Validity {
 
 /** notAfter is the earliest of the request, the policy, the issuer's expiry and the 2038 limit. */
 export function computeValidity(request: ValidityRequest): Validity {
-  const notBefore = new Date(request.now.getTime() - NOT_BEFORE_BACKDATE_MS);
+  const notBefore = truncateToSecond(new Date(request.now.getTime() - NOT_BEFORE_BACKDATE_MS));
   const requested = request.requestedDays ?? request.policyMaxDays;
   // Whole seconds: X.509 times carry no fractions, and the stored record must equal the certificate.
   const wanted = truncateToSecond(new Date(request.now.getTime() + requested * DAY_MS));
+  // On a tie the more fundamental limit is named: an intermediate that itself ends at the 2038
+  // limit cuts certificates because of that limit, not because of its own choice.
   const limits: { by: NotAfterCappedBy; at: Date }[] = [
-    { by: "policy", at: truncateToSecond(new Date(request.now.getTime() + request.policyMaxDays * DAY_MS)) },
-    { by: "issuer", at: request.issuerNotAfter },
     { by: "2038-limit", at: LATEST_NOT_AFTER },
+    { by: "issuer", at: request.issuerNotAfter },
+    { by: "policy", at: truncateToSecond(new Date(request.now.getTime() + request.policyMaxDays * DAY_MS)) },
   ];
   let notAfter = wanted;
   let cappedBy: NotAfterCappedBy | undefined;
