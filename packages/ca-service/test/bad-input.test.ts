@@ -1,3 +1,4 @@
+import { readFile } from "node:fs/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { countRows } from "./support/database.js";
 import { openssl, opensslCsr, type TempDir, tempDir } from "./support/openssl.js";
@@ -72,6 +73,60 @@ describe("bad input is refused with problem+json and nothing is stored", () => {
         detail: /proof of possession|cannot be verified/,
         field: "csr",
       },
+    );
+  });
+
+  it("a CSR with trailing bytes, mismatched PEM labels, or a second PEM block", async () => {
+    const der = Buffer.from(goodCsr.replace(/-----[^-]+-----|\s/g, ""), "base64");
+    const trailing = Buffer.concat([der, Buffer.from("\0\0junk")]).toString("base64");
+    await expectRefused(
+      "/v1/certificates",
+      {
+        body: {
+          csr: `-----BEGIN CERTIFICATE REQUEST-----\n${trailing}\n-----END CERTIFICATE REQUEST-----\n`,
+        },
+      },
+      { status: 400, code: "invalid_csr", detail: /trailing bytes/, field: "csr" },
+    );
+    const mismatched = goodCsr.replace("BEGIN CERTIFICATE REQUEST", "BEGIN NEW CERTIFICATE REQUEST");
+    await expectRefused(
+      "/v1/certificates",
+      { body: { csr: mismatched } },
+      { status: 400, code: "invalid_csr", detail: /exactly one PEM/, field: "csr" },
+    );
+    const { keyPem } = await opensslCsr(dir, "/CN=key-pasted-too");
+    await expectRefused(
+      "/v1/certificates",
+      { body: { csr: `${keyPem}${goodCsr}` } },
+      { status: 400, code: "invalid_csr", detail: /exactly one PEM/, field: "csr" },
+    );
+    const old = goodCsr.replaceAll("CERTIFICATE REQUEST", "NEW CERTIFICATE REQUEST").replaceAll("\n", "\r\n");
+    const accepted = await call(`${service.url}/v1/certificates`, {
+      token: service.adminToken,
+      body: { csr: `preamble\r\n${old}` },
+    });
+    expect(accepted.status).toBe(201);
+  });
+
+  it("an EC key with explicit curve parameters", async () => {
+    const keyPath = await dir.file("explicit.key", "");
+    await openssl([
+      "genpkey",
+      "-algorithm",
+      "EC",
+      "-pkeyopt",
+      "ec_paramgen_curve:P-256",
+      "-pkeyopt",
+      "ec_param_enc:explicit",
+      "-out",
+      keyPath,
+    ]);
+    const csrPath = `${dir.path}/explicit.csr`;
+    await openssl(["req", "-new", "-key", keyPath, "-subj", "/CN=explicit", "-out", csrPath]);
+    await expectRefused(
+      "/v1/certificates",
+      { body: { csr: await readFile(csrPath, "utf8") } },
+      { status: 400, code: "unsupported_key", detail: /explicit curve parameters/ },
     );
   });
 

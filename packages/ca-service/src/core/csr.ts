@@ -53,21 +53,39 @@ export async function verifyCsr(pem: string): Promise<VerifiedCsr> {
   };
 }
 
+/** One PEM block whose END label matches its BEGIN label (`NEW ` is the old Netscape spelling). */
+const CSR_BLOCK = /-----BEGIN ((?:NEW )?CERTIFICATE REQUEST)-----([A-Za-z0-9+/=\s]*?)-----END \1-----/g;
+
 function parseCsr(pem: string): x509.Pkcs10CertificateRequest {
-  const blocks = pem.match(
-    /-----BEGIN (NEW )?CERTIFICATE REQUEST-----[\s\S]+?-----END (NEW )?CERTIFICATE REQUEST-----/g,
-  );
-  if (blocks?.length !== 1) {
+  const blocks = [...pem.matchAll(CSR_BLOCK)];
+  if (blocks.length !== 1 || pem.split("-----BEGIN").length !== 2) {
     throw csrError("invalid_csr", "csr must hold exactly one PEM 'CERTIFICATE REQUEST' block");
   }
+  const der = Buffer.from((blocks[0]?.[2] ?? "").replace(/\s+/g, ""), "base64");
+  // Bytes after the request would be carried along unverified; a strict DER reader refuses them.
+  if (der.length === 0 || encodedLength(der) !== der.length) {
+    throw csrError(
+      "invalid_csr",
+      "csr is not a valid PKCS#10 request: its DER has a wrong length or trailing bytes",
+    );
+  }
   try {
-    const body =
-      blocks[0]?.replace(/-----(BEGIN|END) (NEW )?CERTIFICATE REQUEST-----/g, "").replace(/\s+/g, "") ?? "";
-    if (!/^[A-Za-z0-9+/]+={0,2}$/.test(body)) throw new Error("not base64");
-    return new x509.Pkcs10CertificateRequest(Buffer.from(body, "base64"));
+    return new x509.Pkcs10CertificateRequest(der);
   } catch (cause) {
     throw csrError("invalid_csr", "csr is not a valid PKCS#10 request", cause);
   }
+}
+
+/** The length of the DER element at the start of `der` (tag, length and contents), or -1. */
+function encodedLength(der: Uint8Array): number {
+  const first = der[1];
+  if (first === undefined) return -1;
+  if (first < 0x80) return 2 + first;
+  const octets = first & 0x7f;
+  if (octets === 0 || octets > 4 || der.length < 2 + octets) return -1;
+  let length = 0;
+  for (let i = 0; i < octets; i++) length = length * 256 + (der[2 + i] ?? 0);
+  return 2 + octets + length;
 }
 
 function describeSignatureAlgorithm(csr: x509.Pkcs10CertificateRequest): string {

@@ -1,4 +1,6 @@
 import { createPublicKey, type webcrypto } from "node:crypto";
+import { AsnConvert } from "@peculiar/asn1-schema";
+import { SubjectPublicKeyInfo } from "@peculiar/asn1-x509";
 import { CaError } from "./errors.js";
 
 /**
@@ -26,6 +28,13 @@ export function classifyPublicKey(spki: Uint8Array): KeyAlgorithm {
   }
   const details = key.asymmetricKeyDetails ?? {};
   if (key.asymmetricKeyType === "ec") {
+    // Node names the curve even for explicit parameters, which WebCrypto, IoT Edge and RFC 5480 refuse.
+    if (!hasNamedCurve(spki)) {
+      throw new CaError(
+        "unsupported_key",
+        "EC keys with explicit curve parameters are not accepted: use a named curve",
+      );
+    }
     const algorithm = details.namedCurve === undefined ? undefined : CURVES[details.namedCurve];
     if (algorithm) return algorithm;
     throw new CaError(
@@ -42,6 +51,15 @@ export function classifyPublicKey(spki: Uint8Array): KeyAlgorithm {
   throw new CaError(
     "unsupported_key",
     `${key.asymmetricKeyType ?? "this"} keys are not accepted (IoT Edge supports ECDSA P-256/P-384 and RSA 2048-4096)`,
+  );
+}
+
+/** RFC 5480: the parameters of an id-ecPublicKey must be the OID of a named curve. */
+function hasNamedCurve(spki: Uint8Array): boolean {
+  const OBJECT_IDENTIFIER_TAG = 0x06;
+  const parameters = AsnConvert.parse(spki, SubjectPublicKeyInfo).algorithm.parameters;
+  return (
+    parameters !== null && parameters !== undefined && new Uint8Array(parameters)[0] === OBJECT_IDENTIFIER_TAG
   );
 }
 
