@@ -24,11 +24,22 @@ const SerialNumber = z
   .regex(/^[0-9a-f]{2,40}$/, { message: "serialNumber must be lowercase hexadecimal" })
   .describe("Certificate serial number, lowercase hexadecimal");
 
-/** In paths, also the upper-case form `openssl x509 -serial` prints. */
+/**
+ * In paths, also the forms other tools print: upper case (`openssl x509 -serial`), colon-separated
+ * (`openssl x509 -text`) and with a leading 00 byte (DER's sign padding).
+ */
 const SerialNumberInput = z
   .string()
-  .regex(/^[0-9A-Fa-f]{2,40}$/, { message: "serialNumber must be hexadecimal (2 to 40 digits)" })
-  .transform((serial) => serial.toLowerCase());
+  .regex(/^(?:[0-9A-Fa-f]{2}:)*[0-9A-Fa-f]{2}$|^[0-9A-Fa-f]{1,42}$/, {
+    message: "serialNumber must be hexadecimal (up to 40 digits, colons between bytes allowed)",
+  })
+  .transform((serial) =>
+    serial
+      .replaceAll(":", "")
+      .toLowerCase()
+      .replace(/^(?:00)+(?=[0-9a-f]{2})/, ""),
+  )
+  .pipe(z.string().max(40, { message: "serialNumber has more than 20 bytes" }));
 
 export const NotAfterCappedBy = z.enum(["policy", "issuer", "2038-limit"]);
 export type NotAfterCappedBy = z.infer<typeof NotAfterCappedBy>;

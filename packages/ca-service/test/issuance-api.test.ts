@@ -56,6 +56,11 @@ describe("POST /v1/certificates", () => {
       revokedAt: null,
       certificatePem: issued.body.certificatePem,
     });
+    const colons = issued.body.serialNumber.toUpperCase().match(/../g).join(":");
+    for (const form of [colons, `00${issued.body.serialNumber}`]) {
+      const byForm = await call(`${service.url}/v1/certificates/${form}`, { token: service.adminToken });
+      expect(byForm.body.serialNumber).toBe(issued.body.serialNumber);
+    }
     expect(record.body.sha256Fingerprint).toBe(certificate.fingerprint256.replaceAll(":", "").toLowerCase());
     expect(record.body.requester).toBe("local-admin");
   });
@@ -206,6 +211,7 @@ describe("public CA material", () => {
       $ref: "#/components/schemas/IssueCertificateRequest",
     });
     const schema = openapi.body.components.schemas.IssueCertificateRequest;
+    expect(JSON.stringify(openapi.body)).not.toContain('"$id"');
     expect(schema.required).toEqual(["csr"]);
     expect(schema.additionalProperties).toBe(false);
     expect(schema.properties.deviceId.pattern).toBe("^[A-Za-z0-9\\-._:]{1,64}$");

@@ -105,7 +105,8 @@ function jsonSchema(schema: z.ZodType, io: "input" | "output"): Record<string, u
 }
 
 function withoutDialect(schema: object): Record<string, unknown> {
-  const { $schema: _dialect, ...rest } = schema as Record<string, unknown>;
+  // A fragment-only $id is not valid JSON Schema 2020-12; components are named by their key anyway.
+  const { $schema: _dialect, $id: _id, ...rest } = schema as Record<string, unknown>;
   return rest;
 }
 
