@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ConfigError, loadConfig } from "../src/config/config.js";
+import { opensslServerCertificate, tempDir } from "./support/openssl.js";
 
 const problemsOf = (env: Record<string, string>) => {
   try {
@@ -14,7 +15,9 @@ const problemsOf = (env: Record<string, string>) => {
 describe("authentication settings", () => {
   it("EDGE_PKI_HOST may be any address now that the API authenticates; loopback stays the default", () => {
     expect(loadConfig({}, "/tmp").host).toBe("127.0.0.1");
-    expect(loadConfig({ EDGE_PKI_HOST: "0.0.0.0" }, "/tmp").host).toBe("0.0.0.0");
+    expect(loadConfig({ EDGE_PKI_HOST: "0.0.0.0", EDGE_PKI_ALLOW_PLAIN_HTTP: "true" }, "/tmp").host).toBe(
+      "0.0.0.0",
+    );
   });
 
   it("reads OIDC issuers as a JSON array, RS256 by default", () => {
@@ -58,5 +61,60 @@ describe("authentication settings", () => {
     expect(loadConfig({}, "/tmp").rateLimits).toEqual({ perMinute: 600, authFailuresPerMinute: 20 });
     expect(loadConfig({ EDGE_PKI_RATE_LIMIT_PER_MINUTE: "0" }, "/tmp").rateLimits.perMinute).toBe(0);
     expect(problemsOf({ EDGE_PKI_RATE_LIMIT_PER_MINUTE: "-1" })).toHaveLength(1);
+  });
+});
+
+describe("listener settings", () => {
+  it("serves a non-loopback address over plain HTTP only when told it sits behind a TLS proxy", () => {
+    expect(problemsOf({ EDGE_PKI_HOST: "0.0.0.0" })).toEqual([
+      expect.stringMatching(/^EDGE_PKI_HOST="0.0.0.0": a non-loopback address is served only over HTTPS/),
+    ]);
+    expect(problemsOf({ EDGE_PKI_HOST: "::1" })).toEqual([]);
+    expect(problemsOf({ EDGE_PKI_HOST: "localhost" })).toEqual([]);
+    expect(problemsOf({ EDGE_PKI_HOST: "not a host!" })).toEqual([
+      'EDGE_PKI_HOST="not a host!": must be an IP address or a host name',
+    ]);
+  });
+
+  it("reads the TLS files at start and names the setting that is wrong", async () => {
+    const dir = await tempDir();
+    try {
+      const one = await opensslServerCertificate(dir, "one");
+      const two = await opensslServerCertificate(dir, "two");
+      const ok = loadConfig(
+        { EDGE_PKI_HOST: "0.0.0.0", EDGE_PKI_TLS_CERT: one.certPath, EDGE_PKI_TLS_KEY: one.keyPath },
+        "/tmp",
+      );
+      expect(ok.tls).toEqual({ certPath: one.certPath, keyPath: one.keyPath });
+      expect(problemsOf({ EDGE_PKI_TLS_CERT: "/nope.pem", EDGE_PKI_TLS_KEY: one.keyPath })).toEqual([
+        'EDGE_PKI_TLS_CERT="/nope.pem": cannot read the file (ENOENT)',
+      ]);
+      expect(problemsOf({ EDGE_PKI_TLS_CERT: one.certPath, EDGE_PKI_TLS_KEY: two.keyPath })).toEqual([
+        expect.stringMatching(
+          /^EDGE_PKI_TLS_KEY=".*two.key": not a usable PEM key for EDGE_PKI_TLS_CERT \(.*mismatch/,
+        ),
+      ]);
+      expect(problemsOf({ EDGE_PKI_TLS_CERT: one.certPath })).toEqual([
+        "EDGE_PKI_TLS_KEY is required: EDGE_PKI_TLS_CERT and EDGE_PKI_TLS_KEY must be set together",
+      ]);
+    } finally {
+      await dir.remove();
+    }
+  });
+
+  it("takes whole numbers only in decimal digits", () => {
+    for (const port of [" 80", "0x50", "1e3", "80.0", "-1", ""]) {
+      const problems = problemsOf({ EDGE_PKI_PORT: port });
+      if (port === "") expect(problems).toEqual([]);
+      else
+        expect(problems).toEqual([
+          `EDGE_PKI_PORT=${JSON.stringify(port)}: must be a whole number written in decimal digits`,
+        ]);
+    }
+    expect(problemsOf({ EDGE_PKI_PORT: "65536" })).toEqual(['EDGE_PKI_PORT="65536": must be at most 65535']);
+    expect(loadConfig({ EDGE_PKI_PORT: "9443", EDGE_PKI_MAX_VALIDITY_DAYS: "30" }, "/tmp")).toMatchObject({
+      port: 9443,
+      maxValidityDays: 30,
+    });
   });
 });

@@ -7,6 +7,8 @@ import {
   keyStoreProblems,
   SECRET_KEY_STORE_SETTINGS,
 } from "./key-store-settings.js";
+import { AllowPlainHttpSetting, HostSetting, listenerProblems } from "./listener-settings.js";
+import { integerSetting } from "./setting-types.js";
 
 const KeyAlgorithmSetting = z.enum(["ECDSA_P256", "ECDSA_P384", "RSA_2048", "RSA_3072", "RSA_4096"]);
 const LOOPBACK_URL = /^http:\/\/(127\.\d{1,3}\.\d{1,3}\.\d{1,3}|\[::1\]|localhost)(:\d+)?(\/|$)/;
@@ -45,7 +47,7 @@ const OidcIssuers = z
   })
   .pipe(z.array(OidcIssuer));
 
-const days = (fallback: number, max: number) => z.coerce.number().int().min(1).max(max).default(fallback);
+const days = (fallback: number, max: number) => integerSetting(1, max, fallback);
 
 /** Where relying parties reach the service: written into certificates, so no query, fragment or credentials. */
 const PublicUrl = z
@@ -64,9 +66,9 @@ const PublicUrl = z
 /** Every setting, validated once at start; each wrong one gets its own message. */
 const ConfigSchema = z.object({
   EDGE_PKI_DATA_DIR: z.string().min(1).default("./data"),
-  // Every non-public endpoint needs a bearer token, so any address may be served; loopback by default.
-  EDGE_PKI_HOST: z.string().min(1).default("127.0.0.1"),
-  EDGE_PKI_PORT: z.coerce.number().int().min(0).max(65_535).default(8443),
+  EDGE_PKI_HOST: HostSetting,
+  EDGE_PKI_PORT: integerSetting(0, 65_535, 8443),
+  EDGE_PKI_ALLOW_PLAIN_HTTP: AllowPlainHttpSetting,
   EDGE_PKI_TLS_CERT: z.string().min(1).optional(),
   EDGE_PKI_TLS_KEY: z.string().min(1).optional(),
   EDGE_PKI_KEY_PASSPHRASE: z.string().min(12, { message: "must be at least 12 characters" }).optional(),
@@ -81,11 +83,11 @@ const ConfigSchema = z.object({
   EDGE_PKI_ROOT_VALIDITY_DAYS: days(7300, 36_500),
   EDGE_PKI_INTERMEDIATE_VALIDITY_DAYS: days(3650, 36_500),
   EDGE_PKI_PUBLIC_URL: PublicUrl.optional(),
-  EDGE_PKI_CRL_VALIDITY_HOURS: z.coerce.number().int().min(1).max(8760).default(24),
-  EDGE_PKI_RENEWAL_GRACE_DAYS: z.coerce.number().int().min(0).max(3650).default(0),
+  EDGE_PKI_CRL_VALIDITY_HOURS: integerSetting(1, 8760, 24),
+  EDGE_PKI_RENEWAL_GRACE_DAYS: integerSetting(0, 3650, 0),
   EDGE_PKI_OIDC_ISSUERS: OidcIssuers.default([]),
-  EDGE_PKI_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).max(1_000_000).default(600),
-  EDGE_PKI_AUTH_FAILURES_PER_MINUTE: z.coerce.number().int().min(0).max(1_000_000).default(20),
+  EDGE_PKI_RATE_LIMIT_PER_MINUTE: integerSetting(0, 1_000_000, 600),
+  EDGE_PKI_AUTH_FAILURES_PER_MINUTE: integerSetting(0, 1_000_000, 20),
   ...KeyStoreSettings.shape,
 });
 const SECRET_SETTINGS = new Set(["EDGE_PKI_KEY_PASSPHRASE", ...SECRET_KEY_STORE_SETTINGS]);
@@ -93,14 +95,11 @@ const SECRET_SETTINGS = new Set(["EDGE_PKI_KEY_PASSPHRASE", ...SECRET_KEY_STORE_
 /** Rules across settings, checked even when single settings are wrong so every problem shows at once. */
 function crossSettingProblems(env: Record<string, string | undefined>): string[] {
   const problems: string[] = [];
-  if ((env.EDGE_PKI_TLS_CERT === undefined) !== (env.EDGE_PKI_TLS_KEY === undefined)) {
-    const missing = env.EDGE_PKI_TLS_CERT === undefined ? "EDGE_PKI_TLS_CERT" : "EDGE_PKI_TLS_KEY";
-    problems.push(`${missing}=null: EDGE_PKI_TLS_CERT and EDGE_PKI_TLS_KEY must be set together`);
-  }
   if (env.EDGE_PKI_STORE === "postgres" && env.EDGE_PKI_DATABASE_URL === undefined) {
-    problems.push("EDGE_PKI_DATABASE_URL=null: is required when EDGE_PKI_STORE=postgres");
+    problems.push("EDGE_PKI_DATABASE_URL is required when EDGE_PKI_STORE=postgres");
   }
-  return [...problems, ...keyStoreProblems(env)];
+  const allowPlainHttp = AllowPlainHttpSetting.safeParse(env.EDGE_PKI_ALLOW_PLAIN_HTTP).data ?? false;
+  return [...problems, ...listenerProblems(env, allowPlainHttp), ...keyStoreProblems(env)];
 }
 
 export interface Config {
