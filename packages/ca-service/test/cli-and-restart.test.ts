@@ -1,11 +1,18 @@
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { readdir, readFile, stat } from "node:fs/promises";
+import { readdir, readFile, rm, stat } from "node:fs/promises";
 import { get } from "node:https";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli, startCli, stopCli } from "./support/cli.js";
-import { openssl, opensslCsr, opensslServerCertificate, type TempDir, tempDir } from "./support/openssl.js";
+import {
+  openssl,
+  opensslCsr,
+  opensslServerCertificate,
+  opensslStatus,
+  type TempDir,
+  tempDir,
+} from "./support/openssl.js";
 import { call, startTestService } from "./support/service.js";
 
 let dir: TempDir;
@@ -44,13 +51,27 @@ describe("edge-pki-ca init", () => {
         .update(Buffer.from(rootPem.toString().replace(/-----[^-]+-----|\s/g, ""), "base64"))
         .digest("hex"),
     );
-    for (const file of ["keys/root.key.json", "keys/intermediate.key.json", "key-passphrase"]) {
+    for (const file of ["keys/root.key.pem", "keys/intermediate.key.pem", "key-passphrase"]) {
       expect(((await stat(join(dataDir, file))).mode & 0o777).toString(8)).toBe("600");
     }
     const passphrase = (await readFile(join(dataDir, "key-passphrase"), "utf8")).trim();
     expect(first.stdout + first.stderr).not.toContain(passphrase);
-    const keyFile = await readFile(join(dataDir, "keys", "root.key.json"), "utf8");
-    expect(keyFile).not.toMatch(/PRIVATE KEY/);
+    // A standard encrypted PKCS#8 file: openssl opens it with the passphrase, and only with it.
+    const keyPath = join(dataDir, "keys", "root.key.pem");
+    expect(await readFile(keyPath, "utf8")).toMatch(/^-----BEGIN ENCRYPTED PRIVATE KEY-----\n/);
+    const params = await openssl(["asn1parse", "-in", keyPath]);
+    expect(params).toMatch(/PBES2[\s\S]*PBKDF2[\s\S]*:0927C0[\s\S]*hmacWithSHA256[\s\S]*aes-256-cbc/);
+    const opened = await openssl(["pkey", "-in", keyPath, "-passin", `pass:${passphrase}`, "-pubout"]);
+    const rootPublicKey = await openssl([
+      "x509",
+      "-in",
+      join(dataDir, "ca", "root.pem"),
+      "-noout",
+      "-pubkey",
+    ]);
+    expect(opened).toBe(rootPublicKey);
+    const refused = await opensslStatus(["pkey", "-in", keyPath, "-passin", "pass:not the passphrase"]);
+    expect(refused.code).not.toBe(0);
     const before = await snapshot(dataDir);
 
     const second = await runCli(["init", "--data-dir", dataDir], {});
@@ -58,6 +79,20 @@ describe("edge-pki-ca init", () => {
     expect(second.stdout).toContain("nothing changed");
     expect(second.stdout).toContain(fingerprint);
     expect(await snapshot(dataDir)).toEqual(before);
+  });
+
+  it("refuses to replace a CA key that went missing while its certificate remains", async () => {
+    const dataDir = join(dir.path, "lost-key");
+    expect((await runCli(["init", "--data-dir", dataDir], {})).code).toBe(0);
+    const before = await readFile(join(dataDir, "ca", "root.pem"), "utf8");
+    await rm(join(dataDir, "keys", "root.key.pem"));
+    const again = await runCli(["init", "--data-dir", dataDir], {});
+    expect(again.code).toBe(1);
+    expect(again.stderr.trim()).toBe(
+      "edge-pki-ca: the root certificate exists but its key keys/root.key.pem is missing: restore it from a backup",
+    );
+    expect(await readFile(join(dataDir, "ca", "root.pem"), "utf8")).toBe(before);
+    expect(await readdir(join(dataDir, "keys"))).not.toContain("root.key.pem");
   });
 
   it("refuses a wrong passphrase with one clear line", async () => {

@@ -7,25 +7,11 @@
  * PBES2 support (Windows before 10 1709 / Server 2019, old Java) cannot read it; the legacy 3DES/RC2
  * formats are deliberately not offered.
  */
-import {
-  createCipheriv,
-  createHash,
-  createHmac,
-  createPrivateKey,
-  pbkdf2Sync,
-  randomBytes,
-  X509Certificate,
-} from "node:crypto";
-import {
-  AsnArray,
-  AsnConvert,
-  AsnProp,
-  AsnPropTypes,
-  AsnType,
-  AsnTypeTypes,
-  OctetString,
-} from "@peculiar/asn1-schema";
+import { createHash, createHmac, createPrivateKey, randomBytes, X509Certificate } from "node:crypto";
+import { AsnConvert, OctetString } from "@peculiar/asn1-schema";
 import { AlgorithmIdentifier, Attribute, DirectoryString } from "@peculiar/asn1-x509";
+import { algorithm, der, integer, octets, oid, sequence, sequenceOf } from "./der-sequence.js";
+import { pbes2Encrypt } from "./pbes2.js";
 
 export interface BuildPfxRequest {
   /** Unencrypted PKCS#8 DER of the private key (EC P-256/P-384 or RSA). */
@@ -45,45 +31,15 @@ const OID = {
   x509Certificate: "1.2.840.113549.1.9.22.1",
   friendlyName: "1.2.840.113549.1.9.20",
   localKeyId: "1.2.840.113549.1.9.21",
-  pbes2: "1.2.840.113549.1.5.13",
-  pbkdf2: "1.2.840.113549.1.5.12",
-  hmacWithSha256: "1.2.840.113549.2.9",
-  aes256Cbc: "2.16.840.1.101.3.4.1.42",
   sha256: "2.16.840.1.101.3.4.2.1",
 } as const;
 
 /** OpenSSL 3's default (PKCS12_DEFAULT_ITER); also what Node's PKCS#8 export uses for the key bag. */
 const ITERATIONS = 2048;
-/** Readers accept any salt length; 16 bytes is NIST SP 800-132's minimum for PBKDF2. */
-const SALT_BYTES = 16;
+/** Readers accept any salt length; 16 bytes, like the PBES2 salts. */
+const MAC_SALT_BYTES = 16;
 /** RFC 7292 B.3: ID 3 selects MAC key material. */
 const MAC_KEY_ID = 3;
-
-type PropOptions = Parameters<typeof AsnProp>[0];
-
-/**
- * The tsconfig uses standard (TC39) decorators, which asn1-schema's legacy decorators are incompatible
- * with, so the schemas are registered by calling the decorators directly. Nested structures are
- * passed as already-encoded DER (AsnPropTypes.Any), which keeps each schema a flat field list.
- */
-function sequence<T extends object>(fields: { [K in keyof T]-?: PropOptions }): (value: T) => ArrayBuffer {
-  class Sequence {}
-  AsnType({ type: AsnTypeTypes.Sequence })(Sequence);
-  for (const [name, options] of Object.entries<PropOptions>(fields)) {
-    AsnProp(options)(Sequence.prototype, name);
-  }
-  return (value) => AsnConvert.serialize(Object.assign(new Sequence(), value));
-}
-
-class DerSequence extends AsnArray<ArrayBuffer> {}
-AsnType({ type: AsnTypeTypes.Sequence, itemType: AsnPropTypes.Any })(DerSequence);
-const sequenceOf = (items: ArrayBuffer[]): ArrayBuffer => AsnConvert.serialize(new DerSequence(items));
-
-const oid = { type: AsnPropTypes.ObjectIdentifier };
-const integer = { type: AsnPropTypes.Integer };
-const octets = { type: AsnPropTypes.OctetString };
-const der = { type: AsnPropTypes.Any };
-const algorithm = { type: AlgorithmIdentifier };
 
 const encodePfx = sequence<{ version: number; authSafe: ArrayBuffer; macData: ArrayBuffer }>({
   version: integer,
@@ -115,15 +71,6 @@ const encodeEncryptedContentInfo = sequence<{
   contentType: oid,
   contentEncryptionAlgorithm: algorithm,
   encryptedContent: { ...octets, context: 0, implicit: true },
-});
-const encodePbes2Params = sequence<{
-  keyDerivationFunc: AlgorithmIdentifier;
-  encryptionScheme: AlgorithmIdentifier;
-}>({ keyDerivationFunc: algorithm, encryptionScheme: algorithm });
-const encodePbkdf2Params = sequence<{ salt: ArrayBuffer; iterationCount: number; prf: AlgorithmIdentifier }>({
-  salt: octets,
-  iterationCount: integer,
-  prf: algorithm,
 });
 const encodeSafeBag = sequence<{
   bagId: string;
@@ -203,31 +150,9 @@ function bagAttributes(localKeyId: Uint8Array, friendlyName: string | undefined)
     .sort((x, y) => Buffer.compare(Buffer.from(x), Buffer.from(y)));
 }
 
-/** encryptedData ContentInfo, PBES2 with PBKDF2-HMAC-SHA256 and AES-256-CBC (OpenSSL 3's defaults). */
+/** encryptedData ContentInfo: the certificates, PBES2-encrypted as OpenSSL 3 does by default. */
 function encryptedContentInfo(content: ArrayBuffer, password: string): ArrayBuffer {
-  const salt = randomBytes(SALT_BYTES);
-  const iv = randomBytes(16);
-  // PBES2 feeds the password bytes to PBKDF2 as-is; OpenSSL 3 (and Node's PKCS#8 export) use UTF-8.
-  const key = pbkdf2Sync(password, salt, ITERATIONS, 32, "sha256");
-  const cipher = createCipheriv("aes-256-cbc", key, iv);
-  const ciphertext = Buffer.concat([cipher.update(Buffer.from(content)), cipher.final()]);
-  const pbes2 = new AlgorithmIdentifier({
-    algorithm: OID.pbes2,
-    parameters: encodePbes2Params({
-      keyDerivationFunc: new AlgorithmIdentifier({
-        algorithm: OID.pbkdf2,
-        parameters: encodePbkdf2Params({
-          salt: arrayBuffer(salt),
-          iterationCount: ITERATIONS,
-          prf: new AlgorithmIdentifier({ algorithm: OID.hmacWithSha256, parameters: null }),
-        }),
-      }),
-      encryptionScheme: new AlgorithmIdentifier({
-        algorithm: OID.aes256Cbc,
-        parameters: encodeOctetString(iv),
-      }),
-    }),
-  });
+  const { algorithm: pbes2, ciphertext } = pbes2Encrypt(new Uint8Array(content), password, ITERATIONS);
   const encryptedData = encodeEncryptedData({
     version: 0,
     encryptedContentInfo: encodeEncryptedContentInfo({
@@ -284,7 +209,7 @@ export function buildPfx(request: BuildPfxRequest): Uint8Array {
     dataContentInfo(sequenceOf([keyBag])),
   ]);
 
-  const macSalt = randomBytes(SALT_BYTES);
+  const macSalt = randomBytes(MAC_SALT_BYTES);
   const macKey = derivePkcs12Key(bmpPassword(password), macSalt, MAC_KEY_ID, ITERATIONS, 32);
   const mac = createHmac("sha256", macKey).update(Buffer.from(authSafe)).digest();
   const pfx = encodePfx({

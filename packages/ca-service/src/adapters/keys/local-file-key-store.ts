@@ -1,6 +1,7 @@
 import { createPrivateKey, createPublicKey, webcrypto } from "node:crypto";
 import { access, constants } from "node:fs/promises";
 import { join } from "node:path";
+import { CaError } from "../../core/errors.js";
 import {
   classifyPublicKey,
   type KeyAlgorithm,
@@ -8,14 +9,15 @@ import {
   signatureAlgorithmFor,
 } from "../../core/key-algorithms.js";
 import { x509 } from "../../core/x509.js";
+import { decryptPrivateKey, encryptPrivateKey } from "../../crypto/encrypted-private-key.js";
 import type { CaKeyStore, CaName, CaSigner, StoredCa } from "../../ports/ca-key-store.js";
 import { readIfPresent } from "../fs/read-if-present.js";
 import { writeNewFile } from "../fs/write-new-file.js";
-import { type KeyEnvelope, openKey, sealKey } from "./key-envelope.js";
 
 /**
- * The embedded default: each CA key is a PKCS#8 file sealed with the passphrase (0600, under
- * `keys/`), its certificate a PEM under `ca/`. A loaded key becomes a non-extractable CryptoKey.
+ * The embedded default: each CA key is an encrypted PKCS#8 PEM (PBES2, a key derived from the
+ * passphrase; 0600, under `keys/`; `openssl pkey` opens it), its certificate a PEM under `ca/`.
+ * A loaded key becomes a non-extractable CryptoKey.
  */
 export class LocalFileKeyStore implements CaKeyStore {
   readonly kind = "local";
@@ -26,12 +28,20 @@ export class LocalFileKeyStore implements CaKeyStore {
   ) {}
 
   async load(name: CaName): Promise<StoredCa | undefined> {
-    const envelope = await readIfPresent(this.keyPath(name));
-    if (envelope === undefined) return undefined;
-    const pkcs8 = await openKey(JSON.parse(envelope.toString("utf8")) as KeyEnvelope, this.passphrase, name);
+    const encrypted = await readIfPresent(this.keyPath(name));
+    const pem = await readIfPresent(this.certificatePath(name));
+    if (encrypted === undefined) {
+      if (pem === undefined) return undefined;
+      // Creating a new key would orphan the certificate and every certificate it signed.
+      throw new CaError(
+        "ca_material_invalid",
+        `the ${name} certificate exists but its key ${this.keyFile(name)} is missing: restore it from a backup`,
+      );
+    }
+    const key = decryptPrivateKey(encrypted.toString("utf8"), this.passphrase, name);
+    const pkcs8 = key.export({ format: "der", type: "pkcs8" });
     try {
       const signer = await importSigner(pkcs8, this.keyFile(name));
-      const pem = await readIfPresent(this.certificatePath(name));
       return {
         signer,
         certificateDer:
@@ -51,8 +61,7 @@ export class LocalFileKeyStore implements CaKeyStore {
     ])) as webcrypto.CryptoKeyPair;
     const pkcs8 = Buffer.from(await webcrypto.subtle.exportKey("pkcs8", pair.privateKey));
     try {
-      const envelope = await sealKey(pkcs8, this.passphrase, name);
-      await writeNewFile(this.keyPath(name), `${JSON.stringify(envelope, null, 2)}\n`, 0o600);
+      await writeNewFile(this.keyPath(name), encryptPrivateKey(pkcs8, this.passphrase), 0o600);
       return await importSigner(pkcs8, this.keyFile(name));
     } finally {
       pkcs8.fill(0);
@@ -72,7 +81,7 @@ export class LocalFileKeyStore implements CaKeyStore {
   }
 
   private keyFile(name: CaName): string {
-    return `keys/${name}.key.json`;
+    return `keys/${name}.key.pem`;
   }
 
   private keyPath(name: CaName): string {
