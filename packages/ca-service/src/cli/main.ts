@@ -1,8 +1,10 @@
 #!/usr/bin/env node
 import { createHash } from "node:crypto";
 import { parseArgs } from "node:util";
+import type { AdminTokenFile } from "../adapters/auth/admin-token-file.js";
+import type { InitCaResult } from "../app/init-ca.js";
 import {
-  ensureAdminTokenFile,
+  firstAdminTokenFile,
   initialiseCa,
   openKeyStore,
   openServiceContext,
@@ -17,8 +19,10 @@ import { UsageError } from "./usage-error.js";
 const USAGE = `usage: edge-pki-ca <command> [--data-dir DIR] [--key-store local|keyvault] [--vault-url URL]
 
 commands:
-  init          create the root and the issuing CA in the key store when absent (never overwrites)
-  serve         run the API (the CA must exist); writes <data folder>/admin.token when absent
+  init          create the root, the issuing CA and the token-signing key in the key store when
+                absent (never overwrites); the run that creates the token-signing key writes the
+                deployment's first admin token to <data folder>/admin.token
+  serve         run the API (the CA must exist)
   start         init if needed, then serve
   token create  mint an API token (see edge-pki-ca token --help)
 
@@ -63,32 +67,39 @@ async function main(argv: string[]): Promise<void> {
     if (value) env[setting] = value;
   }
   const runtime: Runtime = { config: loadConfig(env), logger: jsonLogger() };
-  const keyStore = await openKeyStore(runtime);
+  const keyStore = await openKeyStore(runtime, command === "serve" ? "use" : "create");
 
+  let init: InitCaResult | undefined;
   if (command === "init" || command === "start") {
-    const result = await initialiseCa(runtime, keyStore);
-    const fingerprint = sha256(result.root.rawData);
-    if (result.created.length > 0) {
+    init = await initialiseCa(runtime, keyStore);
+    if (init.created.length > 0) {
       runtime.logger.info("created CA material", {
-        created: result.created,
+        created: init.created,
         dataDir: runtime.config.dataDir,
         keyStore: keyStore.kind,
       });
     }
     if (command === "init") {
       process.stdout.write(
-        `${result.created.length > 0 ? `created ${result.created.join(" and ")}` : "CA already initialised; nothing changed"}\nroot SHA-256 fingerprint: ${fingerprint}\n`,
+        `${init.created.length > 0 ? `created ${init.created.join(" and ")}` : "CA already initialised; nothing changed"}\nroot SHA-256 fingerprint: ${sha256(init.root.rawData)}\n`,
       );
+      if (init.created.includes("token-signing")) {
+        const context = await openServiceContext(runtime, keyStore);
+        try {
+          process.stdout.write(adminTokenLine(await firstAdminTokenFile(runtime, context, init)));
+        } finally {
+          await context.store.close();
+        }
+      }
       return;
     }
   }
 
   const context = await openServiceContext(runtime, keyStore);
-  const adminToken = await ensureAdminTokenFile(runtime, context);
+  const adminToken = await firstAdminTokenFile(runtime, context, init);
   const server = await startServer(context, runtime.config, runtime.logger);
-  // The path only: the token itself must not end up in terminal scrollback or log collectors.
   process.stdout.write(
-    `Edge PKI CA listening on ${server.url}\nroot SHA-256 fingerprint: ${sha256(context.ca.root.rawData)}\ndata folder: ${runtime.config.dataDir}\n${adminToken.created ? "admin token written to" : "admin token"}: ${adminToken.path}\n`,
+    `Edge PKI CA listening on ${server.url}\nroot SHA-256 fingerprint: ${sha256(context.ca.root.rawData)}\ndata folder: ${runtime.config.dataDir}\n${adminTokenLine(adminToken)}`,
   );
   const stop = async () => {
     await server.close();
@@ -102,6 +113,12 @@ async function main(argv: string[]): Promise<void> {
       );
     });
   }
+}
+
+/** The path only: the token itself must not end up in terminal scrollback or log collectors. */
+function adminTokenLine(file: AdminTokenFile | undefined): string {
+  if (file === undefined) return "";
+  return `${file.created ? "admin token written to" : "admin token"}: ${file.path}\n`;
 }
 
 function sha256(der: ArrayBuffer): string {

@@ -1,6 +1,6 @@
 import { parseArgs } from "node:util";
 import { mintApiToken } from "../app/mint-api-token.js";
-import { openCertificateStore, openTokenSigner, type Runtime } from "../compose.js";
+import { openCertificateStore, openKeyStore, openTokenSigner, type Runtime } from "../compose.js";
 import { loadConfig } from "../config/config.js";
 import { parseDuration } from "../core/duration.js";
 import type { Role } from "../core/roles.js";
@@ -63,7 +63,8 @@ export async function tokenCommand(argv: string[]): Promise<void> {
 
   const env = values["data-dir"] ? { ...process.env, EDGE_PKI_DATA_DIR: values["data-dir"] } : process.env;
   const runtime: Runtime = { config: loadConfig(env), logger: jsonLogger() };
-  const tokens = await openTokenSigner(runtime);
+  // Only what exists: a mistyped --data-dir must not create a CA, a passphrase or a database.
+  const tokens = await openTokenSigner(await openKeyStore(runtime, "use"));
   const store = await openCertificateStore(runtime.config);
   try {
     const minted = await mintApiToken(
