@@ -250,7 +250,7 @@ describe("403: a valid token without the right", () => {
     expect(asIssuer.body.detail).toBe("the token lacks the permission certificates:read");
     const asReader = await call(url, { token: await service.token(["reader"]) });
     expect(asReader.status).toBe(200);
-    expect(asReader.body.requester).toBe("test-issuer");
+    expect(asReader.body.requester).toBe("token:test-issuer");
   });
 
   it("a reader may not mint bootstrap tokens", async () => {
@@ -310,7 +310,7 @@ describe("issuer tokens confined to a device-ID prefix", () => {
 });
 
 describe("audit of refusals", () => {
-  it("records authentication failures as anonymous@address and denials under the token's subject", async () => {
+  it("records authentication failures as anonymous@address and denials under the token's identity", async () => {
     await probe(); // no token
     await probe(await service.token(["issuer"], { subject: "denied-issuer" }));
     const entries: Array<Record<string, unknown>> = [];
@@ -333,7 +333,7 @@ describe("audit of refusals", () => {
     );
     expect(entries).toContainEqual(
       expect.objectContaining({
-        actor: "denied-issuer",
+        actor: "token:denied-issuer",
         action: "auth.denied",
         target: "GET /v1/audit",
         outcome: "failure",
@@ -342,7 +342,7 @@ describe("audit of refusals", () => {
     );
     expect(entries).toContainEqual(
       expect.objectContaining({
-        actor: "line7-station",
+        actor: "token:line7-station",
         action: "auth.denied",
         target: "POST /v1/credentials",
       }),

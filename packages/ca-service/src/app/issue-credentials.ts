@@ -60,7 +60,7 @@ async function generateAndIssue(
       keyAlgorithm,
       validityDays: request.validityDays,
       strict: request.strict,
-      requester: principal.subject,
+      requester: identityOf(principal),
       action: "credentials.issue",
       // Only the certificate part (`issued`) is stored: never the private key.
       idempotency: record,

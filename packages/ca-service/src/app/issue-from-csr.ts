@@ -29,7 +29,7 @@ export async function issueFromCsr(
         keyAlgorithm: csr.keyAlgorithm,
         validityDays: request.validityDays,
         strict: request.strict,
-        requester: principal.subject,
+        requester: identityOf(principal),
         action: "certificate.issue",
         consumeToken: await tokenToRedeem(context, principal),
         idempotency: record,

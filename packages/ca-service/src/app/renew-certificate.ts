@@ -2,6 +2,7 @@ import type { IssuedCertificate, RenewRequest } from "@edge-pki/api-contract";
 import { verifyCsr } from "../core/csr.js";
 import { deviceIdForCsr } from "../core/device-certificate.js";
 import { CaError } from "../core/errors.js";
+import { deviceIdentity } from "../core/principal.js";
 import { PROOF_LEEWAY_SECONDS, verifyRenewalProof } from "../core/renewal-proof.js";
 import { assertRenewable, renewalValidityDays } from "../core/renewal-rules.js";
 import type { ServiceContext } from "./service-context.js";
@@ -46,7 +47,7 @@ export async function renewCertificate(
     publicKeySpki: csr.publicKeySpki,
     keyAlgorithm: csr.keyAlgorithm,
     validityDays: renewalValidityDays(current),
-    requester: `device:${requestedDeviceId}`,
+    requester: deviceIdentity(requestedDeviceId),
     action: "certificate.renew",
     auditDetails: { previousSerialNumber: current.serialNumber },
   });

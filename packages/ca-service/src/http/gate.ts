@@ -59,7 +59,7 @@ export function createGate(options: GateOptions): Gate {
     } catch (error) {
       if (error instanceof CaError && error.code === "unauthorized") {
         authFailures?.charge(address);
-        await audit({ actor: anonymous.subject, action: "auth.failure", target, reason: error.message });
+        await audit({ actor: identityOf(anonymous), action: "auth.failure", target, reason: error.message });
       }
       throw error;
     }
@@ -68,7 +68,7 @@ export function createGate(options: GateOptions): Gate {
       authorize(principal, access);
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
-      await audit({ actor: principal.subject, action: "auth.denied", target, reason });
+      await audit({ actor: identityOf(principal), action: "auth.denied", target, reason });
       throw error;
     }
     return principal;
@@ -78,7 +78,7 @@ export function createGate(options: GateOptions): Gate {
     const action = error instanceof CaError ? REFUSALS[error.code] : undefined;
     if (action === undefined) return;
     const reason = (error as CaError).message;
-    await audit({ actor: principal.subject, action, target: targetOf(request), reason });
+    await audit({ actor: identityOf(principal), action, target: targetOf(request), reason });
   };
 
   return { admit, refused };

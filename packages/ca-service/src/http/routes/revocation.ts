@@ -36,7 +36,7 @@ export function revocationEndpoints(context: ServiceContext): Endpoint[] {
       },
       handle: async ({ body, params, principal }) => ({
         status: 200,
-        body: toWire(await revokeCertificate(context, params.serialNumber, body.reason, principal.subject)),
+        body: toWire(await revokeCertificate(context, params.serialNumber, body.reason, principal)),
       }),
     }),
     endpoint({
