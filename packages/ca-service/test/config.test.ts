@@ -55,7 +55,11 @@ describe("authentication settings", () => {
   });
 
   it("rate limits: defaults, 0 allowed, negatives refused", () => {
-    expect(loadConfig({}, "/tmp").rateLimits).toEqual({ perMinute: 600, authFailuresPerMinute: 20 });
+    expect(loadConfig({}, "/tmp").rateLimits).toEqual({
+      perMinute: 600,
+      publicPerMinute: 6000,
+      authFailuresPerMinute: 20,
+    });
     expect(loadConfig({ EDGE_PKI_RATE_LIMIT_PER_MINUTE: "0" }, "/tmp").rateLimits.perMinute).toBe(0);
     expect(problemsOf({ EDGE_PKI_RATE_LIMIT_PER_MINUTE: "-1" })).toHaveLength(1);
   });

@@ -86,6 +86,7 @@ const ConfigSchema = z.object({
   EDGE_PKI_OIDC_ISSUERS: OidcIssuers.default([]),
   EDGE_PKI_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).max(1_000_000).default(600),
   EDGE_PKI_AUTH_FAILURES_PER_MINUTE: z.coerce.number().int().min(0).max(1_000_000).default(20),
+  EDGE_PKI_PUBLIC_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).max(1_000_000).default(6000),
   ...KeyStoreSettings.shape,
 });
 const SECRET_SETTINGS = new Set(["EDGE_PKI_KEY_PASSPHRASE", ...SECRET_KEY_STORE_SETTINGS]);
@@ -126,7 +127,7 @@ export interface Config {
   };
   /** External token issuers trusted besides our own. */
   oidcIssuers: OidcIssuerSettings[];
-  rateLimits: { perMinute: number; authFailuresPerMinute: number };
+  rateLimits: { perMinute: number; publicPerMinute: number; authFailuresPerMinute: number };
 }
 
 export type OidcIssuerSettings = z.infer<typeof OidcIssuer>;
@@ -184,6 +185,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): Config 
     oidcIssuers: settings.EDGE_PKI_OIDC_ISSUERS,
     rateLimits: {
       perMinute: settings.EDGE_PKI_RATE_LIMIT_PER_MINUTE,
+      publicPerMinute: settings.EDGE_PKI_PUBLIC_RATE_LIMIT_PER_MINUTE,
       authFailuresPerMinute: settings.EDGE_PKI_AUTH_FAILURES_PER_MINUTE,
     },
   };

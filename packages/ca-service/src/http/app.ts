@@ -21,6 +21,8 @@ export const MAX_BODY_BYTES = 64 * 1024;
 export interface RateLimits {
   /** Requests per minute per client identity; 0 turns rate limiting off. */
   perMinute: number;
+  /** Requests per minute per address for public CA material, CRL and JWKS; 0 turns this limit off. */
+  publicPerMinute: number;
   /** Failed authentications per minute per client address; 0 turns this limit off. */
   authFailuresPerMinute: number;
 }
@@ -49,6 +51,7 @@ export function createHttpApp(options: HttpAppOptions): express.Express {
     context,
     verifier: context.verifier,
     requests: limiter(rateLimits.perMinute, "too many requests from this client"),
+    publicRequests: limiter(rateLimits.publicPerMinute, "too many requests from this address"),
     authFailures: limiter(
       rateLimits.authFailuresPerMinute,
       "too many failed authentications from this address",

@@ -14,7 +14,7 @@ export function bindEndpoints(endpoints: readonly Endpoint[], gate: Gate): Route
   for (const definition of endpoints) {
     router[definition.method](definition.path, async (request: Request, response: Response) => {
       // Before the body is looked at: an unauthenticated caller learns nothing about validation.
-      const principal = await gate.admit(request, definition.access);
+      const principal = await gate.admit(request, definition);
       if (definition.body !== undefined && !request.is("application/json")) {
         throw new CaError(
           "invalid_request",
