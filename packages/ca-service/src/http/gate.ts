@@ -45,8 +45,11 @@ const REFUSALS: Record<string, "auth.failure" | "auth.denied"> = {
   forbidden: "auth.denied",
 };
 
-/** Refusals that fail authentication (401s): each one spends from the address's failure budget. */
-const FAILED_AUTHENTICATIONS = new Set(["unauthorized", "token_used"]);
+/**
+ * Refusals that fail authentication (401s: a bad or used token, a bad renewal proof): each one
+ * spends from the address's failure budget.
+ */
+const FAILED_AUTHENTICATIONS = new Set(["unauthorized", "token_used", "proof_invalid"]);
 
 /**
  * Authentication and authorisation in front of every endpoint. Refusals are audited; the token
