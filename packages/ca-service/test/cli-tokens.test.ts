@@ -74,11 +74,27 @@ describe("edge-pki-ca token create", () => {
       expect((claims.exp as number) - (claims.iat as number)).toBe(seconds);
     }
     const audit = await call(`${service.url}/v1/audit?limit=1000`, { token: service.adminToken });
+    expect(audit.body.items).toContainEqual(
+      expect.objectContaining({ action: "token.create", target: "token:line7" }),
+    );
     const minted = audit.body.items.filter(
       (item: { action: string; actor: string }) =>
         item.action === "token.create" && item.actor === "edge-pki-ca token create",
     );
     expect(minted.length).toBeGreaterThanOrEqual(4);
+  });
+
+  it("without --subject, each token gets a unique subject, named on stderr", async () => {
+    const subjects: string[] = [];
+    for (let i = 0; i < 2; i += 1) {
+      const result = await cli(["token", "create", "--role", "issuer"], service.dataDir);
+      expect(result.code).toBe(0);
+      const { sub } = decodeJwt(result.stdout.trim());
+      expect(sub).toMatch(/^cli-issuer-[0-9a-f]{8}$/);
+      expect(result.stderr).toContain(`token for subject ${sub} (issuer; audited as token:${sub})`);
+      subjects.push(sub as string);
+    }
+    expect(subjects[0]).not.toBe(subjects[1]);
   });
 
   for (const [args, message] of [

@@ -26,6 +26,9 @@ export async function issueCredentials(
   principal: Principal,
   idempotency?: IdempotencyRequest,
 ): Promise<IssuedCredentials> {
+  // Before a retry is answered too: a replay must not hand out what the caller may not issue.
+  assertValidDeviceId(request.deviceId);
+  assertMayIssueFor(principal, request.deviceId, "generated-key");
   return runIdempotent(context, identityOf(principal), idempotency, {
     perform: (record) => generateAndIssue(context, request, principal, record),
     replay: async (stored) => {
@@ -44,8 +47,6 @@ async function generateAndIssue(
   principal: Principal,
   record: IdempotencyRecorder | undefined,
 ): Promise<IssuedCredentials> {
-  assertValidDeviceId(request.deviceId);
-  assertMayIssueFor(principal, request.deviceId, "generated-key");
   const keyAlgorithm = request.keyAlgorithm ?? "ECDSA_P256";
   const pair = (await webcrypto.subtle.generateKey(keyGenParamsFor(keyAlgorithm), true, [
     "sign",

@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { parseArgs } from "node:util";
 import { mintApiToken } from "../app/mint-api-token.js";
 import { openCertificateStore, openKeyStore, openTokenSigner, type Runtime } from "../compose.js";
@@ -15,7 +16,8 @@ export const TOKEN_USAGE = `usage: edge-pki-ca token create --role admin|issuer|
   --role           what the token may do
   --device-prefix  issuer only: confine issuance to device IDs starting with PREFIX
   --ttl            lifetime: 3600s, 15m, 12h or 30d (default 30d, at most 365d)
-  --subject        who the token stands for, as the audit log shows it (default cli-<role>)
+  --subject        who the token stands for: the audit log shows token:<subject>, and rate limits and
+                   Idempotency-Keys are per subject (default cli-<role>-<8 random hex digits>)
 
 Prints the token on stdout and nothing else there.`;
 
@@ -57,7 +59,8 @@ export async function tokenCommand(argv: string[]): Promise<void> {
   if (devicePrefix !== undefined && !DEVICE_PREFIX_PATTERN.test(devicePrefix)) {
     throw new UsageError("--device-prefix must be 1 to 63 characters of A-Z, a-z, 0-9, '-', '.', '_' or ':'");
   }
-  const subject = values.subject ?? `cli-${role}`;
+  // Unique by default: tokens sharing a subject share a rate limit, idempotency keys and an audit actor.
+  const subject = values.subject ?? `cli-${role}-${randomBytes(4).toString("hex")}`;
   if (!SUBJECT_PATTERN.test(subject))
     throw new UsageError("--subject must be 1 to 256 visible ASCII characters");
 
@@ -72,7 +75,9 @@ export async function tokenCommand(argv: string[]): Promise<void> {
       { subject, roles: [role], devicePrefix, lifetimeSeconds, actor: "edge-pki-ca token create" },
     );
     process.stdout.write(`${minted.token}\n`);
-    process.stderr.write(`token for ${subject} (${role}) expires ${minted.expiresAt.toISOString()}\n`);
+    process.stderr.write(
+      `token for subject ${subject} (${role}; audited as token:${subject}) expires ${minted.expiresAt.toISOString()}\n`,
+    );
   } finally {
     await store.close();
   }
