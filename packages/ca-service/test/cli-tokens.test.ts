@@ -84,6 +84,30 @@ describe("edge-pki-ca token create", () => {
     expect(minted.length).toBeGreaterThanOrEqual(4);
   });
 
+  it("refuses a data folder without a CA in one line, creating nothing there", async () => {
+    const typo = join(service.dataDir, "..", `typo-${Date.now()}`);
+    const result = await cli(["token", "create", "--role", "issuer"], typo);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toBe("");
+    expect(result.stderr).toBe("edge-pki-ca: the CA is not initialised: run `edge-pki-ca init` first\n");
+    await expect(stat(typo)).rejects.toThrow("ENOENT");
+  });
+
+  it("pnpm ca token create, from the repository root, prints only the token on stdout", async () => {
+    const root = fileURLToPath(new URL("../../..", import.meta.url));
+    const { stdout } = await run(
+      "pnpm",
+      ["ca", "token", "create", "--role", "reader", "--data-dir", service.dataDir],
+      {
+        cwd: root,
+        env: { ...process.env, EDGE_PKI_KEY_PASSPHRASE: PASSPHRASE },
+      },
+    );
+    const token = stdout.trim();
+    expect(stdout).toBe(`${token}\n`);
+    expect((await call(`${service.url}/v1/audit?limit=1`, { token })).status).toBe(200);
+  });
+
   it("without --subject, each token gets a unique subject, named on stderr", async () => {
     const subjects: string[] = [];
     for (let i = 0; i < 2; i += 1) {
