@@ -11,6 +11,7 @@ import {
   type Runtime,
 } from "../compose.js";
 import { loadConfig } from "../config/config.js";
+import { maskCredentials } from "../config/mask-credentials.js";
 import { jsonLogger } from "../logger.js";
 import { startServer } from "../server.js";
 import { tokenCommand } from "./token-command.js";
@@ -127,7 +128,9 @@ function sha256(der: ArrayBuffer): string {
 
 main(process.argv.slice(2)).catch((error: unknown) => {
   // One line (a config error lists each bad setting), never a stack trace.
-  process.stderr.write(`edge-pki-ca: ${error instanceof Error ? error.message : String(error)}\n`);
+  // Causes may quote a connection string: its password never reaches the terminal.
+  const message = maskCredentials(error instanceof Error ? error.message : String(error));
+  process.stderr.write(`edge-pki-ca: ${message}\n`);
   const usage =
     error instanceof UsageError || (error as { code?: string }).code?.startsWith("ERR_PARSE_ARGS");
   process.exitCode = usage ? 2 : 1;

@@ -7,6 +7,7 @@ import {
   keyStoreProblems,
   SECRET_KEY_STORE_SETTINGS,
 } from "./key-store-settings.js";
+import { maskCredentials } from "./mask-credentials.js";
 
 const KeyAlgorithmSetting = z.enum(["ECDSA_P256", "ECDSA_P384", "RSA_2048", "RSA_3072", "RSA_4096"]);
 const LOOPBACK_URL = /^http:\/\/(127\.\d{1,3}\.\d{1,3}\.\d{1,3}|\[::1\]|localhost)(:\d+)?(\/|$)/;
@@ -148,7 +149,11 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): Config 
   const problems = [
     ...(parsed.error?.issues ?? []).map((issue) => {
       const name = issue.path.join(".");
-      const value = SECRET_SETTINGS.has(name) ? "(hidden)" : JSON.stringify(relevant[name] ?? null);
+      // Secrets are hidden; any URL (EDGE_PKI_DATABASE_URL above all) shows without its password.
+      const raw = relevant[name];
+      const value = SECRET_SETTINGS.has(name)
+        ? "(hidden)"
+        : JSON.stringify(raw === undefined ? null : maskCredentials(raw));
       return `${name}=${value}: ${issue.message}`;
     }),
     ...crossSettingProblems(relevant),
