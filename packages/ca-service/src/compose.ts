@@ -8,6 +8,7 @@ import { openKeyVaultKeyStore } from "./adapters/keys/azure-key-vault/open-key-v
 import { LocalFileKeyStore } from "./adapters/keys/local-file-key-store.js";
 import { resolvePassphrase } from "./adapters/keys/passphrase.js";
 import { openPostgresStore, openSqliteStore } from "./adapters/store/open-store.js";
+import { outageAsUnavailable } from "./adapters/store/outage-as-unavailable.js";
 import { type InitCaResult, initCa } from "./app/init-ca.js";
 import { loadIssuingCa } from "./app/load-issuing-ca.js";
 import { loadTokenKey } from "./app/load-token-key.js";
@@ -100,8 +101,9 @@ export async function openTokenSigner(keyStore: CaKeyStore): Promise<TokenSigner
   return KeyStoreTokenSigner.open(await loadTokenKey(keyStore));
 }
 
-export function openCertificateStore(config: Config): Promise<CertificateStore> {
-  return storeFactories[config.store.kind](config);
+/** The configured store; its failures surface as `unavailable`, whichever operation meets them. */
+export async function openCertificateStore(config: Config): Promise<CertificateStore> {
+  return outageAsUnavailable(await storeFactories[config.store.kind](config));
 }
 
 /** Our own issuer (ES256 only, our two audiences) and each configured OpenID Connect issuer. */
