@@ -229,6 +229,41 @@ describe("renewal: refusals", () => {
     await expectRefused(await renew({ csr: csrPem, proof }), 401, /jti was already used/, device.deviceId, 2);
   });
 
+  it("a certificate renews once: renewing it again gets 403, the newest one renews", async () => {
+    const device = await enrol(service, "renew-once");
+    const csrPem = await csrForKey(dir, device.keyPath, "/CN=renew-once");
+    const proofFor = (chainPem: string) => renewalProof({ keyPem: device.keyPem, chainPem, csrPem });
+    const first = await renew({ csr: csrPem, proof: await proofFor(device.fullChainPem) });
+    expect(first.status).toBe(201);
+    const again = await renew({ csr: csrPem, proof: await proofFor(device.fullChainPem) });
+    await expectRefused(again, 403, /is already renewed; renew the newest certificate/, device.deviceId, 2);
+    expect(again.body.detail).toBe(
+      `certificate ${device.serialNumber} is already renewed; renew the newest certificate (${first.body.serialNumber})`,
+    );
+    const stored = await service.context.store.findBySerialNumber(device.serialNumber);
+    expect(stored?.supersededBy).toBe(first.body.serialNumber);
+    expect((await renew({ csr: csrPem, proof: await proofFor(first.body.fullChainPem) })).status).toBe(201);
+  });
+
+  it("two renewals of one certificate racing: exactly one 201", async () => {
+    const device = await enrol(service, "renew-race");
+    const csrPem = await csrForKey(dir, device.keyPath, "/CN=renew-race");
+    const proofs = await Promise.all(
+      Array.from({ length: 6 }, () =>
+        renewalProof({ keyPem: device.keyPem, chainPem: device.fullChainPem, csrPem }),
+      ),
+    );
+    const responses = await Promise.all(proofs.map((proof) => renew({ csr: csrPem, proof })));
+    expect(responses.map((response) => response.status).sort()).toEqual([201, 403, 403, 403, 403, 403]);
+    for (const refused of responses.filter((response) => response.status === 403)) {
+      expect(refused.body).toMatchObject({
+        code: "renewal_refused",
+        detail: expect.stringMatching(/already renewed/),
+      });
+    }
+    expect(await certificateCount("renew-race")).toBe(2);
+  });
+
   it("bad input gets 400 problem+json and stores nothing", async () => {
     const device = await enrol(service, "renew-input");
     const csrPem = await csrForKey(dir, device.keyPath, "/CN=renew-input");

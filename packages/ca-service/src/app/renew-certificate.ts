@@ -10,7 +10,7 @@ import {
   type VerifiedRenewalProof,
   verifyRenewalProof,
 } from "../core/renewal-proof.js";
-import { assertRenewable, renewalValidityDays } from "../core/renewal-rules.js";
+import { assertNotRenewed, assertRenewable, renewalValidityDays } from "../core/renewal-rules.js";
 import { recordDenial } from "./record-denial.js";
 import type { ServiceContext } from "./service-context.js";
 import { signAndRecord } from "./sign-and-record.js";
@@ -56,6 +56,8 @@ export async function renewCertificate(
       const message = "this proof's jti was already used; sign a new proof";
       throw new CaError("proof_invalid", message, { errors: [{ field: "proof", message }] });
     }
+    // Checked early here, enforced by the store: of two racing renewals only one commits.
+    assertNotRenewed(current);
     return await signAndRecord(context, {
       deviceId: requestedDeviceId,
       publicKeySpki: csr.publicKeySpki,
@@ -64,6 +66,7 @@ export async function renewCertificate(
       requester: deviceIdentity(requestedDeviceId),
       action: "certificate.renew",
       auditDetails: { previousSerialNumber: current.serialNumber },
+      supersedes: current.serialNumber,
     });
   } catch (error) {
     if (error instanceof CaError && REFUSALS.has(error.code)) {

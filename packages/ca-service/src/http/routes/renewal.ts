@@ -25,7 +25,9 @@ export function renewalEndpoints(context: ServiceContext): Endpoint[] {
         401: problem(
           "The proof does not verify, is expired, replayed, or not from a certificate of this CA (audited, and charged to the address's failed-authentication budget)",
         ),
-        403: problem("The certificate may not renew: revoked, expired past the grace period, or another CN"),
+        403: problem(
+          "The certificate may not renew: revoked, expired past the grace period, another CN, or already renewed (a certificate renews once; renew the newest)",
+        ),
         413: tooLarge,
         503: unavailable,
       },
