@@ -72,6 +72,20 @@ describe("Idempotency-Key", () => {
     expect(credentialsReplay.text).not.toContain(credentials.body.serialNumber);
   });
 
+  it("a bootstrap token's retry with its Idempotency-Key replays its certificate; any other use is 401", async () => {
+    const minted = await post("/v1/bootstrap-tokens", { deviceId: "idem-boot" });
+    const device = minted.body.token;
+    const { csrPem } = await opensslCsr(dir, "/CN=idem-boot");
+    const first = await post("/v1/certificates", { csr: csrPem }, "boot-key", device);
+    expect(first.status).toBe(201);
+    const retry = await post("/v1/certificates", { csr: csrPem }, "boot-key", device);
+    expect(retry.status).toBe(201);
+    expect(retry.body).toEqual(first.body);
+    expect((await post("/v1/certificates", { csr: csrPem }, "another-key", device)).status).toBe(401);
+    expect((await post("/v1/certificates", { csr: csrPem }, undefined, device)).status).toBe(401);
+    expect(await rows("idem-boot")).toHaveLength(1);
+  });
+
   it("the same key with another body: 422, nothing issued", async () => {
     await post("/v1/credentials", { deviceId: "idem-a" }, "key-reused");
     const other = await post("/v1/credentials", { deviceId: "idem-b" }, "key-reused");
