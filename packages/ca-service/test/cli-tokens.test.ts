@@ -136,6 +136,10 @@ describe("edge-pki-ca token create", () => {
     ],
     [["token", "mint", "--role", "reader"], "expected 'token create'"],
     [["token", "create", "--role", "reader", "--bogus"], "Unknown option '--bogus'"],
+    [["token", "create", "--role", "reader", "--ttl", "-5d"], "Option '--ttl' argument is ambiguous"],
+    [["token", "create", "--role", "reader", "--ttl=-5d"], "--ttl must look like 3600s, 15m, 12h or 30d"],
+    [["token", "create", "--role", "reader", "--ttl", "0s"], "(a positive whole number and a unit)"],
+    [["token", "create", "--role", "reader", "--role", "admin"], "--role was given more than once"],
   ] as const) {
     it(`usage error, exit 2, one line: ${args.slice(2).join(" ") || "(no role)"}`, async () => {
       const result = await cli([...args], service.dataDir);

@@ -132,6 +132,8 @@ describe("Idempotency-Key", () => {
       code: "credentials_already_issued",
       detail: `credentials already issued for this key; the private key is returned only once (serial number ${first.body.serialNumber})`,
     });
+    // The serial number is also a problem extension member, for clients that act on it.
+    expect(retry.body.serialNumber).toBe(first.body.serialNumber);
     expect(retry.text).not.toContain("PRIVATE KEY");
     const stored = await service.context.store.findIdempotencyRecord(
       await callerOf(service.adminToken),

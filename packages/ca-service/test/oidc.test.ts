@@ -65,6 +65,16 @@ describe("external OpenID Connect issuers (Entra ID stand-in)", () => {
     expect(record?.requester).toBe(`${idp.issuer}#local-admin`);
   });
 
+  it("refuses a token issued in the future beyond the leeway", async () => {
+    const token = await entraLike({ roles: ["issuer"], iat: Math.floor(Date.now() / 1000) + 600 });
+    const response = await call(`${service.url}/v1/credentials`, {
+      body: { deviceId: "oidc-future" },
+      token,
+    });
+    expect(response.status).toBe(401);
+    expect(response.body.detail).toBe("the token was issued in the future");
+  });
+
   it("honours a device_prefix claim", async () => {
     const token = await entraLike({ roles: ["issuer"], device_prefix: "line7-" });
     const outside = await call(`${service.url}/v1/credentials`, { body: { deviceId: "line9-x" }, token });

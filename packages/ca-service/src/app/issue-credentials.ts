@@ -36,6 +36,7 @@ export async function issueCredentials(
       throw new CaError(
         "credentials_already_issued",
         `credentials already issued for this key; the private key is returned only once (serial number ${serialNumber})`,
+        { extensions: { serialNumber } },
       );
     },
   });

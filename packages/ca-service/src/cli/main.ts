@@ -14,6 +14,7 @@ import { loadConfig } from "../config/config.js";
 import { maskCredentials } from "../config/mask-credentials.js";
 import { jsonLogger } from "../logger.js";
 import { startServer } from "../server.js";
+import { parseOptions } from "./parse-options.js";
 import { tokenCommand } from "./token-command.js";
 import { UsageError } from "./usage-error.js";
 
@@ -43,16 +44,19 @@ const FLAG_SETTINGS = {
 
 async function main(argv: string[]): Promise<void> {
   if (argv[0] === "token") return tokenCommand(argv.slice(1));
-  const { positionals, values } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      "data-dir": { type: "string" },
-      "key-store": { type: "string" },
-      "vault-url": { type: "string" },
-      help: { type: "boolean", short: "h" },
-    },
-  });
+  const { positionals, values } = parseOptions(() =>
+    parseArgs({
+      args: argv,
+      allowPositionals: true,
+      tokens: true,
+      options: {
+        "data-dir": { type: "string" },
+        "key-store": { type: "string" },
+        "vault-url": { type: "string" },
+        help: { type: "boolean", short: "h" },
+      },
+    }),
+  );
   const command = positionals[0];
   if (values.help || command === undefined) {
     process.stdout.write(`${USAGE}\n`);
@@ -131,7 +135,5 @@ main(process.argv.slice(2)).catch((error: unknown) => {
   // Causes may quote a connection string: its password never reaches the terminal.
   const message = maskCredentials(error instanceof Error ? error.message : String(error));
   process.stderr.write(`edge-pki-ca: ${message}\n`);
-  const usage =
-    error instanceof UsageError || (error as { code?: string }).code?.startsWith("ERR_PARSE_ARGS");
-  process.exitCode = usage ? 2 : 1;
+  process.exitCode = error instanceof UsageError ? 2 : 1;
 });

@@ -8,6 +8,7 @@ import type { Role } from "../core/roles.js";
 import { API_TOKEN_MAX_SECONDS, DEVICE_PREFIX_PATTERN } from "../core/token-claims.js";
 import { jsonLogger } from "../logger.js";
 import { secureRandom, systemClock } from "../ports/clock.js";
+import { parseOptions } from "./parse-options.js";
 import { UsageError } from "./usage-error.js";
 
 export const TOKEN_USAGE = `usage: edge-pki-ca token create --role admin|issuer|reader [--device-prefix PREFIX]
@@ -26,18 +27,21 @@ const SUBJECT_PATTERN = /^[\x21-\x7e]{1,256}$/;
 
 /** `edge-pki-ca token create …`: mints a token from our own issuer, audited, printed to stdout. */
 export async function tokenCommand(argv: string[]): Promise<void> {
-  const { positionals, values } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      role: { type: "string" },
-      "device-prefix": { type: "string" },
-      ttl: { type: "string", default: "30d" },
-      subject: { type: "string" },
-      "data-dir": { type: "string" },
-      help: { type: "boolean", short: "h" },
-    },
-  });
+  const { positionals, values } = parseOptions(() =>
+    parseArgs({
+      args: argv,
+      allowPositionals: true,
+      tokens: true,
+      options: {
+        role: { type: "string" },
+        "device-prefix": { type: "string" },
+        ttl: { type: "string", default: "30d" },
+        subject: { type: "string" },
+        "data-dir": { type: "string" },
+        help: { type: "boolean", short: "h" },
+      },
+    }),
+  );
   if (values.help) {
     process.stdout.write(`${TOKEN_USAGE}\n`);
     return;
@@ -50,7 +54,9 @@ export async function tokenCommand(argv: string[]): Promise<void> {
     throw new UsageError(`--role must be one of ${API_ROLES.join(", ")}`);
   }
   const lifetimeSeconds = parseDuration(values.ttl);
-  if (lifetimeSeconds === undefined) throw new UsageError("--ttl must look like 3600s, 15m, 12h or 30d");
+  if (lifetimeSeconds === undefined) {
+    throw new UsageError("--ttl must look like 3600s, 15m, 12h or 30d (a positive whole number and a unit)");
+  }
   if (lifetimeSeconds > API_TOKEN_MAX_SECONDS) throw new UsageError("--ttl must be at most 365d");
   const devicePrefix = values["device-prefix"];
   if (devicePrefix !== undefined && role !== "issuer") {

@@ -10,7 +10,7 @@ import {
 } from "../../src/compose.js";
 import { loadConfig } from "../../src/config/config.js";
 import type { Role } from "../../src/core/roles.js";
-import { silentLogger } from "../../src/logger.js";
+import { type Logger, silentLogger } from "../../src/logger.js";
 import type { Clock } from "../../src/ports/clock.js";
 import { startServer } from "../../src/server.js";
 import { type TempDir, tempDir } from "./openssl.js";
@@ -40,6 +40,8 @@ export interface TestServiceOptions {
   env?: Record<string, string>;
   /** Pins the service's clock (token checks, rate limits). */
   clock?: Clock;
+  /** Where the server logs (access log, failures); silent by default. */
+  logger?: Logger;
 }
 
 /** Boots the real service (real key store, real SQLite, real HTTP server) on 127.0.0.1, port 0. */
@@ -64,7 +66,7 @@ export async function startTestService(
   const context = await openServiceContext(runtime, keyStore);
   const adminTokenFile = await firstAdminTokenFile(runtime, context, init);
   const adminToken = adminTokenFile && (await readFile(adminTokenFile.path, "utf8")).trim();
-  const server = await startServer(context, runtime.config, silentLogger);
+  const server = await startServer(context, runtime.config, options.logger ?? silentLogger);
   let stopped = false;
   const stop = async () => {
     if (stopped) return;

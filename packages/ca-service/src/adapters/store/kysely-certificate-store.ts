@@ -32,7 +32,11 @@ export class KyselyCertificateStore implements CertificateStore {
   static async open(db: Kysely<Database>, dialect: SqlDialectName): Promise<KyselyCertificateStore> {
     const migrator = new Migrator({ db, provider: migrationProvider(dialect) });
     const { error } = await migrator.migrateToLatest();
-    if (error) throw new Error("database migration failed", { cause: error });
+    if (error) {
+      await db.destroy();
+      const reason = error instanceof Error ? error.message : String(error);
+      throw new Error(`database migration failed: ${reason}`, { cause: error });
+    }
     return new KyselyCertificateStore(db);
   }
 

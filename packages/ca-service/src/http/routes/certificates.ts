@@ -72,7 +72,7 @@ export function certificateEndpoints(context: ServiceContext): Endpoint[] {
         400: badRequest,
         409: problem(
           "A retry with an Idempotency-Key that already issued credentials: the private key is never " +
-            "stored, so it cannot be returned again; the detail names the serial number issued",
+            "stored, so it cannot be returned again; the detail and the member serialNumber name the serial number issued",
         ),
         413: tooLarge,
         422: idempotencyConflict,
