@@ -1,6 +1,5 @@
 #!/usr/bin/env node
 import { createHash } from "node:crypto";
-import { parseArgs } from "node:util";
 import type { AdminTokenFile } from "../adapters/auth/admin-token-file.js";
 import type { InitCaResult } from "../app/init-ca.js";
 import {
@@ -44,19 +43,12 @@ const FLAG_SETTINGS = {
 
 async function main(argv: string[]): Promise<void> {
   if (argv[0] === "token") return tokenCommand(argv.slice(1));
-  const { positionals, values } = parseOptions(() =>
-    parseArgs({
-      args: argv,
-      allowPositionals: true,
-      tokens: true,
-      options: {
-        "data-dir": { type: "string" },
-        "key-store": { type: "string" },
-        "vault-url": { type: "string" },
-        help: { type: "boolean", short: "h" },
-      },
-    }),
-  );
+  const { positionals, values } = parseOptions(argv, {
+    "data-dir": { type: "string" },
+    "key-store": { type: "string" },
+    "vault-url": { type: "string" },
+    help: { type: "boolean", short: "h" },
+  });
   const command = positionals[0];
   if (values.help || command === undefined) {
     process.stdout.write(`${USAGE}\n`);

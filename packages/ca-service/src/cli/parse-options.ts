@@ -1,25 +1,29 @@
+import { type ParseArgsConfig, parseArgs } from "node:util";
 import { UsageError } from "./usage-error.js";
 
-interface ParsedWithTokens {
-  tokens: readonly { kind: string; name?: string }[];
-}
+type Options = NonNullable<ParseArgsConfig["options"]>;
+
+/** What `parseOptions` returns: parseArgs' values, positionals and tokens for `T`. */
+export type ParsedOptions<T extends Options> = ReturnType<
+  typeof parseArgs<{ args: string[]; options: T; allowPositionals: true; tokens: true }>
+>;
 
 /**
- * Runs a `parseArgs` (with `tokens: true`) so that every mistake is a usage error in one line:
- * node's own messages may span several (`--ttl -5d` is "ambiguous"), and a flag given twice is
- * refused instead of the last one silently winning.
+ * `parseArgs` with positionals, every mistake a usage error in one line: node's own messages may
+ * span several (`--ttl -5d` is "ambiguous"), and a flag given twice is refused instead of the last
+ * one silently winning.
  */
-export function parseOptions<T extends ParsedWithTokens>(parse: () => T): T {
-  let parsed: T;
+export function parseOptions<T extends Options>(args: string[], options: T): ParsedOptions<T> {
+  let parsed: ParsedOptions<T>;
   try {
-    parsed = parse();
+    parsed = parseArgs({ args, options, allowPositionals: true, tokens: true });
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     throw new UsageError(message.split("\n").join(" "));
   }
   const seen = new Set<string>();
   for (const token of parsed.tokens) {
-    if (token.kind !== "option" || token.name === undefined) continue;
+    if (token.kind !== "option") continue;
     if (seen.has(token.name)) throw new UsageError(`--${token.name} was given more than once`);
     seen.add(token.name);
   }

@@ -1,5 +1,4 @@
 import { randomBytes } from "node:crypto";
-import { parseArgs } from "node:util";
 import { mintApiToken } from "../app/mint-api-token.js";
 import { openCertificateStore, openKeyStore, openTokenSigner, type Runtime } from "../compose.js";
 import { loadConfig } from "../config/config.js";
@@ -27,21 +26,14 @@ const SUBJECT_PATTERN = /^[\x21-\x7e]{1,256}$/;
 
 /** `edge-pki-ca token create …`: mints a token from our own issuer, audited, printed to stdout. */
 export async function tokenCommand(argv: string[]): Promise<void> {
-  const { positionals, values } = parseOptions(() =>
-    parseArgs({
-      args: argv,
-      allowPositionals: true,
-      tokens: true,
-      options: {
-        role: { type: "string" },
-        "device-prefix": { type: "string" },
-        ttl: { type: "string", default: "30d" },
-        subject: { type: "string" },
-        "data-dir": { type: "string" },
-        help: { type: "boolean", short: "h" },
-      },
-    }),
-  );
+  const { positionals, values } = parseOptions(argv, {
+    role: { type: "string" },
+    "device-prefix": { type: "string" },
+    ttl: { type: "string", default: "30d" },
+    subject: { type: "string" },
+    "data-dir": { type: "string" },
+    help: { type: "boolean", short: "h" },
+  });
   if (values.help) {
     process.stdout.write(`${TOKEN_USAGE}\n`);
     return;

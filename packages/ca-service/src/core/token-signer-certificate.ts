@@ -1,43 +1,21 @@
 import type { CaSigner } from "../ports/ca-key-store.js";
+import { certifyUnderRoot, type IntermediateCertificateRequest } from "./ca-hierarchy.js";
 import { CaError } from "./errors.js";
 import type { KeyAlgorithm } from "./key-algorithms.js";
-import { commonNameOnly, subjectKeyIdOf, tokenSignerExtensions } from "./profiles.js";
-import { signCertificate } from "./sign-certificate.js";
-import { computeValidity } from "./validity.js";
+import { subjectKeyIdOf, tokenSignerExtensions } from "./profiles.js";
 import { x509 } from "./x509.js";
 
 /** Our tokens are ES256: the token-signing key is always ECDSA P-256, whatever the CA keys are. */
 export const TOKEN_KEY_ALGORITHM: KeyAlgorithm = "ECDSA_P256";
 
-export interface TokenSignerCertificateRequest {
-  signer: CaSigner;
-  root: x509.X509Certificate;
-  rootSigner: CaSigner;
-  commonName: string;
-  validityDays: number;
-  serialNumber: string;
-  now: Date;
-}
-
 /** The token-signing key's certificate: an end entity signed by the root, ending no later than it. */
 export async function createTokenSignerCertificate(
-  request: TokenSignerCertificateRequest,
+  request: IntermediateCertificateRequest,
 ): Promise<x509.X509Certificate> {
-  const validity = computeValidity({
-    now: request.now,
-    policyMaxDays: request.validityDays,
-    issuerNotAfter: request.root.notAfter,
-  });
-  return signCertificate({
-    signer: request.rootSigner,
-    issuer: request.root.subjectName,
-    subject: commonNameOnly(request.commonName),
-    publicKeySpki: request.signer.publicKeySpki,
-    serialNumber: request.serialNumber,
-    notBefore: validity.notBefore,
-    notAfter: validity.notAfter,
-    extensions: await tokenSignerExtensions(request.signer.publicKeySpki, subjectKeyIdOf(request.root)),
-  });
+  return certifyUnderRoot(
+    request,
+    await tokenSignerExtensions(request.signer.publicKeySpki, subjectKeyIdOf(request.root)),
+  );
 }
 
 /**
