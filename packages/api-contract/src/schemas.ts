@@ -197,6 +197,10 @@ export const Problem = z
     detail: z.string(),
     code: z.string(),
     errors: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
+    serialNumber: z
+      .string()
+      .optional()
+      .describe("credentials_already_issued: the serial number the first request with this key issued"),
   })
   .meta({ id: "Problem" });
 export type Problem = z.infer<typeof Problem>;

@@ -1,18 +1,21 @@
 import { mkdir } from "node:fs/promises";
 import { createLocalJWKSet, type JSONWebKeySet } from "jose";
-import { type AdminTokenFile, writeAdminTokenOnce } from "./adapters/auth/admin-token-file.js";
-import { LocalTokenSigner } from "./adapters/auth/local-token-signer.js";
+import { type AdminTokenFile, adminTokenFile } from "./adapters/auth/admin-token-file.js";
+import { KeyStoreTokenSigner } from "./adapters/auth/key-store-token-signer.js";
 import { discoveredKeySet } from "./adapters/auth/oidc-discovery.js";
 import { type TrustedIssuer, TrustedIssuersVerifier } from "./adapters/auth/trusted-issuers-verifier.js";
 import { openKeyVaultKeyStore } from "./adapters/keys/azure-key-vault/open-key-vault-key-store.js";
 import { LocalFileKeyStore } from "./adapters/keys/local-file-key-store.js";
 import { resolvePassphrase } from "./adapters/keys/passphrase.js";
 import { openPostgresStore, openSqliteStore } from "./adapters/store/open-store.js";
+import { outageAsUnavailable } from "./adapters/store/outage-as-unavailable.js";
 import { type InitCaResult, initCa } from "./app/init-ca.js";
 import { loadIssuingCa } from "./app/load-issuing-ca.js";
+import { loadTokenKey } from "./app/load-token-key.js";
 import { mintFirstAdminToken } from "./app/mint-first-admin-token.js";
 import type { ServiceContext } from "./app/service-context.js";
 import type { Config } from "./config/config.js";
+import { CaError } from "./core/errors.js";
 import { RENEWAL_AUDIENCE } from "./core/renewal-proof.js";
 import { API_AUDIENCE, BOOTSTRAP_AUDIENCE, OWN_ALGORITHMS, OWN_ISSUER } from "./core/token-claims.js";
 import { RENEW_PATH } from "./http/routes/renewal.js";
@@ -31,10 +34,23 @@ export interface Runtime {
   random?: RandomBytes;
 }
 
-/** The passphrase that seals the keys kept in the data folder (CA keys and the token key). */
-async function localPassphrase({ config, logger }: Runtime): Promise<string> {
-  await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
-  const { passphrase, generatedAt } = await resolvePassphrase(config.dataDir, config.keyPassphrase);
+/** Whether the command may create key material (`init`, `start`) or only use what exists. */
+export type KeyStoreAccess = "create" | "use";
+
+/**
+ * The passphrase that seals the keys kept in the data folder. Only a command that creates keys
+ * makes the data folder and generates a passphrase; any other fails before writing anything.
+ */
+async function localPassphrase({ config, logger }: Runtime, access: KeyStoreAccess): Promise<string> {
+  if (access === "create") await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
+  const resolved = await resolvePassphrase(config.dataDir, config.keyPassphrase, access === "create");
+  if (resolved === undefined) {
+    throw new CaError(
+      "ca_not_initialized",
+      `the CA is not initialised in ${config.dataDir}: run \`edge-pki-ca init\` first`,
+    );
+  }
+  const { passphrase, generatedAt } = resolved;
   if (generatedAt !== undefined) {
     logger.warn(
       "EDGE_PKI_KEY_PASSPHRASE is not set: generated a random passphrase for the CA keys; keep it with the data folder, or set EDGE_PKI_KEY_PASSPHRASE",
@@ -45,8 +61,12 @@ async function localPassphrase({ config, logger }: Runtime): Promise<string> {
 }
 
 /** Key stores by kind: an explicit map, not registration by import side effect. */
-const keyStoreFactories: Record<Config["keyStore"]["kind"], (runtime: Runtime) => Promise<CaKeyStore>> = {
-  local: async (runtime) => new LocalFileKeyStore(runtime.config.dataDir, await localPassphrase(runtime)),
+const keyStoreFactories: Record<
+  Config["keyStore"]["kind"],
+  (runtime: Runtime, access: KeyStoreAccess) => Promise<CaKeyStore>
+> = {
+  local: async (runtime, access) =>
+    new LocalFileKeyStore(runtime.config.dataDir, await localPassphrase(runtime, access)),
   keyvault: ({ config }) => {
     if (config.keyStore.kind !== "keyvault") throw new Error("Key Vault settings missing");
     return openKeyVaultKeyStore(config.keyStore);
@@ -58,8 +78,8 @@ const storeFactories: Record<Config["store"]["kind"], (config: Config) => Promis
   postgres: (config) => openPostgresStore(config.store.kind === "postgres" ? config.store.url : ""),
 };
 
-export function openKeyStore(runtime: Runtime): Promise<CaKeyStore> {
-  return keyStoreFactories[runtime.config.keyStore.kind](runtime);
+export function openKeyStore(runtime: Runtime, access: KeyStoreAccess): Promise<CaKeyStore> {
+  return keyStoreFactories[runtime.config.keyStore.kind](runtime, access);
 }
 
 /** Creates the missing parts of the CA; never overwrites existing material. */
@@ -76,13 +96,14 @@ export async function initialiseCa(runtime: Runtime, keyStore: CaKeyStore): Prom
   });
 }
 
-/** The service's own token issuer, its key sealed in the data folder (created on first use). */
-export async function openTokenSigner(runtime: Runtime): Promise<TokenSigner> {
-  return LocalTokenSigner.open(runtime.config.dataDir, await localPassphrase(runtime));
+/** The service's own token issuer, over the key store's token-signing key (made by init). */
+export async function openTokenSigner(keyStore: CaKeyStore): Promise<TokenSigner> {
+  return KeyStoreTokenSigner.open(await loadTokenKey(keyStore));
 }
 
-export function openCertificateStore(config: Config): Promise<CertificateStore> {
-  return storeFactories[config.store.kind](config);
+/** The configured store; its failures surface as `unavailable`, whichever operation meets them. */
+export async function openCertificateStore(config: Config): Promise<CertificateStore> {
+  return outageAsUnavailable(await storeFactories[config.store.kind](config));
 }
 
 /** Our own issuer (ES256 only, our two audiences) and each configured OpenID Connect issuer. */
@@ -110,7 +131,7 @@ function tokenVerifier(config: Config, tokens: TokenSigner, clock: Clock): Token
 export async function openServiceContext(runtime: Runtime, keyStore: CaKeyStore): Promise<ServiceContext> {
   const clock = runtime.clock ?? systemClock;
   const ca = await loadIssuingCa(keyStore, clock);
-  const tokens = await openTokenSigner(runtime);
+  const tokens = await openTokenSigner(keyStore);
   const store = await openCertificateStore(runtime.config);
   const { publicUrl } = runtime.config;
   return {
@@ -134,10 +155,19 @@ export async function openServiceContext(runtime: Runtime, keyStore: CaKeyStore)
   };
 }
 
-/** On the first start, an admin token in `<data folder>/admin.token`; never overwritten. */
-export async function ensureAdminTokenFile(
+/**
+ * The deployment's first admin token, in `<data folder>/admin.token` (never overwritten). Minted
+ * only by the init that created the token-signing key, so once per deployment: a replica that
+ * starts later (even with an empty data folder, sharing the key store and database) mints none.
+ * Undefined when there is no such file and this run did not create the key.
+ */
+export async function firstAdminTokenFile(
   runtime: Runtime,
   context: ServiceContext,
-): Promise<AdminTokenFile> {
-  return writeAdminTokenOnce(runtime.config.dataDir, async () => (await mintFirstAdminToken(context)).token);
+  init: InitCaResult | undefined,
+): Promise<AdminTokenFile | undefined> {
+  const mint = init?.created.includes("token-signing")
+    ? async () => (await mintFirstAdminToken(context)).token
+    : undefined;
+  return adminTokenFile(runtime.config.dataDir, mint);
 }

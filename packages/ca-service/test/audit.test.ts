@@ -12,14 +12,14 @@ afterAll(async () => {
 });
 
 describe("GET /v1/audit", () => {
-  it("records each issuance with the token's subject as actor", async () => {
+  it("records each issuance with the token's identity as actor", async () => {
     const token = await service.token(["issuer"], { subject: "line3-station" });
     const issued = await call(`${service.url}/v1/credentials`, { body: { deviceId: "audited-dev" }, token });
     const page = await call(`${service.url}/v1/audit?limit=1000`, { token: await service.token(["reader"]) });
     expect(page.status).toBe(200);
     expect(page.body.items).toContainEqual(
       expect.objectContaining({
-        actor: "line3-station",
+        actor: "token:line3-station",
         action: "credentials.issue",
         target: "audited-dev",
         outcome: "success",

@@ -92,7 +92,8 @@ describe("401: no token or a bad one", () => {
     const response = await call(`${service.url}/v1/certificates`, { body: { nonsense: true } });
     expect(response.status).toBe(401);
     expect(response.headers.get("content-type")).toContain("application/problem+json");
-    expect(response.headers.get("www-authenticate")).toBe(CHALLENGE("a bearer token is required"));
+    // RFC 6750 §3.1: a request without credentials gets a challenge without an error code.
+    expect(response.headers.get("www-authenticate")).toBe('Bearer realm="edge-pki"');
     expect(response.body).toEqual({
       type: "urn:edge-pki:problem:unauthorized",
       title: "Authentication required",
@@ -106,6 +107,35 @@ describe("401: no token or a bad one", () => {
     const response = await call(`${service.url}/v1/audit`, { headers: { authorization: "Basic YTpi" } });
     expect(response.status).toBe(401);
     expect(response.body.detail).toBe("the Authorization header is not a bearer token");
+    expect(response.headers.get("www-authenticate")).toBe('Bearer realm="edge-pki"');
+  });
+
+  it("an unauthenticated body is never read: 401, not 413 or 400", async () => {
+    const huge = await call(`${service.url}/v1/certificates`, {
+      rawBody: JSON.stringify({ csr: "x".repeat(100 * 1024) }),
+      headers: { "content-type": "application/json" },
+    });
+    expect(huge.status).toBe(401);
+    const garbage = await call(`${service.url}/v1/credentials`, {
+      rawBody: "{not json",
+      headers: { "content-type": "application/json" },
+      token: "not.a.jwt",
+    });
+    expect(garbage.status).toBe(401);
+    // Once authenticated, the same bodies are refused for what they are.
+    const tooLarge = await call(`${service.url}/v1/certificates`, {
+      rawBody: JSON.stringify({ csr: "x".repeat(100 * 1024) }),
+      headers: { "content-type": "application/json" },
+      token: service.adminToken,
+    });
+    expect(tooLarge.status).toBe(413);
+  });
+
+  it("issued in the future (iat beyond the leeway)", async () => {
+    await expectRefused(
+      await signOwn(adminClaims({ iat: now() + 600 })),
+      "the token was issued in the future",
+    );
   });
 
   it("garbage is not a JWT", async () => {
@@ -250,7 +280,7 @@ describe("403: a valid token without the right", () => {
     expect(asIssuer.body.detail).toBe("the token lacks the permission certificates:read");
     const asReader = await call(url, { token: await service.token(["reader"]) });
     expect(asReader.status).toBe(200);
-    expect(asReader.body.requester).toBe("test-issuer");
+    expect(asReader.body.requester).toBe("token:test-issuer");
   });
 
   it("a reader may not mint bootstrap tokens", async () => {
@@ -310,7 +340,7 @@ describe("issuer tokens confined to a device-ID prefix", () => {
 });
 
 describe("audit of refusals", () => {
-  it("records authentication failures as anonymous@address and denials under the token's subject", async () => {
+  it("records authentication failures as anonymous@address and denials under the token's identity", async () => {
     await probe(); // no token
     await probe(await service.token(["issuer"], { subject: "denied-issuer" }));
     const entries: Array<Record<string, unknown>> = [];
@@ -333,7 +363,7 @@ describe("audit of refusals", () => {
     );
     expect(entries).toContainEqual(
       expect.objectContaining({
-        actor: "denied-issuer",
+        actor: "token:denied-issuer",
         action: "auth.denied",
         target: "GET /v1/audit",
         outcome: "failure",
@@ -342,7 +372,7 @@ describe("audit of refusals", () => {
     );
     expect(entries).toContainEqual(
       expect.objectContaining({
-        actor: "line7-station",
+        actor: "token:line7-station",
         action: "auth.denied",
         target: "POST /v1/credentials",
       }),

@@ -75,7 +75,7 @@ describe("minting bootstrap tokens", () => {
       (item: { action: string; target: string }) =>
         item.action === "bootstrap-token.create" && item.target === "boot-audited",
     );
-    expect(entry).toMatchObject({ actor: "local-admin", outcome: "success" });
+    expect(entry).toMatchObject({ actor: "token:local-admin", outcome: "success" });
     expect(entry.details.tokenId).toBe(decodeJwt(token).jti);
     expect(page.text).not.toContain(token);
   });
@@ -96,7 +96,19 @@ describe("redeeming a bootstrap token", () => {
     expect(second.body).toMatchObject({ code: "token_used", detail: "token already used" });
     const records = await certificatesOf("boot-once");
     expect(records).toHaveLength(1);
-    expect(records[0]?.requester).toBe("boot-once");
+    expect(records[0]?.requester).toBe("device:boot-once");
+  });
+
+  it("a bootstrap token for a device named local-admin is recorded as that device, not as our admin", async () => {
+    const { token } = await mint("local-admin");
+    const { csrPem } = await opensslCsr(dir, "/CN=local-admin");
+    expect((await redeem(token, { csr: csrPem })).status).toBe(201);
+    expect((await redeem(token, { csr: csrPem })).status).toBe(401);
+    expect((await certificatesOf("local-admin"))[0]?.requester).toBe("device:local-admin");
+    const audit = await service.context.store.listAudit({ limit: 1000 });
+    const byDevice = audit.filter((event) => event.actor === "device:local-admin").map((e) => e.action);
+    expect(byDevice).toEqual(["certificate.issue", "auth.failure"]);
+    expect(audit.filter((event) => event.actor === "local-admin")).toEqual([]);
   });
 
   it("20 redemptions in parallel: exactly one 201, the others 401", async () => {

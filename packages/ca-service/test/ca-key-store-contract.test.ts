@@ -101,7 +101,7 @@ describe.each(implementations)("CaKeyStore contract: %s", (_label, open) => {
   it("initialises once, keeps what exists, and never overwrites a certificate", async () => {
     const store = open();
     const first = await initCa(initRequest(store));
-    expect(first.created).toEqual(["root", "intermediate"]);
+    expect(first.created).toEqual(["root", "intermediate", "token-signing"]);
     expect(await first.intermediate.verify({ publicKey: first.root.publicKey, signatureOnly: true })).toBe(
       true,
     );
@@ -118,7 +118,7 @@ describe.each(implementations)("CaKeyStore contract: %s", (_label, open) => {
     const store = open();
     const pendingRoot = await store.createKey("root", "ECDSA_P384");
     const result = await initCa(initRequest(store, "ECDSA_P384"));
-    expect(result.created).toEqual(["root", "intermediate"]);
+    expect(result.created).toEqual(["root", "intermediate", "token-signing"]);
     expect(Buffer.from(result.root.publicKey.rawData)).toEqual(Buffer.from(pendingRoot.publicKeySpki));
     expect(await result.root.verify({ signatureOnly: true })).toBe(true);
     expect(result.root.getExtension(x509.BasicConstraintsExtension)?.ca).toBe(true);

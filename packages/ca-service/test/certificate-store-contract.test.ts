@@ -89,6 +89,7 @@ function sampleRecord(deviceId: string): CertificateRecord {
     sha256Fingerprint: randomBytes(32).toString("hex"),
     issuedAt: new Date("2026-01-01T00:05:00.000Z"),
     requester: "test",
+    supersededBy: null,
   };
 }
 

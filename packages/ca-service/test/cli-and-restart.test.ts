@@ -139,6 +139,11 @@ describe("edge-pki-ca init", () => {
     const serveWithoutCa = await runCli(["serve", "--data-dir", join(dir.path, "empty")], {});
     expect(serveWithoutCa.code).toBe(1);
     expect(serveWithoutCa.stderr).toContain("run `edge-pki-ca init` first");
+    expect(serveWithoutCa.stderr).toBe(
+      `edge-pki-ca: the CA is not initialised in ${join(dir.path, "empty")}: run \`edge-pki-ca init\` first\n`,
+    );
+    // Failing, serve wrote nothing: no data folder, no passphrase file.
+    await expect(stat(join(dir.path, "empty"))).rejects.toThrow("ENOENT");
   });
 });
 

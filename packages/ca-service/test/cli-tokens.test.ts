@@ -74,11 +74,51 @@ describe("edge-pki-ca token create", () => {
       expect((claims.exp as number) - (claims.iat as number)).toBe(seconds);
     }
     const audit = await call(`${service.url}/v1/audit?limit=1000`, { token: service.adminToken });
+    expect(audit.body.items).toContainEqual(
+      expect.objectContaining({ action: "token.create", target: "token:line7" }),
+    );
     const minted = audit.body.items.filter(
       (item: { action: string; actor: string }) =>
         item.action === "token.create" && item.actor === "edge-pki-ca token create",
     );
     expect(minted.length).toBeGreaterThanOrEqual(4);
+  });
+
+  it("refuses a data folder without a CA in one line, creating nothing there", async () => {
+    const typo = join(service.dataDir, "..", `typo-${Date.now()}`);
+    const result = await cli(["token", "create", "--role", "issuer"], typo);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toBe("");
+    expect(result.stderr).toBe("edge-pki-ca: the CA is not initialised: run `edge-pki-ca init` first\n");
+    await expect(stat(typo)).rejects.toThrow("ENOENT");
+  });
+
+  it("pnpm ca token create, from the repository root, prints only the token on stdout", async () => {
+    const root = fileURLToPath(new URL("../../..", import.meta.url));
+    const { stdout } = await run(
+      "pnpm",
+      ["ca", "token", "create", "--role", "reader", "--data-dir", service.dataDir],
+      {
+        cwd: root,
+        env: { ...process.env, EDGE_PKI_KEY_PASSPHRASE: PASSPHRASE },
+      },
+    );
+    const token = stdout.trim();
+    expect(stdout).toBe(`${token}\n`);
+    expect((await call(`${service.url}/v1/audit?limit=1`, { token })).status).toBe(200);
+  });
+
+  it("without --subject, each token gets a unique subject, named on stderr", async () => {
+    const subjects: string[] = [];
+    for (let i = 0; i < 2; i += 1) {
+      const result = await cli(["token", "create", "--role", "issuer"], service.dataDir);
+      expect(result.code).toBe(0);
+      const { sub } = decodeJwt(result.stdout.trim());
+      expect(sub).toMatch(/^cli-issuer-[0-9a-f]{8}$/);
+      expect(result.stderr).toContain(`token for subject ${sub} (issuer; audited as token:${sub})`);
+      subjects.push(sub as string);
+    }
+    expect(subjects[0]).not.toBe(subjects[1]);
   });
 
   for (const [args, message] of [
@@ -96,6 +136,10 @@ describe("edge-pki-ca token create", () => {
     ],
     [["token", "mint", "--role", "reader"], "expected 'token create'"],
     [["token", "create", "--role", "reader", "--bogus"], "Unknown option '--bogus'"],
+    [["token", "create", "--role", "reader", "--ttl", "-5d"], "Option '--ttl' argument is ambiguous"],
+    [["token", "create", "--role", "reader", "--ttl=-5d"], "--ttl must look like 3600s, 15m, 12h or 30d"],
+    [["token", "create", "--role", "reader", "--ttl", "0s"], "(a positive whole number and a unit)"],
+    [["token", "create", "--role", "reader", "--role", "admin"], "--role was given more than once"],
   ] as const) {
     it(`usage error, exit 2, one line: ${args.slice(2).join(" ") || "(no role)"}`, async () => {
       const result = await cli([...args], service.dataDir);

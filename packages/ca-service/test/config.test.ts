@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ConfigError, loadConfig } from "../src/config/config.js";
+import { maskCredentials } from "../src/config/mask-credentials.js";
 import { opensslServerCertificate, tempDir } from "./support/openssl.js";
 
 const problemsOf = (env: Record<string, string>) => {
@@ -58,7 +59,11 @@ describe("authentication settings", () => {
   });
 
   it("rate limits: defaults, 0 allowed, negatives refused", () => {
-    expect(loadConfig({}, "/tmp").rateLimits).toEqual({ perMinute: 600, authFailuresPerMinute: 20 });
+    expect(loadConfig({}, "/tmp").rateLimits).toEqual({
+      perMinute: 600,
+      publicPerMinute: 6000,
+      authFailuresPerMinute: 20,
+    });
     expect(loadConfig({ EDGE_PKI_RATE_LIMIT_PER_MINUTE: "0" }, "/tmp").rateLimits.perMinute).toBe(0);
     expect(problemsOf({ EDGE_PKI_RATE_LIMIT_PER_MINUTE: "-1" })).toHaveLength(1);
   });
@@ -116,5 +121,28 @@ describe("listener settings", () => {
       port: 9443,
       maxValidityDays: 30,
     });
+  });
+});
+
+describe("URLs with credentials in messages", () => {
+  it("shows EDGE_PKI_DATABASE_URL (and any URL) with its password masked", () => {
+    const problems = problemsOf({
+      EDGE_PKI_STORE: "postgres",
+      EDGE_PKI_DATABASE_URL: "mysql://pki:s3cret-pw@db.example:3306/pki",
+      EDGE_PKI_PUBLIC_URL: "https://user:other-secret@pki.example",
+    });
+    expect(problems).toHaveLength(2);
+    expect(problems.join("\n")).not.toMatch(/s3cret-pw|other-secret/);
+    expect(problems[0]).toBe(
+      'EDGE_PKI_DATABASE_URL="mysql://pki:***@db.example:3306/pki": must be a postgres:// URL',
+    );
+    expect(problems[1]).toContain('EDGE_PKI_PUBLIC_URL="https://user:***@pki.example"');
+  });
+
+  it("maskCredentials leaves URLs without a password alone", () => {
+    expect(maskCredentials("postgres://postgres@127.0.0.1:5432/db")).toBe(
+      "postgres://postgres@127.0.0.1:5432/db",
+    );
+    expect(maskCredentials("connect postgres://a:b@h/d failed")).toBe("connect postgres://a:***@h/d failed");
   });
 });

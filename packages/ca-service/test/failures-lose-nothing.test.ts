@@ -95,6 +95,35 @@ describe("when signing or recording fails, nothing leaves the CA", () => {
     }
   });
 
+  it("a store that fails under any operation: 503 with Retry-After, never 500", async () => {
+    const target = await startTestService();
+    const reader = await target.token(["reader"]);
+    const { csrPem } = await opensslCsr(dir, "/CN=store-gone");
+    const issued = await call(`${target.url}/v1/credentials`, {
+      token: target.adminToken,
+      body: { deviceId: "store-gone" },
+    });
+    // The database goes away under the running service.
+    await target.context.store.close();
+    try {
+      for (const [path, body, token] of [
+        ["/v1/bootstrap-tokens", { deviceId: "store-gone" }, target.adminToken],
+        ["/v1/certificates", { csr: csrPem }, target.adminToken],
+        [`/v1/certificates/${issued.body.serialNumber}/revoke`, { reason: "superseded" }, target.adminToken],
+        ["/v1/audit", undefined, reader],
+        [`/v1/certificates/${issued.body.serialNumber}`, undefined, reader],
+      ] as const) {
+        const response = await call(`${target.url}${path}`, { token, ...(body && { body }) });
+        expect({ path, status: response.status }).toEqual({ path, status: 503 });
+        expect(response.headers.get("retry-after")).toBe("5");
+        expect(response.body.code).toBe("unavailable");
+        expect(response.text).not.toMatch(/eyJ|destroyed|driver/);
+      }
+    } finally {
+      await target.dispose();
+    }
+  });
+
   it("readiness fails when the store cannot be used", async () => {
     const broken = {
       ...storeFailingToRecord(service.context.store),

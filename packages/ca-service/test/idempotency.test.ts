@@ -50,6 +50,42 @@ describe("Idempotency-Key", () => {
     expect(await rows("idem-csr")).toHaveLength(1);
   });
 
+  it("a replay re-checks authorisation: another line's token with the same subject gets 403, not the certificate", async () => {
+    // Same subject, so the same idempotency namespace; only the prefix differs.
+    const line7 = await service.token(["issuer"], { devicePrefix: "line7-", subject: "shared-station" });
+    const line8 = await service.token(["issuer"], { devicePrefix: "line8-", subject: "shared-station" });
+    const { csrPem } = await opensslCsr(dir, "/CN=line7-replayed");
+    const first = await post("/v1/certificates", { csr: csrPem }, "shared-key-1", line7);
+    expect(first.status).toBe(201);
+    const replay = await post("/v1/certificates", { csr: csrPem }, "shared-key-1", line8);
+    expect(replay.status).toBe(403);
+    expect(replay.text).not.toContain(first.body.serialNumber);
+    const credentials = await post("/v1/credentials", { deviceId: "line7-cred" }, "shared-key-2", line7);
+    expect(credentials.status).toBe(201);
+    const credentialsReplay = await post(
+      "/v1/credentials",
+      { deviceId: "line7-cred" },
+      "shared-key-2",
+      line8,
+    );
+    expect(credentialsReplay.status).toBe(403);
+    expect(credentialsReplay.text).not.toContain(credentials.body.serialNumber);
+  });
+
+  it("a bootstrap token's retry with its Idempotency-Key replays its certificate; any other use is 401", async () => {
+    const minted = await post("/v1/bootstrap-tokens", { deviceId: "idem-boot" });
+    const device = minted.body.token;
+    const { csrPem } = await opensslCsr(dir, "/CN=idem-boot");
+    const first = await post("/v1/certificates", { csr: csrPem }, "boot-key", device);
+    expect(first.status).toBe(201);
+    const retry = await post("/v1/certificates", { csr: csrPem }, "boot-key", device);
+    expect(retry.status).toBe(201);
+    expect(retry.body).toEqual(first.body);
+    expect((await post("/v1/certificates", { csr: csrPem }, "another-key", device)).status).toBe(401);
+    expect((await post("/v1/certificates", { csr: csrPem }, undefined, device)).status).toBe(401);
+    expect(await rows("idem-boot")).toHaveLength(1);
+  });
+
   it("the same key with another body: 422, nothing issued", async () => {
     await post("/v1/credentials", { deviceId: "idem-a" }, "key-reused");
     const other = await post("/v1/credentials", { deviceId: "idem-b" }, "key-reused");
@@ -96,6 +132,8 @@ describe("Idempotency-Key", () => {
       code: "credentials_already_issued",
       detail: `credentials already issued for this key; the private key is returned only once (serial number ${first.body.serialNumber})`,
     });
+    // The serial number is also a problem extension member, for clients that act on it.
+    expect(retry.body.serialNumber).toBe(first.body.serialNumber);
     expect(retry.text).not.toContain("PRIVATE KEY");
     const stored = await service.context.store.findIdempotencyRecord(
       await callerOf(service.adminToken),

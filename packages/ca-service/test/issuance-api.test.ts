@@ -62,7 +62,7 @@ describe("POST /v1/certificates", () => {
       expect(byForm.body.serialNumber).toBe(issued.body.serialNumber);
     }
     expect(record.body.sha256Fingerprint).toBe(certificate.fingerprint256.replaceAll(":", "").toLowerCase());
-    expect(record.body.requester).toBe("local-admin");
+    expect(record.body.requester).toBe("token:local-admin");
   });
 
   it("gives what was asked when no limit cuts it, without notAfterCappedBy", async () => {

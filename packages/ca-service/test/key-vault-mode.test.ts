@@ -76,6 +76,7 @@ describe("Key Vault mode", () => {
     ...vault.env({
       EDGE_PKI_KEYVAULT_ROOT_CERTIFICATE: root,
       EDGE_PKI_KEYVAULT_INTERMEDIATE_CERTIFICATE: intermediate,
+      EDGE_PKI_KEYVAULT_TOKEN_SIGNING_CERTIFICATE: `${root}-token`,
     }),
     // The flags below stand in for these two.
     EDGE_PKI_KEY_STORE: "",
@@ -96,6 +97,10 @@ describe("Key Vault mode", () => {
     const first = await runCli(initArgs(join(dir.path, "cli")), env);
     expect(first.code).toBe(0);
     expect(first.stdout).toContain("created root and intermediate");
+    expect(first.stdout).toContain("token-signing");
+    expect(first.stdout).toContain(`admin token written to: ${join(dir.path, "cli", "admin.token")}`);
+    // Key Vault mode uses no local passphrase, so none is generated and no warning printed.
+    expect(first.stderr).not.toContain("EDGE_PKI_KEY_PASSPHRASE");
     const root = await certificateInVault("cli-root");
     const intermediate = await certificateInVault("cli-issuing");
     expect(first.stdout).toContain(createHash("sha256").update(root.der).digest("hex"));
@@ -156,7 +161,7 @@ describe("Key Vault mode", () => {
     await (await selfSignedRoot("adopted-root", ["keyCertSign", "cRLSign"])).pollUntilDone();
     const existing = await certificateInVault("adopted-root");
     const result = await initIn("adopted-root", "adopted-issuing");
-    expect(result.created).toEqual(["intermediate"]);
+    expect(result.created).toEqual(["intermediate", "token-signing"]);
     expect(Buffer.from(result.root.rawData)).toEqual(existing.der);
     expect(await result.intermediate.verify({ publicKey: result.root.publicKey, signatureOnly: true })).toBe(
       true,

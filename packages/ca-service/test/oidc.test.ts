@@ -42,7 +42,37 @@ describe("external OpenID Connect issuers (Entra ID stand-in)", () => {
       token: await entraLike({ roles: ["reader"] }),
     });
     expect(record.status).toBe(200);
-    expect(record.body.requester).toBe("factory-line-7");
+    expect(record.body.requester).toBe(`${idp.issuer}#factory-line-7`);
+  });
+
+  it("an external token whose sub is local-admin is recorded as that issuer's, never as our admin", async () => {
+    const token = await entraLike({ roles: ["issuer"], sub: "local-admin" });
+    const issued = await call(`${service.url}/v1/credentials`, {
+      body: { deviceId: "oidc-lookalike" },
+      token,
+    });
+    expect(issued.status).toBe(201);
+    const denied = await call(`${service.url}/v1/audit`, { token });
+    expect(denied.status).toBe(403);
+    const audit = await service.context.store.listAudit({ limit: 1000 });
+    expect(audit).toContainEqual(
+      expect.objectContaining({ action: "credentials.issue", actor: `${idp.issuer}#local-admin` }),
+    );
+    expect(audit).toContainEqual(
+      expect.objectContaining({ action: "auth.denied", actor: `${idp.issuer}#local-admin` }),
+    );
+    const record = await service.context.store.findBySerialNumber(issued.body.serialNumber);
+    expect(record?.requester).toBe(`${idp.issuer}#local-admin`);
+  });
+
+  it("refuses a token issued in the future beyond the leeway", async () => {
+    const token = await entraLike({ roles: ["issuer"], iat: Math.floor(Date.now() / 1000) + 600 });
+    const response = await call(`${service.url}/v1/credentials`, {
+      body: { deviceId: "oidc-future" },
+      token,
+    });
+    expect(response.status).toBe(401);
+    expect(response.body.detail).toBe("the token was issued in the future");
   });
 
   it("honours a device_prefix claim", async () => {

@@ -33,7 +33,7 @@ describe("rate limits", () => {
     for (let i = 0; i < 50; i += 1) expect((await call(`${service.url}/healthz`)).status).toBe(200);
   });
 
-  it("failed authentications have a stricter budget per address, which then blocks that address", async () => {
+  it("failed authentications have a stricter budget per address, which then blocks further failures only", async () => {
     service = await startTestService({ clock: frozen, env: { EDGE_PKI_AUTH_FAILURES_PER_MINUTE: "2" } });
     const probe = (token: string) => call(`${service?.url}/v1/audit?limit=1`, { token });
     expect((await probe("guess-1")).status).toBe(401);
@@ -42,8 +42,33 @@ describe("rate limits", () => {
     expect(blocked.status).toBe(429);
     expect(blocked.headers.get("retry-after")).toBe("30");
     expect(blocked.body.detail).toBe("too many failed authentications from this address; retry after 30 s");
-    expect((await probe(service.adminToken)).status).toBe(429);
+    // A valid token from the same address is never refused for the failures before it.
+    expect((await probe(service.adminToken)).status).toBe(200);
+    expect((await probe("guess-4")).status).toBe(429);
+    // Over the budget, failures are not audited either: the log cannot be flooded.
+    const failures = (await service.context.store.listAudit({ limit: 1000 })).filter(
+      (event) => event.action === "auth.failure",
+    );
+    expect(failures).toHaveLength(2);
     // Public material stays reachable.
     expect((await call(`${service.url}/v1/ca`)).status).toBe(200);
+  });
+
+  it("health probes are never rate-limited; public material has its own per-address budget", async () => {
+    service = await startTestService({
+      clock: frozen,
+      env: { EDGE_PKI_RATE_LIMIT_PER_MINUTE: "1", EDGE_PKI_PUBLIC_RATE_LIMIT_PER_MINUTE: "2" },
+    });
+    for (let i = 0; i < 20; i += 1) {
+      expect((await call(`${service.url}/healthz`)).status).toBe(200);
+      expect((await call(`${service.url}/readyz`)).status).toBe(200);
+    }
+    expect((await call(`${service.url}/v1/ca`)).status).toBe(200);
+    expect((await call(`${service.url}/.well-known/jwks.json`)).status).toBe(200);
+    const limited = await call(`${service.url}/v1/crl`);
+    expect(limited.status).toBe(429);
+    expect(limited.body.detail).toBe("too many requests from this address; retry after 30 s");
+    // The address's public budget is not the callers' budget.
+    expect((await call(`${service.url}/v1/audit?limit=1`, { token: service.adminToken })).status).toBe(200);
   });
 });

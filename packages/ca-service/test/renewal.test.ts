@@ -229,6 +229,41 @@ describe("renewal: refusals", () => {
     await expectRefused(await renew({ csr: csrPem, proof }), 401, /jti was already used/, device.deviceId, 2);
   });
 
+  it("a certificate renews once: renewing it again gets 403, the newest one renews", async () => {
+    const device = await enrol(service, "renew-once");
+    const csrPem = await csrForKey(dir, device.keyPath, "/CN=renew-once");
+    const proofFor = (chainPem: string) => renewalProof({ keyPem: device.keyPem, chainPem, csrPem });
+    const first = await renew({ csr: csrPem, proof: await proofFor(device.fullChainPem) });
+    expect(first.status).toBe(201);
+    const again = await renew({ csr: csrPem, proof: await proofFor(device.fullChainPem) });
+    await expectRefused(again, 403, /is already renewed; renew the newest certificate/, device.deviceId, 2);
+    expect(again.body.detail).toBe(
+      `certificate ${device.serialNumber} is already renewed; renew the newest certificate (${first.body.serialNumber})`,
+    );
+    const stored = await service.context.store.findBySerialNumber(device.serialNumber);
+    expect(stored?.supersededBy).toBe(first.body.serialNumber);
+    expect((await renew({ csr: csrPem, proof: await proofFor(first.body.fullChainPem) })).status).toBe(201);
+  });
+
+  it("two renewals of one certificate racing: exactly one 201", async () => {
+    const device = await enrol(service, "renew-race");
+    const csrPem = await csrForKey(dir, device.keyPath, "/CN=renew-race");
+    const proofs = await Promise.all(
+      Array.from({ length: 6 }, () =>
+        renewalProof({ keyPem: device.keyPem, chainPem: device.fullChainPem, csrPem }),
+      ),
+    );
+    const responses = await Promise.all(proofs.map((proof) => renew({ csr: csrPem, proof })));
+    expect(responses.map((response) => response.status).sort()).toEqual([201, 403, 403, 403, 403, 403]);
+    for (const refused of responses.filter((response) => response.status === 403)) {
+      expect(refused.body).toMatchObject({
+        code: "renewal_refused",
+        detail: expect.stringMatching(/already renewed/),
+      });
+    }
+    expect(await certificateCount("renew-race")).toBe(2);
+  });
+
   it("bad input gets 400 problem+json and stores nothing", async () => {
     const device = await enrol(service, "renew-input");
     const csrPem = await csrForKey(dir, device.keyPath, "/CN=renew-input");
@@ -254,6 +289,87 @@ describe("renewal: refusals", () => {
     );
     // None of that used up the proof.
     expect((await renew({ csr: csrPem, proof })).status).toBe(201);
+  });
+});
+
+describe("renewal: refusals are audited and charged to the address's failure budget", () => {
+  const refusals = async () =>
+    (await service.context.store.listAudit({ limit: 10_000 })).filter((e) => e.action === "renewal.refused");
+
+  it("names the device when the proof verified, the anonymous caller when it did not", async () => {
+    const device = await enrol(service, "renew-audited");
+    const csrPem = await csrForKey(dir, device.keyPath, "/CN=renew-audited");
+    const base = { keyPem: device.keyPem, chainPem: device.fullChainPem, csrPem };
+    const before = (await refusals()).length;
+    // A csr_sha256 mismatch: the proof verified, so the device is known.
+    await renew({
+      csr: csrPem,
+      proof: await renewalProof({ ...base, csrSha256: csrSha256(device.fullChainPem) }),
+    });
+    // Signed by another key: nobody is established.
+    const { keyPem: otherKey } = await opensslCsr(dir, "/CN=renew-audited");
+    await renew({ csr: csrPem, proof: await renewalProof({ ...base, keyPem: otherKey }) });
+    // A replayed jti, and a CSR for another device: known devices again.
+    const proof = await renewalProof(base);
+    expect((await renew({ csr: csrPem, proof })).status).toBe(201);
+    await renew({ csr: csrPem, proof });
+    const newer = await refusals();
+    expect(newer.slice(before)).toEqual([
+      expect.objectContaining({
+        actor: "device:renew-audited",
+        target: "renew-audited",
+        outcome: "failure",
+        details: {
+          reason: "csr_sha256 is not the base64url SHA-256 of this CSR's DER",
+          code: "proof_invalid",
+          serialNumber: device.serialNumber,
+        },
+      }),
+      expect.objectContaining({
+        actor: "anonymous@127.0.0.1",
+        target: "POST /v1/certificates/renew",
+        details: expect.objectContaining({
+          code: "proof_invalid",
+          reason: expect.stringMatching(/signature/),
+        }),
+      }),
+      expect.objectContaining({
+        actor: "device:renew-audited",
+        details: expect.objectContaining({ reason: "this proof's jti was already used; sign a new proof" }),
+      }),
+    ]);
+  });
+
+  it("a revoked certificate's attempt is audited as renewal_refused", async () => {
+    const device = await enrol(service, "renew-audited-revoked");
+    await call(`${service.url}/v1/certificates/${device.serialNumber}/revoke`, {
+      token: service.adminToken,
+      body: { reason: "keyCompromise" },
+    });
+    const csrPem = await csrForKey(dir, device.keyPath, "/CN=renew-audited-revoked");
+    const proof = await renewalProof({ keyPem: device.keyPem, chainPem: device.fullChainPem, csrPem });
+    expect((await renew({ csr: csrPem, proof })).status).toBe(403);
+    expect((await refusals()).at(-1)).toMatchObject({
+      actor: "device:renew-audited-revoked",
+      details: { code: "renewal_refused", serialNumber: device.serialNumber },
+    });
+  });
+
+  it("bad proofs spend the failure budget: over it, 429", async () => {
+    const limited = await startTestService({ env: { EDGE_PKI_AUTH_FAILURES_PER_MINUTE: "2" } });
+    try {
+      const device = await enrol(limited, "renew-budget");
+      const csrPem = await csrForKey(dir, device.keyPath, "/CN=renew-budget");
+      const statuses: number[] = [];
+      for (let i = 0; i < 3; i += 1)
+        statuses.push((await renew({ csr: csrPem, proof: "not.a.jws" }, limited)).status);
+      expect(statuses).toEqual([401, 401, 429]);
+      // A good proof from the same address still renews.
+      const proof = await renewalProof({ keyPem: device.keyPem, chainPem: device.fullChainPem, csrPem });
+      expect((await renew({ csr: csrPem, proof }, limited)).status).toBe(201);
+    } finally {
+      await limited.dispose();
+    }
   });
 });
 

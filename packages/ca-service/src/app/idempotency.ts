@@ -21,7 +21,8 @@ export interface IdempotentOperation<Result> {
 }
 
 /**
- * Runs an operation at most once per caller and key. A retry with the same request gets the
+ * Runs an operation at most once per caller and key. Callers check every authorisation rule before
+ * calling this: a replay answers without running `perform`. A retry with the same request gets the
  * replayed first response; with another request, 422. Two identical requests racing both perform,
  * but the store's unique key lets only one commit: the loser finds the winner's record and replays
  * it, so nothing is issued twice.

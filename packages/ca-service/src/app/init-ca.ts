@@ -5,6 +5,12 @@ import {
 } from "../core/ca-hierarchy.js";
 import type { KeyAlgorithm } from "../core/key-algorithms.js";
 import { randomSerialNumber } from "../core/serial-number.js";
+import {
+  assertTokenKey,
+  assertTokenSigner,
+  createTokenSignerCertificate,
+  TOKEN_KEY_ALGORITHM,
+} from "../core/token-signer-certificate.js";
 import { x509 } from "../core/x509.js";
 import type { CaKeyStore, CaName, CaSigner } from "../ports/ca-key-store.js";
 import type { Clock, RandomBytes } from "../ports/clock.js";
@@ -14,63 +20,92 @@ export interface InitCaRequest {
   clock: Clock;
   random: RandomBytes;
   keyAlgorithm: KeyAlgorithm;
-  /** Prefix of both CA common names: "<name> Root CA" and "<name> Issuing CA". */
+  /**
+   * Prefix of the common names: "<name> Root CA", "<name> Issuing CA" and "<name> Token Signer".
+   */
   name: string;
   rootValidityDays: number;
+  /** The intermediate's lifetime, which the token-signing certificate shares. */
   intermediateValidityDays: number;
 }
 
 export interface InitCaResult {
-  /** What this run created; empty when the CA already existed. */
+  /** What this run certified (it may have found the key already); empty when everything existed. */
   created: CaName[];
   root: x509.X509Certificate;
   intermediate: x509.X509Certificate;
 }
 
+interface Part {
+  keyAlgorithm: KeyAlgorithm;
+  make(signer: CaSigner): Promise<x509.X509Certificate>;
+  /** Refuses existing material that cannot serve (a root adopted from Key Vault that is no CA). */
+  assertFits(certificate: x509.X509Certificate, signer: CaSigner): void | Promise<void>;
+}
+
 /**
- * Creates whatever part of the CA is missing and never touches what exists, so it is safe to run on
- * every start and resumes an init that stopped half-way (a key without its certificate).
+ * Creates whatever part of the CA (root, intermediate, token-signing key) is missing and never
+ * touches what exists, so it is safe to run on every start, resumes an init that stopped half-way
+ * (a key without its certificate), and completes data folders and vaults made before a part existed.
  */
 export async function initCa(request: InitCaRequest): Promise<InitCaResult> {
   const created: CaName[] = [];
-  const ensure = async (
-    name: CaName,
-    makeCertificate: (signer: CaSigner) => Promise<x509.X509Certificate>,
-  ): Promise<{ signer: CaSigner; certificate: x509.X509Certificate }> => {
+  const ensure = async (name: CaName, part: Part) => {
     const stored = await request.keyStore.load(name);
     if (stored?.certificateDer) {
-      // Existing material may have been made elsewhere (a root adopted from Key Vault): refuse it
-      // before anything is built on it.
       const certificate = new x509.X509Certificate(stored.certificateDer);
-      assertCaProfile(name, certificate);
+      await part.assertFits(certificate, stored.signer);
       return { signer: stored.signer, certificate };
     }
-    const signer = stored?.signer ?? (await request.keyStore.createKey(name, request.keyAlgorithm));
-    const certificate = await makeCertificate(signer);
+    const signer = stored?.signer ?? (await request.keyStore.createKey(name, part.keyAlgorithm));
+    const certificate = await part.make(signer);
     await request.keyStore.saveCertificate(name, new Uint8Array(certificate.rawData));
     created.push(name);
     return { signer, certificate };
   };
+  const serialNumber = () => randomSerialNumber(request.random);
 
-  const root = await ensure("root", (signer) =>
-    createRootCertificate({
-      signer,
-      commonName: `${request.name} Root CA`,
-      validityDays: request.rootValidityDays,
-      serialNumber: randomSerialNumber(request.random),
-      now: request.clock.now(),
-    }),
-  );
-  const intermediate = await ensure("intermediate", (signer) =>
-    createIntermediateCertificate({
-      signer,
-      rootSigner: root.signer,
-      root: root.certificate,
-      commonName: `${request.name} Issuing CA`,
-      validityDays: request.intermediateValidityDays,
-      serialNumber: randomSerialNumber(request.random),
-      now: request.clock.now(),
-    }),
-  );
+  const root = await ensure("root", {
+    keyAlgorithm: request.keyAlgorithm,
+    assertFits: (certificate) => assertCaProfile("root", certificate),
+    make: (signer) =>
+      createRootCertificate({
+        signer,
+        commonName: `${request.name} Root CA`,
+        validityDays: request.rootValidityDays,
+        serialNumber: serialNumber(),
+        now: request.clock.now(),
+      }),
+  });
+  const intermediate = await ensure("intermediate", {
+    keyAlgorithm: request.keyAlgorithm,
+    assertFits: (certificate) => assertCaProfile("intermediate", certificate),
+    make: (signer) =>
+      createIntermediateCertificate({
+        signer,
+        rootSigner: root.signer,
+        root: root.certificate,
+        commonName: `${request.name} Issuing CA`,
+        validityDays: request.intermediateValidityDays,
+        serialNumber: serialNumber(),
+        now: request.clock.now(),
+      }),
+  });
+  await ensure("token-signing", {
+    keyAlgorithm: TOKEN_KEY_ALGORITHM,
+    assertFits: (certificate, signer) => assertTokenSigner(certificate, signer, root.certificate),
+    make: (signer) => {
+      assertTokenKey(signer);
+      return createTokenSignerCertificate({
+        signer,
+        rootSigner: root.signer,
+        root: root.certificate,
+        commonName: `${request.name} Token Signer`,
+        validityDays: request.intermediateValidityDays,
+        serialNumber: serialNumber(),
+        now: request.clock.now(),
+      });
+    },
+  });
   return { created, root: root.certificate, intermediate: intermediate.certificate };
 }

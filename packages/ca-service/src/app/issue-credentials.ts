@@ -26,6 +26,9 @@ export async function issueCredentials(
   principal: Principal,
   idempotency?: IdempotencyRequest,
 ): Promise<IssuedCredentials> {
+  // Before a retry is answered too: a replay must not hand out what the caller may not issue.
+  assertValidDeviceId(request.deviceId);
+  assertMayIssueFor(principal, request.deviceId, "generated-key");
   return runIdempotent(context, identityOf(principal), idempotency, {
     perform: (record) => generateAndIssue(context, request, principal, record),
     replay: async (stored) => {
@@ -33,6 +36,7 @@ export async function issueCredentials(
       throw new CaError(
         "credentials_already_issued",
         `credentials already issued for this key; the private key is returned only once (serial number ${serialNumber})`,
+        { extensions: { serialNumber } },
       );
     },
   });
@@ -44,8 +48,6 @@ async function generateAndIssue(
   principal: Principal,
   record: IdempotencyRecorder | undefined,
 ): Promise<IssuedCredentials> {
-  assertValidDeviceId(request.deviceId);
-  assertMayIssueFor(principal, request.deviceId, "generated-key");
   const keyAlgorithm = request.keyAlgorithm ?? "ECDSA_P256";
   const pair = (await webcrypto.subtle.generateKey(keyGenParamsFor(keyAlgorithm), true, [
     "sign",
@@ -60,7 +62,7 @@ async function generateAndIssue(
       keyAlgorithm,
       validityDays: request.validityDays,
       strict: request.strict,
-      requester: principal.subject,
+      requester: identityOf(principal),
       action: "credentials.issue",
       // Only the certificate part (`issued`) is stored: never the private key.
       idempotency: record,

@@ -1,3 +1,4 @@
+import { apiTokenIdentity } from "../core/principal.js";
 import type { Role } from "../core/roles.js";
 import { apiTokenClaims } from "../core/token-claims.js";
 import type { ServiceContext } from "./service-context.js";
@@ -38,7 +39,7 @@ export async function mintApiToken(
       at: now,
       actor: request.actor,
       action: "token.create",
-      target: request.subject,
+      target: apiTokenIdentity(request.subject),
       outcome: "success",
       details: {
         tokenId: claims.jti,

@@ -45,7 +45,7 @@ export async function mintBootstrapToken(
       await context.store.recordEvent({
         audit: {
           at: now,
-          actor: principal.subject,
+          actor: identityOf(principal),
           action: "bootstrap-token.create",
           target: request.deviceId,
           outcome: "success",

@@ -2,11 +2,15 @@ import type { ServiceContext } from "./service-context.js";
 
 export interface Denial {
   actor: string;
-  /** `auth.failure` (no or a bad token) or `auth.denied` (a valid token without the right). */
-  action: "auth.failure" | "auth.denied";
-  /** The request, as `METHOD /path`. */
+  /**
+   * `auth.failure` (no or a bad token), `auth.denied` (a valid token without the right) or
+   * `renewal.refused` (a bad proof, or a certificate that may not renew).
+   */
+  action: "auth.failure" | "auth.denied" | "renewal.refused";
+  /** The request as `METHOD /path`, or what it was about. */
   target: string;
   reason: string;
+  details?: Record<string, unknown>;
 }
 
 /** Records a refused request in the audit log. */
@@ -17,6 +21,6 @@ export async function recordDenial(context: Pick<ServiceContext, "store" | "cloc
     action: denial.action,
     target: denial.target,
     outcome: "failure",
-    details: { reason: denial.reason },
+    details: { reason: denial.reason, ...denial.details },
   });
 }

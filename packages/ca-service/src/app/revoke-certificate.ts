@@ -1,5 +1,6 @@
 import type { RevocationReason } from "@edge-pki/api-contract";
 import { CaError } from "../core/errors.js";
+import { identityOf, type Principal } from "../core/principal.js";
 import { truncateToSecond } from "../core/validity.js";
 import type { CertificateRecord } from "../ports/certificate-store.js";
 import { publishCrl } from "./publish-crl.js";
@@ -14,7 +15,7 @@ export async function revokeCertificate(
   context: ServiceContext,
   serialNumber: string,
   reason: RevocationReason,
-  requester: string,
+  principal: Principal,
 ): Promise<CertificateRecord> {
   // Whole seconds: the CRL's revocation date must equal the recorded one.
   const at = truncateToSecond(context.clock.now());
@@ -24,7 +25,7 @@ export async function revokeCertificate(
     at,
     audit: {
       at,
-      actor: requester,
+      actor: identityOf(principal),
       action: "certificate.revoke",
       target: serialNumber,
       outcome: "success",

@@ -3,6 +3,7 @@ import type { IssuedCertificate } from "@edge-pki/api-contract";
 import { fullChainPem, signDeviceCertificate } from "../core/device-certificate.js";
 import { CaError } from "../core/errors.js";
 import type { KeyAlgorithm } from "../core/key-algorithms.js";
+import { assertNotRenewed } from "../core/renewal-rules.js";
 import { randomSerialNumber } from "../core/serial-number.js";
 import { computeValidity } from "../core/validity.js";
 import type { CertificateRecord, ConsumedToken } from "../ports/certificate-store.js";
@@ -24,6 +25,8 @@ export interface SignAndRecordRequest {
   consumeToken?: ConsumedToken | undefined;
   /** Stores the response for retries with the same key, in the same transaction. */
   idempotency?: IdempotencyRecorder | undefined;
+  /** The certificate a renewal replaces: marked superseded in the same transaction, once only. */
+  supersedes?: string | undefined;
 }
 
 /**
@@ -74,6 +77,7 @@ export async function signAndRecord(
     sha256Fingerprint: createHash("sha256").update(der).digest("hex"),
     issuedAt: now,
     requester: request.requester,
+    supersededBy: null,
   };
   const issued: IssuedCertificate = {
     serialNumber,
@@ -103,6 +107,7 @@ export async function signAndRecord(
       },
       consumeToken: request.consumeToken,
       idempotency: request.idempotency?.(201, issued),
+      ...(request.supersedes !== undefined && { supersedes: request.supersedes }),
     });
   } catch (cause) {
     // The transaction failed as a whole; if the token is now recorded as used, another request
@@ -111,6 +116,10 @@ export async function signAndRecord(
     if (token && (await context.store.isTokenUsed(token.tokenId).catch(() => false))) {
       throw new CaError("token_used", "token already used", { cause });
     }
+    // Likewise, another renewal of the same certificate may have committed first.
+    const replaced = request.supersedes;
+    const current = replaced && (await context.store.findBySerialNumber(replaced).catch(() => undefined));
+    if (current) assertNotRenewed(current);
     throw new CaError(
       "unavailable",
       "the certificate could not be recorded, so it was not issued; try again",

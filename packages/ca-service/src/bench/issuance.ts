@@ -30,7 +30,7 @@ const runtime: Runtime = {
   }),
   logger: silentLogger,
 };
-const keyStore = await openKeyStore(runtime);
+const keyStore = await openKeyStore(runtime, "create");
 await initialiseCa(runtime, keyStore);
 const context = await openServiceContext(runtime, keyStore);
 const server = await startServer(context, runtime.config, silentLogger);

@@ -1,24 +1,29 @@
 #!/usr/bin/env node
 import { createHash } from "node:crypto";
-import { parseArgs } from "node:util";
+import type { AdminTokenFile } from "../adapters/auth/admin-token-file.js";
+import type { InitCaResult } from "../app/init-ca.js";
 import {
-  ensureAdminTokenFile,
+  firstAdminTokenFile,
   initialiseCa,
   openKeyStore,
   openServiceContext,
   type Runtime,
 } from "../compose.js";
 import { loadConfig } from "../config/config.js";
+import { maskCredentials } from "../config/mask-credentials.js";
 import { jsonLogger } from "../logger.js";
 import { startServer } from "../server.js";
+import { parseOptions } from "./parse-options.js";
 import { tokenCommand } from "./token-command.js";
 import { UsageError } from "./usage-error.js";
 
 const USAGE = `usage: edge-pki-ca <command> [--data-dir DIR] [--key-store local|keyvault] [--vault-url URL]
 
 commands:
-  init          create the root and the issuing CA in the key store when absent (never overwrites)
-  serve         run the API (the CA must exist); writes <data folder>/admin.token when absent
+  init          create the root, the issuing CA and the token-signing key in the key store when
+                absent (never overwrites); the run that creates the token-signing key writes the
+                deployment's first admin token to <data folder>/admin.token
+  serve         run the API (the CA must exist)
   start         init if needed, then serve
   token create  mint an API token (see edge-pki-ca token --help)
 
@@ -38,15 +43,11 @@ const FLAG_SETTINGS = {
 
 async function main(argv: string[]): Promise<void> {
   if (argv[0] === "token") return tokenCommand(argv.slice(1));
-  const { positionals, values } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      "data-dir": { type: "string" },
-      "key-store": { type: "string" },
-      "vault-url": { type: "string" },
-      help: { type: "boolean", short: "h" },
-    },
+  const { positionals, values } = parseOptions(argv, {
+    "data-dir": { type: "string" },
+    "key-store": { type: "string" },
+    "vault-url": { type: "string" },
+    help: { type: "boolean", short: "h" },
   });
   const command = positionals[0];
   if (values.help || command === undefined) {
@@ -63,32 +64,39 @@ async function main(argv: string[]): Promise<void> {
     if (value) env[setting] = value;
   }
   const runtime: Runtime = { config: loadConfig(env), logger: jsonLogger() };
-  const keyStore = await openKeyStore(runtime);
+  const keyStore = await openKeyStore(runtime, command === "serve" ? "use" : "create");
 
+  let init: InitCaResult | undefined;
   if (command === "init" || command === "start") {
-    const result = await initialiseCa(runtime, keyStore);
-    const fingerprint = sha256(result.root.rawData);
-    if (result.created.length > 0) {
+    init = await initialiseCa(runtime, keyStore);
+    if (init.created.length > 0) {
       runtime.logger.info("created CA material", {
-        created: result.created,
+        created: init.created,
         dataDir: runtime.config.dataDir,
         keyStore: keyStore.kind,
       });
     }
     if (command === "init") {
       process.stdout.write(
-        `${result.created.length > 0 ? `created ${result.created.join(" and ")}` : "CA already initialised; nothing changed"}\nroot SHA-256 fingerprint: ${fingerprint}\n`,
+        `${init.created.length > 0 ? `created ${init.created.join(" and ")}` : "CA already initialised; nothing changed"}\nroot SHA-256 fingerprint: ${sha256(init.root.rawData)}\n`,
       );
+      if (init.created.includes("token-signing")) {
+        const context = await openServiceContext(runtime, keyStore);
+        try {
+          process.stdout.write(adminTokenLine(await firstAdminTokenFile(runtime, context, init)));
+        } finally {
+          await context.store.close();
+        }
+      }
       return;
     }
   }
 
   const context = await openServiceContext(runtime, keyStore);
-  const adminToken = await ensureAdminTokenFile(runtime, context);
+  const adminToken = await firstAdminTokenFile(runtime, context, init);
   const server = await startServer(context, runtime.config, runtime.logger);
-  // The path only: the token itself must not end up in terminal scrollback or log collectors.
   process.stdout.write(
-    `Edge PKI CA listening on ${server.url}\nroot SHA-256 fingerprint: ${sha256(context.ca.root.rawData)}\ndata folder: ${runtime.config.dataDir}\n${adminToken.created ? "admin token written to" : "admin token"}: ${adminToken.path}\n`,
+    `Edge PKI CA listening on ${server.url}\nroot SHA-256 fingerprint: ${sha256(context.ca.root.rawData)}\ndata folder: ${runtime.config.dataDir}\n${adminTokenLine(adminToken)}`,
   );
   const stop = async () => {
     await server.close();
@@ -104,14 +112,20 @@ async function main(argv: string[]): Promise<void> {
   }
 }
 
+/** The path only: the token itself must not end up in terminal scrollback or log collectors. */
+function adminTokenLine(file: AdminTokenFile | undefined): string {
+  if (file === undefined) return "";
+  return `${file.created ? "admin token written to" : "admin token"}: ${file.path}\n`;
+}
+
 function sha256(der: ArrayBuffer): string {
   return createHash("sha256").update(new Uint8Array(der)).digest("hex");
 }
 
 main(process.argv.slice(2)).catch((error: unknown) => {
   // One line (a config error lists each bad setting), never a stack trace.
-  process.stderr.write(`edge-pki-ca: ${error instanceof Error ? error.message : String(error)}\n`);
-  const usage =
-    error instanceof UsageError || (error as { code?: string }).code?.startsWith("ERR_PARSE_ARGS");
-  process.exitCode = usage ? 2 : 1;
+  // Causes may quote a connection string: its password never reaches the terminal.
+  const message = maskCredentials(error instanceof Error ? error.message : String(error));
+  process.stderr.write(`edge-pki-ca: ${message}\n`);
+  process.exitCode = error instanceof UsageError ? 2 : 1;
 });

@@ -8,6 +8,7 @@ import {
   SECRET_KEY_STORE_SETTINGS,
 } from "./key-store-settings.js";
 import { AllowPlainHttpSetting, HostSetting, listenerProblems } from "./listener-settings.js";
+import { maskCredentials } from "./mask-credentials.js";
 import { integerSetting } from "./setting-types.js";
 
 const KeyAlgorithmSetting = z.enum(["ECDSA_P256", "ECDSA_P384", "RSA_2048", "RSA_3072", "RSA_4096"]);
@@ -88,6 +89,7 @@ const ConfigSchema = z.object({
   EDGE_PKI_OIDC_ISSUERS: OidcIssuers.default([]),
   EDGE_PKI_RATE_LIMIT_PER_MINUTE: integerSetting(0, 1_000_000, 600),
   EDGE_PKI_AUTH_FAILURES_PER_MINUTE: integerSetting(0, 1_000_000, 20),
+  EDGE_PKI_PUBLIC_RATE_LIMIT_PER_MINUTE: integerSetting(0, 1_000_000, 6000),
   ...KeyStoreSettings.shape,
 });
 const SECRET_SETTINGS = new Set(["EDGE_PKI_KEY_PASSPHRASE", ...SECRET_KEY_STORE_SETTINGS]);
@@ -125,7 +127,7 @@ export interface Config {
   };
   /** External token issuers trusted besides our own. */
   oidcIssuers: OidcIssuerSettings[];
-  rateLimits: { perMinute: number; authFailuresPerMinute: number };
+  rateLimits: { perMinute: number; publicPerMinute: number; authFailuresPerMinute: number };
 }
 
 export type OidcIssuerSettings = z.infer<typeof OidcIssuer>;
@@ -146,7 +148,11 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): Config 
   const problems = [
     ...(parsed.error?.issues ?? []).map((issue) => {
       const name = issue.path.join(".");
-      const value = SECRET_SETTINGS.has(name) ? "(hidden)" : JSON.stringify(relevant[name] ?? null);
+      // Secrets are hidden; any URL (EDGE_PKI_DATABASE_URL above all) shows without its password.
+      const raw = relevant[name];
+      const value = SECRET_SETTINGS.has(name)
+        ? "(hidden)"
+        : JSON.stringify(raw === undefined ? null : maskCredentials(raw));
       return `${name}=${value}: ${issue.message}`;
     }),
     ...crossSettingProblems(relevant),
@@ -183,6 +189,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): Config 
     oidcIssuers: settings.EDGE_PKI_OIDC_ISSUERS,
     rateLimits: {
       perMinute: settings.EDGE_PKI_RATE_LIMIT_PER_MINUTE,
+      publicPerMinute: settings.EDGE_PKI_PUBLIC_RATE_LIMIT_PER_MINUTE,
       authFailuresPerMinute: settings.EDGE_PKI_AUTH_FAILURES_PER_MINUTE,
     },
   };

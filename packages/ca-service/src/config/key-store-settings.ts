@@ -9,12 +9,26 @@ const LOOPBACK_URL = /^https:\/\/(127\.\d{1,3}\.\d{1,3}\.\d{1,3}|\[::1\]|localho
 const positiveInt = (fallback: number, max: number) =>
   z.coerce.number().int().min(1).max(max).default(fallback);
 
+/** The Key Vault certificate name settings, each with its default; no two may name the same certificate. */
+const CERTIFICATE_NAME_DEFAULTS = {
+  EDGE_PKI_KEYVAULT_ROOT_CERTIFICATE: "edge-pki-root",
+  EDGE_PKI_KEYVAULT_INTERMEDIATE_CERTIFICATE: "edge-pki-intermediate",
+  EDGE_PKI_KEYVAULT_TOKEN_SIGNING_CERTIFICATE: "edge-pki-token-signing",
+};
+
 /** EDGE_PKI_* settings that choose and configure the CA key store; part of the one config schema. */
 export const KeyStoreSettings = z.object({
   EDGE_PKI_KEY_STORE: z.enum(["local", "keyvault"]).default("local"),
   EDGE_PKI_KEYVAULT_URL: z.url({ protocol: /^https$/, message: "must be an https:// URL" }).optional(),
-  EDGE_PKI_KEYVAULT_ROOT_CERTIFICATE: VaultObjectName.default("edge-pki-root"),
-  EDGE_PKI_KEYVAULT_INTERMEDIATE_CERTIFICATE: VaultObjectName.default("edge-pki-intermediate"),
+  EDGE_PKI_KEYVAULT_ROOT_CERTIFICATE: VaultObjectName.default(
+    CERTIFICATE_NAME_DEFAULTS.EDGE_PKI_KEYVAULT_ROOT_CERTIFICATE,
+  ),
+  EDGE_PKI_KEYVAULT_INTERMEDIATE_CERTIFICATE: VaultObjectName.default(
+    CERTIFICATE_NAME_DEFAULTS.EDGE_PKI_KEYVAULT_INTERMEDIATE_CERTIFICATE,
+  ),
+  EDGE_PKI_KEYVAULT_TOKEN_SIGNING_CERTIFICATE: VaultObjectName.default(
+    CERTIFICATE_NAME_DEFAULTS.EDGE_PKI_KEYVAULT_TOKEN_SIGNING_CERTIFICATE,
+  ),
   EDGE_PKI_KEYVAULT_HSM: z.stringbool().default(false),
   EDGE_PKI_KEYVAULT_CA_FILE: z.string().min(1).optional(),
   EDGE_PKI_KEYVAULT_EMULATOR: z.stringbool().default(false),
@@ -92,13 +106,12 @@ export function keyStoreProblems(env: Record<string, string | undefined>): strin
       );
     }
   }
-  if (
-    (env.EDGE_PKI_KEYVAULT_ROOT_CERTIFICATE ?? "edge-pki-root") ===
-    (env.EDGE_PKI_KEYVAULT_INTERMEDIATE_CERTIFICATE ?? "edge-pki-intermediate")
-  ) {
-    problems.push(
-      "EDGE_PKI_KEYVAULT_INTERMEDIATE_CERTIFICATE: must differ from EDGE_PKI_KEYVAULT_ROOT_CERTIFICATE",
-    );
+  const names = Object.entries(CERTIFICATE_NAME_DEFAULTS).map(
+    ([setting, fallback]) => [setting, env[setting] ?? fallback] as const,
+  );
+  for (const [index, [setting, name]] of names.entries()) {
+    const earlier = names.slice(0, index).find(([, other]) => other === name);
+    if (earlier) problems.push(`${setting}: must differ from ${earlier[0]}`);
   }
   return problems;
 }
@@ -112,6 +125,7 @@ export function keyStoreConfig(settings: Settings): KeyStoreConfig {
     certificateNames: {
       root: settings.EDGE_PKI_KEYVAULT_ROOT_CERTIFICATE,
       intermediate: settings.EDGE_PKI_KEYVAULT_INTERMEDIATE_CERTIFICATE,
+      "token-signing": settings.EDGE_PKI_KEYVAULT_TOKEN_SIGNING_CERTIFICATE,
     },
     hsm: settings.EDGE_PKI_KEYVAULT_HSM,
     caFile: settings.EDGE_PKI_KEYVAULT_CA_FILE,

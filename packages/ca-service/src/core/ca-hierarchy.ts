@@ -42,6 +42,17 @@ export interface IntermediateCertificateRequest extends CaCertificateRequest {
 export async function createIntermediateCertificate(
   request: IntermediateCertificateRequest,
 ): Promise<x509.X509Certificate> {
+  return certifyUnderRoot(
+    request,
+    await intermediateExtensions(request.signer.publicKeySpki, subjectKeyIdOf(request.root)),
+  );
+}
+
+/** A certificate for `request.signer`'s key, signed by the root and expiring no later than it. */
+export function certifyUnderRoot(
+  request: IntermediateCertificateRequest,
+  extensions: x509.Extension[],
+): Promise<x509.X509Certificate> {
   const validity = computeValidity({
     now: request.now,
     policyMaxDays: request.validityDays,
@@ -55,7 +66,7 @@ export async function createIntermediateCertificate(
     serialNumber: request.serialNumber,
     notBefore: validity.notBefore,
     notAfter: validity.notAfter,
-    extensions: await intermediateExtensions(request.signer.publicKeySpki, subjectKeyIdOf(request.root)),
+    extensions,
   });
 }
 

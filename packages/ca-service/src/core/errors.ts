@@ -33,6 +33,10 @@ export interface CaErrorOptions {
   cause?: unknown;
   /** For failures the caller may retry later: seconds to wait (rate limits). */
   retryAfterSeconds?: number;
+  /** For `unauthorized`: no credentials were presented at all (RFC 6750 §3.1: no error code then). */
+  credentialsMissing?: boolean;
+  /** RFC 9457 extension members the caller can act on, such as the serial number already issued. */
+  extensions?: Record<string, string>;
 }
 
 /**
@@ -44,11 +48,15 @@ export class CaError extends Error {
   readonly code: CaErrorCode;
   readonly errors: FieldError[] | undefined;
   readonly retryAfterSeconds: number | undefined;
+  readonly credentialsMissing: boolean;
+  readonly extensions: Record<string, string> | undefined;
 
   constructor(code: CaErrorCode, message: string, options: CaErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
     this.errors = options.errors;
     this.retryAfterSeconds = options.retryAfterSeconds;
+    this.credentialsMissing = options.credentialsMissing ?? false;
+    this.extensions = options.extensions;
   }
 }

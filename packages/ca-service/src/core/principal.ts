@@ -1,4 +1,5 @@
 import type { Role } from "./roles.js";
+import { OWN_ISSUER } from "./token-claims.js";
 
 /** A one-time bootstrap token's facts; its device ID is the principal's subject. */
 export interface BootstrapGrant {
@@ -30,9 +31,28 @@ export function anonymousPrincipal(address: string | undefined): Principal {
 }
 
 /**
- * The caller's identity across issuers, for rate limits and idempotency keys: two issuers may hand
- * out the same `sub`, so the issuer is part of it.
+ * Who the caller is, as audit entries, certificate records, rate limits and idempotency keys name
+ * it: unambiguous across kinds of caller, so that no token can pass for another.
+ *
+ * - `token:<sub>`: an API token from our own issuer (`token:local-admin` is the first admin token);
+ * - `device:<device ID>`: a device, by its one-time bootstrap token or by renewal proof;
+ * - `<issuer>#<sub>`: a token from an external OpenID Connect issuer (its issuer is a URL);
+ * - `anonymous@<address>`: a caller without a valid token.
  */
 export function identityOf(principal: Principal): string {
-  return principal.issuer === undefined ? principal.subject : `${principal.issuer}#${principal.subject}`;
+  if (principal.issuer === undefined) return principal.subject;
+  if (principal.issuer !== OWN_ISSUER) return `${principal.issuer}#${principal.subject}`;
+  return principal.bootstrap === undefined
+    ? apiTokenIdentity(principal.subject)
+    : deviceIdentity(principal.subject);
+}
+
+/** A device, as an actor: what its bootstrap token or its renewal proof stands for. */
+export function deviceIdentity(deviceId: string): string {
+  return `device:${deviceId}`;
+}
+
+/** The holder of an API token from our own issuer with this subject. */
+export function apiTokenIdentity(subject: string): string {
+  return `token:${subject}`;
 }

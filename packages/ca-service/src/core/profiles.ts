@@ -74,3 +74,20 @@ export function subjectKeyIdOf(certificate: x509.X509Certificate): string {
 export function commonNameOnly(commonName: string): x509.Name {
   return new x509.Name([{ "2.5.4.3": [{ utf8String: commonName }] }]);
 }
+
+/**
+ * The service's own token-signing key, certified by the root so that it can be stored like the CAs
+ * and published with its chain (`x5c`): an end entity that only signs (JWS), with no EKU because no
+ * EKU names JWT signing.
+ */
+export async function tokenSignerExtensions(
+  publicKeySpki: Uint8Array,
+  issuerKeyId: string,
+): Promise<x509.Extension[]> {
+  return [
+    new x509.BasicConstraintsExtension(false, undefined, true),
+    new x509.KeyUsagesExtension(KeyUsageFlags.digitalSignature, true),
+    await x509.SubjectKeyIdentifierExtension.create(publicKeySpki),
+    new x509.AuthorityKeyIdentifierExtension(issuerKeyId),
+  ];
+}

@@ -29,8 +29,6 @@ export interface RenewalProofRequest {
   issuer: x509.X509Certificate;
   audiences: readonly string[];
   now: Date;
-  /** DER of the new CSR, which the proof binds by its hash. */
-  csrDer: Uint8Array;
 }
 
 export interface VerifiedRenewalProof {
@@ -38,12 +36,15 @@ export interface VerifiedRenewalProof {
   certificate: x509.X509Certificate;
   jti: string;
   expiresAt: Date;
+  /** The claim binding the new CSR; see `assertProofNamesCsr`. */
+  csrSha256: unknown;
 }
 
 /**
  * Checks a renewal proof: a short-lived JWT signed by the current certificate's key, whose chain
- * (`x5c`) starts with a certificate our intermediate signed, and that names this CSR. Whether that
- * certificate may still renew is for the renewal rules; this only establishes who is asking.
+ * (`x5c`) starts with a certificate our intermediate signed. This establishes who is asking;
+ * `assertProofNamesCsr` then checks that it asks for this CSR, and the renewal rules whether that
+ * certificate may still renew.
  */
 export async function verifyRenewalProof(request: RenewalProofRequest): Promise<VerifiedRenewalProof> {
   const header = protectedHeader(request.proof);
@@ -85,11 +86,19 @@ export async function verifyRenewalProof(request: RenewalProofRequest): Promise<
   if (typeof jti !== "string" || jti.length === 0 || jti.length > MAX_JTI_LENGTH) {
     throw proofError(`jti must be a string of 1 to ${MAX_JTI_LENGTH} characters`);
   }
-  const csrHash = createHash("sha256").update(request.csrDer).digest("base64url");
-  if (payload.csr_sha256 !== csrHash) {
+  return { certificate, jti, expiresAt: new Date(exp * 1000), csrSha256: payload.csr_sha256 };
+}
+
+/** The proof must name the CSR it comes with, so that a captured proof cannot renew onto another key. */
+export function assertProofNamesCsr(proof: VerifiedRenewalProof, csrDer: Uint8Array): void {
+  if (proof.csrSha256 !== createHash("sha256").update(csrDer).digest("base64url")) {
     throw proofError("csr_sha256 is not the base64url SHA-256 of this CSR's DER");
   }
-  return { certificate, jti, expiresAt: new Date(exp * 1000) };
+}
+
+/** The device ID a verified proof's certificate was issued for (its CN). */
+export function deviceIdOfProof(proof: VerifiedRenewalProof): string | undefined {
+  return proof.certificate.subjectName.getField("CN")[0];
 }
 
 function protectedHeader(proof: string): ReturnType<typeof decodeProtectedHeader> {

@@ -51,6 +51,18 @@ export function assertRenewable(check: RenewalCheck): CertificateRecord {
 }
 
 /**
+ * A certificate renews once: its successor, not it, is the device's identity from then on. So a copy
+ * of an old key cannot fork the identity, nor outlive the revocation of the newest certificate.
+ */
+export function assertNotRenewed(current: CertificateRecord): void {
+  if (current.supersededBy !== null) {
+    throw refused(
+      `certificate ${current.serialNumber} is already renewed; renew the newest certificate (${current.supersededBy})`,
+    );
+  }
+}
+
+/**
  * A renewed certificate lasts as long as the one it replaces (as step-ca does), so a device issued
  * short-lived certificates keeps getting them; policy and the issuer's expiry still cap it.
  */

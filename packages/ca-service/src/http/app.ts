@@ -5,6 +5,7 @@ import { describeError, type Logger } from "../logger.js";
 import { bindEndpoints } from "./bind-endpoints.js";
 import type { Endpoint } from "./endpoint.js";
 import { createGate } from "./gate.js";
+import { MAX_BODY_BYTES } from "./json-body.js";
 import { openApiDocument } from "./openapi.js";
 import { renderProblem } from "./problem.js";
 import { RateLimiter } from "./rate-limiter.js";
@@ -16,11 +17,11 @@ import { renewalEndpoints } from "./routes/renewal.js";
 import { revocationEndpoints } from "./routes/revocation.js";
 import { tokenEndpoints } from "./routes/tokens.js";
 
-export const MAX_BODY_BYTES = 64 * 1024;
-
 export interface RateLimits {
   /** Requests per minute per client identity; 0 turns rate limiting off. */
   perMinute: number;
+  /** Requests per minute per address for public CA material, CRL and JWKS; 0 turns this limit off. */
+  publicPerMinute: number;
   /** Failed authentications per minute per client address; 0 turns this limit off. */
   authFailuresPerMinute: number;
 }
@@ -49,6 +50,7 @@ export function createHttpApp(options: HttpAppOptions): express.Express {
     context,
     verifier: context.verifier,
     requests: limiter(rateLimits.perMinute, "too many requests from this client"),
+    publicRequests: limiter(rateLimits.publicPerMinute, "too many requests from this address"),
     authFailures: limiter(
       rateLimits.authFailuresPerMinute,
       "too many failed authentications from this address",
@@ -60,7 +62,7 @@ export function createHttpApp(options: HttpAppOptions): express.Express {
   const app = express();
   app.disable("x-powered-by");
   app.set("query parser", "simple");
-  app.use(express.json({ limit: MAX_BODY_BYTES, strict: true, type: "application/json" }));
+  app.use(accessLog(options.logger));
   app.get("/openapi.json", (_request, response) => {
     response.json(openApi);
   });
@@ -82,6 +84,26 @@ export function createHttpApp(options: HttpAppOptions): express.Express {
     response.status(problem.status).type("application/problem+json").send(JSON.stringify(problem.body));
   });
   return app;
+}
+
+/**
+ * One line per request once it is answered: method, path, status, duration and who asked (the
+ * identity the gate established, `response.locals.actor`). Never tokens, queries or bodies.
+ */
+function accessLog(logger: Logger) {
+  return (request: Request, response: Response, next: NextFunction) => {
+    const started = performance.now();
+    response.on("finish", () => {
+      logger.info("request", {
+        method: request.method,
+        path: request.path,
+        status: response.statusCode,
+        durationMs: Math.round(performance.now() - started),
+        actor: response.locals.actor ?? `anonymous@${request.socket.remoteAddress ?? "unknown"}`,
+      });
+    });
+    next();
+  };
 }
 
 /** Errors from express's body parser carry a `type`; anything unknown is an internal failure. */

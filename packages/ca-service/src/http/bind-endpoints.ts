@@ -1,8 +1,10 @@
 import { type Request, type Response, Router } from "express";
 import type { z } from "zod";
 import { CaError } from "../core/errors.js";
+import { identityOf } from "../core/principal.js";
 import type { Endpoint } from "./endpoint.js";
 import type { Gate } from "./gate.js";
+import { readJsonBody } from "./json-body.js";
 import { validationError } from "./problem.js";
 
 /**
@@ -14,12 +16,16 @@ export function bindEndpoints(endpoints: readonly Endpoint[], gate: Gate): Route
   for (const definition of endpoints) {
     router[definition.method](definition.path, async (request: Request, response: Response) => {
       // Before the body is looked at: an unauthenticated caller learns nothing about validation.
-      const principal = await gate.admit(request, definition.access);
-      if (definition.body !== undefined && !request.is("application/json")) {
-        throw new CaError(
-          "invalid_request",
-          "the request body must be JSON (Content-Type: application/json)",
-        );
+      const principal = await gate.admit(request, definition);
+      response.locals.actor = identityOf(principal);
+      if (definition.body !== undefined) {
+        if (!request.is("application/json")) {
+          throw new CaError(
+            "invalid_request",
+            "the request body must be JSON (Content-Type: application/json)",
+          );
+        }
+        await readJsonBody(request, response);
       }
       const body = parse(definition.body, request.body, "body");
       const params = parse(definition.params, request.params, "params");

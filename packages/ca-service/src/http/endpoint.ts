@@ -5,6 +5,8 @@ import type { Principal } from "../core/principal.js";
 
 export type HttpMethod = "get" | "post";
 
+export type RateLimitClass = "caller" | "public" | "none";
+
 export interface EndpointResponse {
   description: string;
   schema?: z.ZodType;
@@ -42,6 +44,12 @@ export interface Endpoint<Body = unknown, Params = unknown, Query = unknown> {
   summary: string;
   /** Enforced by the authentication layer before the handler runs. */
   access: Access;
+  /**
+   * Which rate limit a request draws on: its caller's budget (the default; per address for an
+   * anonymous caller), the larger per-address budget of public CA material, CRL and JWKS, or none
+   * (health probes, which must never fail for load).
+   */
+  rateLimit?: RateLimitClass;
   /** Accepts an `Idempotency-Key` header (documented in OpenAPI). */
   idempotent?: boolean;
   tags: string[];

@@ -9,6 +9,7 @@ import { principalFromToken } from "../core/token-claims.js";
 import { describeError, type Logger } from "../logger.js";
 import type { TokenVerifier } from "../ports/token-verifier.js";
 import { bearerTokenOf } from "./bearer-token.js";
+import type { RateLimitClass } from "./endpoint.js";
 import type { RateLimiter } from "./rate-limiter.js";
 
 export interface GateOptions {
@@ -16,15 +17,26 @@ export interface GateOptions {
   verifier: TokenVerifier;
   /** Every request, per client identity; undefined when rate limiting is off. */
   requests: RateLimiter | undefined;
+  /** Public CA material, CRL and JWKS, per address: a larger budget of its own. */
+  publicRequests: RateLimiter | undefined;
   /** Failed authentications, per client address: a much smaller budget against token guessing. */
   authFailures: RateLimiter | undefined;
   logger: Logger;
 }
 
+/** What the gate needs to know of an endpoint. */
+export interface GatedEndpoint {
+  access: Access;
+  rateLimit?: RateLimitClass | undefined;
+}
+
 export interface Gate {
   /** Admits a request to an endpoint: who is calling, within budget, with the right. */
-  admit(request: Request, access: Access): Promise<Principal>;
-  /** Audits a refusal an operation made after admission (a device-ID prefix, a used token). */
+  admit(request: Request, endpoint: GatedEndpoint): Promise<Principal>;
+  /**
+   * Audits a refusal an operation made after admission (a device-ID prefix, a used token) and
+   * charges failed authentications to the address's failure budget.
+   */
   refused(request: Request, principal: Principal, error: unknown): Promise<void>;
 }
 
@@ -34,32 +46,40 @@ const REFUSALS: Record<string, "auth.failure" | "auth.denied"> = {
 };
 
 /**
+ * Refusals that fail authentication (401s: a bad or used token, a bad renewal proof): each one
+ * spends from the address's failure budget.
+ */
+const FAILED_AUTHENTICATIONS = new Set(["unauthorized", "token_used", "proof_invalid"]);
+
+/**
  * Authentication and authorisation in front of every endpoint. Refusals are audited; the token
- * itself is never logged or recorded.
+ * itself is never logged or recorded. The failure budget is looked at only when a request fails
+ * authentication, so a valid token is never refused for failures that came from its address before.
  */
 export function createGate(options: GateOptions): Gate {
-  const { context, verifier, requests, authFailures, logger } = options;
+  const { context, verifier, requests, publicRequests, authFailures, logger } = options;
   const audit = (denial: Parameters<typeof recordDenial>[1]) =>
     recordDenial(context, denial).catch((error: unknown) =>
       logger.error("could not audit a refused request", { error: describeError(error) }),
     );
+  /** Over the budget: 429, and nothing more is audited for that address until it refills. */
+  const chargeFailure = (request: Request) => authFailures?.take(addressOf(request));
 
-  const admit: Gate["admit"] = async (request, access) => {
-    const address = request.socket.remoteAddress ?? "unknown";
-    const anonymous = anonymousPrincipal(address);
+  const admit: Gate["admit"] = async (request, { access, rateLimit = "caller" }) => {
+    const anonymous = anonymousPrincipal(addressOf(request));
     if (access === "public") {
-      requests?.take(identityOf(anonymous));
+      const limiter = { caller: requests, public: publicRequests, none: undefined }[rateLimit];
+      limiter?.take(identityOf(anonymous));
       return anonymous;
     }
     const target = targetOf(request);
-    authFailures?.assertAvailable(address);
     let principal: Principal;
     try {
       principal = principalFromToken(await verifier.verify(bearerTokenOf(request)));
     } catch (error) {
       if (error instanceof CaError && error.code === "unauthorized") {
-        authFailures?.charge(address);
-        await audit({ actor: anonymous.subject, action: "auth.failure", target, reason: error.message });
+        chargeFailure(request);
+        await audit({ actor: identityOf(anonymous), action: "auth.failure", target, reason: error.message });
       }
       throw error;
     }
@@ -68,20 +88,25 @@ export function createGate(options: GateOptions): Gate {
       authorize(principal, access);
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
-      await audit({ actor: principal.subject, action: "auth.denied", target, reason });
+      await audit({ actor: identityOf(principal), action: "auth.denied", target, reason });
       throw error;
     }
     return principal;
   };
 
   const refused: Gate["refused"] = async (request, principal, error) => {
-    const action = error instanceof CaError ? REFUSALS[error.code] : undefined;
+    if (!(error instanceof CaError)) return;
+    if (FAILED_AUTHENTICATIONS.has(error.code)) chargeFailure(request);
+    const action = REFUSALS[error.code];
     if (action === undefined) return;
-    const reason = (error as CaError).message;
-    await audit({ actor: principal.subject, action, target: targetOf(request), reason });
+    await audit({ actor: identityOf(principal), action, target: targetOf(request), reason: error.message });
   };
 
   return { admit, refused };
+}
+
+function addressOf(request: Request): string {
+  return request.socket.remoteAddress ?? "unknown";
 }
 
 function targetOf(request: Request): string {

@@ -93,7 +93,10 @@ const IDEMPOTENCY_KEY_PARAMETER = {
   description:
     "1 to 255 visible ASCII characters. A retry with the same key and body within 24 hours returns the " +
     "first response instead of issuing again; the same key with another body gets 422. For " +
-    "POST /v1/credentials a retry gets 409 instead: the private key is never stored, so it is returned only once.",
+    "POST /v1/credentials a retry gets 409 instead: the private key is never stored, so it is returned only once. " +
+    "Keys are per caller, and a retry passes every authorisation check again. A one-time bootstrap token's " +
+    "retry (same token, key and body) gets 201 with the certificate its first use issued, although the token " +
+    "is used; any other use of a used token gets 401.",
   schema: { type: "string", minLength: 1, maxLength: 255 },
 };
 

@@ -76,13 +76,18 @@ export function renderProblem(error: CaError): RenderedProblem {
     code: error.code,
   };
   if (error.errors?.length) body.errors = error.errors;
+  Object.assign(body, error.extensions);
   const headers: Record<string, string> = {};
   const retryAfter = error.retryAfterSeconds ?? (status === 503 ? UNAVAILABLE_RETRY_SECONDS : undefined);
   if (retryAfter !== undefined) headers["Retry-After"] = String(retryAfter);
   if (status === 401) {
     // Renewal authenticates with a proof-of-possession JWT in the body, not a bearer token.
     headers["WWW-Authenticate"] =
-      error.code === "proof_invalid" ? 'PoP realm="edge-pki"' : bearerChallenge(error.message);
+      error.code === "proof_invalid"
+        ? 'PoP realm="edge-pki"'
+        : error.credentialsMissing
+          ? 'Bearer realm="edge-pki"'
+          : bearerChallenge(error.message);
   }
   return { status, body, headers };
 }

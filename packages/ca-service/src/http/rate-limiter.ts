@@ -27,19 +27,6 @@ export class RateLimiter {
     if (!result.allowed) this.refuse(result.retryAfterSeconds);
   }
 
-  /** Refuses when `key`'s budget is spent, without spending any. */
-  assertAvailable(key: string): void {
-    const state = this.buckets.get(key);
-    if (state === undefined) return;
-    const probe = takeToken(state, this.rate, this.clock.now().getTime());
-    if (!probe.allowed) this.refuse(probe.retryAfterSeconds);
-  }
-
-  /** Spends one from `key`'s budget whether or not any is left. */
-  charge(key: string): void {
-    this.spend(key);
-  }
-
   private spend(key: string) {
     const now = this.clock.now().getTime();
     if (this.buckets.size > PRUNE_ABOVE) {

@@ -1,7 +1,11 @@
 import type { KeyAlgorithm, SignatureAlgorithm } from "../core/key-algorithms.js";
 
-/** The two CAs the service runs: a self-signed root and the issuing intermediate under it. */
-export type CaName = "root" | "intermediate";
+/**
+ * What the key store holds: the two CAs the service runs (a self-signed root and the issuing
+ * intermediate under it), and the key of the service's own token issuer, certified by the root as an
+ * end entity so that every replica sharing the key store signs and publishes the same token key.
+ */
+export type CaName = "root" | "intermediate" | "token-signing";
 
 /**
  * A CA signing key that stays where it lives (an encrypted file, Azure Key Vault): callers get a
@@ -27,7 +31,7 @@ export interface StoredCa {
   certificateDer: Uint8Array | undefined;
 }
 
-/** Where CA keys and certificates live. CA material is created once and never overwritten. */
+/** Where CA (and token-signing) keys and certificates live. Created once and never overwritten. */
 export interface CaKeyStore {
   readonly kind: string;
   load(name: CaName): Promise<StoredCa | undefined>;

@@ -18,6 +18,8 @@ export interface CertificateRecord {
   sha256Fingerprint: string;
   issuedAt: Date;
   requester: string;
+  /** The serial number of the certificate that renewed this one; a renewed certificate renews no more. */
+  supersededBy: string | null;
 }
 
 export interface AuditEvent {
@@ -63,6 +65,11 @@ export interface RecordIssuanceRequest {
   consumeToken?: ConsumedToken;
   /** Fails if the caller already used this key, so concurrent retries cannot both issue. */
   idempotency?: IdempotencyRecord;
+  /**
+   * A renewal: marks the certificate with this serial number as superseded by the new one, in the
+   * same transaction. Fails if it already was, so of two racing renewals (on any replicas) one commits.
+   */
+  supersedes?: string;
 }
 
 /** An audited event that issues nothing (a minted token), with its idempotency record. */

@@ -30,8 +30,15 @@ export interface TestVault {
   keys: KeyClient;
   /** Settings that point the service at this emulator. */
   env(overrides?: Record<string, string>): Record<string, string>;
-  /** A KeyVaultKeyStore over the official clients (injected, not built from settings). */
-  keyStore(options?: Partial<KeyVaultKeyStoreOptions>): KeyVaultKeyStore;
+  /**
+   * A KeyVaultKeyStore over the official clients (injected, not built from settings). Certificate
+   * names not given derive from the root's: `<root>-token` for the token-signing key.
+   */
+  keyStore(
+    options?: Partial<Omit<KeyVaultKeyStoreOptions, "certificateNames">> & {
+      certificateNames?: Partial<KeyVaultKeyStoreOptions["certificateNames"]>;
+    },
+  ): KeyVaultKeyStore;
   stop(): Promise<void>;
 }
 
@@ -58,17 +65,23 @@ export async function startTestVault(options: KeyVaultEmulatorOptions = {}): Pro
       EDGE_PKI_KEYVAULT_EMULATOR: "true",
       ...overrides,
     }),
-    keyStore: (storeOptions = {}) =>
-      new KeyVaultKeyStore({
+    keyStore: ({ certificateNames = {}, ...storeOptions } = {}) => {
+      const root = certificateNames.root ?? "edge-pki-root";
+      return new KeyVaultKeyStore({
         client: new SdkKeyVaultClient({
           keys,
           certificates,
           cryptography: cryptographyClientFactory(credential, pipeline),
         }),
-        certificateNames: { root: "edge-pki-root", intermediate: "edge-pki-intermediate" },
         hsm: false,
         ...storeOptions,
-      }),
+        certificateNames: {
+          root,
+          intermediate: certificateNames.intermediate ?? "edge-pki-intermediate",
+          "token-signing": certificateNames["token-signing"] ?? `${root}-token`,
+        },
+      });
+    },
     stop: async () => {
       await emulator.stop();
       await dir.remove();

@@ -48,7 +48,7 @@ export async function startOidcIssuer(): Promise<OidcIssuerStandIn> {
       const key = options.unpublishedKey ? unpublished : (published.at(-1) as SigningKey);
       return new SignJWT({ iss: issuer, ...claims })
         .setProtectedHeader({ alg: "RS256", kid: key.kid, typ: "JWT" })
-        .setIssuedAt()
+        .setIssuedAt(typeof claims.iat === "number" ? claims.iat : undefined)
         .setExpirationTime(options.expiresIn ?? "10m")
         .sign(key.privateKey);
     },

@@ -2,7 +2,7 @@ import { readFile } from "node:fs/promises";
 import { mintApiToken } from "../../src/app/mint-api-token.js";
 import type { ServiceContext } from "../../src/app/service-context.js";
 import {
-  ensureAdminTokenFile,
+  firstAdminTokenFile,
   initialiseCa,
   openKeyStore,
   openServiceContext,
@@ -10,7 +10,7 @@ import {
 } from "../../src/compose.js";
 import { loadConfig } from "../../src/config/config.js";
 import type { Role } from "../../src/core/roles.js";
-import { silentLogger } from "../../src/logger.js";
+import { type Logger, silentLogger } from "../../src/logger.js";
 import type { Clock } from "../../src/ports/clock.js";
 import { startServer } from "../../src/server.js";
 import { type TempDir, tempDir } from "./openssl.js";
@@ -19,8 +19,11 @@ export interface TestService {
   url: string;
   dataDir: string;
   context: ServiceContext;
-  /** The admin token the first start wrote to `<data folder>/admin.token`. */
-  adminToken: string;
+  /**
+   * The admin token the first start wrote to `<data folder>/admin.token`; throws for a replica that
+   * started with a data folder of its own on an existing deployment (only the first start mints one).
+   */
+  readonly adminToken: string;
   /** Mints a token from the service's own issuer, as `edge-pki-ca token create` does. */
   token(roles: Role[], options?: { devicePrefix?: string; subject?: string }): Promise<string>;
   /** Stops the server and closes the store, keeping the data folder. */
@@ -37,6 +40,8 @@ export interface TestServiceOptions {
   env?: Record<string, string>;
   /** Pins the service's clock (token checks, rate limits). */
   clock?: Clock;
+  /** Where the server logs (access log, failures); silent by default. */
+  logger?: Logger;
 }
 
 /** Boots the real service (real key store, real SQLite, real HTTP server) on 127.0.0.1, port 0. */
@@ -56,12 +61,12 @@ export async function startTestService(
     ...options.env,
   };
   const runtime: Runtime = { config: loadConfig(env), logger: silentLogger, clock: options.clock };
-  const keyStore = await openKeyStore(runtime);
-  await initialiseCa(runtime, keyStore);
+  const keyStore = await openKeyStore(runtime, "create");
+  const init = await initialiseCa(runtime, keyStore);
   const context = await openServiceContext(runtime, keyStore);
-  const adminTokenFile = await ensureAdminTokenFile(runtime, context);
-  const adminToken = (await readFile(adminTokenFile.path, "utf8")).trim();
-  const server = await startServer(context, runtime.config, silentLogger);
+  const adminTokenFile = await firstAdminTokenFile(runtime, context, init);
+  const adminToken = adminTokenFile && (await readFile(adminTokenFile.path, "utf8")).trim();
+  const server = await startServer(context, runtime.config, options.logger ?? silentLogger);
   let stopped = false;
   const stop = async () => {
     if (stopped) return;
@@ -73,7 +78,10 @@ export async function startTestService(
     url: server.url,
     dataDir,
     context,
-    adminToken,
+    get adminToken() {
+      if (adminToken === undefined) throw new Error(`no admin.token in ${dataDir}`);
+      return adminToken;
+    },
     token: async (roles, tokenOptions = {}) =>
       (
         await mintApiToken(context, {

@@ -11,15 +11,16 @@ export interface AdminTokenFile {
 }
 
 /**
- * Writes the first admin token to `<data folder>/admin.token` (0600) when that file does not exist.
- * The token goes only into the file; callers print the path.
+ * `<data folder>/admin.token` when it exists. Otherwise, with `mint`, writes the token it mints there
+ * (0600); without, undefined. The token goes only into the file; callers print the path.
  */
-export async function writeAdminTokenOnce(
+export async function adminTokenFile(
   dataDir: string,
-  mint: () => Promise<string>,
-): Promise<AdminTokenFile> {
+  mint: (() => Promise<string>) | undefined,
+): Promise<AdminTokenFile | undefined> {
   const path = join(dataDir, ADMIN_TOKEN_FILE);
   if (await exists(path)) return { path, created: false };
+  if (mint === undefined) return undefined;
   try {
     await writeNewFile(path, `${await mint()}\n`, 0o600);
     return { path, created: true };

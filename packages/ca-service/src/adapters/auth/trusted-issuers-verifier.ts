@@ -46,6 +46,11 @@ export class TrustedIssuersVerifier implements TokenVerifier {
         requiredClaims: ["exp", "sub"],
         currentDate: this.clock.now(),
       });
+      // jose checks iat only with maxTokenAge: a token issued in the future is refused here.
+      const latest = this.clock.now().getTime() / 1000 + CLOCK_TOLERANCE_SECONDS;
+      if (typeof payload.iat === "number" && payload.iat > latest) {
+        throw new CaError("unauthorized", "the token was issued in the future");
+      }
       return { kind: trusted.kind, claims: payload as Record<string, unknown> };
     } catch (error) {
       throw fromJoseError(error);

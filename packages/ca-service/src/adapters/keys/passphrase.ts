@@ -13,12 +13,14 @@ export interface ResolvedPassphrase {
 
 /**
  * EDGE_PKI_KEY_PASSPHRASE when set. Otherwise a passphrase kept in a 0600 file in the data folder,
- * generated on first start: still encrypted at rest, but only as safe as that folder.
+ * generated on first start: still encrypted at rest, but only as safe as that folder. Only a
+ * command that creates keys may `generate` one; otherwise a missing file resolves to undefined.
  */
 export async function resolvePassphrase(
   dataDir: string,
   configured: string | undefined,
-): Promise<ResolvedPassphrase> {
+  generate: boolean,
+): Promise<ResolvedPassphrase | undefined> {
   if (configured !== undefined) return { passphrase: configured };
   const path = join(dataDir, PASSPHRASE_FILE);
   try {
@@ -26,6 +28,7 @@ export async function resolvePassphrase(
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
   }
+  if (!generate) return undefined;
   const passphrase = randomBytes(32).toString("base64url");
   try {
     await writeNewFile(path, `${passphrase}\n`, 0o600);

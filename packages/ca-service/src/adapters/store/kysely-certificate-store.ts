@@ -32,13 +32,29 @@ export class KyselyCertificateStore implements CertificateStore {
   static async open(db: Kysely<Database>, dialect: SqlDialectName): Promise<KyselyCertificateStore> {
     const migrator = new Migrator({ db, provider: migrationProvider(dialect) });
     const { error } = await migrator.migrateToLatest();
-    if (error) throw new Error("database migration failed", { cause: error });
+    if (error) {
+      await db.destroy();
+      const reason = error instanceof Error ? error.message : String(error);
+      throw new Error(`database migration failed: ${reason}`, { cause: error });
+    }
     return new KyselyCertificateStore(db);
   }
 
   async recordIssuance(request: RecordIssuanceRequest): Promise<void> {
     await this.db.transaction().execute(async (tx) => {
-      // The unique inserts come first: a used token or a taken key fails before anything is written.
+      // The compare-and-sets come first: a renewed certificate, a used token or a taken key fails
+      // before anything is written.
+      if (request.supersedes !== undefined) {
+        const superseded = await tx
+          .updateTable("certificates")
+          .set({ superseded_by: request.certificate.serialNumber })
+          .where("serial_number", "=", request.supersedes)
+          .where("superseded_by", "is", null)
+          .executeTakeFirst();
+        if (superseded.numUpdatedRows === 0n) {
+          throw new Error(`certificate ${request.supersedes} was already renewed`);
+        }
+      }
       const token = request.consumeToken;
       if (token !== undefined) {
         await tx
@@ -276,6 +292,7 @@ function toRow(record: CertificateRecord): CertificatesTable {
     sha256_fingerprint: record.sha256Fingerprint,
     issued_at: record.issuedAt.toISOString(),
     requester: record.requester,
+    superseded_by: record.supersededBy,
   };
 }
 
@@ -295,6 +312,7 @@ function fromRow(row: Selectable<CertificatesTable>): CertificateRecord {
     sha256Fingerprint: row.sha256_fingerprint,
     issuedAt: new Date(row.issued_at),
     requester: row.requester,
+    supersededBy: row.superseded_by,
   };
 }
 

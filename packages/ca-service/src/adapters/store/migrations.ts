@@ -112,6 +112,12 @@ export function migrationProvider(dialect: SqlDialectName): MigrationProvider {
           .execute();
       },
     },
+    "0004_superseded_by": {
+      async up(db: Kysely<unknown>) {
+        // Which certificate replaced this one by renewal: a renewed certificate renews no more.
+        await db.schema.alterTable("certificates").addColumn("superseded_by", "text").execute();
+      },
+    },
   };
   return { getMigrations: async () => migrations };
 }

@@ -16,6 +16,7 @@ export interface CertificatesTable {
   sha256_fingerprint: string;
   issued_at: string;
   requester: string;
+  superseded_by: string | null;
 }
 
 export interface AuditLogTable {

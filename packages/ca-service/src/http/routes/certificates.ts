@@ -35,9 +35,15 @@ export function certificateEndpoints(context: ServiceContext): Endpoint[] {
       tags: ["certificates"],
       body: IssueCertificateRequest,
       responses: {
-        201: { description: "Issued and recorded", schema: IssuedCertificate },
+        201: {
+          description:
+            "Issued and recorded; or, for a retry with the same Idempotency-Key, caller and body within 24 hours, the first response (also for a bootstrap token used by that first request)",
+          schema: IssuedCertificate,
+        },
         400: badRequest,
-        401: problem("No, a bad, or an already used token (`token already used`)"),
+        401: problem(
+          "No, a bad, or an already used token (`token already used`; not for an idempotent retry of the request that used it)",
+        ),
         413: tooLarge,
         422: idempotencyConflict,
         503: unavailable,
@@ -66,7 +72,7 @@ export function certificateEndpoints(context: ServiceContext): Endpoint[] {
         400: badRequest,
         409: problem(
           "A retry with an Idempotency-Key that already issued credentials: the private key is never " +
-            "stored, so it cannot be returned again; the detail names the serial number issued",
+            "stored, so it cannot be returned again; the detail and the member serialNumber name the serial number issued",
         ),
         413: tooLarge,
         422: idempotencyConflict,

@@ -11,6 +11,7 @@ export function healthEndpoints(context: ServiceContext): Endpoint[] {
       operationId: "getHealth",
       summary: "The process is alive",
       access: "public",
+      rateLimit: "none",
       tags: ["health"],
       responses: { 200: { description: "Alive", schema: Health } },
       handle: async () => ({ status: 200, body: { status: "ok" } }),
@@ -21,6 +22,7 @@ export function healthEndpoints(context: ServiceContext): Endpoint[] {
       operationId: "getReadiness",
       summary: "The store and the key store are usable",
       access: "public",
+      rateLimit: "none",
       tags: ["health"],
       responses: {
         200: { description: "Ready", schema: Health },

@@ -22,12 +22,19 @@ export function renewalEndpoints(context: ServiceContext): Endpoint[] {
       responses: {
         201: { description: "Issued and recorded", schema: IssuedCertificate },
         400: badRequest,
-        401: problem("The proof does not verify, is expired, replayed, or not from a certificate of this CA"),
-        403: problem("The certificate may not renew: revoked, expired past the grace period, or another CN"),
+        401: problem(
+          "The proof does not verify, is expired, replayed, or not from a certificate of this CA (audited, and charged to the address's failed-authentication budget)",
+        ),
+        403: problem(
+          "The certificate may not renew: revoked, expired past the grace period, another CN, or already renewed (a certificate renews once; renew the newest)",
+        ),
         413: tooLarge,
         503: unavailable,
       },
-      handle: async ({ body }) => ({ status: 201, body: await renewCertificate(context, body) }),
+      handle: async ({ body, principal }) => ({
+        status: 201,
+        body: await renewCertificate(context, body, principal),
+      }),
     }),
   ];
 }

@@ -36,7 +36,7 @@ export function revocationEndpoints(context: ServiceContext): Endpoint[] {
       },
       handle: async ({ body, params, principal }) => ({
         status: 200,
-        body: toWire(await revokeCertificate(context, params.serialNumber, body.reason, principal.subject)),
+        body: toWire(await revokeCertificate(context, params.serialNumber, body.reason, principal)),
       }),
     }),
     endpoint({
@@ -45,6 +45,7 @@ export function revocationEndpoints(context: ServiceContext): Endpoint[] {
       operationId: "getCrl",
       summary: "The issuing CA's current CRL, DER",
       access: "public",
+      rateLimit: "public",
       tags: ["revocation"],
       responses: { 200: { description: "CRL", contentType: PKIX_CRL }, 503: crlUnavailable },
       handle: async () => ({ status: 200, body: (await currentCrl(context)).der, contentType: PKIX_CRL }),
@@ -55,6 +56,7 @@ export function revocationEndpoints(context: ServiceContext): Endpoint[] {
       operationId: "getCrlPem",
       summary: "The issuing CA's current CRL, PEM",
       access: "public",
+      rateLimit: "public",
       tags: ["revocation"],
       responses: { 200: { description: "CRL", contentType: PEM }, 503: crlUnavailable },
       handle: async () => ({

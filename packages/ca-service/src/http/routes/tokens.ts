@@ -41,6 +41,7 @@ export function tokenEndpoints(context: ServiceContext): Endpoint[] {
       operationId: "getJwks",
       summary: "Public keys of the service's own token issuer (ES256, with kid)",
       access: "public",
+      rateLimit: "public",
       tags: ["tokens"],
       responses: { 200: { description: "JSON Web Key Set", schema: JsonWebKeySet } },
       handle: async () => ({ status: 200, body: context.tokens.publicJwks() }),

@@ -1,0 +1,46 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { jsonLogger } from "../src/logger.js";
+import { call, startTestService, type TestService } from "./support/service.js";
+
+const lines: Record<string, unknown>[] = [];
+let service: TestService;
+
+beforeAll(async () => {
+  service = await startTestService({ logger: jsonLogger((line) => lines.push(JSON.parse(line))) });
+});
+
+afterAll(async () => {
+  await service.dispose();
+});
+
+describe("access log", () => {
+  it("one line per request: method, path, status, duration and actor; never tokens, queries or bodies", async () => {
+    const reader = await service.token(["reader"], { subject: "log-reader" });
+    await call(`${service.url}/v1/audit?limit=1`, { token: reader });
+    await call(`${service.url}/v1/credentials`, {
+      body: { deviceId: "logged-dev", pfxPassword: "secret-pfx" },
+    });
+    await call(`${service.url}/healthz`);
+    const requests = lines.filter((line) => line.message === "request");
+    expect(requests).toEqual([
+      expect.objectContaining({
+        level: "info",
+        method: "GET",
+        path: "/v1/audit",
+        status: 200,
+        durationMs: expect.any(Number),
+        actor: "token:log-reader",
+      }),
+      expect.objectContaining({
+        method: "POST",
+        path: "/v1/credentials",
+        status: 401,
+        actor: "anonymous@127.0.0.1",
+      }),
+      expect.objectContaining({ method: "GET", path: "/healthz", status: 200, actor: "anonymous@127.0.0.1" }),
+    ]);
+    const text = JSON.stringify(lines);
+    expect(text).not.toContain(reader);
+    expect(text).not.toMatch(/secret-pfx|limit=1/);
+  });
+});
