@@ -4,6 +4,7 @@ import { type AdminTokenFile, adminTokenFile } from "./adapters/auth/admin-token
 import { KeyStoreTokenSigner } from "./adapters/auth/key-store-token-signer.js";
 import { discoveredKeySet } from "./adapters/auth/oidc-discovery.js";
 import { type TrustedIssuer, TrustedIssuersVerifier } from "./adapters/auth/trusted-issuers-verifier.js";
+import { assertPrivateDirectory } from "./adapters/fs/assert-private-directory.js";
 import { openKeyVaultKeyStore } from "./adapters/keys/azure-key-vault/open-key-vault-key-store.js";
 import { LocalFileKeyStore } from "./adapters/keys/local-file-key-store.js";
 import { resolvePassphrase } from "./adapters/keys/passphrase.js";
@@ -42,6 +43,7 @@ export type KeyStoreAccess = "create" | "use";
  * makes the data folder and generates a passphrase; any other fails before writing anything.
  */
 async function localPassphrase({ config, logger }: Runtime, access: KeyStoreAccess): Promise<string> {
+  await assertPrivateDirectory(config.dataDir);
   if (access === "create") await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
   const resolved = await resolvePassphrase(config.dataDir, config.keyPassphrase, access === "create");
   if (resolved === undefined) {

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { readdir, readFile, rm, stat } from "node:fs/promises";
+import { chmod, mkdir, readdir, readFile, rm, stat } from "node:fs/promises";
 import { get } from "node:https";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -93,6 +93,34 @@ describe("edge-pki-ca init", () => {
     );
     expect(await readFile(join(dataDir, "ca", "root.pem"), "utf8")).toBe(before);
     expect(await readdir(join(dataDir, "keys"))).not.toContain("root.key.pem");
+  });
+
+  it("does not invent a passphrase for keys made with EDGE_PKI_KEY_PASSPHRASE", async () => {
+    const dataDir = join(dir.path, "env-passphrase");
+    expect(
+      (await runCli(["init", "--data-dir", dataDir], { EDGE_PKI_KEY_PASSPHRASE: "correct horse battery" }))
+        .code,
+    ).toBe(0);
+    const withoutIt = await runCli(["start", "--data-dir", dataDir], { EDGE_PKI_PORT: "0" });
+    expect(withoutIt.code).toBe(1);
+    expect(withoutIt.stderr.trim()).toMatch(
+      /^edge-pki-ca: \S+\/keys holds encrypted keys but EDGE_PKI_KEY_PASSPHRASE is not set and there is no \S+\/key-passphrase: set EDGE_PKI_KEY_PASSPHRASE/,
+    );
+    expect(await readdir(dataDir)).not.toContain("key-passphrase");
+  });
+
+  it("refuses a data folder other users may write to", async () => {
+    const dataDir = join(dir.path, "shared-folder");
+    await mkdir(dataDir);
+    await chmod(dataDir, 0o777);
+    const init = await runCli(["init", "--data-dir", dataDir], {});
+    expect(init.code).toBe(1);
+    expect(init.stderr.trim()).toBe(
+      `edge-pki-ca: the data folder ${dataDir} is writable by other users (mode 777): run chmod go-w on it (0700 is best)`,
+    );
+    expect(await readdir(dataDir)).toEqual([]);
+    await chmod(dataDir, 0o700);
+    expect((await runCli(["init", "--data-dir", dataDir], {})).code).toBe(0);
   });
 
   it("refuses a wrong passphrase with one clear line", async () => {

@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
-import { readFile } from "node:fs/promises";
+import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
+import { CaError } from "../../core/errors.js";
 import { writeNewFile } from "../fs/write-new-file.js";
 
 export const PASSPHRASE_FILE = "key-passphrase";
@@ -29,6 +30,14 @@ export async function resolvePassphrase(
     if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
   }
   if (!generate) return undefined;
+  // Keys sealed with a passphrase given in the environment: a new random one would only make a
+  // stray file that every later start without the variable would wrongly use.
+  if (await hasKeyFiles(dataDir)) {
+    throw new CaError(
+      "ca_material_invalid",
+      `${join(dataDir, "keys")} holds encrypted keys but EDGE_PKI_KEY_PASSPHRASE is not set and there is no ${path}: set EDGE_PKI_KEY_PASSPHRASE to the passphrase they were created with`,
+    );
+  }
   const passphrase = randomBytes(32).toString("base64url");
   try {
     await writeNewFile(path, `${passphrase}\n`, 0o600);
@@ -39,4 +48,13 @@ export async function resolvePassphrase(
     throw error;
   }
   return { passphrase, generatedAt: path };
+}
+
+async function hasKeyFiles(dataDir: string): Promise<boolean> {
+  try {
+    return (await readdir(join(dataDir, "keys"))).some((name) => name.endsWith(".key.pem"));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return false;
+    throw error;
+  }
 }
