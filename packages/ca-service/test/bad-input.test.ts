@@ -279,19 +279,53 @@ describe("bad input is refused with problem+json and nothing is stored", () => {
     await expectRefused(
       "/v1/certificates",
       { rawBody: '{"csr": ', headers: { "content-type": "application/json" } },
-      { status: 400, code: "invalid_request", detail: /not valid JSON/ },
+      { status: 400, code: "invalid_request", detail: /not a valid JSON object/ },
     );
+    for (const rawBody of ['"x"', "null", "42"]) {
+      await expectRefused(
+        "/v1/certificates",
+        { rawBody, headers: { "content-type": "application/json" } },
+        { status: 400, code: "invalid_request", detail: /not a valid JSON object/ },
+      );
+    }
     await expectRefused(
       "/v1/certificates",
       { rawBody: goodCsr, headers: { "content-type": "application/pkcs10" } },
-      { status: 400, code: "invalid_request", detail: /must be JSON/ },
+      { status: 415, code: "unsupported_media_type", detail: /must be JSON/ },
     );
   });
 
-  it("a body over 64 KiB gets 413", async () => {
+  it("a method a known path does not serve gets 405 with Allow; paths are case-sensitive", async () => {
+    const put = await expectRefused(
+      "/v1/certificates",
+      { method: "PUT", body: {} },
+      { status: 405, code: "method_not_allowed", detail: /PUT is not allowed here; use POST/ },
+    );
+    expect(put.headers.get("allow")).toBe("POST");
+    const del = await expectRefused(
+      "/v1/certificates/0badc0de",
+      { method: "DELETE" },
+      { status: 405, code: "method_not_allowed", detail: /DELETE is not allowed/ },
+    );
+    expect(del.headers.get("allow")).toBe("GET, HEAD");
+    const renew = await expectRefused(
+      "/v1/certificates/renew",
+      { method: "PUT", body: {} },
+      { status: 405, code: "method_not_allowed", detail: /PUT is not allowed/ },
+    );
+    expect(renew.headers.get("allow")?.split(", ").sort()).toEqual(["GET", "HEAD", "POST"]);
+    await expectRefused("/V1/CA", { method: "GET" }, { status: 404, code: "not_found", detail: /no route/ });
+  });
+
+  it("a body over 64 KiB gets 413, whatever it claims to be", async () => {
     await expectRefused(
       "/v1/certificates",
       { body: { csr: "A".repeat(70 * 1024) } },
+      { status: 413, code: "payload_too_large", detail: /exceeds 65536 bytes/ },
+    );
+    await expectRefused(
+      "/v1/certificates",
+      { rawBody: "A".repeat(70 * 1024), headers: { "content-type": "text/plain" } },
       { status: 413, code: "payload_too_large", detail: /exceeds 65536 bytes/ },
     );
   });

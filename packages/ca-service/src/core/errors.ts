@@ -17,6 +17,8 @@ export type CaErrorCode =
   | "credentials_already_issued"
   | "idempotency_conflict"
   | "payload_too_large"
+  | "unsupported_media_type"
+  | "method_not_allowed"
   | "rate_limited"
   | "ca_not_initialized"
   | "ca_material_invalid"

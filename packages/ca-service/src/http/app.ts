@@ -60,6 +60,7 @@ export function createHttpApp(options: HttpAppOptions): express.Express {
   const openApi = openApiDocument(endpoints, options.version);
 
   const app = express();
+  app.set("case sensitive routing", true);
   app.disable("x-powered-by");
   app.set("query parser", "simple");
   app.use(accessLog(options.logger));
@@ -114,8 +115,8 @@ function toCaError(error: unknown): CaError {
     return new CaError("payload_too_large", `the request body exceeds ${MAX_BODY_BYTES} bytes`);
   }
   if (type === "entity.parse.failed") {
-    return new CaError("invalid_request", "the request body is not valid JSON", {
-      errors: [{ field: "body", message: "not valid JSON" }],
+    return new CaError("invalid_request", "the request body is not a valid JSON object", {
+      errors: [{ field: "body", message: "not a valid JSON object" }],
     });
   }
   if (type === "encoding.unsupported" || type === "charset.unsupported") {
