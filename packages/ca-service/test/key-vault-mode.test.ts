@@ -187,3 +187,63 @@ describe("Key Vault mode", () => {
     expect(key.key?.crv).toBe("P-384");
   });
 });
+
+const sha256 = (der: ArrayBuffer | Uint8Array) =>
+  createHash("sha256")
+    .update(new Uint8Array(der as ArrayBuffer))
+    .digest("hex");
+
+describe("Key Vault: a pending version started on a CA that exists", () => {
+  it.each(["root", "intermediate"] as const)(
+    "of the %s: init creates nothing, and start serves the same CA",
+    async (which) => {
+      const names = { root: `pending-${which}-root`, intermediate: `pending-${which}-issuing` };
+      const env = vault.env({
+        EDGE_PKI_KEYVAULT_ROOT_CERTIFICATE: names.root,
+        EDGE_PKI_KEYVAULT_INTERMEDIATE_CERTIFICATE: names.intermediate,
+      });
+      const dataDir = join(dir.path, which);
+      const first = await runCli(["init", "--data-dir", dataDir], env);
+      expect(first.code).toBe(0);
+      expect(first.stdout).toContain("created root and intermediate");
+      const issued = {
+        root: (await vault.certificates.getCertificate(names.root)).cer as Uint8Array,
+        intermediate: (await vault.certificates.getCertificate(names.intermediate)).cer as Uint8Array,
+      };
+
+      // Someone starts a new version in the vault (a rotation begun by hand, a stray script).
+      await vault.certificates.beginCreateCertificate(names[which], {
+        issuerName: "Unknown",
+        subject: "CN=not the CA",
+        keyType: "EC",
+        keyCurveName: "P-256",
+        exportable: false,
+      });
+      expect((await vault.certificates.getCertificate(names[which])).cer).toBeUndefined();
+
+      const second = await runCli(["init", "--data-dir", dataDir], env);
+      expect(second.stderr).toBe("");
+      expect(second.code).toBe(0);
+      expect(second.stdout).toContain("nothing changed");
+      expect(second.stdout).toContain(sha256(issued.root));
+
+      const service = await startTestService({ env });
+      try {
+        const { ca } = service.context;
+        expect(sha256(ca.root.rawData)).toBe(sha256(issued.root));
+        expect(sha256(ca.certificate.rawData)).toBe(sha256(issued.intermediate));
+        const credentials = await call(`${service.url}/v1/credentials`, {
+          token: service.adminToken,
+          body: { deviceId: `after-pending-${which}` },
+        });
+        expect(credentials.status).toBe(201);
+      } finally {
+        await service.dispose();
+      }
+      // The stray operation is left alone for whoever started it.
+      const operation = await vault.certificates.getCertificateOperation(names[which]);
+      expect(operation.getOperationState().certificateOperation?.status).toBe("inProgress");
+    },
+    60_000,
+  );
+});

@@ -55,7 +55,10 @@ export interface CallOptions {
 export interface KeyVaultClient {
   /** The vault's URL, for logs. */
   readonly vaultUrl: string;
-  /** The certificate's latest version when it is complete (issued and merged); undefined otherwise. */
+  /**
+   * The certificate's newest completed (issued or merged, enabled) version, even when a newer
+   * version is pending; undefined when no version was ever completed.
+   */
   getCertificate(name: string): Promise<VaultCertificate | undefined>;
   /** The DER CSR of the certificate's operation when one is in progress; undefined otherwise. */
   getPendingCsr(name: string): Promise<Uint8Array | undefined>;

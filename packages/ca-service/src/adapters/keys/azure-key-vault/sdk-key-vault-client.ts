@@ -1,6 +1,10 @@
 import { createPublicKey } from "node:crypto";
 import type { TokenCredential } from "@azure/identity";
-import type { CertificateClient } from "@azure/keyvault-certificates";
+import type {
+  CertificateClient,
+  CertificateProperties,
+  KeyVaultCertificate,
+} from "@azure/keyvault-certificates";
 import {
   CryptographyClient,
   type CryptographyClientOptions,
@@ -40,12 +44,26 @@ export class SdkKeyVaultClient implements KeyVaultClient {
   }
 
   async getCertificate(name: string): Promise<VaultCertificate | undefined> {
-    const certificate = await absentOn404(() => this.clients.certificates.getCertificate(name));
-    // A certificate whose first version is still pending has a key id but no `cer` yet.
-    if (!certificate?.cer || !certificate.keyId) return undefined;
-    const { name: keyName, version } = parseKeyVaultKeyIdentifier(certificate.keyId);
-    if (!version) throw new Error(`certificate ${name} names an unversioned key ${certificate.keyId}`);
-    return { certificateDer: certificate.cer, keyName, keyVersion: version };
+    const { certificates } = this.clients;
+    const latest = await absentOn404(() => certificates.getCertificate(name));
+    if (!latest) return undefined;
+    if (isIssued(latest)) return vaultCertificate(name, latest);
+    // The latest version is pending (its key and CSR exist, no `cer` yet) or disabled. That can be
+    // someone's beginCreateCertificate on a CA that exists: the issued version still stands, and
+    // must win, or init would build a new CA on the pending key.
+    const issued: CertificateProperties[] = [];
+    for await (const properties of certificates.listPropertiesOfCertificateVersions(name)) {
+      if (properties.enabled !== false && properties.x509Thumbprint && properties.version) {
+        issued.push(properties);
+      }
+    }
+    // Newest first; the listing's order is not specified, so later entries win ties.
+    issued.reverse().sort((a, b) => (b.createdOn?.getTime() ?? 0) - (a.createdOn?.getTime() ?? 0));
+    for (const { version } of issued) {
+      const certificate = await certificates.getCertificateVersion(name, version as string);
+      if (isIssued(certificate)) return vaultCertificate(name, certificate);
+    }
+    return undefined;
   }
 
   async getPendingCsr(name: string): Promise<Uint8Array | undefined> {
@@ -104,6 +122,19 @@ export class SdkKeyVaultClient implements KeyVaultClient {
       throw toVaultCallError(error, `signing with ${keyId}`);
     }
   }
+}
+
+/** A completed, enabled version: it has its certificate, and the versioned id of its key. */
+function isIssued(certificate: KeyVaultCertificate): boolean {
+  return (
+    certificate.cer !== undefined && certificate.cer.length > 0 && certificate.properties.enabled !== false
+  );
+}
+
+function vaultCertificate(name: string, certificate: KeyVaultCertificate): VaultCertificate {
+  const key = certificate.keyId ? parseKeyVaultKeyIdentifier(certificate.keyId) : undefined;
+  if (!key?.version) throw new Error(`certificate ${name} names no versioned key (${certificate.keyId})`);
+  return { certificateDer: certificate.cer as Uint8Array, keyName: key.name, keyVersion: key.version };
 }
 
 async function absentOn404<T>(call: () => Promise<T>): Promise<T | undefined> {
