@@ -1,6 +1,7 @@
 import { isAbsolute, resolve } from "node:path";
 import { z } from "zod";
 import {
+  activeKeyStoreSettings,
   type KeyStoreConfig,
   KeyStoreSettings,
   keyStoreConfig,
@@ -95,10 +96,10 @@ function crossSettingProblems(env: Record<string, string | undefined>): string[]
   const problems: string[] = [];
   if ((env.EDGE_PKI_TLS_CERT === undefined) !== (env.EDGE_PKI_TLS_KEY === undefined)) {
     const missing = env.EDGE_PKI_TLS_CERT === undefined ? "EDGE_PKI_TLS_CERT" : "EDGE_PKI_TLS_KEY";
-    problems.push(`${missing}=null: EDGE_PKI_TLS_CERT and EDGE_PKI_TLS_KEY must be set together`);
+    problems.push(`${missing}: EDGE_PKI_TLS_CERT and EDGE_PKI_TLS_KEY must be set together`);
   }
   if (env.EDGE_PKI_STORE === "postgres" && env.EDGE_PKI_DATABASE_URL === undefined) {
-    problems.push("EDGE_PKI_DATABASE_URL=null: is required when EDGE_PKI_STORE=postgres");
+    problems.push("EDGE_PKI_DATABASE_URL: is required when EDGE_PKI_STORE=postgres");
   }
   return [...problems, ...keyStoreProblems(env)];
 }
@@ -140,15 +141,18 @@ export class ConfigError extends Error {
 
 /** Reads EDGE_PKI_* settings; empty values count as unset. */
 export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): Config {
-  const relevant = Object.fromEntries(
-    Object.entries(env).filter(([name, value]) => name.startsWith("EDGE_PKI_") && value !== ""),
+  const relevant = activeKeyStoreSettings(
+    Object.fromEntries(
+      Object.entries(env).filter(([name, value]) => name.startsWith("EDGE_PKI_") && value !== ""),
+    ),
   );
   const parsed = ConfigSchema.safeParse(relevant);
   const problems = [
     ...(parsed.error?.issues ?? []).map((issue) => {
       const name = issue.path.join(".");
-      const value = SECRET_SETTINGS.has(name) ? "(hidden)" : JSON.stringify(relevant[name] ?? null);
-      return `${name}=${value}: ${issue.message}`;
+      const value = relevant[name];
+      if (value === undefined) return `${name}: ${issue.message}`;
+      return `${name}=${SECRET_SETTINGS.has(name) ? "(hidden)" : JSON.stringify(value)}: ${issue.message}`;
     }),
     ...crossSettingProblems(relevant),
   ];
