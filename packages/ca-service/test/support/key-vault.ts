@@ -62,6 +62,10 @@ export async function startTestVault(options: KeyVaultEmulatorOptions = {}): Pro
       new KeyVaultKeyStore({
         client: new SdkKeyVaultClient({
           keys,
+          unretried: new KeyClient(emulator.url, credential, {
+            ...pipeline,
+            retryOptions: { maxRetries: 0 },
+          }),
           certificates,
           cryptography: cryptographyClientFactory(credential, pipeline),
         }),

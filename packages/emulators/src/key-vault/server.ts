@@ -13,7 +13,7 @@ import { authenticate, challengeHeader, type TokenPredicate } from "./auth.js";
 import { CertificateStore } from "./certificate-store.js";
 import { certificateRoutes } from "./certificates.js";
 import { badParameter, KeyVaultError } from "./errors.js";
-import { type FaultOptions, validateFaults } from "./faults.js";
+import { type FaultOptions, INJECTED_ERRORS, validateFaults } from "./faults.js";
 import { KeyStore } from "./key-store.js";
 import { keyRoutes } from "./keys.js";
 import { matchRoute, type RequestContext, type Route, readJsonBody } from "./routing.js";
@@ -69,7 +69,7 @@ export interface KeyVaultEmulatorStats {
   unauthorized: number;
   /** 429 answers. */
   throttled: number;
-  /** Injected 500/503 answers (error rate and outage). */
+  /** Injected error answers (error rate and outage). */
   faults: number;
   /** Successful `/sign` calls. */
   signs: number;
@@ -158,9 +158,8 @@ export async function startKeyVaultEmulator(
       }
       if (faults.errorRate && random() < faults.errorRate) {
         stats.faults++;
-        throw faults.errorStatus === 503
-          ? new KeyVaultError(503, "ServiceUnavailable", "The service is temporarily unavailable.")
-          : new KeyVaultError(500, "InternalServerError", "An unexpected error occurred (injected fault).");
+        const status = faults.errorStatus ?? 500;
+        throw new KeyVaultError(status, INJECTED_ERRORS[status].code, INJECTED_ERRORS[status].message);
       }
       const [path = "/", query = ""] = (request.url ?? "/").split("?", 2);
       const apiVersion = checkApiVersion(new URLSearchParams(query).get("api-version"));

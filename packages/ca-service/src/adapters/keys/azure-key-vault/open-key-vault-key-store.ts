@@ -17,6 +17,7 @@ export async function openKeyVaultKeyStore(settings: KeyVaultSettings): Promise<
   };
   const client = new SdkKeyVaultClient({
     keys: new KeyClient(settings.vaultUrl, credential, options),
+    unretried: new KeyClient(settings.vaultUrl, credential, { ...options, retryOptions: { maxRetries: 0 } }),
     certificates: new CertificateClient(settings.vaultUrl, credential, options),
     cryptography: cryptographyClientFactory(credential, options),
   });

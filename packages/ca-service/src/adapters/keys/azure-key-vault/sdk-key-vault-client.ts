@@ -25,8 +25,10 @@ import {
 export interface SdkClients {
   /** Certificates: read, create (issuer Unknown), pending operation, merge. */
   certificates: CertificateClient;
-  /** Keys: public keys of certificate keys, and the readiness probe. */
+  /** Keys: public keys of certificate keys. */
   keys: KeyClient;
+  /** Keys again, built with `retryOptions: { maxRetries: 0 }`: the readiness probe. */
+  unretried: KeyClient;
   /**
    * A CryptographyClient for one key version. Build it with `retryOptions: { maxRetries: 0 }`: the
    * signing policy retries itself, so that it sees every 429 and can slow down.
@@ -107,6 +109,14 @@ export class SdkKeyVaultClient implements KeyVaultClient {
     return { id, publicKeySpki: publicKeySpkiOf(key) };
   }
 
+  async probe(keyName: string, options: CallOptions): Promise<void> {
+    try {
+      await this.clients.unretried.getKey(keyName, { abortSignal: options.abortSignal });
+    } catch (error) {
+      throw toVaultCallError(error, `getting key ${keyName}`);
+    }
+  }
+
   async sign(
     keyId: string,
     algorithm: VaultSignatureAlgorithm,
@@ -156,17 +166,14 @@ function toVaultCallError(error: unknown, what: string): VaultCallError {
   const status = failure.statusCode;
   const message = `Key Vault failed ${what}: ${error instanceof Error ? error.message : String(error)}`;
   if (status === 429) {
-    return new VaultCallError(
-      "throttled",
-      message,
-      retryAfterMs(failure.response?.headers?.get("retry-after")),
-      {
-        cause: error,
-      },
-    );
+    const wait = retryAfterMs(failure.response?.headers?.get("retry-after"));
+    return new VaultCallError("throttled", message, wait, { cause: error, status });
   }
   const transient = status === undefined || status === 408 || status >= 500 || failure.name === "AbortError";
-  return new VaultCallError(transient ? "transient" : "rejected", message, undefined, { cause: error });
+  return new VaultCallError(transient ? "transient" : "rejected", message, undefined, {
+    cause: error,
+    status,
+  });
 }
 
 /** `Retry-After` as seconds or an HTTP date. */

@@ -1,0 +1,66 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { startTestVault, type TestVault } from "./support/key-vault.js";
+import { call, startTestService, type TestService } from "./support/service.js";
+
+let vault: TestVault;
+let service: TestService;
+
+beforeAll(async () => {
+  vault = await startTestVault();
+  service = await startTestService({ env: vault.env() });
+});
+
+afterEach(async () => {
+  await vault.emulator.setFaults({ throttle: null, faults: {} });
+});
+
+afterAll(async () => {
+  await service.dispose();
+  await vault.stop();
+});
+
+/** A key store on the service's vault whose probe result is never cached. */
+const uncached = () => vault.keyStore({ checkCacheMs: 0 });
+
+describe("Key Vault readiness", () => {
+  it("counts a throttled vault as reachable, and answers within a second", async () => {
+    const keyStore = uncached();
+    await keyStore.check();
+    await vault.emulator.setFaults({ throttle: { operationsPer10Seconds: 1, windowMs: 60_000 } });
+    await vault.keys.getKey("edge-pki-root"); // the window's one operation
+    const throttledBefore = vault.emulator.stats.throttled;
+    const started = performance.now();
+    await expect(keyStore.check()).resolves.toBeUndefined();
+    expect(performance.now() - started).toBeLessThan(1_000);
+    expect(vault.emulator.stats.throttled).toBe(throttledBefore + 1);
+  });
+
+  it.each([
+    [
+      "a missing role",
+      { errorRate: 1, errorStatus: 403 },
+      "Key Vault answered 403 (check the role assignment)",
+    ],
+    ["an outage", { outage: true }, "Key Vault answered 503"],
+    ["a refused connection", { outage: "connection-refused" }, "Key Vault unreachable"],
+    ["a slow vault", { latencyMs: 2_000 }, "Key Vault timed out (no answer within 800 ms)"],
+  ] as const)("says why it is not ready: %s", async (_label, faults, reason) => {
+    await vault.emulator.setFaults({ faults });
+    const started = performance.now();
+    await expect(uncached().check()).rejects.toThrow(reason);
+    expect(performance.now() - started).toBeLessThan(1_000);
+  });
+
+  it("puts the reason into the /readyz problem", async () => {
+    await vault.emulator.setFaults({ faults: { errorRate: 1, errorStatus: 403 } });
+    let response = await call(`${service.url}/readyz`);
+    for (let attempt = 0; attempt < 20 && response.status === 200; attempt++) {
+      await new Promise((resolve) => setTimeout(resolve, 250)); // the last success is cached for 2 s
+      response = await call(`${service.url}/readyz`);
+    }
+    expect(response.status).toBe(503);
+    expect(response.body.detail).toBe(
+      "not ready: keyStore: Key Vault answered 403 (check the role assignment)",
+    );
+  });
+});
