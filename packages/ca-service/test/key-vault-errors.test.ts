@@ -1,4 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { countRows } from "./support/database.js";
 import { startTestVault, type TestVault } from "./support/key-vault.js";
 import { call, startTestService, type TestService } from "./support/service.js";
 
@@ -62,5 +63,26 @@ describe("Key Vault readiness", () => {
     expect(response.body.detail).toBe(
       "not ready: keyStore: Key Vault answered 403 (check the role assignment)",
     );
+  });
+});
+
+const issue = (deviceId: string) =>
+  call(`${service.url}/v1/credentials`, { token: service.adminToken, body: { deviceId } });
+
+describe("Key Vault signing failures, as callers see them", () => {
+  it("fails fast when the vault's Retry-After outlasts the signing deadline, and passes the wait on", async () => {
+    expect((await issue("warm-up")).status).toBe(201);
+    await vault.emulator.setFaults({ throttle: { operationsPer10Seconds: 1, windowMs: 60_000 } });
+    expect((await issue("last-in-window")).status).toBe(201);
+    const before = countRows(service.dataDir, "certificates");
+    const started = performance.now();
+    const throttled = await issue("throttled");
+    expect(performance.now() - started).toBeLessThan(5_000);
+    expect(throttled.status).toBe(503);
+    expect(throttled.body).toMatchObject({ status: 503, code: "unavailable" });
+    const retryAfter = Number(throttled.headers.get("retry-after"));
+    expect(retryAfter).toBeGreaterThan(50);
+    expect(retryAfter).toBeLessThanOrEqual(60);
+    expect(countRows(service.dataDir, "certificates")).toBe(before);
   });
 });
