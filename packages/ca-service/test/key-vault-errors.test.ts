@@ -70,6 +70,22 @@ const issue = (deviceId: string) =>
   call(`${service.url}/v1/credentials`, { token: service.adminToken, body: { deviceId } });
 
 describe("Key Vault signing failures, as callers see them", () => {
+  it("answers a vault that refuses (403) with 500 and no Retry-After, and records nothing", async () => {
+    const before = countRows(service.dataDir, "certificates");
+    await vault.emulator.setFaults({ faults: { errorRate: 1, errorStatus: 403 } });
+    const refused = await issue("refused");
+    expect(refused.status).toBe(500);
+    expect(refused.headers.get("retry-after")).toBeNull();
+    expect(refused.body).toMatchObject({
+      status: 500,
+      code: "internal",
+      detail: "the CA key store refused to sign; the service's Key Vault access needs fixing",
+    });
+    expect(refused.text).not.toMatch(/127\.0\.0\.1|RestError|Forbidden/);
+    expect(countRows(service.dataDir, "certificates")).toBe(before);
+  });
+
+  // Last: the vault's 60 s pause holds this service's signers back for the rest of the file.
   it("fails fast when the vault's Retry-After outlasts the signing deadline, and passes the wait on", async () => {
     expect((await issue("warm-up")).status).toBe(201);
     await vault.emulator.setFaults({ throttle: { operationsPer10Seconds: 1, windowMs: 60_000 } });

@@ -7,7 +7,12 @@ import {
 } from "../../../core/key-algorithms.js";
 import type { CaSigner } from "../../../ports/ca-key-store.js";
 import type { AdaptiveConcurrencyLimit } from "./adaptive-concurrency-limit.js";
-import type { KeyVaultClient, VaultKey, VaultSignatureAlgorithm } from "./key-vault-client.js";
+import {
+  type KeyVaultClient,
+  VaultCallError,
+  type VaultKey,
+  type VaultSignatureAlgorithm,
+} from "./key-vault-client.js";
 import { callWithinPolicy, type SigningPolicy, VaultUnavailableError } from "./signing-policy.js";
 
 export interface KeyVaultSignerOptions {
@@ -52,6 +57,15 @@ function forCaller(error: unknown): unknown {
       cause: error,
       retryAfterSeconds: retryAfterMs === undefined ? undefined : Math.max(1, Math.ceil(retryAfterMs / 1000)),
     });
+  }
+  // 401/403/404: a missing role, a bad credential, a deleted key. Retrying cannot help, so no
+  // "try again later" (and no Retry-After): someone has to fix the service's access.
+  if (error instanceof VaultCallError && error.kind === "rejected") {
+    return new CaError(
+      "internal",
+      "the CA key store refused to sign; the service's Key Vault access needs fixing",
+      { cause: error },
+    );
   }
   return error;
 }

@@ -169,7 +169,10 @@ function toVaultCallError(error: unknown, what: string): VaultCallError {
     const wait = retryAfterMs(failure.response?.headers?.get("retry-after"));
     return new VaultCallError("throttled", message, wait, { cause: error, status });
   }
-  const transient = status === undefined || status === 408 || status >= 500 || failure.name === "AbortError";
+  // @azure/identity's failures (no credential found, token refused) come without a status.
+  const credential = failure.name === "CredentialUnavailableError" || failure.name === "AuthenticationError";
+  const transient =
+    !credential && (status === undefined || status === 408 || status >= 500 || failure.name === "AbortError");
   return new VaultCallError(transient ? "transient" : "rejected", message, undefined, {
     cause: error,
     status,
