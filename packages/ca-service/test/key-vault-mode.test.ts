@@ -175,6 +175,24 @@ describe("Key Vault mode", () => {
     ).toBeUndefined();
   });
 
+  it("init names the vault, the operation and the role when the vault refuses, on one line", async () => {
+    await vault.emulator.setFaults({ faults: { errorRate: 1, errorStatus: 403 } });
+    try {
+      const refused = await runCli(
+        initArgs(join(dir.path, "refused")),
+        cliEnv("refused-root", "refused-issuing"),
+      );
+      expect(refused.code).toBe(1);
+      expect(refused.stderr.trim().split("\n")).toEqual([
+        expect.stringMatching(
+          `^edge-pki-ca: Key Vault ${vault.emulator.url}: read certificate refused-root failed: 403 .*Key Vault Certificates Officer`,
+        ),
+      ]);
+    } finally {
+      await vault.emulator.setFaults({ faults: {} });
+    }
+  });
+
   it("creates EC-HSM keys when configured for a Premium vault", async () => {
     const store = vault.keyStore({
       certificateNames: { root: "hsm-root", intermediate: "hsm-issuing" },

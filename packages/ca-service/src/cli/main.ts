@@ -9,6 +9,7 @@ import {
   type Runtime,
 } from "../compose.js";
 import { loadConfig } from "../config/config.js";
+import { CaError } from "../core/errors.js";
 import { jsonLogger } from "../logger.js";
 import { startServer } from "../server.js";
 import { tokenCommand } from "./token-command.js";
@@ -108,9 +109,24 @@ function sha256(der: ArrayBuffer): string {
   return createHash("sha256").update(new Uint8Array(der)).digest("hex");
 }
 
+/**
+ * The message on one line. A CaError's message is the generic one callers get; the operator also
+ * sees its causes not already quoted (the vault's reason behind "the CA key store refused to sign").
+ */
+function oneLine(error: unknown): string {
+  const messages = [error instanceof Error ? error.message : String(error)];
+  let cause = error instanceof CaError ? error.cause : undefined;
+  for (let depth = 0; cause instanceof Error && depth < 4; depth++) {
+    const message = cause.message.replace(/\s+/g, " ");
+    if (!messages.some((quoted) => quoted.includes(message))) messages.push(message);
+    cause = cause.cause;
+  }
+  return messages.join(": ");
+}
+
 main(process.argv.slice(2)).catch((error: unknown) => {
   // One line (a config error lists each bad setting), never a stack trace.
-  process.stderr.write(`edge-pki-ca: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.stderr.write(`edge-pki-ca: ${oneLine(error)}\n`);
   const usage =
     error instanceof UsageError || (error as { code?: string }).code?.startsWith("ERR_PARSE_ARGS");
   process.exitCode = usage ? 2 : 1;

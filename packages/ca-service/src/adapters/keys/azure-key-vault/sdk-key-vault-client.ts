@@ -21,6 +21,7 @@ import {
   type VaultKeySpec,
   type VaultSignatureAlgorithm,
 } from "./key-vault-client.js";
+import { toVaultCallError, type VaultRole } from "./vault-failure.js";
 
 export interface SdkClients {
   /** Certificates: read, create (issuer Unknown), pending operation, merge. */
@@ -47,29 +48,38 @@ export class SdkKeyVaultClient implements KeyVaultClient {
 
   async getCertificate(name: string): Promise<VaultCertificate | undefined> {
     const { certificates } = this.clients;
-    const latest = await absentOn404(() => certificates.getCertificate(name));
+    const read = `read certificate ${name}`;
+    const latest = await this.#absentOn404(read, "readCertificates", () => certificates.getCertificate(name));
     if (!latest) return undefined;
     if (isIssued(latest)) return vaultCertificate(name, latest);
     // The latest version is pending (its key and CSR exist, no `cer` yet) or disabled. That can be
     // someone's beginCreateCertificate on a CA that exists: the issued version still stands, and
     // must win, or init would build a new CA on the pending key.
     const issued: CertificateProperties[] = [];
-    for await (const properties of certificates.listPropertiesOfCertificateVersions(name)) {
-      if (properties.enabled !== false && properties.x509Thumbprint && properties.version) {
-        issued.push(properties);
+    await this.#call(`list the versions of certificate ${name}`, "readCertificates", async () => {
+      for await (const properties of certificates.listPropertiesOfCertificateVersions(name)) {
+        if (properties.enabled !== false && properties.x509Thumbprint && properties.version) {
+          issued.push(properties);
+        }
       }
-    }
+    });
     // Newest first; the listing's order is not specified, so later entries win ties.
     issued.reverse().sort((a, b) => (b.createdOn?.getTime() ?? 0) - (a.createdOn?.getTime() ?? 0));
     for (const { version } of issued) {
-      const certificate = await certificates.getCertificateVersion(name, version as string);
+      const certificate = await this.#call(read, "readCertificates", () =>
+        certificates.getCertificateVersion(name, version as string),
+      );
       if (isIssued(certificate)) return vaultCertificate(name, certificate);
     }
     return undefined;
   }
 
   async getPendingCsr(name: string): Promise<Uint8Array | undefined> {
-    const poller = await absentOn404(() => this.clients.certificates.getCertificateOperation(name));
+    const poller = await this.#absentOn404(
+      `read the pending operation of certificate ${name}`,
+      "certificates",
+      () => this.clients.certificates.getCertificateOperation(name),
+    );
     const operation = poller?.getOperationState().certificateOperation;
     if (operation?.status !== "inProgress") return undefined;
     if (!operation.csr) throw new Error(`the pending operation of certificate ${name} has no CSR`);
@@ -82,26 +92,27 @@ export class SdkKeyVaultClient implements KeyVaultClient {
         ? { keyType: key.hsm ? ("EC-HSM" as const) : ("EC" as const), keyCurveName: key.curve }
         : { keyType: key.hsm ? ("RSA-HSM" as const) : ("RSA" as const), keySize: key.keySize };
     // Returns after the first poll; the operation stays inProgress until the merge (never pollUntilDone).
-    await this.clients.certificates.beginCreateCertificate(name, {
-      issuerName: "Unknown",
-      subject,
-      ...keyProperties,
-      exportable: false,
-      reuseKey: false,
-    });
+    await this.#call(`create certificate ${name}`, "certificates", () =>
+      this.clients.certificates.beginCreateCertificate(name, {
+        issuerName: "Unknown",
+        subject,
+        ...keyProperties,
+        exportable: false,
+        reuseKey: false,
+      }),
+    );
   }
 
   async mergeCertificate(name: string, certificateDer: Uint8Array): Promise<void> {
-    await this.clients.certificates.mergeCertificate(name, [certificateDer]);
+    await this.#call(`merge certificate ${name}`, "certificates", () =>
+      this.clients.certificates.mergeCertificate(name, [certificateDer]),
+    );
   }
 
   async getKey(name: string, version?: string, options: CallOptions = {}): Promise<VaultKey> {
-    let key: KeyVaultKey;
-    try {
-      key = await this.clients.keys.getKey(name, { version, abortSignal: options.abortSignal });
-    } catch (error) {
-      throw toVaultCallError(error, `getting key ${name}`);
-    }
+    const key = await this.#call(`get key ${name}`, "crypto", () =>
+      this.clients.keys.getKey(name, { version, abortSignal: options.abortSignal }),
+    );
     const id = key.id;
     if (!key.key || !id || !key.properties.version)
       throw new Error(`key ${name} came back without a version`);
@@ -110,11 +121,9 @@ export class SdkKeyVaultClient implements KeyVaultClient {
   }
 
   async probe(keyName: string, options: CallOptions): Promise<void> {
-    try {
-      await this.clients.unretried.getKey(keyName, { abortSignal: options.abortSignal });
-    } catch (error) {
-      throw toVaultCallError(error, `getting key ${keyName}`);
-    }
+    await this.#call(`get key ${keyName}`, "crypto", () =>
+      this.clients.unretried.getKey(keyName, { abortSignal: options.abortSignal }),
+    );
   }
 
   async sign(
@@ -125,11 +134,27 @@ export class SdkKeyVaultClient implements KeyVaultClient {
   ): Promise<Uint8Array> {
     const client = this.#cryptography.get(keyId);
     if (!client) throw new Error(`key ${keyId} was not loaded through getKey`);
+    const signed = await this.#call(`sign with key ${keyId}`, "crypto", () =>
+      client.sign(algorithm, digest, { abortSignal: options.abortSignal }),
+    );
+    return signed.result;
+  }
+
+  /** Runs one SDK call; a failure becomes a VaultCallError naming the vault, the operation and the role. */
+  async #call<T>(operation: string, role: VaultRole, call: () => Promise<T>): Promise<T> {
     try {
-      const { result } = await client.sign(algorithm, digest, { abortSignal: options.abortSignal });
-      return result;
+      return await call();
     } catch (error) {
-      throw toVaultCallError(error, `signing with ${keyId}`);
+      throw toVaultCallError(error, { vaultUrl: this.vaultUrl, operation, role });
+    }
+  }
+
+  async #absentOn404<T>(operation: string, role: VaultRole, call: () => Promise<T>): Promise<T | undefined> {
+    try {
+      return await this.#call(operation, role, call);
+    } catch (error) {
+      if (error instanceof VaultCallError && error.status === 404) return undefined;
+      throw error;
     }
   }
 }
@@ -145,47 +170,6 @@ function vaultCertificate(name: string, certificate: KeyVaultCertificate): Vault
   const key = certificate.keyId ? parseKeyVaultKeyIdentifier(certificate.keyId) : undefined;
   if (!key?.version) throw new Error(`certificate ${name} names no versioned key (${certificate.keyId})`);
   return { certificateDer: certificate.cer as Uint8Array, keyName: key.name, keyVersion: key.version };
-}
-
-async function absentOn404<T>(call: () => Promise<T>): Promise<T | undefined> {
-  try {
-    return await call();
-  } catch (error) {
-    if ((error as { statusCode?: number }).statusCode === 404) return undefined;
-    throw error;
-  }
-}
-
-/** Classifies an SDK failure (RestError, AbortError, connection error) for the retry policy. */
-function toVaultCallError(error: unknown, what: string): VaultCallError {
-  const failure = error as {
-    name?: string;
-    statusCode?: number;
-    response?: { headers?: { get(name: string): string | undefined } };
-  };
-  const status = failure.statusCode;
-  const message = `Key Vault failed ${what}: ${error instanceof Error ? error.message : String(error)}`;
-  if (status === 429) {
-    const wait = retryAfterMs(failure.response?.headers?.get("retry-after"));
-    return new VaultCallError("throttled", message, wait, { cause: error, status });
-  }
-  // @azure/identity's failures (no credential found, token refused) come without a status.
-  const credential = failure.name === "CredentialUnavailableError" || failure.name === "AuthenticationError";
-  const transient =
-    !credential && (status === undefined || status === 408 || status >= 500 || failure.name === "AbortError");
-  return new VaultCallError(transient ? "transient" : "rejected", message, undefined, {
-    cause: error,
-    status,
-  });
-}
-
-/** `Retry-After` as seconds or an HTTP date. */
-function retryAfterMs(header: string | undefined): number | undefined {
-  if (!header) return undefined;
-  const seconds = Number(header);
-  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
-  const at = Date.parse(header);
-  return Number.isNaN(at) ? undefined : Math.max(0, at - Date.now());
 }
 
 function publicKeySpkiOf(key: KeyVaultKey): Uint8Array {
