@@ -193,6 +193,18 @@ describe("Key Vault mode", () => {
     }
   });
 
+  it("a burst of signatures on a fresh key answers the vault's challenge once and fetches the key once", async () => {
+    const store = vault.keyStore({ certificateNames: { root: "burst-root", intermediate: "burst-issuing" } });
+    const signer = await store.createKey("root", "ECDSA_P256");
+    const before = vault.emulator.stats;
+    const data = new TextEncoder().encode("burst");
+    await Promise.all(Array.from({ length: 32 }, () => signer.sign(data)));
+    const after = vault.emulator.stats;
+    expect(after.signs - before.signs).toBe(32);
+    expect(after.unauthorized - before.unauthorized).toBeLessThanOrEqual(1);
+    expect(after.requests - before.requests).toBeLessThanOrEqual(32 + 2);
+  });
+
   it("creates EC-HSM keys when configured for a Premium vault", async () => {
     const store = vault.keyStore({
       certificateNames: { root: "hsm-root", intermediate: "hsm-issuing" },

@@ -10,10 +10,7 @@ import {
   KeyVaultKeyStore,
   type KeyVaultKeyStoreOptions,
 } from "../../src/adapters/keys/azure-key-vault/key-vault-key-store.js";
-import {
-  cryptographyClientFactory,
-  SdkKeyVaultClient,
-} from "../../src/adapters/keys/azure-key-vault/sdk-key-vault-client.js";
+import { SdkKeyVaultClient } from "../../src/adapters/keys/azure-key-vault/sdk-key-vault-client.js";
 import { type TempDir, tempDir } from "./openssl.js";
 
 /** The emulator takes any token; expiry far enough out that the SDK never refreshes. */
@@ -67,7 +64,6 @@ export async function startTestVault(options: KeyVaultEmulatorOptions = {}): Pro
             retryOptions: { maxRetries: 0 },
           }),
           certificates,
-          cryptography: cryptographyClientFactory(credential, pipeline),
         }),
         certificateNames: { root: "edge-pki-root", intermediate: "edge-pki-intermediate" },
         hsm: false,

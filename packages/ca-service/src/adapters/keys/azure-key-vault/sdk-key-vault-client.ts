@@ -1,13 +1,11 @@
 import { createPublicKey } from "node:crypto";
-import type { TokenCredential } from "@azure/identity";
 import type {
   CertificateClient,
   CertificateProperties,
   KeyVaultCertificate,
 } from "@azure/keyvault-certificates";
 import {
-  CryptographyClient,
-  type CryptographyClientOptions,
+  type CryptographyClient,
   type KeyClient,
   type KeyVaultKey,
   parseKeyVaultKeyIdentifier,
@@ -28,19 +26,24 @@ export interface SdkClients {
   certificates: CertificateClient;
   /** Keys: public keys of certificate keys. */
   keys: KeyClient;
-  /** Keys again, built with `retryOptions: { maxRetries: 0 }`: the readiness probe. */
-  unretried: KeyClient;
   /**
-   * A CryptographyClient for one key version. Build it with `retryOptions: { maxRetries: 0 }`: the
-   * signing policy retries itself, so that it sees every 429 and can slow down.
+   * Keys again, built with `retryOptions: { maxRetries: 0 }`: signing (the signing policy retries
+   * itself, so that it sees every 429 and can slow down) and the readiness probe. Every key's
+   * CryptographyClient shares this one pipeline, so the 401 challenge is answered once.
    */
-  cryptography: (key: KeyVaultKey) => CryptographyClient;
+  unretried: KeyClient;
+}
+
+/** One key version's CryptographyClient, and its first call, which the others wait for. */
+interface KeySigner {
+  client: CryptographyClient;
+  first?: Promise<unknown>;
 }
 
 /** The KeyVaultClient port over the official `@azure/keyvault-*` clients. */
 export class SdkKeyVaultClient implements KeyVaultClient {
   readonly vaultUrl: string;
-  readonly #cryptography = new Map<string, CryptographyClient>();
+  readonly #signers = new Map<string, KeySigner>();
 
   constructor(private readonly clients: SdkClients) {
     this.vaultUrl = clients.keys.vaultUrl;
@@ -116,7 +119,12 @@ export class SdkKeyVaultClient implements KeyVaultClient {
     const id = key.id;
     if (!key.key || !id || !key.properties.version)
       throw new Error(`key ${name} came back without a version`);
-    if (!this.#cryptography.has(id)) this.#cryptography.set(id, this.clients.cryptography(key));
+    if (!this.#signers.has(id)) {
+      const keyVersion = key.properties.version;
+      this.#signers.set(id, {
+        client: this.clients.unretried.getCryptographyClient(key.name, { keyVersion }),
+      });
+    }
     return { id, publicKeySpki: publicKeySpkiOf(key) };
   }
 
@@ -132,12 +140,16 @@ export class SdkKeyVaultClient implements KeyVaultClient {
     digest: Uint8Array,
     options: CallOptions,
   ): Promise<Uint8Array> {
-    const client = this.#cryptography.get(keyId);
-    if (!client) throw new Error(`key ${keyId} was not loaded through getKey`);
-    const signed = await this.#call(`sign with key ${keyId}`, "crypto", () =>
-      client.sign(algorithm, digest, { abortSignal: options.abortSignal }),
+    const signer = this.#signers.get(keyId);
+    if (!signer) throw new Error(`key ${keyId} was not loaded through getKey`);
+    // A client's first call answers the challenge (when the pipeline has not yet) and fetches the
+    // key; a burst behind it waits for that instead of doing the same 32 times over.
+    if (signer.first) await signer.first.catch(() => undefined);
+    const call = this.#call(`sign with key ${keyId}`, "crypto", () =>
+      signer.client.sign(algorithm, digest, { abortSignal: options.abortSignal }),
     );
-    return signed.result;
+    signer.first ??= call;
+    return (await call).result;
   }
 
   /** Runs one SDK call; a failure becomes a VaultCallError naming the vault, the operation and the role. */
@@ -182,12 +194,4 @@ function publicKeySpkiOf(key: KeyVaultKey): Uint8Array {
   return new Uint8Array(
     createPublicKey({ key: publicJwk, format: "jwk" }).export({ format: "der", type: "spki" }),
   );
-}
-
-/** Builds a CryptographyClient the way the signing policy needs it: no SDK retries. */
-export function cryptographyClientFactory(
-  credential: TokenCredential,
-  options: CryptographyClientOptions = {},
-): (key: KeyVaultKey) => CryptographyClient {
-  return (key) => new CryptographyClient(key, credential, { ...options, retryOptions: { maxRetries: 0 } });
 }
