@@ -67,16 +67,16 @@ describe("Key Vault settings", () => {
       }),
     ).toEqual([
       `EDGE_PKI_KEYVAULT_ROOT_CERTIFICATE="root_ca": must be 1-127 letters, digits or '-'`,
-      "EDGE_PKI_KEYVAULT_URL: is required when EDGE_PKI_KEY_STORE=keyvault",
+      "EDGE_PKI_KEYVAULT_URL is required when EDGE_PKI_KEY_STORE=keyvault",
       "EDGE_PKI_AZURE_CLIENT_CERTIFICATE_PATH: set either EDGE_PKI_AZURE_CLIENT_SECRET or EDGE_PKI_AZURE_CLIENT_CERTIFICATE_PATH, not both",
-      "EDGE_PKI_AZURE_TENANT_ID: is required with a client secret or certificate",
-      "EDGE_PKI_AZURE_CLIENT_ID: is required with a client secret or certificate",
+      "EDGE_PKI_AZURE_TENANT_ID is required with a client secret or certificate",
+      "EDGE_PKI_AZURE_CLIENT_ID is required with a client secret or certificate",
     ]);
   });
 
   it("allows the emulator settings only for a loopback vault with its certificate", () => {
     expect(problemsOf({ ...VAULT, EDGE_PKI_KEYVAULT_EMULATOR: "true" })).toEqual([
-      "EDGE_PKI_KEYVAULT_CA_FILE: is required with EDGE_PKI_KEYVAULT_EMULATOR (the emulator's certificate)",
+      "EDGE_PKI_KEYVAULT_CA_FILE is required with EDGE_PKI_KEYVAULT_EMULATOR (the emulator's certificate)",
       `EDGE_PKI_KEYVAULT_URL="https://ca-vault.vault.azure.net": EDGE_PKI_KEYVAULT_EMULATOR only talks to a loopback https:// URL`,
     ]);
     expect(
@@ -88,7 +88,7 @@ describe("Key Vault settings", () => {
     "applies the emulator's safety checks to every truthy spelling (%s)",
     (value) => {
       expect(problemsOf({ ...VAULT, EDGE_PKI_KEYVAULT_EMULATOR: value })).toEqual([
-        "EDGE_PKI_KEYVAULT_CA_FILE: is required with EDGE_PKI_KEYVAULT_EMULATOR (the emulator's certificate)",
+        "EDGE_PKI_KEYVAULT_CA_FILE is required with EDGE_PKI_KEYVAULT_EMULATOR (the emulator's certificate)",
         `EDGE_PKI_KEYVAULT_URL="https://ca-vault.vault.azure.net": EDGE_PKI_KEYVAULT_EMULATOR only talks to a loopback https:// URL`,
       ]);
     },

@@ -96,10 +96,10 @@ function crossSettingProblems(env: Record<string, string | undefined>): string[]
   const problems: string[] = [];
   if ((env.EDGE_PKI_TLS_CERT === undefined) !== (env.EDGE_PKI_TLS_KEY === undefined)) {
     const missing = env.EDGE_PKI_TLS_CERT === undefined ? "EDGE_PKI_TLS_CERT" : "EDGE_PKI_TLS_KEY";
-    problems.push(`${missing}: EDGE_PKI_TLS_CERT and EDGE_PKI_TLS_KEY must be set together`);
+    problems.push(`${missing}=null: EDGE_PKI_TLS_CERT and EDGE_PKI_TLS_KEY must be set together`);
   }
   if (env.EDGE_PKI_STORE === "postgres" && env.EDGE_PKI_DATABASE_URL === undefined) {
-    problems.push("EDGE_PKI_DATABASE_URL: is required when EDGE_PKI_STORE=postgres");
+    problems.push("EDGE_PKI_DATABASE_URL=null: is required when EDGE_PKI_STORE=postgres");
   }
   return [...problems, ...keyStoreProblems(env)];
 }

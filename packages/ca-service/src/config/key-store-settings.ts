@@ -80,7 +80,7 @@ type Settings = z.infer<typeof KeyStoreSettings>;
 export function keyStoreProblems(env: Record<string, string | undefined>): string[] {
   const problems: string[] = [];
   if (env.EDGE_PKI_KEY_STORE === "keyvault" && env.EDGE_PKI_KEYVAULT_URL === undefined) {
-    problems.push("EDGE_PKI_KEYVAULT_URL: is required when EDGE_PKI_KEY_STORE=keyvault");
+    problems.push("EDGE_PKI_KEYVAULT_URL is required when EDGE_PKI_KEY_STORE=keyvault");
   }
   if (
     env.EDGE_PKI_AZURE_CLIENT_SECRET !== undefined &&
@@ -95,13 +95,13 @@ export function keyStoreProblems(env: Record<string, string | undefined>): strin
     env.EDGE_PKI_AZURE_CLIENT_CERTIFICATE_PATH !== undefined
   ) {
     for (const name of ["EDGE_PKI_AZURE_TENANT_ID", "EDGE_PKI_AZURE_CLIENT_ID"]) {
-      if (env[name] === undefined) problems.push(`${name}: is required with a client secret or certificate`);
+      if (env[name] === undefined) problems.push(`${name} is required with a client secret or certificate`);
     }
   }
   if (isOn("EDGE_PKI_KEYVAULT_EMULATOR", env)) {
     if (env.EDGE_PKI_KEYVAULT_CA_FILE === undefined) {
       problems.push(
-        "EDGE_PKI_KEYVAULT_CA_FILE: is required with EDGE_PKI_KEYVAULT_EMULATOR (the emulator's certificate)",
+        "EDGE_PKI_KEYVAULT_CA_FILE is required with EDGE_PKI_KEYVAULT_EMULATOR (the emulator's certificate)",
       );
     }
     if (env.EDGE_PKI_KEYVAULT_URL !== undefined && !LOOPBACK_URL.test(env.EDGE_PKI_KEYVAULT_URL)) {
