@@ -180,6 +180,36 @@ describe("Key Vault mode", () => {
     ).toBeUndefined();
   });
 
+  it("init names the vault, the operation and the role when the vault refuses, on one line", async () => {
+    await vault.emulator.setFaults({ faults: { errorRate: 1, errorStatus: 403 } });
+    try {
+      const refused = await runCli(
+        initArgs(join(dir.path, "refused")),
+        cliEnv("refused-root", "refused-issuing"),
+      );
+      expect(refused.code).toBe(1);
+      expect(refused.stderr.trim().split("\n")).toEqual([
+        expect.stringMatching(
+          `^edge-pki-ca: Key Vault ${vault.emulator.url}: read certificate refused-root failed: 403 .*Key Vault Certificates Officer`,
+        ),
+      ]);
+    } finally {
+      await vault.emulator.setFaults({ faults: {} });
+    }
+  });
+
+  it("a burst of signatures on a fresh key answers the vault's challenge once and fetches the key once", async () => {
+    const store = vault.keyStore({ certificateNames: { root: "burst-root", intermediate: "burst-issuing" } });
+    const signer = await store.createKey("root", "ECDSA_P256");
+    const before = vault.emulator.stats;
+    const data = new TextEncoder().encode("burst");
+    await Promise.all(Array.from({ length: 32 }, () => signer.sign(data)));
+    const after = vault.emulator.stats;
+    expect(after.signs - before.signs).toBe(32);
+    expect(after.unauthorized - before.unauthorized).toBeLessThanOrEqual(1);
+    expect(after.requests - before.requests).toBeLessThanOrEqual(32 + 2);
+  });
+
   it("creates EC-HSM keys when configured for a Premium vault", async () => {
     const store = vault.keyStore({
       certificateNames: { root: "hsm-root", intermediate: "hsm-issuing" },
@@ -191,4 +221,65 @@ describe("Key Vault mode", () => {
     expect(key.keyType).toBe("EC-HSM");
     expect(key.key?.crv).toBe("P-384");
   });
+});
+
+const sha256 = (der: ArrayBuffer | Uint8Array) =>
+  createHash("sha256")
+    .update(new Uint8Array(der as ArrayBuffer))
+    .digest("hex");
+
+describe("Key Vault: a pending version started on a CA that exists", () => {
+  it.each(["root", "intermediate"] as const)(
+    "of the %s: init creates nothing, and start serves the same CA",
+    async (which) => {
+      const names = { root: `pending-${which}-root`, intermediate: `pending-${which}-issuing` };
+      const env = vault.env({
+        EDGE_PKI_KEYVAULT_ROOT_CERTIFICATE: names.root,
+        EDGE_PKI_KEYVAULT_INTERMEDIATE_CERTIFICATE: names.intermediate,
+        EDGE_PKI_KEYVAULT_TOKEN_SIGNING_CERTIFICATE: `pending-${which}-token`,
+      });
+      const dataDir = join(dir.path, which);
+      const first = await runCli(["init", "--data-dir", dataDir], env);
+      expect(first.code).toBe(0);
+      expect(first.stdout).toContain("created root and intermediate");
+      const issued = {
+        root: (await vault.certificates.getCertificate(names.root)).cer as Uint8Array,
+        intermediate: (await vault.certificates.getCertificate(names.intermediate)).cer as Uint8Array,
+      };
+
+      // Someone starts a new version in the vault (a rotation begun by hand, a stray script).
+      await vault.certificates.beginCreateCertificate(names[which], {
+        issuerName: "Unknown",
+        subject: "CN=not the CA",
+        keyType: "EC",
+        keyCurveName: "P-256",
+        exportable: false,
+      });
+      expect((await vault.certificates.getCertificate(names[which])).cer).toBeUndefined();
+
+      const second = await runCli(["init", "--data-dir", dataDir], env);
+      expect(second.stderr).toBe("");
+      expect(second.code).toBe(0);
+      expect(second.stdout).toContain("nothing changed");
+      expect(second.stdout).toContain(sha256(issued.root));
+
+      const service = await startTestService({ env, dataDir });
+      try {
+        const { ca } = service.context;
+        expect(sha256(ca.root.rawData)).toBe(sha256(issued.root));
+        expect(sha256(ca.certificate.rawData)).toBe(sha256(issued.intermediate));
+        const credentials = await call(`${service.url}/v1/credentials`, {
+          token: service.adminToken,
+          body: { deviceId: `after-pending-${which}` },
+        });
+        expect(credentials.status).toBe(201);
+      } finally {
+        await service.dispose();
+      }
+      // The stray operation is left alone for whoever started it.
+      const operation = await vault.certificates.getCertificateOperation(names[which]);
+      expect(operation.getOperationState().certificateOperation?.status).toBe("inProgress");
+    },
+    60_000,
+  );
 });

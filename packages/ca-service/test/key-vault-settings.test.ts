@@ -50,6 +50,7 @@ describe("Key Vault settings", () => {
       credential: { kind: "client-secret", tenantId: "tenant", clientId: "client", clientSecret: "s3cret" },
     });
     const problems = problemsOf({
+      ...VAULT,
       EDGE_PKI_AZURE_CLIENT_SECRET: "s3cret",
       EDGE_PKI_AZURE_CLIENT_CERTIFICATE_PATH: "/c.pem",
     });
@@ -66,20 +67,49 @@ describe("Key Vault settings", () => {
       }),
     ).toEqual([
       `EDGE_PKI_KEYVAULT_ROOT_CERTIFICATE="root_ca": must be 1-127 letters, digits or '-'`,
-      "EDGE_PKI_KEYVAULT_URL=null: is required when EDGE_PKI_KEY_STORE=keyvault",
+      "EDGE_PKI_KEYVAULT_URL is required when EDGE_PKI_KEY_STORE=keyvault",
       "EDGE_PKI_AZURE_CLIENT_CERTIFICATE_PATH: set either EDGE_PKI_AZURE_CLIENT_SECRET or EDGE_PKI_AZURE_CLIENT_CERTIFICATE_PATH, not both",
-      "EDGE_PKI_AZURE_TENANT_ID=null: is required with a client secret or certificate",
-      "EDGE_PKI_AZURE_CLIENT_ID=null: is required with a client secret or certificate",
+      "EDGE_PKI_AZURE_TENANT_ID is required with a client secret or certificate",
+      "EDGE_PKI_AZURE_CLIENT_ID is required with a client secret or certificate",
     ]);
   });
 
   it("allows the emulator settings only for a loopback vault with its certificate", () => {
     expect(problemsOf({ ...VAULT, EDGE_PKI_KEYVAULT_EMULATOR: "true" })).toEqual([
-      "EDGE_PKI_KEYVAULT_CA_FILE=null: is required with EDGE_PKI_KEYVAULT_EMULATOR (the emulator's certificate)",
+      "EDGE_PKI_KEYVAULT_CA_FILE is required with EDGE_PKI_KEYVAULT_EMULATOR (the emulator's certificate)",
       `EDGE_PKI_KEYVAULT_URL="https://ca-vault.vault.azure.net": EDGE_PKI_KEYVAULT_EMULATOR only talks to a loopback https:// URL`,
     ]);
     expect(
       problemsOf({ EDGE_PKI_KEY_STORE: "keyvault", EDGE_PKI_KEYVAULT_URL: "http://127.0.0.1:8444" }),
     ).toEqual([`EDGE_PKI_KEYVAULT_URL="http://127.0.0.1:8444": must be an https:// URL`]);
+  });
+
+  it.each(["true", "1", "yes", "on", "Y", "enabled"])(
+    "applies the emulator's safety checks to every truthy spelling (%s)",
+    (value) => {
+      expect(problemsOf({ ...VAULT, EDGE_PKI_KEYVAULT_EMULATOR: value })).toEqual([
+        "EDGE_PKI_KEYVAULT_CA_FILE is required with EDGE_PKI_KEYVAULT_EMULATOR (the emulator's certificate)",
+        `EDGE_PKI_KEYVAULT_URL="https://ca-vault.vault.azure.net": EDGE_PKI_KEYVAULT_EMULATOR only talks to a loopback https:// URL`,
+      ]);
+    },
+  );
+
+  it.each(["false", "0", "no", "off"])("leaves the emulator off for %s", (value) => {
+    expect(loadConfig({ ...VAULT, EDGE_PKI_KEYVAULT_EMULATOR: value }, "/srv").keyStore).toMatchObject({
+      emulator: false,
+      credential: { kind: "default" },
+    });
+  });
+
+  it("ignores Key Vault settings with the local key store", () => {
+    const config = loadConfig(
+      {
+        EDGE_PKI_KEYVAULT_URL: "http://127.0.0.1:8444",
+        EDGE_PKI_KEYVAULT_EMULATOR: "yes",
+        EDGE_PKI_AZURE_CLIENT_SECRET: "s3cret",
+      },
+      "/srv",
+    );
+    expect(config.keyStore).toEqual({ kind: "local" });
   });
 });

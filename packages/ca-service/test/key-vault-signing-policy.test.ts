@@ -110,6 +110,20 @@ describe("callWithinPolicy", () => {
     expect(remote.attempts()).toBeLessThan(1_000);
   });
 
+  it("fails at once when the vault's Retry-After outlasts the deadline, and says how long to wait", async () => {
+    const remote = scripted([new VaultCallError("throttled", "429", 60_000)]);
+    const started = performance.now();
+    const failure = await callWithinPolicy(
+      new AdaptiveConcurrencyLimit({ max: 4 }),
+      policy,
+      remote.call,
+    ).catch((error: unknown) => error);
+    expect(performance.now() - started).toBeLessThan(1_000);
+    expect(failure).toBeInstanceOf(VaultUnavailableError);
+    expect((failure as VaultUnavailableError).retryAfterMs).toBeGreaterThan(59_000);
+    expect(remote.attempts()).toBe(1);
+  });
+
   it("abandons a call that outlives its timeout", async () => {
     let attempts = 0;
     const hanging = (signal: AbortSignal) =>

@@ -219,6 +219,28 @@ describe("Key Vault emulator: certificates", () => {
     expect(san?.names.items.map((n) => [n.type, n.value])).toEqual([["dns", "device-1.example"]]);
   });
 
+  it("lists every version, a pending one without a thumbprint, and keeps the issued one readable", async () => {
+    const issued = await (
+      await certificates.beginCreateCertificate("versioned", { issuerName: "Self", subject: "CN=V1" })
+    ).pollUntilDone();
+    await certificates.beginCreateCertificate("versioned", { issuerName: "Unknown", subject: "CN=V2" });
+    const versions = [];
+    for await (const properties of certificates.listPropertiesOfCertificateVersions("versioned")) {
+      versions.push(properties);
+    }
+    expect(versions.map((v) => [v.version, v.enabled, v.x509Thumbprint !== undefined])).toEqual([
+      [issued.properties.version, true, true],
+      [expect.stringMatching(/^[0-9a-f]{32}$/), false, false],
+    ]);
+    expect((await certificates.getCertificate("versioned")).cer).toBeUndefined();
+    const first = await certificates.getCertificateVersion("versioned", issued.properties.version as string);
+    expect(Buffer.from(first.cer as Uint8Array)).toEqual(Buffer.from(issued.cer as Uint8Array));
+    const missing = await caught(async () => {
+      for await (const _ of certificates.listPropertiesOfCertificateVersions("nope")) break;
+    });
+    expect(missing).toMatchObject({ statusCode: 404, code: "CertificateNotFound" });
+  });
+
   it("maps missing certificates and operations to RestErrors with Key Vault codes", async () => {
     const missing = await caught(() => certificates.getCertificate("nope"));
     expect(missing).toMatchObject({ statusCode: 404, code: "CertificateNotFound" });

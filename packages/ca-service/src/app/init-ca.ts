@@ -1,8 +1,10 @@
 import {
-  assertCaProfile,
+  assertCaMaterial,
+  assertCaPairConsistent,
   createIntermediateCertificate,
   createRootCertificate,
 } from "../core/ca-hierarchy.js";
+import { CaError } from "../core/errors.js";
 import type { KeyAlgorithm } from "../core/key-algorithms.js";
 import { randomSerialNumber } from "../core/serial-number.js";
 import {
@@ -12,7 +14,7 @@ import {
   TOKEN_KEY_ALGORITHM,
 } from "../core/token-signer-certificate.js";
 import { x509 } from "../core/x509.js";
-import type { CaKeyStore, CaName, CaSigner } from "../ports/ca-key-store.js";
+import type { CaKeyStore, CaName, CaSigner, StoredCa } from "../ports/ca-key-store.js";
 import type { Clock, RandomBytes } from "../ports/clock.js";
 
 export interface InitCaRequest {
@@ -47,50 +49,72 @@ interface Part {
  * Creates whatever part of the CA (root, intermediate, token-signing key) is missing and never
  * touches what exists, so it is safe to run on every start, resumes an init that stopped half-way
  * (a key without its certificate), and completes data folders and vaults made before a part existed.
+ * It reports success only for a pair that chains: the intermediate signed by the root, each
+ * certificate on its own key.
  */
 export async function initCa(request: InitCaRequest): Promise<InitCaResult> {
+  const { keyStore } = request;
+  const storedRoot = await keyStore.load("root");
+  const storedIntermediate = await keyStore.load("intermediate");
+  if (!storedRoot?.certificateDer && storedIntermediate?.certificateDer) {
+    throw new CaError(
+      "ca_material_invalid",
+      "the intermediate certificate exists but the root certificate does not; a new root would not be its issuer, so init creates nothing (restore the root)",
+    );
+  }
   const created: CaName[] = [];
-  const ensure = async (name: CaName, part: Part) => {
-    const stored = await request.keyStore.load(name);
+  const ensure = async (name: CaName, part: Part, preloaded?: StoredCa) => {
+    const stored = preloaded ?? (await keyStore.load(name));
     if (stored?.certificateDer) {
+      // Existing material may have been made elsewhere (a root adopted from Key Vault): refuse it
+      // before anything is built on it.
       const certificate = new x509.X509Certificate(stored.certificateDer);
       await part.assertFits(certificate, stored.signer);
       return { signer: stored.signer, certificate };
     }
-    const signer = stored?.signer ?? (await request.keyStore.createKey(name, part.keyAlgorithm));
+    const signer = stored?.signer ?? (await keyStore.createKey(name, part.keyAlgorithm));
     const certificate = await part.make(signer);
-    await request.keyStore.saveCertificate(name, new Uint8Array(certificate.rawData));
+    await keyStore.saveCertificate(name, new Uint8Array(certificate.rawData));
     created.push(name);
     return { signer, certificate };
   };
   const serialNumber = () => randomSerialNumber(request.random);
 
-  const root = await ensure("root", {
-    keyAlgorithm: request.keyAlgorithm,
-    assertFits: (certificate) => assertCaProfile("root", certificate),
-    make: (signer) =>
-      createRootCertificate({
-        signer,
-        commonName: `${request.name} Root CA`,
-        validityDays: request.rootValidityDays,
-        serialNumber: serialNumber(),
-        now: request.clock.now(),
-      }),
-  });
-  const intermediate = await ensure("intermediate", {
-    keyAlgorithm: request.keyAlgorithm,
-    assertFits: (certificate) => assertCaProfile("intermediate", certificate),
-    make: (signer) =>
-      createIntermediateCertificate({
-        signer,
-        rootSigner: root.signer,
-        root: root.certificate,
-        commonName: `${request.name} Issuing CA`,
-        validityDays: request.intermediateValidityDays,
-        serialNumber: serialNumber(),
-        now: request.clock.now(),
-      }),
-  });
+  const root = await ensure(
+    "root",
+    {
+      keyAlgorithm: request.keyAlgorithm,
+      assertFits: (certificate, signer) => assertCaMaterial("root", { certificate, signer }),
+      make: (signer) =>
+        createRootCertificate({
+          signer,
+          commonName: `${request.name} Root CA`,
+          validityDays: request.rootValidityDays,
+          serialNumber: serialNumber(),
+          now: request.clock.now(),
+        }),
+    },
+    storedRoot,
+  );
+  const intermediate = await ensure(
+    "intermediate",
+    {
+      keyAlgorithm: request.keyAlgorithm,
+      assertFits: (certificate, signer) => assertCaMaterial("intermediate", { certificate, signer }),
+      make: (signer) =>
+        createIntermediateCertificate({
+          signer,
+          rootSigner: root.signer,
+          root: root.certificate,
+          commonName: `${request.name} Issuing CA`,
+          validityDays: request.intermediateValidityDays,
+          serialNumber: serialNumber(),
+          now: request.clock.now(),
+        }),
+    },
+    storedIntermediate,
+  );
+  await assertCaPairConsistent(root, intermediate, request.clock.now());
   await ensure("token-signing", {
     keyAlgorithm: TOKEN_KEY_ALGORITHM,
     assertFits: (certificate, signer) => assertTokenSigner(certificate, signer, root.certificate),

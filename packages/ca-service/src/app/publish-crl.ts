@@ -19,6 +19,7 @@ export async function publishCrl(context: ServiceContext): Promise<StoredCrl> {
     der = new Uint8Array(crl.rawData);
   } catch (cause) {
     // The allocated number is skipped: CRL numbers must increase, not be contiguous.
+    if (cause instanceof CaError) throw cause;
     throw new CaError("unavailable", "the CA key could not sign the CRL; try again later", { cause });
   }
   const published: StoredCrl = { crlNumber, revision, ...period, der };

@@ -11,6 +11,7 @@ import {
 } from "../compose.js";
 import { loadConfig } from "../config/config.js";
 import { maskCredentials } from "../config/mask-credentials.js";
+import { CaError } from "../core/errors.js";
 import { jsonLogger } from "../logger.js";
 import { startServer } from "../server.js";
 import { parseOptions } from "./parse-options.js";
@@ -122,10 +123,24 @@ function sha256(der: ArrayBuffer): string {
   return createHash("sha256").update(new Uint8Array(der)).digest("hex");
 }
 
+/**
+ * The message on one line. A CaError's message is the generic one callers get; the operator also
+ * sees its causes not already quoted (the vault's reason behind "the CA key store refused to sign").
+ */
+function oneLine(error: unknown): string {
+  const messages = [error instanceof Error ? error.message : String(error)];
+  let cause = error instanceof CaError ? error.cause : undefined;
+  for (let depth = 0; cause instanceof Error && depth < 4; depth++) {
+    const message = cause.message.replace(/\s+/g, " ");
+    if (!messages.some((quoted) => quoted.includes(message))) messages.push(message);
+    cause = cause.cause;
+  }
+  return messages.join(": ");
+}
+
 main(process.argv.slice(2)).catch((error: unknown) => {
   // One line (a config error lists each bad setting), never a stack trace.
   // Causes may quote a connection string: its password never reaches the terminal.
-  const message = maskCredentials(error instanceof Error ? error.message : String(error));
-  process.stderr.write(`edge-pki-ca: ${message}\n`);
+  process.stderr.write(`edge-pki-ca: ${maskCredentials(oneLine(error))}\n`);
   process.exitCode = error instanceof UsageError ? 2 : 1;
 });

@@ -1,6 +1,7 @@
 import { isAbsolute, resolve } from "node:path";
 import { z } from "zod";
 import {
+  activeKeyStoreSettings,
   type KeyStoreConfig,
   KeyStoreSettings,
   keyStoreConfig,
@@ -141,19 +142,20 @@ export class ConfigError extends Error {
 
 /** Reads EDGE_PKI_* settings; empty values count as unset. */
 export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): Config {
-  const relevant = Object.fromEntries(
-    Object.entries(env).filter(([name, value]) => name.startsWith("EDGE_PKI_") && value !== ""),
+  const relevant = activeKeyStoreSettings(
+    Object.fromEntries(
+      Object.entries(env).filter(([name, value]) => name.startsWith("EDGE_PKI_") && value !== ""),
+    ),
   );
   const parsed = ConfigSchema.safeParse(relevant);
   const problems = [
     ...(parsed.error?.issues ?? []).map((issue) => {
       const name = issue.path.join(".");
+      const value = relevant[name];
+      if (value === undefined) return `${name}: ${issue.message}`;
       // Secrets are hidden; any URL (EDGE_PKI_DATABASE_URL above all) shows without its password.
-      const raw = relevant[name];
-      const value = SECRET_SETTINGS.has(name)
-        ? "(hidden)"
-        : JSON.stringify(raw === undefined ? null : maskCredentials(raw));
-      return `${name}=${value}: ${issue.message}`;
+      const shown = SECRET_SETTINGS.has(name) ? "(hidden)" : JSON.stringify(maskCredentials(value));
+      return `${name}=${shown}: ${issue.message}`;
     }),
     ...crossSettingProblems(relevant),
   ];

@@ -41,6 +41,22 @@ export const KeyStoreSettings = z.object({
   EDGE_PKI_AZURE_CLIENT_CERTIFICATE_PATH: z.string().min(1).optional(),
 });
 
+/** Settings that only mean something with EDGE_PKI_KEY_STORE=keyvault; the local key store ignores them. */
+const KEY_VAULT_ONLY_SETTING = /^EDGE_PKI_(KEYVAULT|AZURE)_/;
+
+/** The settings to validate: Key Vault's only when the key store is Key Vault. */
+export function activeKeyStoreSettings(
+  env: Record<string, string | undefined>,
+): Record<string, string | undefined> {
+  if (env.EDGE_PKI_KEY_STORE === "keyvault") return env;
+  return Object.fromEntries(Object.entries(env).filter(([name]) => !KEY_VAULT_ONLY_SETTING.test(name)));
+}
+
+/** A boolean setting read exactly as the schema reads it (1/yes/on count as true); false when malformed. */
+function isOn(name: "EDGE_PKI_KEYVAULT_EMULATOR", env: Record<string, string | undefined>): boolean {
+  return KeyStoreSettings.shape[name].safeParse(env[name]).data === true;
+}
+
 /** Settings whose values never appear in error messages. */
 export const SECRET_KEY_STORE_SETTINGS = ["EDGE_PKI_AZURE_CLIENT_SECRET"];
 
@@ -71,11 +87,14 @@ export type KeyStoreConfig = { kind: "local" } | KeyVaultSettings;
 
 type Settings = z.infer<typeof KeyStoreSettings>;
 
-/** Rules across key store settings; `env` holds the raw values so problems show even when one is malformed. */
+/**
+ * Rules across key store settings; `env` holds the raw values (after {@link activeKeyStoreSettings})
+ * so problems show even when one is malformed.
+ */
 export function keyStoreProblems(env: Record<string, string | undefined>): string[] {
   const problems: string[] = [];
   if (env.EDGE_PKI_KEY_STORE === "keyvault" && env.EDGE_PKI_KEYVAULT_URL === undefined) {
-    problems.push("EDGE_PKI_KEYVAULT_URL=null: is required when EDGE_PKI_KEY_STORE=keyvault");
+    problems.push("EDGE_PKI_KEYVAULT_URL is required when EDGE_PKI_KEY_STORE=keyvault");
   }
   if (
     env.EDGE_PKI_AZURE_CLIENT_SECRET !== undefined &&
@@ -90,14 +109,13 @@ export function keyStoreProblems(env: Record<string, string | undefined>): strin
     env.EDGE_PKI_AZURE_CLIENT_CERTIFICATE_PATH !== undefined
   ) {
     for (const name of ["EDGE_PKI_AZURE_TENANT_ID", "EDGE_PKI_AZURE_CLIENT_ID"]) {
-      if (env[name] === undefined)
-        problems.push(`${name}=null: is required with a client secret or certificate`);
+      if (env[name] === undefined) problems.push(`${name} is required with a client secret or certificate`);
     }
   }
-  if (env.EDGE_PKI_KEYVAULT_EMULATOR === "true") {
+  if (isOn("EDGE_PKI_KEYVAULT_EMULATOR", env)) {
     if (env.EDGE_PKI_KEYVAULT_CA_FILE === undefined) {
       problems.push(
-        "EDGE_PKI_KEYVAULT_CA_FILE=null: is required with EDGE_PKI_KEYVAULT_EMULATOR (the emulator's certificate)",
+        "EDGE_PKI_KEYVAULT_CA_FILE is required with EDGE_PKI_KEYVAULT_EMULATOR (the emulator's certificate)",
       );
     }
     if (env.EDGE_PKI_KEYVAULT_URL !== undefined && !LOOPBACK_URL.test(env.EDGE_PKI_KEYVAULT_URL)) {

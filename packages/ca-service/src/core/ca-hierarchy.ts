@@ -84,11 +84,7 @@ export async function assertCaPairConsistent(
     ["root", root],
     ["intermediate", intermediate],
   ] as const) {
-    const certificateKey = new Uint8Array(ca.certificate.publicKey.rawData);
-    if (!Buffer.from(certificateKey).equals(Buffer.from(ca.signer.publicKeySpki))) {
-      throw new CaError("ca_material_invalid", `the ${label} certificate does not match the ${label} key`);
-    }
-    assertCaProfile(label, ca.certificate);
+    assertCaMaterial(label, ca);
     if (ca.certificate.notAfter.getTime() <= now.getTime()) {
       throw new CaError(
         "ca_material_invalid",
@@ -105,8 +101,20 @@ export async function assertCaPairConsistent(
   }
 }
 
+/** A CA certificate for its own key (not a swapped one) that fits {@link assertCaProfile}. */
+export function assertCaMaterial(
+  label: string,
+  ca: { certificate: x509.X509Certificate; signer: CaSigner },
+): void {
+  const certificateKey = new Uint8Array(ca.certificate.publicKey.rawData);
+  if (!Buffer.from(certificateKey).equals(Buffer.from(ca.signer.publicKeySpki))) {
+    throw new CaError("ca_material_invalid", `the ${label} certificate does not match the ${label} key`);
+  }
+  assertCaProfile(label, ca.certificate);
+}
+
 /** A CA certificate that may sign certificates and ends before 2038, whoever made it. */
-export function assertCaProfile(label: string, certificate: x509.X509Certificate): void {
+function assertCaProfile(label: string, certificate: x509.X509Certificate): void {
   const problem = (what: string) => new CaError("ca_material_invalid", `the ${label} certificate ${what}`);
   if (!certificate.getExtension(x509.BasicConstraintsExtension)?.ca)
     throw problem("is not a CA (basicConstraints)");

@@ -4,7 +4,7 @@ import type { RevokedCertificate } from "../ports/certificate-store.js";
 import type { IssuingCa } from "./device-certificate.js";
 import { subjectKeyIdOf } from "./profiles.js";
 import { crlReasonCode } from "./revocation-reason.js";
-import { signerCrypto } from "./signer-crypto.js";
+import { assertSignatureVerifies, signerCrypto } from "./signer-crypto.js";
 import { x509 } from "./x509.js";
 
 export interface SignCrlRequest {
@@ -19,11 +19,12 @@ export interface SignCrlRequest {
 /**
  * Builds and signs a v2 CRL through the CA signer (never with key bytes, so a Key Vault key works
  * too). It carries the two extensions RFC 5280 §5.2 requires of a conforming CA: the authority key
- * identifier and the CRL number.
+ * identifier and the CRL number. Its signature is verified with the signer's public key before it is
+ * returned.
  */
 export async function signCrl(request: SignCrlRequest): Promise<x509.X509Crl> {
   const { crypto, signingKey } = signerCrypto(request.ca.signer);
-  return x509.X509CrlGenerator.create(
+  const crl = await x509.X509CrlGenerator.create(
     {
       issuer: request.ca.certificate.subjectName,
       thisUpdate: request.thisUpdate,
@@ -43,4 +44,6 @@ export async function signCrl(request: SignCrlRequest): Promise<x509.X509Crl> {
     },
     crypto,
   );
+  await assertSignatureVerifies(crl, request.ca.signer, "CRL");
+  return crl;
 }

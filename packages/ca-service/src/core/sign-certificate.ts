@@ -1,5 +1,5 @@
 import type { CaSigner } from "../ports/ca-key-store.js";
-import { signerCrypto } from "./signer-crypto.js";
+import { assertSignatureVerifies, signerCrypto } from "./signer-crypto.js";
 import { x509 } from "./x509.js";
 
 export interface SignCertificateRequest {
@@ -14,10 +14,13 @@ export interface SignCertificateRequest {
   extensions: x509.Extension[];
 }
 
-/** Builds and signs a certificate; the only place where a CA key is used for certificates. */
+/**
+ * Builds and signs a certificate; the only place where a CA key is used for certificates. The
+ * signature is verified with the signer's public key before the certificate leaves this function.
+ */
 export async function signCertificate(request: SignCertificateRequest): Promise<x509.X509Certificate> {
   const { crypto, signingKey } = signerCrypto(request.signer);
-  return x509.X509CertificateGenerator.create(
+  const certificate = await x509.X509CertificateGenerator.create(
     {
       serialNumber: request.serialNumber,
       subject: request.subject,
@@ -31,4 +34,6 @@ export async function signCertificate(request: SignCertificateRequest): Promise<
     },
     crypto,
   );
+  await assertSignatureVerifies(certificate, request.signer, "certificate");
+  return certificate;
 }

@@ -1,5 +1,7 @@
 import type { webcrypto } from "node:crypto";
 import type { CaSigner } from "../ports/ca-key-store.js";
+import { CaError } from "./errors.js";
+import { x509 } from "./x509.js";
 
 /**
  * @peculiar/x509 signs through a WebCrypto `Crypto`. This one routes `subtle.sign` to a CaSigner, so
@@ -34,6 +36,29 @@ export function signerCrypto(signer: CaSigner): {
     usages: ["sign"],
   } as unknown as webcrypto.CryptoKey;
   return { crypto, signingKey };
+}
+
+/**
+ * Refuses what a signer returned when its signature does not verify with the signer's own public key:
+ * a remote signer (Key Vault) is trusted for its key, not for its bytes. Checking is cheap and local.
+ */
+export async function assertSignatureVerifies(
+  signed: x509.X509Certificate | x509.X509Crl,
+  signer: CaSigner,
+  what: "certificate" | "CRL",
+): Promise<void> {
+  const publicKey = new x509.PublicKey(signer.publicKeySpki);
+  const verifies =
+    signed instanceof x509.X509Certificate
+      ? await signed.verify({ publicKey, signatureOnly: true })
+      : await signed.verify({ publicKey });
+  if (!verifies) {
+    throw new CaError(
+      "unavailable",
+      `the CA key store returned a signature that does not verify; the ${what} was discarded`,
+      { cause: new Error(`a ${what} signature from ${signer.keyRef} does not verify with its public key`) },
+    );
+  }
 }
 
 function toBytes(data: webcrypto.BufferSource): Uint8Array {

@@ -10,10 +10,7 @@ import {
   KeyVaultKeyStore,
   type KeyVaultKeyStoreOptions,
 } from "../../src/adapters/keys/azure-key-vault/key-vault-key-store.js";
-import {
-  cryptographyClientFactory,
-  SdkKeyVaultClient,
-} from "../../src/adapters/keys/azure-key-vault/sdk-key-vault-client.js";
+import { SdkKeyVaultClient } from "../../src/adapters/keys/azure-key-vault/sdk-key-vault-client.js";
 import { type TempDir, tempDir } from "./openssl.js";
 
 /** The emulator takes any token; expiry far enough out that the SDK never refreshes. */
@@ -70,8 +67,11 @@ export async function startTestVault(options: KeyVaultEmulatorOptions = {}): Pro
       return new KeyVaultKeyStore({
         client: new SdkKeyVaultClient({
           keys,
+          unretried: new KeyClient(emulator.url, credential, {
+            ...pipeline,
+            retryOptions: { maxRetries: 0 },
+          }),
           certificates,
-          cryptography: cryptographyClientFactory(credential, pipeline),
         }),
         hsm: false,
         ...storeOptions,

@@ -150,6 +150,13 @@ export class CertificateStore {
     return found;
   }
 
+  /** Every version, oldest first, pending ones included. */
+  versions(name: string): readonly CertificateVersion[] {
+    const versions = this.#entries.get(name)?.versions;
+    if (!versions) throw certificateNotFound(name);
+    return versions;
+  }
+
   /** The current policy with its timestamps. */
   policy(name: string): { policy: CertificatePolicy; created: number; updated: number } {
     const entry = this.#entries.get(name);

@@ -1,4 +1,4 @@
-/** Certificate routes: create, pending operation, merge, policy and get; plus their wire shapes. */
+/** Certificate routes: create, pending operation, merge, policy, versions and get; plus their wire shapes. */
 import { createHash } from "node:crypto";
 import type { CertificatePolicy } from "./certificate-policy.js";
 import type { CertificateOperation, CertificateStore, CertificateVersion } from "./certificate-store.js";
@@ -52,6 +52,17 @@ export function certificateRoutes(store: CertificateStore): Route[] {
     },
     {
       method: "GET",
+      pattern: /^\/certificates\/([^/]+)\/versions$/,
+      handle: ([name], ctx) => ({
+        status: 200,
+        body: {
+          value: store.versions(objectName(name)).map((version) => certificateItem(version, ctx.vaultUrl)),
+          nextLink: null,
+        },
+      }),
+    },
+    {
+      method: "GET",
       pattern: /^\/certificates\/([^/]+)\/?([^/]*)$/,
       handle: ([name, version], ctx) => {
         const certificate = store.get(objectName(name), objectVersion(version));
@@ -100,18 +111,12 @@ export function operationBody(operation: CertificateOperation, vaultUrl: string)
   };
 }
 
-/** CertificateBundle: `cer` is base64 DER, `x5t` base64url SHA-1; `kid` is the backing key version. */
-export function certificateBundle(
-  certificate: CertificateVersion,
-  policy: PolicyRenderer,
-  vaultUrl: string,
-): Record<string, unknown> {
+/** CertificateItem (one entry of a version listing): no `cer`, `x5t` only once issued. */
+function certificateItem(certificate: CertificateVersion, vaultUrl: string): Record<string, unknown> {
   const { name, version, cer } = certificate;
   return {
     id: `${vaultUrl}/certificates/${name}/${version}`,
-    kid: `${vaultUrl}/keys/${name}/${version}`,
-    sid: `${vaultUrl}/secrets/${name}/${version}`,
-    ...(cer ? { x5t: toBase64Url(createHash("sha1").update(cer).digest()), cer: toBase64(cer) } : {}),
+    ...(cer ? { x5t: toBase64Url(createHash("sha1").update(cer).digest()) } : {}),
     attributes: {
       enabled: certificate.enabled,
       ...(certificate.notBefore === undefined ? {} : { nbf: certificate.notBefore }),
@@ -120,7 +125,22 @@ export function certificateBundle(
       updated: certificate.updated,
       ...RECOVERY,
     },
-    policy: policy(vaultUrl),
     ...(certificate.tags ? { tags: certificate.tags } : {}),
+  };
+}
+
+/** CertificateBundle: the item plus `cer` (base64 DER), `kid` (the backing key version), `sid` and the policy. */
+export function certificateBundle(
+  certificate: CertificateVersion,
+  policy: PolicyRenderer,
+  vaultUrl: string,
+): Record<string, unknown> {
+  const { name, version, cer } = certificate;
+  return {
+    ...certificateItem(certificate, vaultUrl),
+    kid: `${vaultUrl}/keys/${name}/${version}`,
+    sid: `${vaultUrl}/secrets/${name}/${version}`,
+    ...(cer ? { cer: toBase64(cer) } : {}),
+    policy: policy(vaultUrl),
   };
 }

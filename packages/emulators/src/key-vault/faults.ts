@@ -1,10 +1,20 @@
-/** Fault injection: added latency, random server errors and a full outage. */
+/** Fault injection: added latency, random errors (server errors or 403) and a full outage. */
+
+/** The answer to an injected error of each status. */
+export const INJECTED_ERRORS = {
+  403: {
+    code: "Forbidden",
+    message: "Caller is not authorized to perform action on resource (injected fault).",
+  },
+  500: { code: "InternalServerError", message: "An unexpected error occurred (injected fault)." },
+  503: { code: "ServiceUnavailable", message: "The service is temporarily unavailable." },
+} as const;
 
 export interface FaultOptions {
   /** Probability (0..1) that an authenticated request fails with `errorStatus`. */
   errorRate?: number;
-  /** Status for injected errors: 500 (default) or 503. */
-  errorStatus?: 500 | 503;
+  /** Status for injected errors: 500 (default), 503, or 403 (a missing role assignment). */
+  errorStatus?: 403 | 500 | 503;
   /** Delay before every request is handled, in ms. */
   latencyMs?: number;
   /**
@@ -20,8 +30,8 @@ export function validateFaults(faults: FaultOptions | undefined): FaultOptions {
   if (copy.errorRate !== undefined && !(copy.errorRate >= 0 && copy.errorRate <= 1)) {
     throw new RangeError("faults.errorRate must be between 0 and 1");
   }
-  if (copy.errorStatus !== undefined && copy.errorStatus !== 500 && copy.errorStatus !== 503) {
-    throw new RangeError("faults.errorStatus must be 500 or 503");
+  if (copy.errorStatus !== undefined && ![403, 500, 503].includes(copy.errorStatus)) {
+    throw new RangeError("faults.errorStatus must be 403, 500 or 503");
   }
   if (copy.latencyMs !== undefined && !(copy.latencyMs >= 0)) {
     throw new RangeError("faults.latencyMs must be non-negative");

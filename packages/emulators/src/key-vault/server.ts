@@ -12,8 +12,9 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { authenticate, challengeHeader, type TokenPredicate } from "./auth.js";
 import { CertificateStore } from "./certificate-store.js";
 import { certificateRoutes } from "./certificates.js";
+import { CONTROL_PREFIX, controlRoutes } from "./control.js";
 import { badParameter, KeyVaultError } from "./errors.js";
-import { type FaultOptions, validateFaults } from "./faults.js";
+import { type FaultOptions, INJECTED_ERRORS, validateFaults } from "./faults.js";
 import { KeyStore } from "./key-store.js";
 import { keyRoutes } from "./keys.js";
 import { matchRoute, type RequestContext, type Route, readJsonBody } from "./routing.js";
@@ -69,7 +70,7 @@ export interface KeyVaultEmulatorStats {
   unauthorized: number;
   /** 429 answers. */
   throttled: number;
-  /** Injected 500/503 answers (error rate and outage). */
+  /** Injected error answers (error rate and outage). */
   faults: number;
   /** Successful `/sign` calls. */
   signs: number;
@@ -122,6 +123,9 @@ export async function startKeyVaultEmulator(
     ...certificateRoutes(new CertificateStore(keys, clock)),
   ];
 
+  /** Set once the emulator object exists (the control routes act on it); before that, none match. */
+  let control: Route[] = [];
+
   const identity = protocol === "https" ? await createTlsIdentity([host], clock()) : undefined;
   if (identity && options.certificatePath) {
     await mkdir(dirname(options.certificatePath), { recursive: true });
@@ -129,10 +133,12 @@ export async function startKeyVaultEmulator(
   }
 
   const handle = async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
-    stats.requests++;
     const headers: Record<string, string> = { "x-ms-request-id": randomUUID() };
     const clientRequestId = request.headers["x-ms-client-request-id"];
     if (typeof clientRequestId === "string") headers["x-ms-client-request-id"] = clientRequestId;
+    const [path = "/", query = ""] = (request.url ?? "/").split("?", 2);
+    if (path.startsWith(CONTROL_PREFIX)) return answer(control, request, response, path, headers);
+    stats.requests++;
     try {
       if (faults.latencyMs) await sleep(faults.latencyMs);
       if (faults.outage) {
@@ -158,13 +164,27 @@ export async function startKeyVaultEmulator(
       }
       if (faults.errorRate && random() < faults.errorRate) {
         stats.faults++;
-        throw faults.errorStatus === 503
-          ? new KeyVaultError(503, "ServiceUnavailable", "The service is temporarily unavailable.")
-          : new KeyVaultError(500, "InternalServerError", "An unexpected error occurred (injected fault).");
+        const status = faults.errorStatus ?? 500;
+        throw new KeyVaultError(status, INJECTED_ERRORS[status].code, INJECTED_ERRORS[status].message);
       }
-      const [path = "/", query = ""] = (request.url ?? "/").split("?", 2);
       const apiVersion = checkApiVersion(new URLSearchParams(query).get("api-version"));
-      const matched = matchRoute(routes, request.method ?? "GET", path);
+      await answer(routes, request, response, path, headers, apiVersion);
+    } catch (error) {
+      sendError(response, error, headers);
+    }
+  };
+
+  /** Routes the request among `routeSet` and sends the result (or the error). */
+  const answer = async (
+    routeSet: readonly Route[],
+    request: IncomingMessage,
+    response: ServerResponse,
+    path: string,
+    headers: Record<string, string>,
+    apiVersion = "",
+  ): Promise<void> => {
+    try {
+      const matched = matchRoute(routeSet, request.method ?? "GET", path);
       if (matched instanceof KeyVaultError) throw matched;
       const context: RequestContext = {
         vaultUrl: vaultUrlFor(request, protocol, url),
@@ -174,11 +194,7 @@ export async function startKeyVaultEmulator(
       const result = await matched.route.handle(matched.params, context);
       send(response, result.status, result.body, { ...headers, ...result.headers });
     } catch (error) {
-      const failure =
-        error instanceof KeyVaultError
-          ? error
-          : new KeyVaultError(500, "InternalServerError", "The emulator failed to process the request.");
-      send(response, failure.status, failure.toBody(), headers);
+      sendError(response, error, headers);
     }
   };
 
@@ -219,7 +235,7 @@ export async function startKeyVaultEmulator(
   };
   await applyOutage();
 
-  return {
+  const emulator: KeyVaultEmulator = {
     url,
     caCertificatePem: identity?.certificatePem,
     caCertificatePath: identity ? options.certificatePath : undefined,
@@ -236,6 +252,8 @@ export async function startKeyVaultEmulator(
       refusing = true;
     },
   };
+  control = controlRoutes(emulator);
+  return emulator;
 }
 
 function checkApiVersion(version: string | null): string {
@@ -259,6 +277,14 @@ function vaultUrlFor(request: IncomingMessage, protocol: string, fallback: strin
 function urlHost(host: string): string {
   if (host === "0.0.0.0" || host === "::") return "localhost";
   return host.includes(":") ? `[${host}]` : host;
+}
+
+function sendError(response: ServerResponse, error: unknown, headers: Record<string, string>): void {
+  const failure =
+    error instanceof KeyVaultError
+      ? error
+      : new KeyVaultError(500, "InternalServerError", "The emulator failed to process the request.");
+  send(response, failure.status, failure.toBody(), headers);
 }
 
 function send(

@@ -1,6 +1,7 @@
 import { Health, Problem } from "@edge-pki/api-contract";
 import type { ServiceContext } from "../../app/service-context.js";
 import { CaError } from "../../core/errors.js";
+import { describeError } from "../../logger.js";
 import { type Endpoint, endpoint } from "../endpoint.js";
 
 export function healthEndpoints(context: ServiceContext): Endpoint[] {
@@ -30,12 +31,21 @@ export function healthEndpoints(context: ServiceContext): Endpoint[] {
       },
       handle: async () => {
         const checks = { store: context.store.check(), keyStore: context.keyStore.check() };
-        const failed: string[] = [];
+        const failed: { name: string; error: unknown }[] = [];
         for (const [name, check] of Object.entries(checks)) {
-          await check.catch(() => failed.push(name));
+          await check.catch((error: unknown) => failed.push({ name, error }));
         }
-        if (failed.length > 0)
-          throw new CaError("unavailable", `not ready: ${failed.join(" and ")} unusable`);
+        if (failed.length > 0) {
+          // A CaError's message is safe to show (e.g. "Key Vault answered 403"); others only in the log.
+          const reasons = failed.map(({ name, error }) =>
+            error instanceof CaError ? `${name}: ${error.message}` : `${name} unusable`,
+          );
+          const cause = new AggregateError(
+            failed.map(({ error }) => error),
+            failed.map(({ name, error }) => `${name}: ${describeError(error)}`).join("; "),
+          );
+          throw new CaError("unavailable", `not ready: ${reasons.join("; ")}`, { cause });
+        }
         return { status: 200, body: { status: "ok", checks: { store: "ok", keyStore: "ok" } } };
       },
     }),

@@ -55,6 +55,11 @@ export class AdaptiveConcurrencyLimit {
     return this.#inFlight;
   }
 
+  /** How long every caller is still held back by the vault's last Retry-After, in ms (0 when not). */
+  get pausedForMs(): number {
+    return Math.max(0, this.#pausedUntil - this.#clock());
+  }
+
   /** Waits for a slot; rejects with the signal's reason when it aborts first. */
   acquire(signal?: AbortSignal): Promise<Permit> {
     signal?.throwIfAborted();

@@ -38,13 +38,16 @@ export type VaultFailureKind =
 
 export class VaultCallError extends Error {
   override readonly name = "VaultCallError";
+  /** The vault's HTTP status; undefined when no answer came (timeout, connection error). */
+  readonly status: number | undefined;
   constructor(
     readonly kind: VaultFailureKind,
     message: string,
     readonly retryAfterMs?: number,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; status?: number | undefined },
   ) {
     super(message, options);
+    this.status = options?.status;
   }
 }
 
@@ -55,7 +58,10 @@ export interface CallOptions {
 export interface KeyVaultClient {
   /** The vault's URL, for logs. */
   readonly vaultUrl: string;
-  /** The certificate's latest version when it is complete (issued and merged); undefined otherwise. */
+  /**
+   * The certificate's newest completed (issued or merged, enabled) version, even when a newer
+   * version is pending; undefined when no version was ever completed.
+   */
   getCertificate(name: string): Promise<VaultCertificate | undefined>;
   /** The DER CSR of the certificate's operation when one is in progress; undefined otherwise. */
   getPendingCsr(name: string): Promise<Uint8Array | undefined>;
@@ -66,6 +72,11 @@ export interface KeyVaultClient {
   beginCreateCertificate(name: string, subject: string, key: VaultKeySpec): Promise<void>;
   /** Completes the pending certificate with `certificateDer` (its key must be the pending key). */
   mergeCertificate(name: string, certificateDer: Uint8Array): Promise<void>;
+  /**
+   * Readiness: one GET of the key's latest version, never retried (a caller that waits out a 429
+   * would outlive a probe's timeout). Throws a VaultCallError.
+   */
+  probe(keyName: string, options: CallOptions): Promise<void>;
   /** A key version (the latest when `version` is undefined). Throws a VaultCallError when it fails. */
   getKey(name: string, version?: string, options?: CallOptions): Promise<VaultKey>;
   /** Signs a digest with a versioned key; ECDSA results are raw r‖s. Throws a VaultCallError. */

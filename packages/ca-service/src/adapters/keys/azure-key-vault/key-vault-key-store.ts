@@ -1,10 +1,10 @@
 import type { KeyAlgorithm } from "../../../core/key-algorithms.js";
 import { x509 } from "../../../core/x509.js";
 import type { CaKeyStore, CaName, CaSigner, StoredCa } from "../../../ports/ca-key-store.js";
-import { abortAfter } from "./abort-after.js";
 import { AdaptiveConcurrencyLimit } from "./adaptive-concurrency-limit.js";
 import type { KeyVaultClient, VaultKeySpec } from "./key-vault-client.js";
 import { keyVaultSigner } from "./key-vault-signer.js";
+import { ReadinessProbe } from "./readiness-probe.js";
 import { DEFAULT_SIGNING_POLICY, type SigningPolicy } from "./signing-policy.js";
 
 export interface KeyVaultKeyStoreOptions {
@@ -20,8 +20,6 @@ export interface KeyVaultKeyStoreOptions {
   checkCacheMs?: number;
   clock?: () => number;
 }
-
-const PROBE_TIMEOUT_MS = 3_000;
 
 /**
  * CA keys as non-exportable Key Vault keys behind Key Vault certificates. Each CA is one certificate
@@ -39,15 +37,18 @@ export class KeyVaultKeyStore implements CaKeyStore {
   readonly #options: KeyVaultKeyStoreOptions;
   readonly #limit: AdaptiveConcurrencyLimit;
   readonly #policy: SigningPolicy;
-  readonly #clock: () => number;
-  #checkedAt = Number.NEGATIVE_INFINITY;
-  #probe: Promise<void> | undefined;
+  readonly #readiness: ReadinessProbe;
 
   constructor(options: KeyVaultKeyStoreOptions) {
     this.#options = options;
     this.#limit = new AdaptiveConcurrencyLimit({ max: options.maxConcurrentSigns ?? 32 });
     this.#policy = { ...DEFAULT_SIGNING_POLICY, ...options.signing };
-    this.#clock = options.clock ?? Date.now;
+    this.#readiness = new ReadinessProbe(
+      options.client,
+      options.certificateNames.root,
+      options.checkCacheMs ?? 2_000,
+      options.clock ?? Date.now,
+    );
   }
 
   /** The completed certificate and a signer on its versioned key, or only the pending key's signer. */
@@ -86,21 +87,9 @@ export class KeyVaultKeyStore implements CaKeyStore {
     await this.#options.client.mergeCertificate(certificateName, certificateDer);
   }
 
-  /** Reachability: a GET of the root key, trusted for a few seconds so probes cannot eat the sign budget. */
+  /** Reachability, see {@link ReadinessProbe}; throws a CaError whose message says why. */
   check(): Promise<void> {
-    if (this.#clock() - this.#checkedAt < (this.#options.checkCacheMs ?? 2_000)) return Promise.resolve();
-    if (this.#probe) return this.#probe;
-    const timeout = abortAfter(PROBE_TIMEOUT_MS);
-    this.#probe = this.#options.client
-      .getKey(this.#options.certificateNames.root, undefined, { abortSignal: timeout.signal })
-      .then(() => {
-        this.#checkedAt = this.#clock();
-      })
-      .finally(() => {
-        timeout.clear();
-        this.#probe = undefined;
-      });
-    return this.#probe;
+    return this.#readiness.check();
   }
 
   /**

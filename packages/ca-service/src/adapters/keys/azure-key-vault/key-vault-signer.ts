@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { CaError } from "../../../core/errors.js";
 import {
   classifyPublicKey,
   type SignatureAlgorithm,
@@ -6,8 +7,13 @@ import {
 } from "../../../core/key-algorithms.js";
 import type { CaSigner } from "../../../ports/ca-key-store.js";
 import type { AdaptiveConcurrencyLimit } from "./adaptive-concurrency-limit.js";
-import type { KeyVaultClient, VaultKey, VaultSignatureAlgorithm } from "./key-vault-client.js";
-import { callWithinPolicy, type SigningPolicy } from "./signing-policy.js";
+import {
+  type KeyVaultClient,
+  VaultCallError,
+  type VaultKey,
+  type VaultSignatureAlgorithm,
+} from "./key-vault-client.js";
+import { callWithinPolicy, type SigningPolicy, VaultUnavailableError } from "./signing-policy.js";
 
 export interface KeyVaultSignerOptions {
   client: KeyVaultClient;
@@ -30,13 +36,38 @@ export function keyVaultSigner(key: VaultKey, options: KeyVaultSignerOptions): C
     keyAlgorithm,
     signatureAlgorithm,
     publicKeySpki: key.publicKeySpki,
-    sign: (data) => {
+    sign: async (data) => {
       const digest = new Uint8Array(createHash(hash).update(data).digest());
-      return callWithinPolicy(options.limit, options.policy, (abortSignal) =>
-        options.client.sign(key.id, jwa, digest, { abortSignal }),
-      );
+      try {
+        return await callWithinPolicy(options.limit, options.policy, (abortSignal) =>
+          options.client.sign(key.id, jwa, digest, { abortSignal }),
+        );
+      } catch (error) {
+        throw forCaller(error);
+      }
     },
   };
+}
+
+/** What the caller of a failed signature is told; the vault's own words stay in `cause`, for the log. */
+function forCaller(error: unknown): unknown {
+  if (error instanceof VaultUnavailableError) {
+    const { retryAfterMs } = error;
+    return new CaError("unavailable", "the CA key could not sign; try again later", {
+      cause: error,
+      retryAfterSeconds: retryAfterMs === undefined ? undefined : Math.max(1, Math.ceil(retryAfterMs / 1000)),
+    });
+  }
+  // 401/403/404: a missing role, a bad credential, a deleted key. Retrying cannot help, so no
+  // "try again later" (and no Retry-After): someone has to fix the service's access.
+  if (error instanceof VaultCallError && error.kind === "rejected") {
+    return new CaError(
+      "internal",
+      "the CA key store refused to sign; the service's Key Vault access needs fixing",
+      { cause: error },
+    );
+  }
+  return error;
 }
 
 /** The JWA name of the signature WebCrypto would make: ES256/ES384 (raw r‖s), RS256. */

@@ -4,7 +4,7 @@ import { KeyClient } from "@azure/keyvault-keys";
 import type { KeyVaultSettings } from "../../../config/key-store-settings.js";
 import { azureCredential } from "./credential.js";
 import { KeyVaultKeyStore } from "./key-vault-key-store.js";
-import { cryptographyClientFactory, SdkKeyVaultClient } from "./sdk-key-vault-client.js";
+import { SdkKeyVaultClient } from "./sdk-key-vault-client.js";
 
 /** Builds the Key Vault key store from settings: credential, SDK clients, signing policy. */
 export async function openKeyVaultKeyStore(settings: KeyVaultSettings): Promise<KeyVaultKeyStore> {
@@ -17,8 +17,8 @@ export async function openKeyVaultKeyStore(settings: KeyVaultSettings): Promise<
   };
   const client = new SdkKeyVaultClient({
     keys: new KeyClient(settings.vaultUrl, credential, options),
+    unretried: new KeyClient(settings.vaultUrl, credential, { ...options, retryOptions: { maxRetries: 0 } }),
     certificates: new CertificateClient(settings.vaultUrl, credential, options),
-    cryptography: cryptographyClientFactory(credential, options),
   });
   return new KeyVaultKeyStore({
     client,

@@ -1,9 +1,11 @@
 import { createPublicKey } from "node:crypto";
-import type { TokenCredential } from "@azure/identity";
-import type { CertificateClient } from "@azure/keyvault-certificates";
+import type {
+  CertificateClient,
+  CertificateProperties,
+  KeyVaultCertificate,
+} from "@azure/keyvault-certificates";
 import {
-  CryptographyClient,
-  type CryptographyClientOptions,
+  type CryptographyClient,
   type KeyClient,
   type KeyVaultKey,
   parseKeyVaultKeyIdentifier,
@@ -17,39 +19,70 @@ import {
   type VaultKeySpec,
   type VaultSignatureAlgorithm,
 } from "./key-vault-client.js";
+import { toVaultCallError, type VaultRole } from "./vault-failure.js";
 
 export interface SdkClients {
   /** Certificates: read, create (issuer Unknown), pending operation, merge. */
   certificates: CertificateClient;
-  /** Keys: public keys of certificate keys, and the readiness probe. */
+  /** Keys: public keys of certificate keys. */
   keys: KeyClient;
   /**
-   * A CryptographyClient for one key version. Build it with `retryOptions: { maxRetries: 0 }`: the
-   * signing policy retries itself, so that it sees every 429 and can slow down.
+   * Keys again, built with `retryOptions: { maxRetries: 0 }`: signing (the signing policy retries
+   * itself, so that it sees every 429 and can slow down) and the readiness probe. Every key's
+   * CryptographyClient shares this one pipeline, so the 401 challenge is answered once.
    */
-  cryptography: (key: KeyVaultKey) => CryptographyClient;
+  unretried: KeyClient;
+}
+
+/** One key version's CryptographyClient, and its first call, which the others wait for. */
+interface KeySigner {
+  client: CryptographyClient;
+  first?: Promise<unknown>;
 }
 
 /** The KeyVaultClient port over the official `@azure/keyvault-*` clients. */
 export class SdkKeyVaultClient implements KeyVaultClient {
   readonly vaultUrl: string;
-  readonly #cryptography = new Map<string, CryptographyClient>();
+  readonly #signers = new Map<string, KeySigner>();
 
   constructor(private readonly clients: SdkClients) {
     this.vaultUrl = clients.keys.vaultUrl;
   }
 
   async getCertificate(name: string): Promise<VaultCertificate | undefined> {
-    const certificate = await absentOn404(() => this.clients.certificates.getCertificate(name));
-    // A certificate whose first version is still pending has a key id but no `cer` yet.
-    if (!certificate?.cer || !certificate.keyId) return undefined;
-    const { name: keyName, version } = parseKeyVaultKeyIdentifier(certificate.keyId);
-    if (!version) throw new Error(`certificate ${name} names an unversioned key ${certificate.keyId}`);
-    return { certificateDer: certificate.cer, keyName, keyVersion: version };
+    const { certificates } = this.clients;
+    const read = `read certificate ${name}`;
+    const latest = await this.#absentOn404(read, "readCertificates", () => certificates.getCertificate(name));
+    if (!latest) return undefined;
+    if (isIssued(latest)) return vaultCertificate(name, latest);
+    // The latest version is pending (its key and CSR exist, no `cer` yet) or disabled. That can be
+    // someone's beginCreateCertificate on a CA that exists: the issued version still stands, and
+    // must win, or init would build a new CA on the pending key.
+    const issued: CertificateProperties[] = [];
+    await this.#call(`list the versions of certificate ${name}`, "readCertificates", async () => {
+      for await (const properties of certificates.listPropertiesOfCertificateVersions(name)) {
+        if (properties.enabled !== false && properties.x509Thumbprint && properties.version) {
+          issued.push(properties);
+        }
+      }
+    });
+    // Newest first; the listing's order is not specified, so later entries win ties.
+    issued.reverse().sort((a, b) => (b.createdOn?.getTime() ?? 0) - (a.createdOn?.getTime() ?? 0));
+    for (const { version } of issued) {
+      const certificate = await this.#call(read, "readCertificates", () =>
+        certificates.getCertificateVersion(name, version as string),
+      );
+      if (isIssued(certificate)) return vaultCertificate(name, certificate);
+    }
+    return undefined;
   }
 
   async getPendingCsr(name: string): Promise<Uint8Array | undefined> {
-    const poller = await absentOn404(() => this.clients.certificates.getCertificateOperation(name));
+    const poller = await this.#absentOn404(
+      `read the pending operation of certificate ${name}`,
+      "certificates",
+      () => this.clients.certificates.getCertificateOperation(name),
+    );
     const operation = poller?.getOperationState().certificateOperation;
     if (operation?.status !== "inProgress") return undefined;
     if (!operation.csr) throw new Error(`the pending operation of certificate ${name} has no CSR`);
@@ -62,31 +95,43 @@ export class SdkKeyVaultClient implements KeyVaultClient {
         ? { keyType: key.hsm ? ("EC-HSM" as const) : ("EC" as const), keyCurveName: key.curve }
         : { keyType: key.hsm ? ("RSA-HSM" as const) : ("RSA" as const), keySize: key.keySize };
     // Returns after the first poll; the operation stays inProgress until the merge (never pollUntilDone).
-    await this.clients.certificates.beginCreateCertificate(name, {
-      issuerName: "Unknown",
-      subject,
-      ...keyProperties,
-      exportable: false,
-      reuseKey: false,
-    });
+    await this.#call(`create certificate ${name}`, "certificates", () =>
+      this.clients.certificates.beginCreateCertificate(name, {
+        issuerName: "Unknown",
+        subject,
+        ...keyProperties,
+        exportable: false,
+        reuseKey: false,
+      }),
+    );
   }
 
   async mergeCertificate(name: string, certificateDer: Uint8Array): Promise<void> {
-    await this.clients.certificates.mergeCertificate(name, [certificateDer]);
+    await this.#call(`merge certificate ${name}`, "certificates", () =>
+      this.clients.certificates.mergeCertificate(name, [certificateDer]),
+    );
   }
 
   async getKey(name: string, version?: string, options: CallOptions = {}): Promise<VaultKey> {
-    let key: KeyVaultKey;
-    try {
-      key = await this.clients.keys.getKey(name, { version, abortSignal: options.abortSignal });
-    } catch (error) {
-      throw toVaultCallError(error, `getting key ${name}`);
-    }
+    const key = await this.#call(`get key ${name}`, "crypto", () =>
+      this.clients.keys.getKey(name, { version, abortSignal: options.abortSignal }),
+    );
     const id = key.id;
     if (!key.key || !id || !key.properties.version)
       throw new Error(`key ${name} came back without a version`);
-    if (!this.#cryptography.has(id)) this.#cryptography.set(id, this.clients.cryptography(key));
+    if (!this.#signers.has(id)) {
+      const keyVersion = key.properties.version;
+      this.#signers.set(id, {
+        client: this.clients.unretried.getCryptographyClient(key.name, { keyVersion }),
+      });
+    }
     return { id, publicKeySpki: publicKeySpkiOf(key) };
+  }
+
+  async probe(keyName: string, options: CallOptions): Promise<void> {
+    await this.#call(`get key ${keyName}`, "crypto", () =>
+      this.clients.unretried.getKey(keyName, { abortSignal: options.abortSignal }),
+    );
   }
 
   async sign(
@@ -95,56 +140,48 @@ export class SdkKeyVaultClient implements KeyVaultClient {
     digest: Uint8Array,
     options: CallOptions,
   ): Promise<Uint8Array> {
-    const client = this.#cryptography.get(keyId);
-    if (!client) throw new Error(`key ${keyId} was not loaded through getKey`);
+    const signer = this.#signers.get(keyId);
+    if (!signer) throw new Error(`key ${keyId} was not loaded through getKey`);
+    // A client's first call answers the challenge (when the pipeline has not yet) and fetches the
+    // key; a burst behind it waits for that instead of doing the same 32 times over.
+    if (signer.first) await signer.first.catch(() => undefined);
+    const call = this.#call(`sign with key ${keyId}`, "crypto", () =>
+      signer.client.sign(algorithm, digest, { abortSignal: options.abortSignal }),
+    );
+    signer.first ??= call;
+    return (await call).result;
+  }
+
+  /** Runs one SDK call; a failure becomes a VaultCallError naming the vault, the operation and the role. */
+  async #call<T>(operation: string, role: VaultRole, call: () => Promise<T>): Promise<T> {
     try {
-      const { result } = await client.sign(algorithm, digest, { abortSignal: options.abortSignal });
-      return result;
+      return await call();
     } catch (error) {
-      throw toVaultCallError(error, `signing with ${keyId}`);
+      throw toVaultCallError(error, { vaultUrl: this.vaultUrl, operation, role });
+    }
+  }
+
+  async #absentOn404<T>(operation: string, role: VaultRole, call: () => Promise<T>): Promise<T | undefined> {
+    try {
+      return await this.#call(operation, role, call);
+    } catch (error) {
+      if (error instanceof VaultCallError && error.status === 404) return undefined;
+      throw error;
     }
   }
 }
 
-async function absentOn404<T>(call: () => Promise<T>): Promise<T | undefined> {
-  try {
-    return await call();
-  } catch (error) {
-    if ((error as { statusCode?: number }).statusCode === 404) return undefined;
-    throw error;
-  }
+/** A completed, enabled version: it has its certificate, and the versioned id of its key. */
+function isIssued(certificate: KeyVaultCertificate): boolean {
+  return (
+    certificate.cer !== undefined && certificate.cer.length > 0 && certificate.properties.enabled !== false
+  );
 }
 
-/** Classifies an SDK failure (RestError, AbortError, connection error) for the retry policy. */
-function toVaultCallError(error: unknown, what: string): VaultCallError {
-  const failure = error as {
-    name?: string;
-    statusCode?: number;
-    response?: { headers?: { get(name: string): string | undefined } };
-  };
-  const status = failure.statusCode;
-  const message = `Key Vault failed ${what}: ${error instanceof Error ? error.message : String(error)}`;
-  if (status === 429) {
-    return new VaultCallError(
-      "throttled",
-      message,
-      retryAfterMs(failure.response?.headers?.get("retry-after")),
-      {
-        cause: error,
-      },
-    );
-  }
-  const transient = status === undefined || status === 408 || status >= 500 || failure.name === "AbortError";
-  return new VaultCallError(transient ? "transient" : "rejected", message, undefined, { cause: error });
-}
-
-/** `Retry-After` as seconds or an HTTP date. */
-function retryAfterMs(header: string | undefined): number | undefined {
-  if (!header) return undefined;
-  const seconds = Number(header);
-  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
-  const at = Date.parse(header);
-  return Number.isNaN(at) ? undefined : Math.max(0, at - Date.now());
+function vaultCertificate(name: string, certificate: KeyVaultCertificate): VaultCertificate {
+  const key = certificate.keyId ? parseKeyVaultKeyIdentifier(certificate.keyId) : undefined;
+  if (!key?.version) throw new Error(`certificate ${name} names no versioned key (${certificate.keyId})`);
+  return { certificateDer: certificate.cer as Uint8Array, keyName: key.name, keyVersion: key.version };
 }
 
 function publicKeySpkiOf(key: KeyVaultKey): Uint8Array {
@@ -157,12 +194,4 @@ function publicKeySpkiOf(key: KeyVaultKey): Uint8Array {
   return new Uint8Array(
     createPublicKey({ key: publicJwk, format: "jwk" }).export({ format: "der", type: "spki" }),
   );
-}
-
-/** Builds a CryptographyClient the way the signing policy needs it: no SDK retries. */
-export function cryptographyClientFactory(
-  credential: TokenCredential,
-  options: CryptographyClientOptions = {},
-): (key: KeyVaultKey) => CryptographyClient {
-  return (key) => new CryptographyClient(key, credential, { ...options, retryOptions: { maxRetries: 0 } });
 }

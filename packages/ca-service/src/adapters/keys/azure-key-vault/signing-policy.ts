@@ -23,9 +23,17 @@ export const DEFAULT_SIGNING_POLICY: SigningPolicy = {
 const throttleBackoffMs = (attempt: number) => Math.min(16_000, 1_000 * 2 ** attempt);
 const transientBackoffMs = (attempt: number) => 100 * 2 ** attempt * (0.5 + Math.random());
 
-/** Key Vault could not sign in time; the message says why, the cause carries the last failure. */
+/**
+ * Key Vault could not sign in time; the message says why, the cause carries the last failure, and
+ * `retryAfterMs` how long the vault asked everyone to wait, when it did.
+ */
 export class VaultUnavailableError extends Error {
   override readonly name = "VaultUnavailableError";
+  constructor(message: string, options: { cause?: unknown; retryAfterMs?: number | undefined } = {}) {
+    super(message, { cause: options.cause });
+    this.retryAfterMs = options.retryAfterMs;
+  }
+  readonly retryAfterMs: number | undefined;
 }
 
 /**
@@ -39,8 +47,9 @@ export async function callWithinPolicy<T>(
   call: (signal: AbortSignal) => Promise<T>,
 ): Promise<T> {
   const deadlineTimer = abortAfter(policy.deadlineMs);
+  const deadline = { signal: deadlineTimer.signal, at: Date.now() + policy.deadlineMs };
   try {
-    return await attemptUntilDone(limit, policy, deadlineTimer.signal, call);
+    return await attemptUntilDone(limit, policy, deadline, call);
   } finally {
     deadlineTimer.clear();
   }
@@ -49,15 +58,22 @@ export async function callWithinPolicy<T>(
 async function attemptUntilDone<T>(
   limit: AdaptiveConcurrencyLimit,
   policy: SigningPolicy,
-  deadline: AbortSignal,
+  { signal: deadline, at: deadlineAt }: { signal: AbortSignal; at: number },
   call: (signal: AbortSignal) => Promise<T>,
 ): Promise<T> {
   let throttles = 0;
   let transientFailures = 0;
   let lastFailure: unknown;
-  const giveUp = (why: string) => new VaultUnavailableError(why, { cause: lastFailure });
+  const giveUp = (why: string, retryAfterMs?: number) =>
+    new VaultUnavailableError(why, { cause: lastFailure, retryAfterMs });
   // Bounded: every turn either returns, throws, or waits on a clock that the deadline cuts off.
   for (;;) {
+    // The vault asked for a pause that outlasts this signature's deadline: waiting it out only to
+    // fail then helps nobody, so fail now and tell the caller when to come back.
+    const pause = limit.pausedForMs;
+    if (pause > deadlineAt - Date.now()) {
+      throw giveUp(`Key Vault asked to wait ${Math.ceil(pause / 1000)} s, past the signing deadline`, pause);
+    }
     let permit: Awaited<ReturnType<AdaptiveConcurrencyLimit["acquire"]>>;
     try {
       permit = await limit.acquire(deadline);

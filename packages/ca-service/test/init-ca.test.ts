@@ -1,0 +1,69 @@
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { LocalFileKeyStore } from "../src/adapters/keys/local-file-key-store.js";
+import { initCa } from "../src/app/init-ca.js";
+import { CaError } from "../src/core/errors.js";
+import type { CaKeyStore, CaName } from "../src/ports/ca-key-store.js";
+import { secureRandom, systemClock } from "../src/ports/clock.js";
+import { type TempDir, tempDir } from "./support/openssl.js";
+
+let dir: TempDir;
+
+beforeAll(async () => {
+  dir = await tempDir();
+});
+
+afterAll(async () => {
+  await dir.remove();
+});
+
+const store = (name: string) => new LocalFileKeyStore(join(dir.path, name), "init test passphrase");
+const init = (keyStore: CaKeyStore) =>
+  initCa({
+    keyStore,
+    clock: systemClock,
+    random: secureRandom,
+    keyAlgorithm: "ECDSA_P256",
+    name: "Init",
+    rootValidityDays: 3650,
+    intermediateValidityDays: 1825,
+  });
+
+/** A key store whose root comes from elsewhere (another CA's, or none), recording what init creates. */
+function withRoot(keyStore: CaKeyStore, root: CaKeyStore | undefined) {
+  const created: CaName[] = [];
+  const patched: CaKeyStore = {
+    kind: keyStore.kind,
+    load: (name) =>
+      name === "root" ? (root?.load("root") ?? Promise.resolve(undefined)) : keyStore.load(name),
+    createKey: (name, algorithm) => {
+      created.push(name);
+      return keyStore.createKey(name, algorithm);
+    },
+    saveCertificate: (name, der) => keyStore.saveCertificate(name, der),
+    check: () => keyStore.check(),
+  };
+  return { patched, created };
+}
+
+describe("initCa checks the pair it reports", () => {
+  it("refuses a root that did not sign the intermediate, and builds nothing on it", async () => {
+    await init(store("mine"));
+    await init(store("other"));
+    const { patched, created } = withRoot(store("mine"), store("other"));
+    const failure = await init(patched).catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(CaError);
+    expect((failure as CaError).code).toBe("ca_material_invalid");
+    expect((failure as CaError).message).toBe("the intermediate certificate is not signed by the root");
+    expect(created).toEqual([]);
+  });
+
+  it("refuses to create a root under an existing intermediate", async () => {
+    await init(store("orphan"));
+    const { patched, created } = withRoot(store("orphan"), undefined);
+    await expect(init(patched)).rejects.toThrow(
+      "the intermediate certificate exists but the root certificate does not",
+    );
+    expect(created).toEqual([]);
+  });
+});
