@@ -92,7 +92,7 @@ export const CertificateRecord = z
   .object({
     serialNumber: SerialNumber,
     deviceId: z.string().nullable(),
-    profile: z.enum(["root", "intermediate", "device"]),
+    profile: z.enum(["root", "intermediate", "token-signer", "device"]),
     subject: z.string(),
     status: CertificateStatus,
     notBefore: z.iso.datetime(),

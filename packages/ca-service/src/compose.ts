@@ -14,6 +14,7 @@ import { type InitCaResult, initCa } from "./app/init-ca.js";
 import { loadIssuingCa } from "./app/load-issuing-ca.js";
 import { loadTokenKey } from "./app/load-token-key.js";
 import { mintFirstAdminToken } from "./app/mint-first-admin-token.js";
+import { recordCaCertificates } from "./app/record-ca-certificates.js";
 import type { ServiceContext } from "./app/service-context.js";
 import type { Config } from "./config/config.js";
 import { CaError } from "./core/errors.js";
@@ -133,8 +134,18 @@ function tokenVerifier(config: Config, tokens: TokenSigner, clock: Clock): Token
 export async function openServiceContext(runtime: Runtime, keyStore: CaKeyStore): Promise<ServiceContext> {
   const clock = runtime.clock ?? systemClock;
   const ca = await loadIssuingCa(keyStore, clock);
-  const tokens = await openTokenSigner(keyStore);
+  const tokenKey = await loadTokenKey(keyStore);
+  const tokens = await KeyStoreTokenSigner.open(tokenKey);
   const store = await openCertificateStore(runtime.config);
+  await recordCaCertificates(
+    store,
+    [
+      { profile: "root", certificate: ca.root },
+      { profile: "intermediate", certificate: ca.certificate },
+      { profile: "token-signer", certificate: tokenKey.chain[0] },
+    ],
+    clock.now(),
+  );
   const { publicUrl } = runtime.config;
   return {
     ca,

@@ -66,6 +66,14 @@ function certificateStoreContract(
       expect(rest.every((entry) => entry.id > (first.at(-1)?.id ?? 0))).toBe(true);
     });
 
+    it("records a CA certificate once, however often it is offered", async () => {
+      const store = await openStore();
+      const root = { ...sampleRecord("unused"), deviceId: null, profile: "root" as const };
+      await store.recordCaCertificate(root);
+      await store.recordCaCertificate({ ...root, requester: "a second start" });
+      expect(await store.findBySerialNumber(root.serialNumber)).toEqual(root);
+    });
+
     it("answers its readiness check", async () => {
       await expect((await openStore()).check()).resolves.toBeUndefined();
     });

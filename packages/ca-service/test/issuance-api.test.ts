@@ -203,6 +203,33 @@ describe("public CA material", () => {
     );
   });
 
+  it("records the CA's own certificates like every other it hands out", async () => {
+    const ca = await call(`${service.url}/v1/ca`);
+    for (const [profile, pem] of [
+      ["root", ca.body.rootCertificatePem],
+      ["intermediate", ca.body.intermediateCertificatePem],
+    ]) {
+      const serial = new X509Certificate(pem).serialNumber.toLowerCase();
+      const record = await call(`${service.url}/v1/certificates/${serial}`, { token: service.adminToken });
+      expect(record.body).toMatchObject({
+        profile,
+        deviceId: null,
+        status: "valid",
+        keyAlgorithm: "ECDSA_P256",
+      });
+      expect(record.body.certificatePem.trim()).toBe(pem.trim());
+    }
+    const jwks = await call(`${service.url}/.well-known/jwks.json`);
+    const signerDer = Buffer.from(jwks.body.keys[0].x5c[0], "base64");
+    const serial = new X509Certificate(signerDer).serialNumber.toLowerCase();
+    const signer = await call(`${service.url}/v1/certificates/${serial}`, { token: service.adminToken });
+    expect(signer.body.profile).toBe("token-signer");
+    // Recorded once: a restart does not add them again.
+    const before = countRows(service.dataDir, "certificates");
+    service = await service.restart();
+    expect(countRows(service.dataDir, "certificates")).toBe(before);
+  });
+
   it("publishes an OpenAPI document generated from the request schemas", async () => {
     const openapi = await call(`${service.url}/openapi.json`);
     expect(openapi.body.openapi).toBe("3.1.0");

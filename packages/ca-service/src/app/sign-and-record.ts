@@ -7,6 +7,7 @@ import { assertNotRenewed } from "../core/renewal-rules.js";
 import { randomSerialNumber } from "../core/serial-number.js";
 import { computeValidity } from "../core/validity.js";
 import type { CertificateRecord, ConsumedToken } from "../ports/certificate-store.js";
+import { certificateRecord } from "./certificate-record.js";
 import type { IdempotencyRecorder } from "./idempotency.js";
 import type { ServiceContext } from "./service-context.js";
 
@@ -61,24 +62,13 @@ export async function signAndRecord(
     if (cause instanceof CaError) throw cause;
     throw new CaError("unavailable", "the CA key could not sign; try again later", { cause });
   }
-  const der = new Uint8Array(certificate.rawData);
-  const record: CertificateRecord = {
-    serialNumber,
-    deviceId: request.deviceId,
+  const record = certificateRecord(certificate, {
     profile: "device",
-    subject: certificate.subject,
+    deviceId: request.deviceId,
     keyAlgorithm: request.keyAlgorithm,
-    notBefore: validity.notBefore,
-    notAfter: validity.notAfter,
-    status: "valid",
-    revokedAt: null,
-    revocationReason: null,
-    der,
-    sha256Fingerprint: createHash("sha256").update(der).digest("hex"),
     issuedAt: now,
     requester: request.requester,
-    supersededBy: null,
-  };
+  });
   const issued: IssuedCertificate = {
     serialNumber,
     deviceId: request.deviceId,

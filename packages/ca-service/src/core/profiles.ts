@@ -3,8 +3,8 @@ import { x509 } from "./x509.js";
 
 const { KeyUsageFlags } = x509;
 
-/** The kinds of certificate the service issues. */
-export type Profile = "root" | "intermediate" | "device";
+/** The kinds of certificate the service makes; `token-signer` carries the key that signs its API tokens. */
+export type Profile = "root" | "intermediate" | "token-signer" | "device";
 
 /** Root CA: signs only the intermediate and CRLs. */
 export async function rootExtensions(publicKeySpki: Uint8Array): Promise<x509.Extension[]> {

@@ -134,6 +134,8 @@ export interface CrlAllocation {
  */
 export interface CertificateStore {
   recordIssuance(request: RecordIssuanceRequest): Promise<void>;
+  /** Records a CA-side certificate (root, intermediate, token signer) unless its serial is known. */
+  recordCaCertificate(certificate: CertificateRecord): Promise<void>;
   recordEvent(request: RecordEventRequest): Promise<void>;
   findIdempotencyRecord(caller: string, key: string): Promise<IdempotencyRecord | undefined>;
   isTokenUsed(tokenId: string): Promise<boolean>;

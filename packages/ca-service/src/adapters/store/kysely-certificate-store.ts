@@ -40,6 +40,14 @@ export class KyselyCertificateStore implements CertificateStore {
     return new KyselyCertificateStore(db);
   }
 
+  async recordCaCertificate(certificate: CertificateRecord): Promise<void> {
+    await this.db
+      .insertInto("certificates")
+      .values(toRow(certificate))
+      .onConflict((conflict) => conflict.column("serial_number").doNothing())
+      .execute();
+  }
+
   async recordIssuance(request: RecordIssuanceRequest): Promise<void> {
     await this.db.transaction().execute(async (tx) => {
       // The compare-and-sets come first: a renewed certificate, a used token or a taken key fails
