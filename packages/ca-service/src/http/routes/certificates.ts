@@ -81,7 +81,10 @@ export function certificateEndpoints(context: ServiceContext): Endpoint[] {
       handle: async ({ body, principal, request, response }) => {
         // The private key must not linger in proxies or browser caches.
         response.setHeader("Cache-Control", "no-store");
-        const idempotency = idempotencyOf(request, "issueCredentials", principal, body);
+        // The PFX password stays out of the stored fingerprint, where an unsalted hash could be
+        // guessed offline; a retry never returns key material anyway (409), so it changes nothing.
+        const { pfxPassword: _secret, ...fingerprinted } = body;
+        const idempotency = idempotencyOf(request, "issueCredentials", principal, fingerprinted);
         return { status: 201, body: await issueCredentials(context, body, principal, idempotency) };
       },
     }),
