@@ -86,6 +86,23 @@ describe("Idempotency-Key", () => {
     expect(await rows("idem-boot")).toHaveLength(1);
   });
 
+  it("a credentials retry that differs only in its PFX password is still the same request (409)", async () => {
+    const first = await post(
+      "/v1/credentials",
+      { deviceId: "idem-pfx", pfxPassword: "first one" },
+      "pfx-key",
+    );
+    expect(first.status).toBe(201);
+    const retry = await post(
+      "/v1/credentials",
+      { deviceId: "idem-pfx", pfxPassword: "another one" },
+      "pfx-key",
+    );
+    expect(retry.status).toBe(409);
+    expect(retry.body.serialNumber).toBe(first.body.serialNumber);
+    expect(await rows("idem-pfx")).toHaveLength(1);
+  });
+
   it("the same key with another body: 422, nothing issued", async () => {
     await post("/v1/credentials", { deviceId: "idem-a" }, "key-reused");
     const other = await post("/v1/credentials", { deviceId: "idem-b" }, "key-reused");
