@@ -1,9 +1,10 @@
 import { randomBytes } from "node:crypto";
+import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
 import { openPostgresStore, openSqliteStore } from "../src/adapters/store/open-store.js";
 import type { CertificateRecord, CertificateStore } from "../src/ports/certificate-store.js";
 import { tempDir } from "./support/openssl.js";
-import { createThrowawayDatabase, postgresAvailable } from "./support/postgres.js";
+import { createThrowawayDatabase, POSTGRES_ADMIN_URL, postgresAvailable } from "./support/postgres.js";
 
 /** One contract, run against every CertificateStore implementation. */
 function certificateStoreContract(
@@ -131,5 +132,30 @@ describe.runIf(await postgresAvailable())("PostgreSQL", () => {
       await database.drop();
     };
     return { store, cleanup };
+  });
+});
+
+describe.runIf(await postgresAvailable())("PostgreSQL connections the server drops", () => {
+  it("are replaced: the next query works and the process lives on", async () => {
+    const database = await createThrowawayDatabase();
+    const store = await openPostgresStore(database.url);
+    try {
+      await store.check();
+      // What a PostgreSQL restart or failover does to idle connections.
+      const admin = new pg.Client({ connectionString: POSTGRES_ADMIN_URL });
+      await admin.connect();
+      const name = new URL(database.url).pathname.slice(1);
+      const { rowCount } = await admin.query(
+        "select pg_terminate_backend(pid) from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()",
+        [name],
+      );
+      await admin.end();
+      expect(rowCount).toBeGreaterThan(0);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      await expect(store.check()).resolves.toBeUndefined();
+    } finally {
+      await store.close();
+      await database.drop();
+    }
   });
 });
