@@ -1,4 +1,3 @@
-import { createHash } from "node:crypto";
 import type { IssuedCertificate } from "@edge-pki/api-contract";
 import { fullChainPem, signDeviceCertificate } from "../core/device-certificate.js";
 import { CaError } from "../core/errors.js";
@@ -6,7 +5,7 @@ import type { KeyAlgorithm } from "../core/key-algorithms.js";
 import { assertNotRenewed } from "../core/renewal-rules.js";
 import { randomSerialNumber } from "../core/serial-number.js";
 import { computeValidity } from "../core/validity.js";
-import type { CertificateRecord, ConsumedToken } from "../ports/certificate-store.js";
+import type { ConsumedToken } from "../ports/certificate-store.js";
 import { certificateRecord } from "./certificate-record.js";
 import type { IdempotencyRecorder } from "./idempotency.js";
 import type { ServiceContext } from "./service-context.js";

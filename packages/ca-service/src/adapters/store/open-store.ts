@@ -23,6 +23,10 @@ export async function openSqliteStore(path: string): Promise<KyselyCertificateSt
 /** For several replicas sharing one store. */
 export async function openPostgresStore(connectionString: string): Promise<KyselyCertificateStore> {
   const pool = new pg.Pool({ connectionString, max: 10 });
+  // An idle connection the server drops (a restart, a failover) is reported here; unhandled, the
+  // event would end the process. The pool replaces the connection, and a query that needs it
+  // reports its own failure (503) through the store.
+  pool.on("error", () => {});
   return KyselyCertificateStore.open(
     new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }),
     "postgres",
