@@ -33,14 +33,15 @@ export async function createRootCertificate(request: CaCertificateRequest): Prom
   });
 }
 
-export interface IntermediateCertificateRequest extends CaCertificateRequest {
+/** A certificate the root signs: the intermediate, and the token signer. */
+export interface UnderRootCertificateRequest extends CaCertificateRequest {
   root: x509.X509Certificate;
   rootSigner: CaSigner;
 }
 
 /** The issuing intermediate, signed by the root and expiring no later than it. */
 export async function createIntermediateCertificate(
-  request: IntermediateCertificateRequest,
+  request: UnderRootCertificateRequest,
 ): Promise<x509.X509Certificate> {
   return certifyUnderRoot(
     request,
@@ -50,7 +51,7 @@ export async function createIntermediateCertificate(
 
 /** A certificate for `request.signer`'s key, signed by the root and expiring no later than it. */
 export function certifyUnderRoot(
-  request: IntermediateCertificateRequest,
+  request: UnderRootCertificateRequest,
   extensions: x509.Extension[],
 ): Promise<x509.X509Certificate> {
   const validity = computeValidity({
@@ -106,8 +107,7 @@ export function assertCaMaterial(
   label: string,
   ca: { certificate: x509.X509Certificate; signer: CaSigner },
 ): void {
-  const certificateKey = new Uint8Array(ca.certificate.publicKey.rawData);
-  if (!Buffer.from(certificateKey).equals(Buffer.from(ca.signer.publicKeySpki))) {
+  if (!holdsKey(ca.certificate, ca.signer)) {
     throw new CaError("ca_material_invalid", `the ${label} certificate does not match the ${label} key`);
   }
   assertCaProfile(label, ca.certificate);
@@ -123,4 +123,10 @@ function assertCaProfile(label: string, certificate: x509.X509Certificate): void
   if (certificate.notAfter.getTime() > LATEST_NOT_AFTER.getTime()) {
     throw problem(`expires after ${LATEST_NOT_AFTER.toISOString()}, which IoT Edge refuses`);
   }
+}
+
+/** Whether the certificate certifies the signer's key (and not, say, a key swapped in beside it). */
+export function holdsKey(certificate: x509.X509Certificate, signer: CaSigner): boolean {
+  const certificateKey = new Uint8Array(certificate.publicKey.rawData);
+  return Buffer.from(certificateKey).equals(Buffer.from(signer.publicKeySpki));
 }

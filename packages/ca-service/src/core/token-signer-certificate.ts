@@ -1,5 +1,5 @@
 import type { CaSigner } from "../ports/ca-key-store.js";
-import { certifyUnderRoot, type IntermediateCertificateRequest } from "./ca-hierarchy.js";
+import { certifyUnderRoot, holdsKey, type UnderRootCertificateRequest } from "./ca-hierarchy.js";
 import { CaError } from "./errors.js";
 import type { KeyAlgorithm } from "./key-algorithms.js";
 import { subjectKeyIdOf, tokenSignerExtensions } from "./profiles.js";
@@ -10,7 +10,7 @@ export const TOKEN_KEY_ALGORITHM: KeyAlgorithm = "ECDSA_P256";
 
 /** The token-signing key's certificate: an end entity signed by the root, ending no later than it. */
 export async function createTokenSignerCertificate(
-  request: IntermediateCertificateRequest,
+  request: UnderRootCertificateRequest,
 ): Promise<x509.X509Certificate> {
   return certifyUnderRoot(
     request,
@@ -29,8 +29,7 @@ export async function assertTokenSigner(
   root: x509.X509Certificate,
 ): Promise<void> {
   assertTokenKey(signer);
-  const certificateKey = new Uint8Array(certificate.publicKey.rawData);
-  if (!Buffer.from(certificateKey).equals(Buffer.from(signer.publicKeySpki))) {
+  if (!holdsKey(certificate, signer)) {
     throw problem("certificate does not match the token-signing key");
   }
   if (certificate.getExtension(x509.BasicConstraintsExtension)?.ca) throw problem("certificate is a CA");
