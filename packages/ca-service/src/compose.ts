@@ -134,7 +134,7 @@ function tokenVerifier(config: Config, tokens: TokenSigner, clock: Clock): Token
 export async function openServiceContext(runtime: Runtime, keyStore: CaKeyStore): Promise<ServiceContext> {
   const clock = runtime.clock ?? systemClock;
   const ca = await loadIssuingCa(keyStore, clock);
-  const tokenKey = await loadTokenKey(keyStore);
+  const tokenKey = await loadTokenKey(keyStore, ca.root);
   const tokens = await KeyStoreTokenSigner.open(tokenKey);
   const store = await openCertificateStore(runtime.config);
   await recordCaCertificates(
