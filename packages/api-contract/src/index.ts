@@ -8,6 +8,24 @@ export {
 } from "./auth.js";
 export { DEVICE_ID_PATTERN, DEVICE_ID_RULE } from "./device-id.js";
 export {
+  type Authentication,
+  type AuthenticationKind,
+  expandPath,
+  type HttpMethod,
+  type OperationDefinition,
+  type ParamsOf,
+  type QueryOf,
+  type RequestBodyOf,
+  type RequestBodySpec,
+  type ResponseBodyOf,
+  type ResponseMediaType,
+  type SchemaSide,
+  type SuccessResponse,
+} from "./operation.js";
+export { type OperationId, type Operations, operations } from "./operations.js";
+export { PERMISSIONS, type Permission } from "./permissions.js";
+export { PROBLEM_CODES, PROBLEMS, type ProblemCode, type ProblemStatus, problemType } from "./problems.js";
+export {
   CaInfo,
   CertificateList,
   CertificateRecord,

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { DEVICE_ID_PATTERN, DEVICE_ID_RULE } from "./device-id.js";
+import { PROBLEM_CODES } from "./problems.js";
 
 /** Key algorithms the service generates for `POST /v1/credentials`. */
 export const GeneratedKeyAlgorithm = z.enum(["ECDSA_P256", "ECDSA_P384", "RSA_2048"]);
@@ -195,7 +196,7 @@ export const Problem = z
     title: z.string(),
     status: z.number().int(),
     detail: z.string(),
-    code: z.string(),
+    code: z.enum(PROBLEM_CODES).describe("Stable code of the problem: switch on it"),
     errors: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
     serialNumber: z
       .string()

@@ -1,0 +1,254 @@
+import type { z } from "zod";
+import { AuditPage, AuditQuery, BootstrapToken, BootstrapTokenRequest, JsonWebKeySet } from "./auth.js";
+import type { OperationDefinition } from "./operation.js";
+import {
+  CaInfo,
+  CertificateList,
+  CertificateRecord,
+  DeviceIdParams,
+  Health,
+  IssueCertificateRequest,
+  IssueCredentialsRequest,
+  IssuedCertificate,
+  IssuedCredentials,
+  ListQuery,
+  RenewRequest,
+  RevokeRequest,
+  SerialNumberParams,
+} from "./schemas.js";
+
+const BAD_REQUEST = "Invalid input";
+const TOO_LARGE = "Body over 64 KiB";
+const NOT_ISSUED = "Signing or recording failed; nothing was issued";
+const IDEMPOTENCY_CONFLICT = "The Idempotency-Key was used before with a different request";
+const CRL_UNAVAILABLE = "The CRL could not be signed";
+
+/** A JSON body of this schema; generic, so that the table keeps each schema's own type. */
+const json = <Schema extends z.ZodType>(schema: Schema) =>
+  ({ mediaType: "application/json", schema }) as const;
+const PEM = "application/x-pem-file";
+
+/**
+ * Every operation of the v1 API, by operationId. The service binds one handler to each and builds
+ * `/openapi.json` from this table; the SDK calls through it.
+ */
+export const operations = {
+  getHealth: {
+    method: "GET",
+    path: "/healthz",
+    summary: "The process is alive",
+    tags: ["health"],
+    authentication: { kind: "none" },
+    idempotent: false,
+    success: { status: 200, description: "Alive", ...json(Health) },
+    problems: {},
+  },
+  getReadiness: {
+    method: "GET",
+    path: "/readyz",
+    summary: "The store and the key store are usable",
+    tags: ["health"],
+    authentication: { kind: "none" },
+    idempotent: false,
+    success: { status: 200, description: "Ready", ...json(Health) },
+    problems: { 503: "Not ready" },
+  },
+  getCa: {
+    method: "GET",
+    path: "/v1/ca",
+    summary: "The root and issuing certificates",
+    tags: ["ca"],
+    authentication: { kind: "none" },
+    idempotent: false,
+    success: { status: 200, description: "CA certificates", ...json(CaInfo) },
+    problems: {},
+  },
+  getRootPem: {
+    method: "GET",
+    path: "/v1/ca/root.pem",
+    summary: "The root certificate, PEM (upload it to the DPS enrollment group)",
+    tags: ["ca"],
+    authentication: { kind: "none" },
+    idempotent: false,
+    success: { status: 200, description: "Root certificate", mediaType: PEM },
+    problems: {},
+  },
+  getChainPem: {
+    method: "GET",
+    path: "/v1/ca/chain.pem",
+    summary: "The intermediate, then the root, PEM",
+    tags: ["ca"],
+    authentication: { kind: "none" },
+    idempotent: false,
+    success: { status: 200, description: "CA chain", mediaType: PEM },
+    problems: {},
+  },
+  createBootstrapToken: {
+    method: "POST",
+    path: "/v1/bootstrap-tokens",
+    summary: "A one-time token with which one device gets one certificate for a CSR (POST /v1/certificates)",
+    tags: ["tokens"],
+    authentication: { kind: "bearer", permissions: ["bootstrap-tokens:create"] },
+    idempotent: true,
+    body: json(BootstrapTokenRequest),
+    success: {
+      status: 201,
+      description:
+        "Minted. A retry with the same Idempotency-Key returns the same token (same jti and expiry) re-signed",
+      ...json(BootstrapToken),
+    },
+    problems: { 400: BAD_REQUEST, 422: IDEMPOTENCY_CONFLICT, 503: NOT_ISSUED },
+  },
+  getJwks: {
+    method: "GET",
+    path: "/.well-known/jwks.json",
+    summary: "Public keys of the service's own token issuer (ES256, with kid)",
+    tags: ["tokens"],
+    authentication: { kind: "none" },
+    idempotent: false,
+    success: { status: 200, description: "JSON Web Key Set", ...json(JsonWebKeySet) },
+    problems: {},
+  },
+  issueCertificate: {
+    method: "POST",
+    path: "/v1/certificates",
+    summary: "Issue a device identity certificate for a CSR",
+    tags: ["certificates"],
+    // A one-time bootstrap token may redeem itself here, and nowhere else.
+    authentication: { kind: "bearer", permissions: ["certificates:issue", "bootstrap-tokens:redeem"] },
+    idempotent: true,
+    body: json(IssueCertificateRequest),
+    success: {
+      status: 201,
+      description:
+        "Issued and recorded; or, for a retry with the same Idempotency-Key, caller and body within 24 hours, the first response (also for a bootstrap token used by that first request)",
+      ...json(IssuedCertificate),
+    },
+    problems: {
+      400: BAD_REQUEST,
+      401: "No, a bad, or an already used token (`token already used`; not for an idempotent retry of the request that used it)",
+      413: TOO_LARGE,
+      422: IDEMPOTENCY_CONFLICT,
+      503: NOT_ISSUED,
+    },
+  },
+  issueCredentials: {
+    method: "POST",
+    path: "/v1/credentials",
+    summary: "Generate a device key and issue its certificate (for lines that inject keys)",
+    tags: ["certificates"],
+    authentication: { kind: "bearer", permissions: ["certificates:issue"] },
+    idempotent: true,
+    body: json(IssueCredentialsRequest),
+    success: {
+      status: 201,
+      description: "Issued and recorded; the key is not kept",
+      ...json(IssuedCredentials),
+    },
+    problems: {
+      400: BAD_REQUEST,
+      409:
+        "A retry with an Idempotency-Key that already issued credentials: the private key is never " +
+        "stored, so it cannot be returned again; the detail and the member serialNumber name the serial number issued",
+      413: TOO_LARGE,
+      422: IDEMPOTENCY_CONFLICT,
+      503: NOT_ISSUED,
+    },
+  },
+  getCertificate: {
+    method: "GET",
+    path: "/v1/certificates/{serialNumber}",
+    summary: "One issued certificate",
+    tags: ["certificates"],
+    authentication: { kind: "bearer", permissions: ["certificates:read"] },
+    idempotent: false,
+    params: SerialNumberParams,
+    success: { status: 200, description: "The record", ...json(CertificateRecord) },
+    problems: { 400: BAD_REQUEST, 404: "No such certificate" },
+  },
+  listDeviceCertificates: {
+    method: "GET",
+    path: "/v1/devices/{deviceId}/certificates",
+    summary: "A device's certificates, newest first",
+    tags: ["certificates"],
+    authentication: { kind: "bearer", permissions: ["certificates:read"] },
+    idempotent: false,
+    params: DeviceIdParams,
+    query: ListQuery,
+    success: { status: 200, description: "Certificates", ...json(CertificateList) },
+    problems: { 400: BAD_REQUEST },
+  },
+  renewCertificate: {
+    method: "POST",
+    path: "/v1/certificates/renew",
+    summary: "Renew a device certificate with a proof of possession of its key (no token)",
+    tags: ["certificates"],
+    authentication: { kind: "proof-of-possession" },
+    idempotent: false,
+    body: json(RenewRequest),
+    success: { status: 201, description: "Issued and recorded", ...json(IssuedCertificate) },
+    problems: {
+      400: BAD_REQUEST,
+      401: "The proof does not verify, is expired, replayed, or not from a certificate of this CA (audited, and charged to the address's failed-authentication budget)",
+      403: "The certificate may not renew: revoked, expired past the grace period, another CN, or already renewed (a certificate renews once; renew the newest)",
+      413: TOO_LARGE,
+      503: NOT_ISSUED,
+    },
+  },
+  revokeCertificate: {
+    method: "POST",
+    path: "/v1/certificates/{serialNumber}/revoke",
+    summary: "Revoke a certificate for good and re-sign the CRL",
+    tags: ["revocation"],
+    authentication: { kind: "bearer", permissions: ["certificates:revoke"] },
+    idempotent: false,
+    params: SerialNumberParams,
+    body: json(RevokeRequest),
+    success: {
+      status: 200,
+      description: "Revoked (or already revoked with the same reason)",
+      ...json(CertificateRecord),
+    },
+    problems: {
+      400: BAD_REQUEST,
+      404: "No such certificate",
+      409: "Already revoked with another reason",
+      413: TOO_LARGE,
+      503: "Revoked, but the CRL could not be re-signed yet",
+    },
+  },
+  getCrl: {
+    method: "GET",
+    path: "/v1/crl",
+    summary: "The issuing CA's current CRL, DER",
+    tags: ["revocation"],
+    authentication: { kind: "none" },
+    idempotent: false,
+    success: { status: 200, description: "CRL", mediaType: "application/pkix-crl" },
+    problems: { 503: CRL_UNAVAILABLE },
+  },
+  getCrlPem: {
+    method: "GET",
+    path: "/v1/crl.pem",
+    summary: "The issuing CA's current CRL, PEM",
+    tags: ["revocation"],
+    authentication: { kind: "none" },
+    idempotent: false,
+    success: { status: 200, description: "CRL", mediaType: PEM },
+    problems: { 503: CRL_UNAVAILABLE },
+  },
+  listAudit: {
+    method: "GET",
+    path: "/v1/audit",
+    summary: "The audit log, oldest first, paged by id",
+    tags: ["audit"],
+    authentication: { kind: "bearer", permissions: ["audit:read"] },
+    idempotent: false,
+    query: AuditQuery,
+    success: { status: 200, description: "One page", ...json(AuditPage) },
+    problems: { 400: BAD_REQUEST },
+  },
+} as const satisfies Record<string, OperationDefinition>;
+
+export type Operations = typeof operations;
+export type OperationId = keyof Operations;
