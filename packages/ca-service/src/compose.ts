@@ -1,4 +1,5 @@
 import { mkdir } from "node:fs/promises";
+import { operations } from "@edge-pki/api-contract";
 import { createLocalJWKSet, type JSONWebKeySet } from "jose";
 import { type AdminTokenFile, adminTokenFile } from "./adapters/auth/admin-token-file.js";
 import { KeyStoreTokenSigner } from "./adapters/auth/key-store-token-signer.js";
@@ -20,8 +21,6 @@ import type { Config } from "./config/config.js";
 import { CaError } from "./core/errors.js";
 import { RENEWAL_AUDIENCE } from "./core/renewal-proof.js";
 import { API_AUDIENCE, BOOTSTRAP_AUDIENCE, OWN_ALGORITHMS, OWN_ISSUER } from "./core/token-claims.js";
-import { RENEW_PATH } from "./http/routes/renewal.js";
-import { CRL_PATH } from "./http/routes/revocation.js";
 import type { Logger } from "./logger.js";
 import type { CaKeyStore } from "./ports/ca-key-store.js";
 import type { CertificateStore } from "./ports/certificate-store.js";
@@ -155,13 +154,15 @@ export async function openServiceContext(runtime: Runtime, keyStore: CaKeyStore)
     random: runtime.random ?? secureRandom,
     policy: {
       maxValidityDays: runtime.config.maxValidityDays,
-      crlDistributionPoint: publicUrl === undefined ? undefined : `${publicUrl}${CRL_PATH}`,
+      crlDistributionPoint: publicUrl === undefined ? undefined : `${publicUrl}${operations.getCrl.path}`,
     },
     crl: { validityHours: runtime.config.crlValidityHours },
     renewal: {
       graceDays: runtime.config.renewalGraceDays,
       audiences:
-        publicUrl === undefined ? [RENEWAL_AUDIENCE] : [RENEWAL_AUDIENCE, `${publicUrl}${RENEW_PATH}`],
+        publicUrl === undefined
+          ? [RENEWAL_AUDIENCE]
+          : [RENEWAL_AUDIENCE, `${publicUrl}${operations.renewCertificate.path}`],
     },
     tokens,
     verifier: tokenVerifier(runtime.config, tokens, clock),

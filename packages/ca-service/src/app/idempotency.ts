@@ -1,8 +1,14 @@
 import { CaError } from "../core/errors.js";
 import { IDEMPOTENCY_RETENTION_MS } from "../core/idempotency.js";
-import type { IdempotencyRecord } from "../ports/certificate-store.js";
+import type { CertificateStore, IdempotencyRecord } from "../ports/certificate-store.js";
+import type { Clock } from "../ports/clock.js";
 import { purgeExpired } from "./purge-expired.js";
-import type { ServiceContext } from "./service-context.js";
+
+/** What running an operation idempotently uses. */
+export interface IdempotencyDeps {
+  store: Pick<CertificateStore, "findIdempotencyRecord" | "purgeExpired">;
+  clock: Clock;
+}
 
 /** An `Idempotency-Key` and the fingerprint of the request that carried it. */
 export interface IdempotencyRequest {
@@ -28,16 +34,16 @@ export interface IdempotentOperation<Result> {
  * it, so nothing is issued twice.
  */
 export async function runIdempotent<Result>(
-  context: Pick<ServiceContext, "store" | "clock">,
+  deps: IdempotencyDeps,
   caller: string,
   request: IdempotencyRequest | undefined,
   operation: IdempotentOperation<Result>,
 ): Promise<Result> {
   if (request === undefined) return operation.perform(undefined);
-  const earlier = await findLive(context, caller, request.key);
+  const earlier = await findLive(deps, caller, request.key);
   if (earlier) return replayOrRefuse(earlier, request, operation);
-  await purgeExpired(context);
-  const createdAt = context.clock.now();
+  await purgeExpired(deps);
+  const createdAt = deps.clock.now();
   try {
     return await operation.perform((status, body) => ({
       caller,
@@ -48,19 +54,19 @@ export async function runIdempotent<Result>(
       createdAt,
     }));
   } catch (error) {
-    const winner = await findLive(context, caller, request.key).catch(() => undefined);
+    const winner = await findLive(deps, caller, request.key).catch(() => undefined);
     if (winner) return replayOrRefuse(winner, request, operation);
     throw error;
   }
 }
 
 async function findLive(
-  context: Pick<ServiceContext, "store" | "clock">,
+  deps: IdempotencyDeps,
   caller: string,
   key: string,
 ): Promise<IdempotencyRecord | undefined> {
-  const record = await context.store.findIdempotencyRecord(caller, key);
-  const oldest = context.clock.now().getTime() - IDEMPOTENCY_RETENTION_MS;
+  const record = await deps.store.findIdempotencyRecord(caller, key);
+  const oldest = deps.clock.now().getTime() - IDEMPOTENCY_RETENTION_MS;
   return record && record.createdAt.getTime() >= oldest ? record : undefined;
 }
 

@@ -1,12 +1,22 @@
-import type { IssueCertificateRequest, IssuedCertificate } from "@edge-pki/api-contract";
 import { assertMayIssueFor } from "../core/authorize.js";
 import { verifyCsr } from "../core/csr.js";
 import { deviceIdForCsr } from "../core/device-certificate.js";
 import { identityOf, type Principal } from "../core/principal.js";
-import { type IdempotencyRequest, runIdempotent } from "./idempotency.js";
+import { type IdempotencyDeps, type IdempotencyRequest, runIdempotent } from "./idempotency.js";
+import { type IssuanceDeps, issueDeviceCertificate } from "./issuance/issue-device-certificate.js";
+import { type IssuedDeviceCertificate, recalledIssuance, type StoredIssuance } from "./issued-certificate.js";
 import { tokenToRedeem } from "./redeem-bootstrap-token.js";
-import type { ServiceContext } from "./service-context.js";
-import { signAndRecord } from "./sign-and-record.js";
+
+export interface IssueFromCsrRequest {
+  /** PKCS#10: PEM text or DER bytes. */
+  csr: string | Uint8Array;
+  /** When given, must equal the CSR's CN (or stand in for a CSR without one). */
+  deviceId?: string | undefined;
+  validityDays?: number | undefined;
+  strict?: boolean | undefined;
+  principal: Principal;
+  idempotency?: IdempotencyRequest | undefined;
+}
 
 /**
  * Issues a device certificate for a key the device generated and proved it holds; the only
@@ -14,17 +24,16 @@ import { signAndRecord } from "./sign-and-record.js";
  * anything else, also before a retry is answered from its first response.
  */
 export async function issueFromCsr(
-  context: ServiceContext,
-  request: IssueCertificateRequest,
-  principal: Principal,
-  idempotency?: IdempotencyRequest,
-): Promise<IssuedCertificate> {
+  deps: IssuanceDeps & IdempotencyDeps,
+  request: IssueFromCsrRequest,
+): Promise<IssuedDeviceCertificate> {
+  const { principal } = request;
   const csr = await verifyCsr(request.csr);
   const deviceId = deviceIdForCsr(csr.commonNames, request.deviceId);
   assertMayIssueFor(principal, deviceId, "csr");
-  return runIdempotent(context, identityOf(principal), idempotency, {
+  return runIdempotent(deps, identityOf(principal), request.idempotency, {
     perform: async (record) =>
-      signAndRecord(context, {
+      issueDeviceCertificate(deps, {
         deviceId,
         publicKeySpki: csr.publicKeySpki,
         keyAlgorithm: csr.keyAlgorithm,
@@ -32,9 +41,9 @@ export async function issueFromCsr(
         strict: request.strict,
         requester: identityOf(principal),
         action: "certificate.issue",
-        consumeToken: await tokenToRedeem(context, principal),
+        consumeToken: await tokenToRedeem(deps, principal),
         idempotency: record,
       }),
-    replay: async (stored) => stored.body as IssuedCertificate,
+    replay: (stored) => recalledIssuance(deps, stored.body as StoredIssuance),
   });
 }

@@ -1,8 +1,18 @@
 import { apiTokenIdentity } from "../core/principal.js";
 import type { Role } from "../core/roles.js";
 import { apiTokenClaims } from "../core/token-claims.js";
-import type { ServiceContext } from "./service-context.js";
+import type { CertificateStore } from "../ports/certificate-store.js";
+import type { Clock, RandomBytes } from "../ports/clock.js";
+import type { TokenSigner } from "../ports/token-signer.js";
 import { newTokenId } from "./token-id.js";
+
+/** What minting a token uses: our own issuer's key, and the store for its audit entry. */
+export interface TokenMintingDeps {
+  tokens: TokenSigner;
+  store: Pick<CertificateStore, "recordEvent">;
+  clock: Clock;
+  random: RandomBytes;
+}
 
 export interface MintApiTokenRequest {
   subject: string;
@@ -20,21 +30,21 @@ export interface MintedToken {
 
 /** Mints a token for our own API and records that it was minted (never the token itself). */
 export async function mintApiToken(
-  context: Pick<ServiceContext, "tokens" | "store" | "clock" | "random">,
+  deps: TokenMintingDeps,
   request: MintApiTokenRequest,
 ): Promise<MintedToken> {
-  const now = context.clock.now();
+  const now = deps.clock.now();
   const claims = apiTokenClaims({
     subject: request.subject,
     roles: request.roles,
     devicePrefix: request.devicePrefix,
     lifetimeSeconds: request.lifetimeSeconds,
     now,
-    tokenId: newTokenId(context.random),
+    tokenId: newTokenId(deps.random),
   });
-  const token = await context.tokens.sign(claims);
+  const token = await deps.tokens.sign(claims);
   const expiresAt = new Date(claims.exp * 1000);
-  await context.store.recordEvent({
+  await deps.store.recordEvent({
     audit: {
       at: now,
       actor: request.actor,

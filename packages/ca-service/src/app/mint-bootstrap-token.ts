@@ -1,4 +1,3 @@
-import type { BootstrapToken, BootstrapTokenRequest } from "@edge-pki/api-contract";
 import { assertMayIssueFor } from "../core/authorize.js";
 import { assertValidDeviceId } from "../core/device-id.js";
 import { identityOf, type Principal } from "../core/principal.js";
@@ -7,9 +6,26 @@ import {
   bootstrapTokenClaims,
   type TokenClaims,
 } from "../core/token-claims.js";
-import { type IdempotencyRequest, runIdempotent } from "./idempotency.js";
-import type { ServiceContext } from "./service-context.js";
+import type { CertificateStore } from "../ports/certificate-store.js";
+import type { RandomBytes } from "../ports/clock.js";
+import type { TokenSigner } from "../ports/token-signer.js";
+import { type IdempotencyDeps, type IdempotencyRequest, runIdempotent } from "./idempotency.js";
+import type { MintedToken } from "./mint-api-token.js";
 import { newTokenId } from "./token-id.js";
+
+export interface BootstrapTokenDeps extends IdempotencyDeps {
+  store: IdempotencyDeps["store"] & Pick<CertificateStore, "recordEvent">;
+  tokens: TokenSigner;
+  random: RandomBytes;
+}
+
+export interface BootstrapTokenRequest {
+  deviceId: string;
+  /** Default 15 minutes. */
+  ttlSeconds?: number | undefined;
+  principal: Principal;
+  idempotency?: IdempotencyRequest | undefined;
+}
 
 /** What a replay needs: the claims, not the token, so no usable bearer token rests in the store. */
 interface StoredBootstrapToken {
@@ -23,33 +39,32 @@ interface StoredBootstrapToken {
  * total (the string differs because ES256 signatures are randomised).
  */
 export async function mintBootstrapToken(
-  context: ServiceContext,
+  deps: BootstrapTokenDeps,
   request: BootstrapTokenRequest,
-  principal: Principal,
-  idempotency?: IdempotencyRequest,
-): Promise<BootstrapToken> {
+): Promise<MintedToken> {
+  const { principal } = request;
   assertValidDeviceId(request.deviceId);
   assertMayIssueFor(principal, request.deviceId, "bootstrap-token");
-  return runIdempotent(context, identityOf(principal), idempotency, {
+  return runIdempotent(deps, identityOf(principal), request.idempotency, {
     perform: async (record) => {
-      const now = context.clock.now();
+      const now = deps.clock.now();
       const claims = bootstrapTokenClaims({
         deviceId: request.deviceId,
         lifetimeSeconds: request.ttlSeconds ?? BOOTSTRAP_TOKEN_DEFAULT_SECONDS,
         now,
-        tokenId: newTokenId(context.random),
+        tokenId: newTokenId(deps.random),
       });
-      const token = await context.tokens.sign(claims);
-      const expiresAt = new Date(claims.exp * 1000).toISOString();
-      const stored: StoredBootstrapToken = { claims, expiresAt };
-      await context.store.recordEvent({
+      const token = await deps.tokens.sign(claims);
+      const expiresAt = new Date(claims.exp * 1000);
+      const stored: StoredBootstrapToken = { claims, expiresAt: expiresAt.toISOString() };
+      await deps.store.recordEvent({
         audit: {
           at: now,
           actor: identityOf(principal),
           action: "bootstrap-token.create",
           target: request.deviceId,
           outcome: "success",
-          details: { tokenId: claims.jti, expiresAt },
+          details: { tokenId: claims.jti, expiresAt: stored.expiresAt },
         },
         idempotency: record?.(201, stored),
       });
@@ -57,7 +72,7 @@ export async function mintBootstrapToken(
     },
     replay: async (stored) => {
       const { claims, expiresAt } = stored.body as StoredBootstrapToken;
-      return { token: await context.tokens.sign(claims), expiresAt };
+      return { token: await deps.tokens.sign(claims), expiresAt: new Date(expiresAt) };
     },
   });
 }

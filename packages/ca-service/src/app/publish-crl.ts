@@ -1,21 +1,31 @@
 import { signCrl } from "../core/crl.js";
 import { crlPeriod } from "../core/crl-schedule.js";
+import type { IssuingCa } from "../core/device-certificate.js";
 import { CaError } from "../core/errors.js";
-import type { StoredCrl } from "../ports/certificate-store.js";
-import type { ServiceContext } from "./service-context.js";
+import type { CertificateStore, StoredCrl } from "../ports/certificate-store.js";
+import type { Clock } from "../ports/clock.js";
+import type { CrlPolicy } from "./service-context.js";
+
+/** What signing and publishing a CRL uses. */
+export interface CrlDeps {
+  ca: Pick<IssuingCa, "signer" | "certificate">;
+  store: Pick<CertificateStore, "allocateCrlNumber" | "listRevoked" | "publishCrl" | "latestCrl">;
+  clock: Clock;
+  crl: CrlPolicy;
+}
 
 /**
  * Signs a new CRL and stores it for every replica. The number is allocated before the revoked
  * certificates are read, so a CRL lists every revocation committed before its number: the
  * highest-numbered CRL is always the most complete.
  */
-export async function publishCrl(context: ServiceContext): Promise<StoredCrl> {
-  const { crlNumber, revision } = await context.store.allocateCrlNumber();
-  const period = crlPeriod(context.clock.now(), context.crl.validityHours);
-  const entries = await context.store.listRevoked({ unexpiredAt: period.thisUpdate });
+export async function publishCrl(deps: CrlDeps): Promise<StoredCrl> {
+  const { crlNumber, revision } = await deps.store.allocateCrlNumber();
+  const period = crlPeriod(deps.clock.now(), deps.crl.validityHours);
+  const entries = await deps.store.listRevoked({ unexpiredAt: period.thisUpdate });
   let der: Uint8Array;
   try {
-    const crl = await signCrl({ ca: context.ca, crlNumber, ...period, entries });
+    const crl = await signCrl({ ca: deps.ca, crlNumber, ...period, entries });
     der = new Uint8Array(crl.rawData);
   } catch (cause) {
     // The allocated number is skipped: CRL numbers must increase, not be contiguous.
@@ -23,6 +33,6 @@ export async function publishCrl(context: ServiceContext): Promise<StoredCrl> {
     throw new CaError("unavailable", "the CA key could not sign the CRL; try again later", { cause });
   }
   const published: StoredCrl = { crlNumber, revision, ...period, der };
-  await context.store.publishCrl(published);
+  await deps.store.publishCrl(published);
   return published;
 }

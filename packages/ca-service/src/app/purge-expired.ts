@@ -1,5 +1,6 @@
 import { IDEMPOTENCY_RETENTION_MS } from "../core/idempotency.js";
-import type { ServiceContext } from "./service-context.js";
+import type { CertificateStore } from "../ports/certificate-store.js";
+import type { Clock } from "../ports/clock.js";
 
 /**
  * A used token's row matters only while the token could still verify; an hour past its expiry
@@ -8,9 +9,12 @@ import type { ServiceContext } from "./service-context.js";
 const USED_TOKEN_GRACE_MS = 3600 * 1000;
 
 /** Drops idempotency records past retention and used-token rows no longer needed; run opportunistically. */
-export async function purgeExpired(context: Pick<ServiceContext, "store" | "clock">): Promise<void> {
-  const now = context.clock.now().getTime();
-  await context.store.purgeExpired({
+export async function purgeExpired(deps: {
+  store: Pick<CertificateStore, "purgeExpired">;
+  clock: Clock;
+}): Promise<void> {
+  const now = deps.clock.now().getTime();
+  await deps.store.purgeExpired({
     idempotencyCreatedBefore: new Date(now - IDEMPOTENCY_RETENTION_MS),
     tokensExpiredBefore: new Date(now - USED_TOKEN_GRACE_MS),
   });

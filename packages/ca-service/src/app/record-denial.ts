@@ -1,4 +1,5 @@
-import type { ServiceContext } from "./service-context.js";
+import type { CertificateStore } from "../ports/certificate-store.js";
+import type { Clock } from "../ports/clock.js";
 
 export interface Denial {
   actor: string;
@@ -14,9 +15,12 @@ export interface Denial {
 }
 
 /** Records a refused request in the audit log. */
-export async function recordDenial(context: Pick<ServiceContext, "store" | "clock">, denial: Denial) {
-  await context.store.appendAudit({
-    at: context.clock.now(),
+export async function recordDenial(
+  deps: { store: Pick<CertificateStore, "appendAudit">; clock: Clock },
+  denial: Denial,
+): Promise<void> {
+  await deps.store.appendAudit({
+    at: deps.clock.now(),
     actor: denial.actor,
     action: denial.action,
     target: denial.target,

@@ -1,8 +1,8 @@
 import { CaError } from "../core/errors.js";
 import type { Principal } from "../core/principal.js";
-import type { ConsumedToken } from "../ports/certificate-store.js";
+import type { CertificateStore, ConsumedToken } from "../ports/certificate-store.js";
+import type { Clock } from "../ports/clock.js";
 import { purgeExpired } from "./purge-expired.js";
-import type { ServiceContext } from "./service-context.js";
 
 /**
  * The one-time token a request redeems, if it carries one. Refuses an already used token early,
@@ -10,17 +10,17 @@ import type { ServiceContext } from "./service-context.js";
  * certificate together with the token's id.
  */
 export async function tokenToRedeem(
-  context: Pick<ServiceContext, "store" | "clock">,
+  deps: { store: Pick<CertificateStore, "isTokenUsed" | "purgeExpired">; clock: Clock },
   principal: Principal,
 ): Promise<ConsumedToken | undefined> {
   const grant = principal.bootstrap;
   if (grant === undefined) return undefined;
-  if (await context.store.isTokenUsed(grant.tokenId)) throw new CaError("token_used", "token already used");
-  await purgeExpired(context);
+  if (await deps.store.isTokenUsed(grant.tokenId)) throw new CaError("token_used", "token already used");
+  await purgeExpired(deps);
   return {
     tokenId: grant.tokenId,
     subject: principal.subject,
     expiresAt: grant.expiresAt,
-    usedAt: context.clock.now(),
+    usedAt: deps.clock.now(),
   };
 }

@@ -1,53 +1,59 @@
-import type { IssuedCertificate, RenewRequest } from "@edge-pki/api-contract";
 import { verifyCsr } from "../core/csr.js";
 import { deviceIdForCsr } from "../core/device-certificate.js";
 import { CaError } from "../core/errors.js";
-import { deviceIdentity, identityOf, type Principal } from "../core/principal.js";
+import { deviceIdentity } from "../core/principal.js";
 import {
   assertProofNamesCsr,
-  deviceIdOfProof,
   PROOF_LEEWAY_SECONDS,
   type VerifiedRenewalProof,
-  verifyRenewalProof,
 } from "../core/renewal-proof.js";
 import { assertNotRenewed, assertRenewable, renewalValidityDays } from "../core/renewal-rules.js";
+import type { CertificateStore } from "../ports/certificate-store.js";
+import { type IssuanceDeps, issueDeviceCertificate } from "./issuance/issue-device-certificate.js";
+import type { IssuedDeviceCertificate } from "./issued-certificate.js";
 import { recordDenial } from "./record-denial.js";
-import type { ServiceContext } from "./service-context.js";
-import { signAndRecord } from "./sign-and-record.js";
+import type { RenewalPolicy } from "./service-context.js";
 
 /** Refusals of a renewal that are audited: the proof does not hold, or the certificate may not renew. */
 const REFUSALS = new Set(["proof_invalid", "renewal_refused"]);
 
+export interface RenewalDeps extends IssuanceDeps {
+  store: IssuanceDeps["store"] & Pick<CertificateStore, "consumeRenewalProof" | "appendAudit">;
+  renewal: Pick<RenewalPolicy, "graceDays">;
+}
+
+export interface RenewalRequest {
+  /** PKCS#10 for the new certificate: PEM text or DER bytes. */
+  csr: string | Uint8Array;
+  /** The device, as its verified renewal proof established it (the proof's certificate's CN). */
+  deviceId: string;
+  proof: VerifiedRenewalProof;
+}
+
 /**
- * Renews a device certificate for whoever proves they hold its key: no token needed. The proof's
- * jti is consumed only once every other check passed, so a refused request leaves nothing behind
- * but its audit entry.
+ * Renews a device certificate for whoever proved they hold its key: no token needed. The proof's
+ * signature and chain are already verified (proof-of-possession authentication); here it must name
+ * this CSR, its certificate must still be renewable, and its jti is consumed only once every other
+ * check passed, so a refused request leaves nothing behind but its audit entry.
  */
 export async function renewCertificate(
-  context: ServiceContext,
-  request: RenewRequest,
-  caller: Principal,
-): Promise<IssuedCertificate> {
+  deps: RenewalDeps,
+  request: RenewalRequest,
+): Promise<IssuedDeviceCertificate> {
+  const { proof } = request;
   const csr = await verifyCsr(request.csr);
   const requestedDeviceId = deviceIdForCsr(csr.commonNames, undefined);
-  const now = context.clock.now();
-  let proof: VerifiedRenewalProof | undefined;
+  const now = deps.clock.now();
   try {
-    proof = await verifyRenewalProof({
-      proof: request.proof,
-      issuer: context.ca.certificate,
-      audiences: context.renewal.audiences,
-      now,
-    });
     assertProofNamesCsr(proof, csr.der);
     const current = assertRenewable({
-      current: await context.store.findBySerialNumber(proof.certificate.serialNumber.toLowerCase()),
+      current: await deps.store.findBySerialNumber(proof.certificate.serialNumber.toLowerCase()),
       presentedDer: new Uint8Array(proof.certificate.rawData),
       requestedDeviceId,
       now,
-      graceDays: context.renewal.graceDays,
+      graceDays: deps.renewal.graceDays,
     });
-    const firstUse = await context.store.consumeRenewalProof({
+    const firstUse = await deps.store.consumeRenewalProof({
       jti: proof.jti,
       keepUntil: new Date(proof.expiresAt.getTime() + PROOF_LEEWAY_SECONDS * 1000),
       now,
@@ -58,7 +64,7 @@ export async function renewCertificate(
     }
     // Checked early here, enforced by the store: of two racing renewals only one commits.
     assertNotRenewed(current);
-    return await signAndRecord(context, {
+    return await issueDeviceCertificate(deps, {
       deviceId: requestedDeviceId,
       publicKeySpki: csr.publicKeySpki,
       keyAlgorithm: csr.keyAlgorithm,
@@ -70,31 +76,15 @@ export async function renewCertificate(
     });
   } catch (error) {
     if (error instanceof CaError && REFUSALS.has(error.code)) {
-      await auditRefusal(context, error, proof, caller);
+      // The refusal stands even when the store cannot record it.
+      await recordDenial(deps, {
+        actor: deviceIdentity(request.deviceId),
+        action: "renewal.refused",
+        target: request.deviceId,
+        reason: error.message,
+        details: { code: error.code, serialNumber: proof.certificate.serialNumber.toLowerCase() },
+      }).catch(() => undefined);
     }
     throw error;
   }
-}
-
-/**
- * Records a refused renewal: as the device when the proof verified (its certificate is ours), as the
- * anonymous caller otherwise. The refusal stands even when the store cannot record it.
- */
-async function auditRefusal(
-  context: ServiceContext,
-  error: CaError,
-  proof: VerifiedRenewalProof | undefined,
-  caller: Principal,
-): Promise<void> {
-  const deviceId = proof && deviceIdOfProof(proof);
-  await recordDenial(context, {
-    actor: deviceId === undefined ? identityOf(caller) : deviceIdentity(deviceId),
-    action: "renewal.refused",
-    target: deviceId ?? "POST /v1/certificates/renew",
-    reason: error.message,
-    details: {
-      code: error.code,
-      ...(proof && { serialNumber: proof.certificate.serialNumber.toLowerCase() }),
-    },
-  }).catch(() => undefined);
 }

@@ -2,9 +2,18 @@ import type { RevocationReason } from "@edge-pki/api-contract";
 import { CaError } from "../core/errors.js";
 import { identityOf, type Principal } from "../core/principal.js";
 import { truncateToSecond } from "../core/validity.js";
-import type { CertificateRecord } from "../ports/certificate-store.js";
-import { publishCrl } from "./publish-crl.js";
-import type { ServiceContext } from "./service-context.js";
+import type { CertificateRecord, CertificateStore } from "../ports/certificate-store.js";
+import { type CrlDeps, publishCrl } from "./publish-crl.js";
+
+export interface RevocationDeps extends CrlDeps {
+  store: CrlDeps["store"] & Pick<CertificateStore, "revoke">;
+}
+
+export interface RevocationRequest {
+  serialNumber: string;
+  reason: RevocationReason;
+  principal: Principal;
+}
 
 /**
  * Revokes a certificate for good and re-signs the CRL. Asking again with the same reason is a
@@ -12,14 +21,12 @@ import type { ServiceContext } from "./service-context.js";
  * revocation, once published, is not rewritten.
  */
 export async function revokeCertificate(
-  context: ServiceContext,
-  serialNumber: string,
-  reason: RevocationReason,
-  principal: Principal,
+  deps: RevocationDeps,
+  { serialNumber, reason, principal }: RevocationRequest,
 ): Promise<CertificateRecord> {
   // Whole seconds: the CRL's revocation date must equal the recorded one.
-  const at = truncateToSecond(context.clock.now());
-  const result = await context.store.revoke({
+  const at = truncateToSecond(deps.clock.now());
+  const result = await deps.store.revoke({
     serialNumber,
     reason,
     at,
@@ -44,7 +51,7 @@ export async function revokeCertificate(
     );
   }
   try {
-    await publishCrl(context);
+    await publishCrl(deps);
   } catch (cause) {
     // The revocation is committed; the stored CRL is now stale and the next fetch re-signs it.
     throw new CaError(

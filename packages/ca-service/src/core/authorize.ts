@@ -1,11 +1,10 @@
 import { CaError } from "./errors.js";
-import type { Access } from "./permissions.js";
+import type { Permission } from "./permissions.js";
 import type { Principal } from "./principal.js";
 import { permissionsOf } from "./roles.js";
 
-/** Refuses a caller that holds none of the permissions an endpoint requires, naming what is missing. */
-export function authorize(principal: Principal, access: Exclude<Access, "public">): void {
-  const required = typeof access === "string" ? [access] : access;
+/** Refuses a caller that holds none of the permissions an operation requires, naming what is missing. */
+export function authorize(principal: Principal, required: readonly Permission[]): void {
   const held = permissionsOf(principal.roles);
   if (required.some((permission) => held.has(permission))) return;
   const missing = required.length === 1 ? required[0] : `one of ${required.join(", ")}`;

@@ -22,11 +22,12 @@ export interface VerifiedCsr {
 }
 
 /**
- * Parses a PEM PKCS#10 request, checks its key against the allow-list and verifies its signature
- * (proof of possession). Requested attributes and extensions are deliberately ignored.
+ * Parses a PKCS#10 request (PEM text, or DER bytes), checks its key against the allow-list and
+ * verifies its signature (proof of possession). Requested attributes and extensions are
+ * deliberately ignored.
  */
-export async function verifyCsr(pem: string): Promise<VerifiedCsr> {
-  const csr = parseCsr(pem);
+export async function verifyCsr(request: string | Uint8Array): Promise<VerifiedCsr> {
+  const csr = parseCsr(typeof request === "string" ? derOfPem(request) : request);
   // The key first: "Ed25519 keys are not accepted" helps more than "its signature algorithm is not".
   const publicKeySpki = new Uint8Array(csr.publicKey.rawData);
   const keyAlgorithm = classifyPublicKey(publicKeySpki);
@@ -56,12 +57,15 @@ export async function verifyCsr(pem: string): Promise<VerifiedCsr> {
 /** One PEM block whose END label matches its BEGIN label (`NEW ` is the old Netscape spelling). */
 const CSR_BLOCK = /-----BEGIN ((?:NEW )?CERTIFICATE REQUEST)-----([A-Za-z0-9+/=\s]*?)-----END \1-----/g;
 
-function parseCsr(pem: string): x509.Pkcs10CertificateRequest {
+function derOfPem(pem: string): Uint8Array {
   const blocks = [...pem.matchAll(CSR_BLOCK)];
   if (blocks.length !== 1 || pem.split("-----BEGIN").length !== 2) {
     throw csrError("invalid_csr", "csr must hold exactly one PEM 'CERTIFICATE REQUEST' block");
   }
-  const der = Buffer.from((blocks[0]?.[2] ?? "").replace(/\s+/g, ""), "base64");
+  return Buffer.from((blocks[0]?.[2] ?? "").replace(/\s+/g, ""), "base64");
+}
+
+function parseCsr(der: Uint8Array): x509.Pkcs10CertificateRequest {
   // Bytes after the request would be carried along unverified; a strict DER reader refuses them.
   if (der.length === 0 || encodedLength(der) !== der.length) {
     throw csrError(

@@ -1,29 +1,10 @@
-/** Every way a CA operation can fail, as a stable string the HTTP layer maps to a status. */
-export type CaErrorCode =
-  | "invalid_request"
-  | "invalid_csr"
-  | "csr_signature_invalid"
-  | "unsupported_key"
-  | "invalid_device_id"
-  | "device_id_mismatch"
-  | "validity_exceeds_limit"
-  | "unauthorized"
-  | "token_used"
-  | "forbidden"
-  | "not_found"
-  | "already_revoked"
-  | "proof_invalid"
-  | "renewal_refused"
-  | "credentials_already_issued"
-  | "idempotency_conflict"
-  | "payload_too_large"
-  | "unsupported_media_type"
-  | "method_not_allowed"
-  | "rate_limited"
-  | "ca_not_initialized"
-  | "ca_material_invalid"
-  | "unavailable"
-  | "internal";
+import type { ProblemCode } from "@edge-pki/api-contract";
+
+/**
+ * Every way a CA operation can fail: the API's problem codes, each of which the HTTP layer answers
+ * with its own status (see `PROBLEMS` in the contract).
+ */
+export type CaErrorCode = ProblemCode;
 
 export interface FieldError {
   field: string;

@@ -1,5 +1,7 @@
+import type { VerifiedRenewalProof } from "./renewal-proof.js";
 import type { Role } from "./roles.js";
 import { OWN_ISSUER } from "./token-claims.js";
+import type { x509 } from "./x509.js";
 
 /** A one-time bootstrap token's facts; its device ID is the principal's subject. */
 export interface BootstrapGrant {
@@ -7,7 +9,20 @@ export interface BootstrapGrant {
   expiresAt: Date;
 }
 
-/** Who is calling, as established by a verified token (or an anonymous caller of a public endpoint). */
+/**
+ * A caller that proved it holds the key of a device certificate this CA issued: by a renewal proof
+ * signed with that key, or by presenting the certificate as its TLS client certificate.
+ */
+export interface CertificateHolder {
+  certificate: x509.X509Certificate;
+  /** The renewal proof it signed, for the checks that need the request (its jti, the CSR it names). */
+  proof: VerifiedRenewalProof | undefined;
+}
+
+/**
+ * Who is calling, as established by a verified token, by proof of possession of a certificate's
+ * key, or an anonymous caller of a public endpoint.
+ */
 export interface Principal {
   /** The token's `sub`, or `anonymous@<address>` for a caller without a token. */
   subject: string;
@@ -18,6 +33,20 @@ export interface Principal {
   devicePrefix: string | undefined;
   /** Set only for one-time bootstrap tokens. */
   bootstrap: BootstrapGrant | undefined;
+  /** Set only for a device that proved possession of its certificate's key; its subject is the CN. */
+  holder?: CertificateHolder | undefined;
+}
+
+/** A device that proved it holds the key of `certificate`, which this CA issued for `deviceId`. */
+export function holderPrincipal(deviceId: string, holder: CertificateHolder): Principal {
+  return {
+    subject: deviceId,
+    issuer: undefined,
+    roles: [],
+    devicePrefix: undefined,
+    bootstrap: undefined,
+    holder,
+  };
 }
 
 export function anonymousPrincipal(address: string | undefined): Principal {
@@ -35,11 +64,13 @@ export function anonymousPrincipal(address: string | undefined): Principal {
  * it: unambiguous across kinds of caller, so that no token can pass for another.
  *
  * - `token:<sub>`: an API token from our own issuer (`token:local-admin` is the first admin token);
- * - `device:<device ID>`: a device, by its one-time bootstrap token or by renewal proof;
+ * - `device:<device ID>`: a device, by its one-time bootstrap token, a renewal proof or a TLS client
+ *   certificate;
  * - `<issuer>#<sub>`: a token from an external OpenID Connect issuer (its issuer is a URL);
  * - `anonymous@<address>`: a caller without a valid token.
  */
 export function identityOf(principal: Principal): string {
+  if (principal.holder !== undefined) return deviceIdentity(principal.subject);
   if (principal.issuer === undefined) return principal.subject;
   if (principal.issuer !== OWN_ISSUER) return `${principal.issuer}#${principal.subject}`;
   return principal.bootstrap === undefined

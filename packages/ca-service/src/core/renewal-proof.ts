@@ -1,6 +1,7 @@
 import { createHash, createPublicKey } from "node:crypto";
 import { decodeProtectedHeader, errors as joseErrors, jwtVerify } from "jose";
 import { CaError } from "./errors.js";
+import { isIssuedBy } from "./issued-by.js";
 import { classifyPublicKey, isRsa, type KeyAlgorithm } from "./key-algorithms.js";
 import { x509 } from "./x509.js";
 
@@ -54,7 +55,7 @@ export async function verifyRenewalProof(request: RenewalProofRequest): Promise<
     throw proofError(`alg '${String(algorithm)}' is not accepted: use ES256, ES384, RS256 or PS256`);
   }
   const certificate = leafOf(header.x5c);
-  if (!(await issuedBy(certificate, request.issuer))) {
+  if (!(await isIssuedBy(certificate, request.issuer))) {
     throw proofError("the x5c leaf certificate was not issued by this CA");
   }
   const spki = new Uint8Array(certificate.publicKey.rawData);
@@ -123,16 +124,6 @@ function leafOf(x5c: unknown): x509.X509Certificate {
     return new x509.X509Certificate(Buffer.from(x5c[0] as string, "base64"));
   } catch (cause) {
     throw proofError("the first x5c entry is not a certificate", cause);
-  }
-}
-
-/** By signature, not by name: a foreign CA can copy our intermediate's name but not its key. */
-async function issuedBy(certificate: x509.X509Certificate, issuer: x509.X509Certificate): Promise<boolean> {
-  if (certificate.issuer !== issuer.subject) return false;
-  try {
-    return await certificate.verify({ publicKey: issuer.publicKey, signatureOnly: true });
-  } catch {
-    return false;
   }
 }
 

@@ -1,21 +1,24 @@
+import { type Operations, operations } from "@edge-pki/api-contract";
 import express, { type NextFunction, type Request, type Response } from "express";
 import type { ServiceContext } from "../app/service-context.js";
 import { CaError } from "../core/errors.js";
 import { describeError, type Logger } from "../logger.js";
-import { bindEndpoints } from "./bind-endpoints.js";
-import type { Endpoint } from "./endpoint.js";
+import { authenticatorsFor } from "./authentication/authenticators.js";
+import type { CertificateForwarding } from "./authentication/client-certificate-authenticator.js";
+import { bindOperations } from "./bind-operations.js";
+import { MAX_BODY_BYTES } from "./bodies/body-limit.js";
 import { createGate } from "./gate.js";
-import { MAX_BODY_BYTES } from "./json-body.js";
+import type { Handlers } from "./handler.js";
 import { openApiDocument } from "./openapi.js";
 import { renderProblem } from "./problem.js";
 import { RateLimiter } from "./rate-limiter.js";
-import { auditEndpoints } from "./routes/audit.js";
-import { caEndpoints } from "./routes/ca.js";
-import { certificateEndpoints } from "./routes/certificates.js";
-import { healthEndpoints } from "./routes/health.js";
-import { renewalEndpoints } from "./routes/renewal.js";
-import { revocationEndpoints } from "./routes/revocation.js";
-import { tokenEndpoints } from "./routes/tokens.js";
+import { auditHandlers } from "./routes/audit.js";
+import { caHandlers } from "./routes/ca.js";
+import { certificateHandlers } from "./routes/certificates.js";
+import { healthHandlers } from "./routes/health.js";
+import { renewalHandlers } from "./routes/renewal.js";
+import { revocationHandlers } from "./routes/revocation.js";
+import { tokenHandlers } from "./routes/tokens.js";
 
 export interface RateLimits {
   /** Requests per minute per client identity; 0 turns rate limiting off. */
@@ -31,33 +34,38 @@ export interface HttpAppOptions {
   logger: Logger;
   version: string;
   rateLimits: RateLimits;
+  /** Where a trusted TLS-terminating proxy forwards client certificates; undefined: nowhere. */
+  certificateForwarding?: CertificateForwarding | undefined;
 }
 
 export function createHttpApp(options: HttpAppOptions): express.Express {
   const { context, rateLimits } = options;
-  const endpoints: Endpoint[] = [
-    ...healthEndpoints(context),
-    ...caEndpoints(context),
-    ...tokenEndpoints(context),
-    ...certificateEndpoints(context),
-    ...renewalEndpoints(context),
-    ...revocationEndpoints(context),
-    ...auditEndpoints(context),
-  ];
+  const handlers: Handlers<Operations> = {
+    ...healthHandlers(context),
+    ...caHandlers(context),
+    ...tokenHandlers(context),
+    ...certificateHandlers(context),
+    ...renewalHandlers(context),
+    ...revocationHandlers(context),
+    ...auditHandlers(context),
+  };
   const limiter = (perMinute: number, message: string) =>
     perMinute > 0 ? new RateLimiter(perMinute, context.clock, message) : undefined;
   const gate = createGate({
-    context,
-    verifier: context.verifier,
-    requests: limiter(rateLimits.perMinute, "too many requests from this client"),
-    publicRequests: limiter(rateLimits.publicPerMinute, "too many requests from this address"),
+    audit: context,
+    authenticators: authenticatorsFor(context, options.certificateForwarding),
+    limiters: {
+      caller: limiter(rateLimits.perMinute, "too many requests from this client"),
+      public: limiter(rateLimits.publicPerMinute, "too many requests from this address"),
+      none: undefined,
+    },
     authFailures: limiter(
       rateLimits.authFailuresPerMinute,
       "too many failed authentications from this address",
     ),
     logger: options.logger,
   });
-  const openApi = openApiDocument(endpoints, options.version);
+  const openApi = openApiDocument(operations, options.version);
 
   const app = express();
   app.set("case sensitive routing", true);
@@ -67,14 +75,20 @@ export function createHttpApp(options: HttpAppOptions): express.Express {
   app.get("/openapi.json", (_request, response) => {
     response.json(openApi);
   });
-  app.use(bindEndpoints(endpoints, gate));
+  app.use(bindOperations(operations, handlers, gate));
   app.use((request: Request) => {
     throw new CaError("not_found", `no route for ${request.method} ${request.path}`);
   });
-  app.use((error: unknown, request: Request, response: Response, _next: NextFunction) => {
+  app.use(problemHandler(options.logger));
+  return app;
+}
+
+/** Every failure, as problem+json; only what the service did wrong (5xx) is logged as an error. */
+export function problemHandler(logger: Logger) {
+  return (error: unknown, request: Request, response: Response, _next: NextFunction) => {
     const problem = renderProblem(toCaError(error));
     if (problem.status >= 500) {
-      options.logger.error("request failed", {
+      logger.error("request failed", {
         method: request.method,
         path: request.path,
         status: problem.status,
@@ -83,8 +97,7 @@ export function createHttpApp(options: HttpAppOptions): express.Express {
     }
     for (const [name, value] of Object.entries(problem.headers)) response.setHeader(name, value);
     response.status(problem.status).type("application/problem+json").send(JSON.stringify(problem.body));
-  });
-  return app;
+  };
 }
 
 /**

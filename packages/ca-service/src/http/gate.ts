@@ -1,38 +1,47 @@
+import { type OperationDefinition, PROBLEMS } from "@edge-pki/api-contract";
 import type { Request } from "express";
-import { recordDenial } from "../app/record-denial.js";
-import type { ServiceContext } from "../app/service-context.js";
+import { type Denial, recordDenial } from "../app/record-denial.js";
 import { authorize } from "../core/authorize.js";
 import { CaError } from "../core/errors.js";
-import type { Access } from "../core/permissions.js";
 import { anonymousPrincipal, identityOf, type Principal } from "../core/principal.js";
-import { principalFromToken } from "../core/token-claims.js";
 import { describeError, type Logger } from "../logger.js";
-import type { TokenVerifier } from "../ports/token-verifier.js";
-import { bearerTokenOf } from "./bearer-token.js";
-import type { RateLimitClass } from "./endpoint.js";
+import type { CertificateStore } from "../ports/certificate-store.js";
+import type { Clock } from "../ports/clock.js";
+import type { Authenticator } from "./authentication/authenticator.js";
+import type { RateLimitClass } from "./rate-limit-classes.js";
 import type { RateLimiter } from "./rate-limiter.js";
 
 export interface GateOptions {
-  context: ServiceContext;
-  verifier: TokenVerifier;
-  /** Every request, per client identity; undefined when rate limiting is off. */
-  requests: RateLimiter | undefined;
-  /** Public CA material, CRL and JWKS, per address: a larger budget of its own. */
-  publicRequests: RateLimiter | undefined;
-  /** Failed authentications, per client address: a much smaller budget against token guessing. */
+  /** Where refusals are audited. */
+  audit: { store: Pick<CertificateStore, "appendAudit">; clock: Clock };
+  /** One authenticator per kind of authentication an operation may declare. */
+  authenticators: Record<Exclude<OperationDefinition["authentication"]["kind"], "none">, Authenticator>;
+  /** Requests by rate-limit class; undefined where that limit is off. */
+  limiters: Record<RateLimitClass, RateLimiter | undefined>;
+  /** Failed authentications, per client address: a much smaller budget against credential guessing. */
   authFailures: RateLimiter | undefined;
   logger: Logger;
 }
 
-/** What the gate needs to know of an endpoint. */
-export interface GatedEndpoint {
-  access: Access;
-  rateLimit?: RateLimitClass | undefined;
+/** A request let in: who is calling, and its body (read once the caller may send one). */
+export interface Admission {
+  principal: Principal;
+  body: unknown;
 }
 
 export interface Gate {
-  /** Admits a request to an endpoint: who is calling, within budget, with the right. */
-  admit(request: Request, endpoint: GatedEndpoint): Promise<Principal>;
+  /**
+   * Admits a request to an operation: within budget, who is calling (by the operation's kind of
+   * authentication), with the right. The body is read only once the caller is known, unless the
+   * credentials travel in it (a renewal proof): an unauthenticated caller learns nothing about
+   * validation and makes us parse nothing.
+   */
+  admit(
+    request: Request,
+    operation: OperationDefinition,
+    rateLimit: RateLimitClass,
+    readBody: () => Promise<unknown>,
+  ): Promise<Admission>;
   /**
    * Audits a refusal an operation made after admission (a device-ID prefix, a used token) and
    * charges failed authentications to the address's failure budget.
@@ -40,58 +49,86 @@ export interface Gate {
   refused(request: Request, principal: Principal, error: unknown): Promise<void>;
 }
 
-const REFUSALS: Record<string, "auth.failure" | "auth.denied"> = {
+const REFUSALS: Partial<Record<string, "auth.failure" | "auth.denied">> = {
   token_used: "auth.failure",
   forbidden: "auth.denied",
 };
 
 /**
- * Refusals that fail authentication (401s: a bad or used token, a bad renewal proof): each one
- * spends from the address's failure budget.
+ * Refusals by an operation that fail authentication (401s: a used token, a renewal proof for
+ * another CSR or replayed): each one spends from the address's failure budget.
  */
 const FAILED_AUTHENTICATIONS = new Set(["unauthorized", "token_used", "proof_invalid"]);
 
 /**
- * Authentication and authorisation in front of every endpoint. Refusals are audited; the token
- * itself is never logged or recorded. The failure budget is looked at only when a request fails
- * authentication, so a valid token is never refused for failures that came from its address before.
+ * Authentication, rate limits and authorisation in front of every operation. Refusals are
+ * audited; credentials themselves are never logged or recorded. The failure budget is looked at
+ * only when a request fails authentication, so valid credentials are never refused for failures
+ * that came from their address before.
  */
 export function createGate(options: GateOptions): Gate {
-  const { context, verifier, requests, publicRequests, authFailures, logger } = options;
-  const audit = (denial: Parameters<typeof recordDenial>[1]) =>
-    recordDenial(context, denial).catch((error: unknown) =>
+  const { authenticators, limiters, authFailures, logger } = options;
+  const audit = (denial: Denial) =>
+    recordDenial(options.audit, denial).catch((error: unknown) =>
       logger.error("could not audit a refused request", { error: describeError(error) }),
     );
   /** Over the budget: 429, and nothing more is audited for that address until it refills. */
   const chargeFailure = (request: Request) => authFailures?.take(addressOf(request));
 
-  const admit: Gate["admit"] = async (request, { access, rateLimit = "caller" }) => {
-    const anonymous = anonymousPrincipal(addressOf(request));
-    if (access === "public") {
-      const limiter = { caller: requests, public: publicRequests, none: undefined }[rateLimit];
-      limiter?.take(identityOf(anonymous));
-      return anonymous;
-    }
-    const target = targetOf(request);
-    let principal: Principal;
+  async function authenticate(
+    authenticator: Authenticator,
+    request: Request,
+    body: unknown,
+  ): Promise<Principal> {
     try {
-      principal = principalFromToken(await verifier.verify(bearerTokenOf(request)));
+      return await authenticator.authenticate(request, body);
     } catch (error) {
-      if (error instanceof CaError && error.code === "unauthorized") {
+      if (error instanceof CaError && isAuthenticationFailure(error)) {
         chargeFailure(request);
-        await audit({ actor: identityOf(anonymous), action: "auth.failure", target, reason: error.message });
+        await audit({
+          actor: identityOf(anonymousPrincipal(addressOf(request))),
+          action: authenticator.failureAction,
+          target: targetOf(request),
+          reason: error.message,
+          ...withDetails(authenticator.failureDetails(error)),
+        });
       }
       throw error;
     }
-    requests?.take(identityOf(principal));
-    try {
-      authorize(principal, access);
-    } catch (error) {
-      const reason = error instanceof Error ? error.message : String(error);
-      await audit({ actor: identityOf(principal), action: "auth.denied", target, reason });
-      throw error;
+  }
+
+  const admit: Gate["admit"] = async (request, operation, rateLimit, readBody) => {
+    const limiter = limiters[rateLimit];
+    const anonymous = anonymousPrincipal(addressOf(request));
+    const { authentication } = operation;
+    if (authentication.kind === "none") {
+      limiter?.take(identityOf(anonymous));
+      return { principal: anonymous, body: await readBody() };
     }
-    return principal;
+    const authenticator = authenticators[authentication.kind];
+    if (authenticator.readsBody) {
+      // Nobody is known before the body is read: the address pays.
+      limiter?.take(identityOf(anonymous));
+      const body = await readBody();
+      return { principal: await authenticate(authenticator, request, body), body };
+    }
+    const principal = await authenticate(authenticator, request, undefined);
+    limiter?.take(identityOf(principal));
+    if (authentication.kind === "bearer") {
+      try {
+        authorize(principal, authentication.permissions);
+      } catch (error) {
+        const reason = error instanceof Error ? error.message : String(error);
+        await audit({
+          actor: identityOf(principal),
+          action: "auth.denied",
+          target: targetOf(request),
+          reason,
+        });
+        throw error;
+      }
+    }
+    return { principal, body: await readBody() };
   };
 
   const refused: Gate["refused"] = async (request, principal, error) => {
@@ -103,6 +140,16 @@ export function createGate(options: GateOptions): Gate {
   };
 
   return { admit, refused };
+}
+
+/** The caller's credentials did not hold (401), or did not name someone this CA knows (403). */
+function isAuthenticationFailure(error: CaError): boolean {
+  const { status } = PROBLEMS[error.code];
+  return status === 401 || status === 403;
+}
+
+function withDetails(details: Record<string, unknown> | undefined): { details?: Record<string, unknown> } {
+  return details === undefined ? {} : { details };
 }
 
 function addressOf(request: Request): string {

@@ -1,50 +1,20 @@
-import { Problem } from "@edge-pki/api-contract";
+import { type OperationDefinition, Problem } from "@edge-pki/api-contract";
 import { z } from "zod";
-import type { Endpoint } from "./endpoint.js";
 
-/** OpenAPI 3.1 from the same schemas that validate requests. */
-export function openApiDocument(endpoints: readonly Endpoint[], version: string): Record<string, unknown> {
+/** OpenAPI 3.1 from the operation table: the same schemas that validate requests and shape responses. */
+export function openApiDocument(
+  table: Readonly<Record<string, OperationDefinition>>,
+  version: string,
+): Record<string, unknown> {
   const paths: Record<string, Record<string, unknown>> = {};
-  for (const definition of endpoints) {
-    const path = definition.path.replace(/:([A-Za-z0-9_]+)/g, "{$1}");
-    const operation: Record<string, unknown> = {
-      operationId: definition.operationId,
-      summary: definition.summary,
-      tags: definition.tags,
-      parameters: [
-        ...parameters(definition.params, "path"),
-        ...parameters(definition.query, "query"),
-        ...(definition.idempotent ? [IDEMPOTENCY_KEY_PARAMETER] : []),
-      ],
-      responses: Object.fromEntries(
-        Object.entries(definition.responses).map(([status, response]) => [
-          status,
-          {
-            description: response.description,
-            // A media type without a schema (PEM, DER) is still listed, so clients know what comes back.
-            ...((response.schema || response.contentType) && {
-              content: {
-                [response.contentType ?? "application/json"]: response.schema
-                  ? { schema: jsonSchema(response.schema, "output") }
-                  : {},
-              },
-            }),
-          },
-        ]),
-      ),
+  const schemes = new Set<string>();
+  for (const [operationId, definition] of Object.entries(table)) {
+    const scheme = SECURITY_SCHEME[definition.authentication.kind];
+    if (scheme !== undefined) schemes.add(scheme);
+    paths[definition.path] = {
+      ...paths[definition.path],
+      [definition.method.toLowerCase()]: operation(operationId, definition),
     };
-    if (definition.access !== "public") {
-      operation.security = [{ bearer: [] }];
-      operation["x-required-permission"] = definition.access;
-      operation.responses = { ...AUTH_RESPONSES, ...(operation.responses as Record<string, unknown>) };
-    }
-    if (definition.body) {
-      operation.requestBody = {
-        required: true,
-        content: { "application/json": { schema: jsonSchema(definition.body, "input") } },
-      };
-    }
-    paths[path] = { ...paths[path], [definition.method]: operation };
   }
   const { schemas } = z.toJSONSchema(z.globalRegistry, {
     io: "input",
@@ -59,18 +29,84 @@ export function openApiDocument(endpoints: readonly Endpoint[], version: string)
       schemas: Object.fromEntries(
         Object.entries(schemas).map(([id, schema]) => [id, withoutDialect(schema)]),
       ),
-      securitySchemes: {
-        bearer: {
-          type: "http",
-          scheme: "bearer",
-          bearerFormat: "JWT",
-          description:
-            "A JWT from this service's own issuer (keys at /.well-known/jwks.json) or a configured OpenID Connect issuer",
-        },
-      },
+      securitySchemes: Object.fromEntries(
+        Object.entries(SECURITY_SCHEMES).filter(([name]) => schemes.has(name)),
+      ),
     },
   };
 }
+
+function operation(operationId: string, definition: OperationDefinition): Record<string, unknown> {
+  const { success, authentication } = definition;
+  const result: Record<string, unknown> = {
+    operationId,
+    summary: definition.summary,
+    tags: definition.tags,
+    parameters: [
+      ...parameters(definition.params, "path"),
+      ...parameters(definition.query, "query"),
+      ...(definition.idempotent ? [IDEMPOTENCY_KEY_PARAMETER] : []),
+    ],
+    responses: {
+      ...(authentication.kind === "bearer" ? AUTH_RESPONSES : {}),
+      ...(authentication.kind === "client-certificate" ? CLIENT_CERTIFICATE_RESPONSES : {}),
+      [success.status]: {
+        description: success.description,
+        // A media type without a schema (PEM, DER) is still listed, so clients know what comes back.
+        content: {
+          [success.mediaType]: success.schema ? { schema: jsonSchema(success.schema, "output") } : {},
+        },
+      },
+      ...Object.fromEntries(
+        Object.entries(definition.problems).map(([status, description]) => [status, problem(description)]),
+      ),
+    },
+  };
+  const scheme = SECURITY_SCHEME[authentication.kind];
+  if (scheme !== undefined) result.security = [{ [scheme]: [] }];
+  if (authentication.kind === "bearer") {
+    const { permissions } = authentication;
+    result["x-required-permission"] = permissions.length === 1 ? permissions[0] : permissions;
+  }
+  if (definition.body?.mediaType === "application/json") {
+    result.requestBody = {
+      required: true,
+      content: { "application/json": { schema: jsonSchema(definition.body.schema, "input") } },
+    };
+  } else if (definition.body?.mediaType === "application/pkcs10") {
+    result.requestBody = { required: true, content: { "application/pkcs10": { schema: PKCS10_BODY } } };
+  }
+  return result;
+}
+
+const SECURITY_SCHEME: Record<OperationDefinition["authentication"]["kind"], string | undefined> = {
+  none: undefined,
+  bearer: "bearer",
+  // The proof travels in the body; OpenAPI has no scheme for that, the body's schema describes it.
+  "proof-of-possession": undefined,
+  "client-certificate": "mutualTLS",
+};
+
+const SECURITY_SCHEMES: Record<string, Record<string, unknown>> = {
+  bearer: {
+    type: "http",
+    scheme: "bearer",
+    bearerFormat: "JWT",
+    description:
+      "A JWT from this service's own issuer (keys at /.well-known/jwks.json) or a configured OpenID Connect issuer",
+  },
+  mutualTLS: {
+    type: "mutualTLS",
+    description:
+      "A TLS client certificate this CA issued, unrevoked and unexpired: presented in the handshake, or forwarded by a trusted TLS-terminating proxy",
+  },
+};
+
+const PKCS10_BODY = {
+  type: "string",
+  description:
+    "A PKCS#10 request: DER, or base64 of DER (whitespace allowed; Content-Transfer-Encoding ignored)",
+};
 
 const componentUri = (id: string) => `#/components/schemas/${id}`;
 
@@ -79,10 +115,15 @@ const problem = (description: string) => ({
   content: { "application/problem+json": { schema: jsonSchema(Problem, "output") } },
 });
 
-/** What the authentication layer may answer on any protected endpoint. */
+/** What the authentication layer may answer on any bearer-protected operation. */
 const AUTH_RESPONSES = {
   401: problem("No token, or one that does not verify; see WWW-Authenticate"),
   403: problem("The token lacks the permission this endpoint requires (named in the detail)"),
+  429: problem("Rate limited; see Retry-After"),
+};
+
+const CLIENT_CERTIFICATE_RESPONSES = {
+  403: problem("No TLS client certificate, or one this CA did not issue, or one that is revoked or expired"),
   429: problem("Rate limited; see Retry-After"),
 };
 

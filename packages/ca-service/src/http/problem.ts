@@ -1,65 +1,6 @@
-import type { Problem } from "@edge-pki/api-contract";
+import { PROBLEMS, type Problem, problemType } from "@edge-pki/api-contract";
 import type { z } from "zod";
-import { CaError, type CaErrorCode, type FieldError } from "../core/errors.js";
-
-/**
- * The one place where failures become HTTP statuses. A renewal proof that does not establish who
- * is asking is 401; a proven holder whose certificate may not renew (revoked, expired, another CN)
- * is 403.
- */
-const STATUS: Record<CaErrorCode, number> = {
-  invalid_request: 400,
-  invalid_csr: 400,
-  csr_signature_invalid: 400,
-  unsupported_key: 400,
-  invalid_device_id: 400,
-  device_id_mismatch: 400,
-  validity_exceeds_limit: 400,
-  proof_invalid: 401,
-  renewal_refused: 403,
-  not_found: 404,
-  already_revoked: 409,
-  unauthorized: 401,
-  token_used: 401,
-  forbidden: 403,
-  credentials_already_issued: 409,
-  payload_too_large: 413,
-  unsupported_media_type: 415,
-  method_not_allowed: 405,
-  idempotency_conflict: 422,
-  rate_limited: 429,
-  ca_not_initialized: 503,
-  ca_material_invalid: 503,
-  unavailable: 503,
-  internal: 500,
-};
-
-const TITLE: Record<CaErrorCode, string> = {
-  invalid_request: "Invalid request",
-  invalid_csr: "Invalid certificate signing request",
-  csr_signature_invalid: "CSR signature does not verify",
-  unsupported_key: "Unsupported key",
-  invalid_device_id: "Invalid device ID",
-  device_id_mismatch: "Device ID does not match the CSR",
-  validity_exceeds_limit: "Validity exceeds a limit",
-  proof_invalid: "Renewal proof invalid",
-  renewal_refused: "Renewal refused",
-  not_found: "Not found",
-  already_revoked: "Already revoked",
-  unauthorized: "Authentication required",
-  token_used: "Token already used",
-  forbidden: "Permission missing",
-  credentials_already_issued: "Credentials already issued",
-  payload_too_large: "Request body too large",
-  unsupported_media_type: "Unsupported media type",
-  method_not_allowed: "Method not allowed",
-  idempotency_conflict: "Idempotency key reused with another request",
-  rate_limited: "Too many requests",
-  ca_not_initialized: "CA not initialised",
-  ca_material_invalid: "CA material invalid",
-  unavailable: "Service unavailable",
-  internal: "Internal error",
-};
+import { CaError, type FieldError } from "../core/errors.js";
 
 export interface RenderedProblem {
   status: number;
@@ -70,11 +11,15 @@ export interface RenderedProblem {
 
 const UNAVAILABLE_RETRY_SECONDS = 5;
 
+/**
+ * The one place where failures become HTTP answers: the status and title of each code come from the
+ * contract's problem table, which the SDK shares.
+ */
 export function renderProblem(error: CaError): RenderedProblem {
-  const status = STATUS[error.code];
+  const { status, title } = PROBLEMS[error.code];
   const body: Problem = {
-    type: `urn:edge-pki:problem:${error.code}`,
-    title: TITLE[error.code],
+    type: problemType(error.code),
+    title,
     status,
     detail: error.message,
     code: error.code,

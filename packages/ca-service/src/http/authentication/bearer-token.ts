@@ -1,5 +1,5 @@
 import type { Request } from "express";
-import { CaError } from "../core/errors.js";
+import { CaError } from "../../core/errors.js";
 
 /**
  * The token of an `Authorization: Bearer …` header (RFC 6750 §2.1). No header, or another scheme,

@@ -1,0 +1,47 @@
+import type { IssuingCa } from "../core/device-certificate.js";
+import { CaError } from "../core/errors.js";
+import { isIssuedBy } from "../core/issued-by.js";
+import { holderPrincipal, type Principal } from "../core/principal.js";
+import { x509 } from "../core/x509.js";
+import type { CertificateStore } from "../ports/certificate-store.js";
+import type { Clock } from "../ports/clock.js";
+
+export interface RecognitionDeps {
+  ca: Pick<IssuingCa, "certificate">;
+  store: Pick<CertificateStore, "findBySerialNumber">;
+  clock: Clock;
+}
+
+/**
+ * The device a client certificate stands for. The caller has already proved it holds the key (the
+ * TLS handshake did); here the certificate itself must be one our intermediate signed, within its
+ * validity, and on record as a valid device certificate: a revoked certificate authenticates no one.
+ */
+export async function recogniseDeviceCertificate(deps: RecognitionDeps, der: Uint8Array): Promise<Principal> {
+  let certificate: x509.X509Certificate;
+  try {
+    certificate = new x509.X509Certificate(der);
+  } catch (cause) {
+    throw refused("the client certificate cannot be parsed", cause);
+  }
+  if (!(await isIssuedBy(certificate, deps.ca.certificate))) {
+    throw refused("the client certificate was not issued by this CA");
+  }
+  const now = deps.clock.now().getTime();
+  if (now < certificate.notBefore.getTime() || now > certificate.notAfter.getTime()) {
+    throw refused(
+      `the client certificate is not valid now (${certificate.notBefore.toISOString()} to ${certificate.notAfter.toISOString()})`,
+    );
+  }
+  const serialNumber = certificate.serialNumber.toLowerCase();
+  const record = await deps.store.findBySerialNumber(serialNumber);
+  if (record?.profile !== "device" || record.deviceId === null || !Buffer.from(record.der).equals(der)) {
+    throw refused("the client certificate is not a device certificate this CA has on record");
+  }
+  if (record.status === "revoked") throw refused(`the client certificate ${serialNumber} is revoked`);
+  return holderPrincipal(record.deviceId, { certificate, proof: undefined });
+}
+
+function refused(message: string, cause?: unknown): CaError {
+  return new CaError("forbidden", message, { cause });
+}

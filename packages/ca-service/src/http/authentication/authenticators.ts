@@ -1,0 +1,24 @@
+import type { ServiceContext } from "../../app/service-context.js";
+import type { GateOptions } from "../gate.js";
+import { bearerAuthenticator } from "./bearer-authenticator.js";
+import {
+  type CertificateForwarding,
+  clientCertificateAuthenticator,
+} from "./client-certificate-authenticator.js";
+import { proofOfPossessionAuthenticator } from "./proof-of-possession-authenticator.js";
+
+/** One authenticator for each kind of authentication an operation may declare. */
+export function authenticatorsFor(
+  context: ServiceContext,
+  forwarding: CertificateForwarding | undefined,
+): GateOptions["authenticators"] {
+  return {
+    bearer: bearerAuthenticator(context.verifier),
+    "proof-of-possession": proofOfPossessionAuthenticator({
+      ca: context.ca,
+      audiences: context.renewal.audiences,
+      clock: context.clock,
+    }),
+    "client-certificate": clientCertificateAuthenticator({ ...context, forwarding }),
+  };
+}

@@ -1,0 +1,26 @@
+import type { OperationId } from "@edge-pki/api-contract";
+
+/**
+ * Which budget a request draws on: its caller's (per identity; per address for a caller not yet
+ * known), the larger per-address budget of public material, or none.
+ */
+export type RateLimitClass = "caller" | "public" | "none";
+
+/**
+ * Public CA material, CRL and JWKS have a budget of their own: relying parties and DPS fetch them
+ * often. Health probes are never limited: they must never fail for load.
+ */
+export const RATE_LIMIT_CLASSES: Partial<Record<OperationId, RateLimitClass>> = {
+  getHealth: "none",
+  getReadiness: "none",
+  getCa: "public",
+  getRootPem: "public",
+  getChainPem: "public",
+  getJwks: "public",
+  getCrl: "public",
+  getCrlPem: "public",
+};
+
+export function rateLimitClassOf(operationId: string): RateLimitClass {
+  return RATE_LIMIT_CLASSES[operationId as OperationId] ?? "caller";
+}
