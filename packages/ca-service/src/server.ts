@@ -5,6 +5,8 @@ import type { AddressInfo } from "node:net";
 import type { ServiceContext } from "./app/service-context.js";
 import type { Config } from "./config/config.js";
 import { createHttpApp } from "./http/app.js";
+import { requestClientCertificates } from "./http/authentication/tls-client-certificates.js";
+import { trustedProxies } from "./http/authentication/trusted-proxies.js";
 import type { Logger } from "./logger.js";
 import { SERVICE_VERSION } from "./version.js";
 
@@ -20,10 +22,23 @@ export async function startServer(
   config: Config,
   logger: Logger,
 ): Promise<RunningServer> {
-  const app = createHttpApp({ context, logger, version: SERVICE_VERSION, rateLimits: config.rateLimits });
+  const app = createHttpApp({
+    context,
+    logger,
+    version: SERVICE_VERSION,
+    rateLimits: config.rateLimits,
+    certificateForwarding:
+      config.clientCertificateHeader === undefined
+        ? undefined
+        : { proxies: trustedProxies(config.trustedProxies), header: config.clientCertificateHeader },
+  });
   const server = config.tls
     ? createHttpsServer(
-        { cert: readFileSync(config.tls.certPath), key: readFileSync(config.tls.keyPath) },
+        {
+          cert: readFileSync(config.tls.certPath),
+          key: readFileSync(config.tls.keyPath),
+          ...(config.tls.requestClientCertificates && requestClientCertificates(context.ca)),
+        },
         app,
       )
     : createHttpServer(app);

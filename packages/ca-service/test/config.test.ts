@@ -90,7 +90,11 @@ describe("listener settings", () => {
         { EDGE_PKI_HOST: "0.0.0.0", EDGE_PKI_TLS_CERT: one.certPath, EDGE_PKI_TLS_KEY: one.keyPath },
         "/tmp",
       );
-      expect(ok.tls).toEqual({ certPath: one.certPath, keyPath: one.keyPath });
+      expect(ok.tls).toEqual({
+        certPath: one.certPath,
+        keyPath: one.keyPath,
+        requestClientCertificates: false,
+      });
       expect(problemsOf({ EDGE_PKI_TLS_CERT: "/nope.pem", EDGE_PKI_TLS_KEY: one.keyPath })).toEqual([
         'EDGE_PKI_TLS_CERT="/nope.pem": cannot read the file (ENOENT)',
       ]);
@@ -144,5 +148,61 @@ describe("URLs with credentials in messages", () => {
       "postgres://postgres@127.0.0.1:5432/db",
     );
     expect(maskCredentials("connect postgres://a:b@h/d failed")).toBe("connect postgres://a:***@h/d failed");
+  });
+});
+
+describe("client-certificate settings", () => {
+  it("are off by default: no client certificate is asked for, no proxy trusted, no header read", () => {
+    const config = loadConfig({}, "/tmp");
+    expect(config.tls).toBeUndefined();
+    expect(config.trustedProxies).toEqual([]);
+    expect(config.clientCertificateHeader).toBeUndefined();
+  });
+
+  it("read proxies as addresses and CIDR networks, and the header in lower case", async () => {
+    const config = loadConfig(
+      {
+        EDGE_PKI_TRUSTED_PROXIES: " 10.0.0.5, fd00::/8,192.168.0.0/16 ,",
+        EDGE_PKI_CLIENT_CERT_HEADER: "X-SSL-Client-Cert",
+      },
+      "/tmp",
+    );
+    expect(config.trustedProxies).toEqual(["10.0.0.5", "fd00::/8", "192.168.0.0/16"]);
+    expect(config.clientCertificateHeader).toBe("x-ssl-client-cert");
+    const dir = await tempDir();
+    try {
+      const { certPath, keyPath } = await opensslServerCertificate(dir, "tls");
+      const tls = { EDGE_PKI_TLS_CERT: certPath, EDGE_PKI_TLS_KEY: keyPath };
+      expect(loadConfig({ ...tls, EDGE_PKI_TLS_CLIENT_CERTIFICATES: "request" }, "/tmp").tls).toMatchObject({
+        requestClientCertificates: true,
+      });
+      expect(loadConfig(tls, "/tmp").tls).toMatchObject({ requestClientCertificates: false });
+    } finally {
+      await dir.remove();
+    }
+  });
+
+  it("refuse what cannot work, each on its own line", () => {
+    expect(
+      problemsOf({
+        EDGE_PKI_TRUSTED_PROXIES: "10.0.0.5,proxy.example,10.0.0.0/33,::1/129,1.2.3.4/8/1",
+        EDGE_PKI_CLIENT_CERT_HEADER: "X Client Cert",
+        EDGE_PKI_TLS_CLIENT_CERTIFICATES: "require",
+      }),
+    ).toEqual([
+      expect.stringMatching(/^EDGE_PKI_TLS_CLIENT_CERTIFICATES="require": /),
+      ...[1, 2, 3, 4].map((index) =>
+        expect.stringContaining(
+          `EDGE_PKI_TRUSTED_PROXIES.${index}: each entry must be an IP address or a network in CIDR form`,
+        ),
+      ),
+      expect.stringMatching(/^EDGE_PKI_CLIENT_CERT_HEADER="X Client Cert": must be an HTTP header name/),
+    ]);
+    expect(problemsOf({ EDGE_PKI_TLS_CLIENT_CERTIFICATES: "request" })).toEqual([
+      "EDGE_PKI_TLS_CLIENT_CERTIFICATES=request needs HTTPS: set EDGE_PKI_TLS_CERT and EDGE_PKI_TLS_KEY",
+    ]);
+    expect(problemsOf({ EDGE_PKI_CLIENT_CERT_HEADER: "x-client-cert" })).toEqual([
+      "EDGE_PKI_CLIENT_CERT_HEADER needs EDGE_PKI_TRUSTED_PROXIES: only a trusted proxy may forward a client certificate",
+    ]);
   });
 });

@@ -10,6 +10,12 @@ import {
 } from "./key-store-settings.js";
 import { AllowPlainHttpSetting, HostSetting, listenerProblems } from "./listener-settings.js";
 import { maskCredentials } from "./mask-credentials.js";
+import {
+  ClientCertificateHeaderSetting,
+  clientCertificateProblems,
+  TlsClientCertificatesSetting,
+  TrustedProxiesSetting,
+} from "./proxy-settings.js";
 import { integerSetting } from "./setting-types.js";
 
 const KeyAlgorithmSetting = z.enum(["ECDSA_P256", "ECDSA_P384", "RSA_2048", "RSA_3072", "RSA_4096"]);
@@ -73,6 +79,9 @@ const ConfigSchema = z.object({
   EDGE_PKI_ALLOW_PLAIN_HTTP: AllowPlainHttpSetting,
   EDGE_PKI_TLS_CERT: z.string().min(1).optional(),
   EDGE_PKI_TLS_KEY: z.string().min(1).optional(),
+  EDGE_PKI_TLS_CLIENT_CERTIFICATES: TlsClientCertificatesSetting,
+  EDGE_PKI_TRUSTED_PROXIES: TrustedProxiesSetting,
+  EDGE_PKI_CLIENT_CERT_HEADER: ClientCertificateHeaderSetting,
   EDGE_PKI_KEY_PASSPHRASE: z.string().min(12, { message: "must be at least 12 characters" }).optional(),
   EDGE_PKI_STORE: z.enum(["sqlite", "postgres"]).default("sqlite"),
   EDGE_PKI_DATABASE_URL: z
@@ -102,14 +111,23 @@ function crossSettingProblems(env: Record<string, string | undefined>): string[]
     problems.push("EDGE_PKI_DATABASE_URL is required when EDGE_PKI_STORE=postgres");
   }
   const allowPlainHttp = AllowPlainHttpSetting.safeParse(env.EDGE_PKI_ALLOW_PLAIN_HTTP).data ?? false;
-  return [...problems, ...listenerProblems(env, allowPlainHttp), ...keyStoreProblems(env)];
+  return [
+    ...problems,
+    ...listenerProblems(env, allowPlainHttp),
+    ...clientCertificateProblems(env),
+    ...keyStoreProblems(env),
+  ];
 }
 
 export interface Config {
   dataDir: string;
   host: string;
   port: number;
-  tls: { certPath: string; keyPath: string } | undefined;
+  tls: { certPath: string; keyPath: string; requestClientCertificates: boolean } | undefined;
+  /** TLS-terminating proxies in front of the service: addresses and CIDR networks. */
+  trustedProxies: string[];
+  /** The header (lower case) in which a trusted proxy forwards the client certificate; off when undefined. */
+  clientCertificateHeader: string | undefined;
   keyPassphrase: string | undefined;
   keyStore: KeyStoreConfig;
   store: { kind: "sqlite"; path: string } | { kind: "postgres"; url: string };
@@ -170,8 +188,14 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): Config 
     port: settings.EDGE_PKI_PORT,
     tls:
       settings.EDGE_PKI_TLS_CERT && settings.EDGE_PKI_TLS_KEY
-        ? { certPath: settings.EDGE_PKI_TLS_CERT, keyPath: settings.EDGE_PKI_TLS_KEY }
+        ? {
+            certPath: settings.EDGE_PKI_TLS_CERT,
+            keyPath: settings.EDGE_PKI_TLS_KEY,
+            requestClientCertificates: settings.EDGE_PKI_TLS_CLIENT_CERTIFICATES === "request",
+          }
         : undefined,
+    trustedProxies: settings.EDGE_PKI_TRUSTED_PROXIES,
+    clientCertificateHeader: settings.EDGE_PKI_CLIENT_CERT_HEADER,
     keyPassphrase: settings.EDGE_PKI_KEY_PASSPHRASE,
     keyStore: keyStoreConfig(settings),
     store:

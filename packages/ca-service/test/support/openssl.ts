@@ -6,9 +6,17 @@ import { promisify } from "node:util";
 
 const run = promisify(execFile);
 
-/** The system openssl, as an independent verifier. Arguments are an array: no shell involved. */
-export async function openssl(args: string[], options: { cwd?: string } = {}): Promise<string> {
-  const { stdout, stderr } = await run("openssl", args, { cwd: options.cwd, maxBuffer: 10 * 1024 * 1024 });
+/**
+ * The system openssl, as an independent verifier. Arguments are an array: no shell involved. Its
+ * standard input gets `input` and is then closed, so a command that reads it (s_client) ends.
+ */
+export async function openssl(
+  args: string[],
+  options: { cwd?: string; input?: string } = {},
+): Promise<string> {
+  const pending = run("openssl", args, { cwd: options.cwd, maxBuffer: 10 * 1024 * 1024 });
+  pending.child.stdin?.end(options.input);
+  const { stdout, stderr } = await pending;
   return stdout + stderr;
 }
 

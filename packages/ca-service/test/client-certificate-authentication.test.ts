@@ -1,0 +1,240 @@
+import { X509Certificate } from "node:crypto";
+import { readFile } from "node:fs/promises";
+import type { OperationDefinition } from "@edge-pki/api-contract";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { z } from "zod";
+import { identityOf } from "../src/core/principal.js";
+import { trustedProxies } from "../src/http/authentication/trusted-proxies.js";
+import type { Handlers } from "../src/http/handler.js";
+import { httpsRequest } from "./support/https-client.js";
+import { openssl, opensslServerCertificate, type TempDir, tempDir } from "./support/openssl.js";
+import { type OperationsServer, serveOperations } from "./support/operations-app.js";
+import { call, startTestService, type TestService } from "./support/service.js";
+
+/** An operation of this test's own: no v1 operation authenticates with client certificates yet. */
+const table = {
+  whoAmI: {
+    method: "GET",
+    path: "/test/who-am-i",
+    summary: "Who the client certificate says the caller is",
+    tags: ["test"],
+    authentication: { kind: "client-certificate" },
+    idempotent: false,
+    success: {
+      status: 200,
+      description: "The caller",
+      mediaType: "application/json",
+      schema: z.object({ identity: z.string(), deviceId: z.string(), serialNumber: z.string() }),
+    },
+    problems: {},
+  },
+} as const satisfies Record<string, OperationDefinition>;
+
+const handlers: Handlers<typeof table> = {
+  whoAmI: async ({ principal }) => ({
+    body: {
+      identity: identityOf(principal),
+      deviceId: principal.subject,
+      serialNumber: principal.holder?.certificate.serialNumber.toLowerCase() ?? "",
+    },
+  }),
+};
+
+let service: TestService;
+let foreign: TestService;
+let dir: TempDir;
+let tls: { cert: string; key: string };
+const servers: OperationsServer[] = [];
+
+beforeAll(async () => {
+  [service, foreign] = await Promise.all([startTestService(), startTestService()]);
+  dir = await tempDir();
+  const { certPath, keyPath } = await opensslServerCertificate(dir, "listener");
+  tls = { cert: await readFile(certPath, "utf8"), key: await readFile(keyPath, "utf8") };
+});
+
+afterAll(async () => {
+  for (const server of servers) await server.close();
+  await Promise.all([service.dispose(), foreign.dispose()]);
+  await dir.remove();
+});
+
+async function serve(options: Parameters<typeof serveOperations>[3] = {}): Promise<OperationsServer> {
+  const server = await serveOperations(service.context, table, handlers, options);
+  servers.push(server);
+  return server;
+}
+
+/** A device key and full chain from a CA's credentials endpoint. */
+async function device(ca: TestService, deviceId: string) {
+  const issued = await call(`${ca.url}/v1/credentials`, { token: ca.adminToken, body: { deviceId } });
+  expect(issued.status).toBe(201);
+  return {
+    key: issued.body.privateKeyPem as string,
+    cert: issued.body.fullChainPem as string,
+    certificatePem: issued.body.certificatePem as string,
+    serialNumber: issued.body.serialNumber as string,
+  };
+}
+
+const problemOf = (answer: { text: string }) => JSON.parse(answer.text) as { code: string; detail: string };
+
+describe("client-certificate authentication in the TLS handshake", () => {
+  it("names the device whose certificate the client presented", async () => {
+    const server = await serve({ tls });
+    const holder = await device(service, "tls-client-1");
+    const answer = await httpsRequest(`${server.url}/test/who-am-i`, holder);
+    expect(answer.status).toBe(200);
+    expect(JSON.parse(answer.text)).toEqual({
+      identity: "device:tls-client-1",
+      deviceId: "tls-client-1",
+      serialNumber: holder.serialNumber,
+    });
+  });
+
+  it("refuses a client without a certificate, with one of another CA, and a revoked one (403)", async () => {
+    const server = await serve({ tls });
+    const none = await httpsRequest(`${server.url}/test/who-am-i`);
+    expect(none.status).toBe(403);
+    expect(none.headers["content-type"]).toContain("application/problem+json");
+    expect(problemOf(none)).toMatchObject({
+      code: "forbidden",
+      detail: expect.stringMatching(/TLS client certificate/),
+    });
+
+    const intruder = await httpsRequest(`${server.url}/test/who-am-i`, await device(foreign, "tls-intruder"));
+    expect(intruder.status).toBe(403);
+    expect(problemOf(intruder).detail).toBe("the client certificate was not issued by this CA");
+
+    const revoked = await device(service, "tls-revoked");
+    const revocation = await call(`${service.url}/v1/certificates/${revoked.serialNumber}/revoke`, {
+      token: service.adminToken,
+      body: { reason: "keyCompromise" },
+    });
+    expect(revocation.status).toBe(200);
+    const refused = await httpsRequest(`${server.url}/test/who-am-i`, revoked);
+    expect(refused.status).toBe(403);
+    expect(problemOf(refused).detail).toBe(`the client certificate ${revoked.serialNumber} is revoked`);
+  });
+
+  it("refuses a certificate the root signed that is not a device's (the token signer's)", async () => {
+    const jwks = await call(`${service.url}/.well-known/jwks.json`);
+    const tokenSigner = new X509Certificate(Buffer.from(jwks.body.keys[0].x5c[0], "base64"));
+    // Its key stays in the key store; a TLS client cannot present it, so it is forwarded instead.
+    const proxied = await serve({
+      forwarding: { proxies: trustedProxies(["127.0.0.1"]), header: "x-client-cert" },
+    });
+    const answer = await call(`${proxied.url}/test/who-am-i`, {
+      headers: { "x-client-cert": encodeURIComponent(tokenSigner.toString()) },
+    });
+    expect(answer.status).toBe(403);
+    expect(answer.body.detail).toBe("the client certificate was not issued by this CA");
+  });
+
+  it("audits each refusal as an authentication failure and charges the address's budget", async () => {
+    const server = await serve({ tls, authFailuresPerMinute: 2 });
+    const before = (await service.context.store.listAudit({ limit: 10_000 })).length;
+    const statuses: number[] = [];
+    for (let attempt = 0; attempt < 3; attempt += 1) {
+      statuses.push((await httpsRequest(`${server.url}/test/who-am-i`)).status);
+    }
+    expect(statuses).toEqual([403, 403, 429]);
+    const entries = (await service.context.store.listAudit({ limit: 10_000 })).slice(before);
+    expect(entries).toHaveLength(2);
+    expect(entries[0]).toMatchObject({
+      actor: "anonymous@127.0.0.1",
+      action: "auth.failure",
+      target: "GET /test/who-am-i",
+      outcome: "failure",
+      details: { reason: "this operation needs a TLS client certificate issued by this CA" },
+    });
+    // A good certificate from the same address is still served.
+    expect(
+      (await httpsRequest(`${server.url}/test/who-am-i`, await device(service, "tls-after"))).status,
+    ).toBe(200);
+  });
+});
+
+describe("a client certificate forwarded by a trusted proxy", () => {
+  const header = "x-client-cert";
+  const forwarded = (value: string, server: OperationsServer) =>
+    call(`${server.url}/test/who-am-i`, { headers: { [header]: value } });
+
+  it("is read as URL-encoded PEM, folded PEM, base64 DER or Envoy's Cert element, then verified", async () => {
+    const server = await serve({ forwarding: { proxies: trustedProxies(["127.0.0.1"]), header } });
+    const holder = await device(service, "forwarded-1");
+    const pem = holder.certificatePem;
+    const der = new X509Certificate(pem).raw.toString("base64");
+    const forms = {
+      "URL-encoded PEM (nginx $ssl_client_escaped_cert)": encodeURIComponent(`${pem}\n`),
+      "PEM with its line breaks folded into spaces": pem.replaceAll("\n", " "),
+      "base64 DER (Application Gateway, ARR)": der,
+      "Envoy x-forwarded-client-cert": `By=spiffe://edge;Hash=00ff;Cert="${encodeURIComponent(pem)}";Subject="CN=forwarded-1"`,
+    };
+    for (const [form, value] of Object.entries(forms)) {
+      const answer = await forwarded(value, server);
+      expect({ form, status: answer.status, body: answer.body }).toEqual({
+        form,
+        status: 200,
+        body: { identity: "device:forwarded-1", deviceId: "forwarded-1", serialNumber: holder.serialNumber },
+      });
+    }
+  });
+
+  it("refuses what is not a certificate, and a certificate this CA never issued", async () => {
+    const server = await serve({ forwarding: { proxies: trustedProxies(["127.0.0.0/8"]), header } });
+    for (const value of ["not a certificate!", "%E0%A4%A", Buffer.from("hello").toString("base64")]) {
+      const answer = await forwarded(value, server);
+      expect({ value, status: answer.status }).toEqual({ value, status: 403 });
+    }
+    const { certPath } = await opensslServerCertificate(dir, "self-signed");
+    const selfSigned = await readFile(certPath, "utf8");
+    const answer = await forwarded(encodeURIComponent(selfSigned), server);
+    expect(answer.body.detail).toBe("the client certificate was not issued by this CA");
+    expect(await openssl(["x509", "-in", certPath, "-noout", "-subject"])).toContain("CN = localhost");
+  });
+
+  it("is ignored from any address that is not a trusted proxy", async () => {
+    const server = await serve({ forwarding: { proxies: trustedProxies(["10.9.8.7", "fd00::/8"]), header } });
+    const holder = await device(service, "forwarded-untrusted");
+    const answer = await forwarded(encodeURIComponent(holder.certificatePem), server);
+    expect(answer.status).toBe(403);
+    expect(answer.body.detail).toBe("this operation needs a TLS client certificate issued by this CA");
+  });
+
+  it("is not looked for when forwarding is off, whoever sends the header", async () => {
+    const server = await serve();
+    const holder = await device(service, "forwarded-off");
+    const answer = await forwarded(encodeURIComponent(holder.certificatePem), server);
+    expect(answer.status).toBe(403);
+  });
+});
+
+describe("the service's HTTPS listener with EDGE_PKI_TLS_CLIENT_CERTIFICATES=request", () => {
+  it("asks for a certificate from our CAs, requires none, and serves the API either way", async () => {
+    const { certPath, keyPath } = await opensslServerCertificate(dir, "service");
+    const secure = await startTestService({
+      env: {
+        EDGE_PKI_TLS_CERT: certPath,
+        EDGE_PKI_TLS_KEY: keyPath,
+        EDGE_PKI_TLS_CLIENT_CERTIFICATES: "request",
+      },
+    });
+    try {
+      expect(secure.url).toMatch(/^https:/);
+      const holder = await device(service, "listener-client");
+      expect((await httpsRequest(`${secure.url}/v1/ca`)).status).toBe(200);
+      expect((await httpsRequest(`${secure.url}/v1/ca`, holder)).status).toBe(200);
+      // openssl, as an independent client, reads the names of the CAs the server asks for.
+      const { port } = new URL(secure.url);
+      const handshake = await openssl(
+        ["s_client", "-connect", `127.0.0.1:${port}`, "-servername", "localhost"],
+        { input: "" },
+      );
+      expect(handshake).toMatch(/Acceptable client certificate CA names[\s\S]*Edge PKI Issuing CA/);
+      expect(handshake).toMatch(/Acceptable client certificate CA names[\s\S]*Edge PKI Root CA/);
+    } finally {
+      await secure.dispose();
+    }
+  });
+});
