@@ -74,7 +74,16 @@ export const IssueCredentialsRequest = z
     keyAlgorithm: GeneratedKeyAlgorithm.optional(),
     validityDays: ValidityDays.optional(),
     strict: Strict.optional(),
-    pfxPassword: z.string().min(1).max(256).optional().describe("When given, a PKCS#12 file is returned too"),
+    pfxPassword: z
+      .string()
+      .min(1)
+      .max(256)
+      // A lone surrogate has no UTF-8 form, so PKCS#12's key derivation could not use it.
+      .refine((password) => !/\p{Surrogate}/u.test(password), {
+        message: "pfxPassword must be well-formed Unicode",
+      })
+      .optional()
+      .describe("When given, a PKCS#12 file is returned too"),
   })
   .meta({ id: "IssueCredentialsRequest" });
 export type IssueCredentialsRequest = z.infer<typeof IssueCredentialsRequest>;

@@ -275,6 +275,18 @@ describe("bad input is refused with problem+json and nothing is stored", () => {
     );
   });
 
+  it("a PFX password PKCS#12 cannot use (a lone surrogate), before any key is made or certificate signed", async () => {
+    // Sent as JSON's \ud800 escape: valid JSON, but no UTF-8 form for the key derivation to take.
+    await expectRefused(
+      "/v1/credentials",
+      {
+        rawBody: '{"deviceId":"pfx-surrogate","pfxPassword":"line \\ud800 7"}',
+        headers: { "content-type": "application/json" },
+      },
+      { status: 400, code: "invalid_request", detail: /well-formed Unicode/, field: "pfxPassword" },
+    );
+  });
+
   it("invalid JSON and non-JSON bodies", async () => {
     await expectRefused(
       "/v1/certificates",
