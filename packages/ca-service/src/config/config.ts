@@ -102,6 +102,9 @@ const ConfigSchema = z.object({
   EDGE_PKI_PUBLIC_RATE_LIMIT_PER_MINUTE: integerSetting(0, 1_000_000, 6000),
   ...KeyStoreSettings.shape,
 });
+
+/** The name of every setting, taken from the schema: what docs/configuration.md must list. */
+export const SETTING_NAMES: readonly string[] = Object.keys(ConfigSchema.shape);
 const SECRET_SETTINGS = new Set(["EDGE_PKI_KEY_PASSPHRASE", ...SECRET_KEY_STORE_SETTINGS]);
 
 /** Rules across settings, checked even when single settings are wrong so every problem shows at once. */
