@@ -1,10 +1,4 @@
-import {
-  Command,
-  type ErrorOptions,
-  type HelpContext,
-  type Option,
-  type ParseOptionsResult,
-} from "commander";
+import { Command, type HelpContext, type Option, type ParseOptionsResult } from "commander";
 import { UsageError } from "./usage-error.js";
 
 /**
@@ -41,7 +35,7 @@ export class HostCommand extends Command {
   }
 
   /** Commander reports usage mistakes here (and so may actions): thrown for `runProgram` to print. */
-  override error(message: string, _errorOptions?: ErrorOptions): never {
+  override error(message: string): never {
     throw new UsageError(ownWording(message), commandPath(this));
   }
 
@@ -74,9 +68,7 @@ export class HostCommand extends Command {
 
 /** A program (the root command) named as the operator types it. */
 export function createProgram(name: string): HostCommand {
-  return new HostCommand(name)
-    .exitOverride()
-    .configureHelp({ showGlobalOptions: true, sortSubcommands: false });
+  return new HostCommand(name).exitOverride().configureHelp({ showGlobalOptions: true });
 }
 
 /** `edge-pki-ca token create`: the names from the program down to `command`. */

@@ -3,7 +3,10 @@ import { commandPath, type HostCommand } from "./host-command.js";
 import { UsageError } from "./usage-error.js";
 
 export interface RunProgramOptions {
-  /** The message for a runtime error (default: its `message`); it may add causes, on one line. */
+  /**
+   * The message for a runtime error (default: its `message`), for instance with its causes. It is
+   * printed as it is: a message that lists several items, one a line, keeps its lines.
+   */
   describeError?: (error: unknown) => string;
   /** Hides secrets (passwords in URLs, tokens) in what is written to stderr. */
   maskSecrets?: (text: string) => string;
@@ -13,8 +16,9 @@ export interface RunProgramOptions {
  * Parses `argv` (the user's arguments, without node and the script) and runs the chosen action.
  * `--help` prints usage on stdout and exits 0. A usage mistake is one line on stderr,
  * `<program>: <mistake>; run <command> --help`, exit status 2. Any other error is
- * `<program>: <message>` on stderr, exit status 1, never a stack trace. Sets `process.exitCode` and
- * never calls `process.exit`, so output is flushed and a server the action started keeps running.
+ * `<program>: <message>` on stderr, exit status 1, never a stack trace; secrets are masked in both.
+ * Sets `process.exitCode` and never calls `process.exit`, so output is flushed and a server the
+ * action started keeps running.
  */
 export async function runProgram(
   program: HostCommand,
