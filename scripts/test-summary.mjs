@@ -1,7 +1,8 @@
-// Prints the one line CI reads, "N passed, N failed", from Vitest's JSON report.
+// Prints the one line CI reads, "N passed, N failed", from Vitest's JSON report and the lint's exit
+// status: the lint counts as one check, passed or failed, so a lint failure fails the line too.
 import { readFileSync } from "node:fs";
 
-const [reportPath, exitCode] = process.argv.slice(2);
+const [reportPath, testExitCode, lintExitCode] = process.argv.slice(2);
 let passed = 0;
 let failed = 0;
 let skipped = 0;
@@ -18,5 +19,9 @@ try {
   // No report: the build or type check failed before any test ran.
   failed = 1;
 }
-if (failed === 0 && exitCode !== "0") failed = 1;
+if (failed === 0 && testExitCode !== "0") failed = 1;
+if (lintExitCode !== undefined) {
+  if (lintExitCode === "0") passed += 1;
+  else failed += 1;
+}
 console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ""}`);

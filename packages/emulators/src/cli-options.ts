@@ -1,94 +1,113 @@
-/** Command-line parsing for `edge-pki-emulators`, kept apart from `cli.ts` so it can be tested in-process. */
-import { parseArgs } from "node:util";
+/** Command-line flags of `edge-pki-emulators`, kept apart from `cli.ts` so they can be tested in-process. */
+import { createProgram, type HostCommand, isHelpDisplayed, UsageError } from "@edge-pki/host-kit/cli";
 import type { FaultOptions } from "./key-vault/faults.js";
 import type { KeyVaultEmulatorOptions } from "./key-vault/server.js";
 
-export const USAGE = `Usage: edge-pki-emulators [options]
-  --host <address>            interface to listen on (default 127.0.0.1)
-  --port <port>               port (default 8444; 0 picks a free one)
-  --cert-out <path>           write the TLS certificate (PEM) here, e.g. for NODE_EXTRA_CA_CERTS
-  --http                      plain http instead of https (the Azure SDK requires https for its challenge)
-  --tenant <id>               tenant id named in the 401 challenge
-  --ops-per-10s <n>           throttle to n requests per window (429 with Retry-After)
-  --throttle-window-ms <ms>   the throttle's window (default 10000, Key Vault's 10 s)
-  --error-rate <0..1>         share of authenticated requests answered with --error-status
-  --error-status <status>     500 (default), 503, or 403 (a missing role assignment)
-  --latency-ms <ms>           delay before every request is handled
-  --outage                    answer every request 503 until changed (POST /_emulator/faults)
-  --help                      show this help
+/** The flags as commander parses them: every value a string, checked by `emulatorOptions`. */
+export interface EmulatorFlags {
+  host: string;
+  port: string;
+  certOut?: string;
+  http?: true;
+  tenant?: string;
+  opsPer10s?: string;
+  throttleWindowMs?: string;
+  errorRate?: string;
+  errorStatus?: string;
+  latencyMs?: string;
+  outage?: true;
+}
 
+/** The `edge-pki-emulators` program with its flags, without an action. */
+export function emulatorProgram(): HostCommand {
+  return createProgram("edge-pki-emulators")
+    .description("Runs the Key Vault emulator as a local dev service until SIGINT/SIGTERM.")
+    .option("--host <address>", "interface to listen on", "127.0.0.1")
+    .option("--port <port>", "port; 0 picks a free one", "8444")
+    .option("--cert-out <path>", "write the TLS certificate (PEM) here, e.g. for NODE_EXTRA_CA_CERTS")
+    .option("--http", "plain http instead of https (the Azure SDK requires https for its challenge)")
+    .option("--tenant <id>", "tenant id named in the 401 challenge")
+    .option("--ops-per-10s <n>", "throttle to n requests per window (429 with Retry-After)")
+    .option("--throttle-window-ms <ms>", "the throttle's window (default 10000, Key Vault's 10 s)")
+    .option("--error-rate <0..1>", "share of authenticated requests answered with --error-status")
+    .option("--error-status <status>", "500 (default), 503, or 403 (a missing role assignment)")
+    .option("--latency-ms <ms>", "delay before every request is handled")
+    .option("--outage", "answer every request 503 until changed (POST /_emulator/faults)")
+    .addHelpText(
+      "after",
+      `
 Emulator-only control routes (no auth): POST /_emulator/faults with the JSON of setFaults,
 e.g. {"faults":{"outage":true}} or {"throttle":{"operationsPer10Seconds":5},"faults":{}};
-GET /_emulator/stats.`;
+GET /_emulator/stats.`,
+    );
+}
+
+/** `pnpm emulators -- --port 8444` passes the `--` on: drop it. */
+export function withoutLeadingSeparator(argv: readonly string[]): string[] {
+  return argv[0] === "--" ? argv.slice(1) : [...argv];
+}
 
 export type CliCommand = { help: true } | { help: false; options: KeyVaultEmulatorOptions };
 
 /**
- * Turns `argv` (without node and script) into emulator options; throws on invalid input. A leading
- * `--` is dropped: `pnpm emulators -- --port 8444` passes it through.
+ * Turns `argv` (without node and script) into emulator options; throws a `UsageError` on invalid
+ * input. `--help` returns `{ help: true }` and prints nothing.
  */
 export function parseCliArguments(argv: readonly string[]): CliCommand {
-  const { values } = parseArgs({
-    args: argv[0] === "--" ? argv.slice(1) : [...argv],
-    options: {
-      host: { type: "string", default: "127.0.0.1" },
-      port: { type: "string", default: "8444" },
-      "cert-out": { type: "string" },
-      http: { type: "boolean", default: false },
-      tenant: { type: "string" },
-      "ops-per-10s": { type: "string" },
-      "throttle-window-ms": { type: "string" },
-      "error-rate": { type: "string" },
-      "error-status": { type: "string" },
-      "latency-ms": { type: "string" },
-      outage: { type: "boolean", default: false },
-      help: { type: "boolean", default: false },
-    },
-    strict: true,
-    allowPositionals: false,
-  });
-  if (values.help) return { help: true };
-  const number = (flag: keyof typeof values, valid: (n: number) => boolean): number | undefined => {
-    const raw = values[flag];
+  const program = emulatorProgram().configureOutput({ writeOut: () => {} });
+  try {
+    program.parse(withoutLeadingSeparator(argv), { from: "user" });
+  } catch (error) {
+    if (isHelpDisplayed(error)) return { help: true };
+    throw error;
+  }
+  return { help: false, options: emulatorOptions(program.opts<EmulatorFlags>()) };
+}
+
+/** Checks the flags and turns them into emulator options. */
+export function emulatorOptions(flags: EmulatorFlags): KeyVaultEmulatorOptions {
+  const number = (
+    flag: string,
+    raw: string | undefined,
+    valid: (n: number) => boolean,
+  ): number | undefined => {
     if (raw === undefined) return undefined;
     const parsed = Number(raw);
-    if (typeof raw !== "string" || raw.trim() === "" || !valid(parsed))
-      throw new Error(`Invalid --${flag}: ${raw}`);
+    if (raw.trim() === "" || !valid(parsed)) throw new UsageError(`Invalid --${flag}: ${raw}`);
     return parsed;
   };
-  const port = number("port", (n) => Number.isInteger(n) && n >= 0 && n <= 65_535) as number;
-  const ops = number("ops-per-10s", (n) => Number.isInteger(n) && n > 0);
-  const windowMs = number("throttle-window-ms", (n) => n > 0);
+  const port = number("port", flags.port, (n) => Number.isInteger(n) && n >= 0 && n <= 65_535) as number;
+  const ops = number("ops-per-10s", flags.opsPer10s, (n) => Number.isInteger(n) && n > 0);
+  const windowMs = number("throttle-window-ms", flags.throttleWindowMs, (n) => n > 0);
   if (windowMs !== undefined && ops === undefined)
-    throw new Error("--throttle-window-ms needs --ops-per-10s");
+    throw new UsageError("--throttle-window-ms needs --ops-per-10s");
   const faults: FaultOptions = {
     ...optional(
       "errorRate",
-      number("error-rate", (n) => n >= 0 && n <= 1),
+      number("error-rate", flags.errorRate, (n) => n >= 0 && n <= 1),
     ),
     ...optional(
       "errorStatus",
-      number("error-status", (n) => [403, 500, 503].includes(n)) as FaultOptions["errorStatus"],
+      number("error-status", flags.errorStatus, (n) =>
+        [403, 500, 503].includes(n),
+      ) as FaultOptions["errorStatus"],
     ),
     ...optional(
       "latencyMs",
-      number("latency-ms", (n) => n >= 0),
+      number("latency-ms", flags.latencyMs, (n) => n >= 0),
     ),
-    ...(values.outage ? { outage: true } : {}),
+    ...(flags.outage ? { outage: true } : {}),
   };
   return {
-    help: false,
-    options: {
-      host: values.host,
-      port,
-      protocol: values.http ? "http" : "https",
-      ...optional("certificatePath", values["cert-out"]),
-      ...optional("tenantId", values.tenant),
-      ...(ops === undefined
-        ? {}
-        : { throttle: { operationsPer10Seconds: ops, ...optional("windowMs", windowMs) } }),
-      ...(Object.keys(faults).length === 0 ? {} : { faults }),
-    },
+    host: flags.host,
+    port,
+    protocol: flags.http ? "http" : "https",
+    ...optional("certificatePath", flags.certOut),
+    ...optional("tenantId", flags.tenant),
+    ...(ops === undefined
+      ? {}
+      : { throttle: { operationsPer10Seconds: ops, ...optional("windowMs", windowMs) } }),
+    ...(Object.keys(faults).length === 0 ? {} : { faults }),
   };
 }
 

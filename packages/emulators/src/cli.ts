@@ -4,16 +4,17 @@
  *
  *   edge-pki-emulators --port 8444 --cert-out ./kv-emulator.pem
  */
-import { parseCliArguments, USAGE } from "./cli-options.js";
+import { runProgram } from "@edge-pki/host-kit/cli";
+import {
+  type EmulatorFlags,
+  emulatorOptions,
+  emulatorProgram,
+  withoutLeadingSeparator,
+} from "./cli-options.js";
 import { startKeyVaultEmulator } from "./key-vault/server.js";
 
-async function main(): Promise<void> {
-  const command = parseCliArguments(process.argv.slice(2));
-  if (command.help) {
-    process.stdout.write(`${USAGE}\n`);
-    return;
-  }
-  const emulator = await startKeyVaultEmulator(command.options);
+const program = emulatorProgram().action(async () => {
+  const emulator = await startKeyVaultEmulator(emulatorOptions(program.opts<EmulatorFlags>()));
   process.stdout.write(`Key Vault emulator listening on ${emulator.url}\n`);
   if (emulator.caCertificatePath)
     process.stdout.write(`TLS certificate written to ${emulator.caCertificatePath}\n`);
@@ -26,18 +27,13 @@ async function main(): Promise<void> {
     emulator.stop().then(
       () => process.exit(0),
       (error: unknown) => {
-        process.stderr.write(`Failed to stop cleanly: ${String(error)}\n`);
+        process.stderr.write(`edge-pki-emulators: failed to stop cleanly: ${String(error)}\n`);
         process.exit(1);
       },
     );
   };
   process.once("SIGINT", stop);
   process.once("SIGTERM", stop);
-}
-
-main().catch((error: unknown) => {
-  process.stderr.write(
-    `edge-pki-emulators: ${error instanceof Error ? error.message : String(error)}\n${USAGE}\n`,
-  );
-  process.exit(1);
 });
+
+await runProgram(program, withoutLeadingSeparator(process.argv.slice(2)));

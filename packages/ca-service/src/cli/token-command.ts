@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { type HostCommand, UsageError } from "@edge-pki/host-kit/cli";
 import { mintApiToken } from "../app/mint-api-token.js";
 import { openCertificateStore, openKeyStore, openTokenSigner, type Runtime } from "../compose.js";
 import { loadConfig } from "../config/config.js";
@@ -7,40 +8,44 @@ import type { Role } from "../core/roles.js";
 import { API_TOKEN_MAX_SECONDS, DEVICE_PREFIX_PATTERN } from "../core/token-claims.js";
 import { jsonLogger } from "../logger.js";
 import { secureRandom, systemClock } from "../ports/clock.js";
-import { parseOptions } from "./parse-options.js";
-import { UsageError } from "./usage-error.js";
-
-export const TOKEN_USAGE = `usage: edge-pki-ca token create --role admin|issuer|reader [--device-prefix PREFIX]
-                              [--ttl 30d] [--subject NAME] [--data-dir DIR]
-
-  --role           what the token may do
-  --device-prefix  issuer only: confine issuance to device IDs starting with PREFIX
-  --ttl            lifetime: 3600s, 15m, 12h or 30d (default 30d, at most 365d)
-  --subject        who the token stands for: the audit log shows token:<subject>, and rate limits and
-                   Idempotency-Keys are per subject (default cli-<role>-<8 random hex digits>)
-
-Prints the token on stdout and nothing else there.`;
+import { environmentWithFlags } from "./setting-flags.js";
 
 const API_ROLES: readonly Role[] = ["admin", "issuer", "reader"];
 const SUBJECT_PATTERN = /^[\x21-\x7e]{1,256}$/;
 
-/** `edge-pki-ca token create …`: mints a token from our own issuer, audited, printed to stdout. */
-export async function tokenCommand(argv: string[]): Promise<void> {
-  const { positionals, values } = parseOptions(argv, {
-    role: { type: "string" },
-    "device-prefix": { type: "string" },
-    ttl: { type: "string", default: "30d" },
-    subject: { type: "string" },
-    "data-dir": { type: "string" },
-    help: { type: "boolean", short: "h" },
-  });
-  if (values.help) {
-    process.stdout.write(`${TOKEN_USAGE}\n`);
-    return;
-  }
-  if (positionals.length !== 1 || positionals[0] !== "create") {
-    throw new UsageError("expected 'token create'; run edge-pki-ca token --help");
-  }
+interface TokenFlags {
+  role?: string;
+  devicePrefix?: string;
+  ttl: string;
+  subject?: string;
+}
+
+/** `token create`, the one token command. */
+export function addTokenCommand(program: HostCommand): void {
+  const tokens = program.command("token").description("API tokens");
+  // Name the command there is rather than report an unknown one.
+  tokens.on("command:*", () => tokens.error("expected 'token create'"));
+  const create = tokens
+    .command("create")
+    .description(
+      "mint an API token from the CA's own issuer, audited; prints the token on stdout and nothing else there",
+    )
+    .option("--role <role>", `what the token may do: ${API_ROLES.join(", ")}`)
+    .option(
+      "--device-prefix <prefix>",
+      "issuer only: confine issuance to device IDs starting with the prefix",
+    )
+    .option("--ttl <duration>", "lifetime: 3600s, 15m, 12h or 30d, at most 365d", "30d")
+    .option(
+      "--subject <name>",
+      "who the token stands for: the audit log shows token:<subject>, and rate limits and Idempotency-Keys " +
+        "are per subject (default cli-<role>-<8 random hex digits>)",
+    );
+  create.action(() => createToken(create.opts<TokenFlags>(), environmentWithFlags(create)));
+}
+
+/** Mints a token from our own issuer, audited, printed to stdout. */
+async function createToken(values: TokenFlags, env: NodeJS.ProcessEnv): Promise<void> {
   const role = values.role as Role | undefined;
   if (role === undefined || !API_ROLES.includes(role)) {
     throw new UsageError(`--role must be one of ${API_ROLES.join(", ")}`);
@@ -50,7 +55,7 @@ export async function tokenCommand(argv: string[]): Promise<void> {
     throw new UsageError("--ttl must look like 3600s, 15m, 12h or 30d (a positive whole number and a unit)");
   }
   if (lifetimeSeconds > API_TOKEN_MAX_SECONDS) throw new UsageError("--ttl must be at most 365d");
-  const devicePrefix = values["device-prefix"];
+  const devicePrefix = values.devicePrefix;
   if (devicePrefix !== undefined && role !== "issuer") {
     throw new UsageError("--device-prefix applies to --role issuer only");
   }
@@ -62,7 +67,6 @@ export async function tokenCommand(argv: string[]): Promise<void> {
   if (!SUBJECT_PATTERN.test(subject))
     throw new UsageError("--subject must be 1 to 256 visible ASCII characters");
 
-  const env = values["data-dir"] ? { ...process.env, EDGE_PKI_DATA_DIR: values["data-dir"] } : process.env;
   const runtime: Runtime = { config: loadConfig(env), logger: jsonLogger() };
   // Only what exists: a mistyped --data-dir must not create a CA, a passphrase or a database.
   const tokens = await openTokenSigner(await openKeyStore(runtime, "use"));

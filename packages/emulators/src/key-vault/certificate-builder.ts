@@ -2,10 +2,9 @@
  * Builds what Key Vault builds from a policy: the PKCS#10 request of a pending certificate and, for
  * issuer `Self`, the self-signed certificate. Both are signed with the certificate's own vault key.
  */
-import "reflect-metadata";
 import { webcrypto } from "node:crypto";
-import * as x509 from "@peculiar/x509";
 import type { CertificatePolicy } from "./certificate-policy.js";
+import { x509 } from "./x509.js";
 
 const crypto = webcrypto;
 type CryptoKeyPair = webcrypto.CryptoKeyPair;

@@ -2,12 +2,11 @@
  * Certificate policies in their wire form (`key_props`, `x509_props`, `issuer`, …): validation of
  * what a client sends, and the defaults Key Vault fills in.
  */
-import "reflect-metadata";
-import * as x509 from "@peculiar/x509";
 import { badParameter } from "./errors.js";
 import type { KeyType } from "./key-store.js";
 import type { Curve } from "./signing.js";
 import { asObject, optionalBoolean } from "./validation.js";
+import { x509 } from "./x509.js";
 
 export interface SubjectAlternativeNames {
   dns_names?: string[];

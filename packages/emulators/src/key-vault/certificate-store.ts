@@ -3,14 +3,13 @@
  * new (managed, non-exportable) key version with the same version id, as Key Vault does. Issuer
  * `Self` completes at once; issuer `Unknown` waits for a merge of a certificate for the CSR's key.
  */
-import "reflect-metadata";
 import { createPublicKey, randomBytes } from "node:crypto";
-import * as x509 from "@peculiar/x509";
 import { buildCsr, buildSelfSigned } from "./certificate-builder.js";
 import { type CertificatePolicy, isSelfIssuer, parseCertificatePolicy } from "./certificate-policy.js";
 import { fromBase64 } from "./encoding.js";
 import { badParameter, certificateNotFound, KeyVaultError, pendingCertificateNotFound } from "./errors.js";
 import type { CreateKeyRequest, KeyStore, StoredKey } from "./key-store.js";
+import { x509 } from "./x509.js";
 
 export interface CertificateVersion {
   readonly name: string;

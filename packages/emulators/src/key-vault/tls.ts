@@ -2,10 +2,9 @@
  * A throw-away TLS identity for the emulator: a self-signed ECDSA P-256 certificate whose SANs cover
  * localhost, 127.0.0.1 and the host the emulator listens on, so clients can trust it with `ca`.
  */
-import "reflect-metadata";
 import { webcrypto } from "node:crypto";
 import { isIP } from "node:net";
-import * as x509 from "@peculiar/x509";
+import { x509 } from "./x509.js";
 
 /** PEM certificate and PKCS#8 private key for `https.createServer`. */
 export interface TlsIdentity {

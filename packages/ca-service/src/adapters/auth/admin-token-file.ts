@@ -1,6 +1,6 @@
 import { access } from "node:fs/promises";
 import { join } from "node:path";
-import { writeNewFile } from "../fs/write-new-file.js";
+import { writeNewFile } from "@edge-pki/host-kit/private-files";
 
 export const ADMIN_TOKEN_FILE = "admin.token";
 

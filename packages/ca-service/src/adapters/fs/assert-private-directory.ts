@@ -1,4 +1,4 @@
-import { stat } from "node:fs/promises";
+import { assertNotWritableByOthers, DirectoryWritableByOthersError } from "@edge-pki/host-kit/private-files";
 import { CaError } from "../../core/errors.js";
 
 /**
@@ -6,18 +6,12 @@ import { CaError } from "../../core/errors.js";
  * or replace the passphrase file. Reading is the operator's choice; writing is not.
  */
 export async function assertPrivateDirectory(path: string): Promise<void> {
-  let mode: number;
   try {
-    mode = (await stat(path)).mode;
+    await assertNotWritableByOthers(path);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return;
+    if (error instanceof DirectoryWritableByOthersError) {
+      throw new CaError("ca_material_invalid", `the data folder ${error.message}`, { cause: error });
+    }
     throw error;
-  }
-  if ((mode & 0o022) !== 0) {
-    const octal = (mode & 0o777).toString(8).padStart(3, "0");
-    throw new CaError(
-      "ca_material_invalid",
-      `the data folder ${path} is writable by other users (mode ${octal}): run chmod go-w on it (0700 is best)`,
-    );
   }
 }

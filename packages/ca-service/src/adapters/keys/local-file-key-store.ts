@@ -1,6 +1,7 @@
 import { createPrivateKey, createPublicKey, webcrypto } from "node:crypto";
 import { access, constants } from "node:fs/promises";
 import { join } from "node:path";
+import { writeNewFile } from "@edge-pki/host-kit/private-files";
 import { CaError } from "../../core/errors.js";
 import {
   classifyPublicKey,
@@ -12,7 +13,6 @@ import { x509 } from "../../core/x509.js";
 import { decryptPrivateKey, encryptPrivateKey } from "../../crypto/encrypted-private-key.js";
 import type { CaKeyStore, CaName, CaSigner, StoredCa } from "../../ports/ca-key-store.js";
 import { readIfPresent } from "../fs/read-if-present.js";
-import { writeNewFile } from "../fs/write-new-file.js";
 
 /**
  * The embedded default: each CA key is an encrypted PKCS#8 PEM (PBES2, a key derived from the

@@ -1,8 +1,8 @@
 import { randomBytes } from "node:crypto";
 import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
+import { writeNewFile } from "@edge-pki/host-kit/private-files";
 import { CaError } from "../../core/errors.js";
-import { writeNewFile } from "../fs/write-new-file.js";
 
 export const PASSPHRASE_FILE = "key-passphrase";
 

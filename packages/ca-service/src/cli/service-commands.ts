@@ -1,0 +1,94 @@
+import { createHash } from "node:crypto";
+import type { HostCommand } from "@edge-pki/host-kit/cli";
+import type { AdminTokenFile } from "../adapters/auth/admin-token-file.js";
+import type { InitCaResult } from "../app/init-ca.js";
+import {
+  firstAdminTokenFile,
+  initialiseCa,
+  openKeyStore,
+  openServiceContext,
+  type Runtime,
+} from "../compose.js";
+import { loadConfig } from "../config/config.js";
+import { jsonLogger } from "../logger.js";
+import { startServer } from "../server.js";
+import { environmentWithFlags } from "./setting-flags.js";
+
+type ServiceCommand = "init" | "serve" | "start";
+
+const DESCRIPTIONS: Record<ServiceCommand, string> = {
+  init:
+    "create the root, the issuing CA and the token-signing key in the key store when absent (never " +
+    "overwrites); the run that creates the token-signing key writes the deployment's first admin token " +
+    "to <data folder>/admin.token",
+  serve: "run the API (the CA must exist)",
+  start: "init if needed, then serve",
+};
+
+/** `init`, `serve` and `start`. */
+export function addServiceCommands(program: HostCommand): void {
+  for (const name of ["init", "serve", "start"] as const) {
+    const command = program.command(name).description(DESCRIPTIONS[name]);
+    command.action(() => runService(name, environmentWithFlags(command)));
+  }
+}
+
+async function runService(command: ServiceCommand, env: NodeJS.ProcessEnv): Promise<void> {
+  const runtime: Runtime = { config: loadConfig(env), logger: jsonLogger() };
+  const keyStore = await openKeyStore(runtime, command === "serve" ? "use" : "create");
+
+  let init: InitCaResult | undefined;
+  if (command === "init" || command === "start") {
+    init = await initialiseCa(runtime, keyStore);
+    if (init.created.length > 0) {
+      runtime.logger.info("created CA material", {
+        created: init.created,
+        dataDir: runtime.config.dataDir,
+        keyStore: keyStore.kind,
+      });
+    }
+    if (command === "init") {
+      process.stdout.write(
+        `${init.created.length > 0 ? `created ${init.created.join(" and ")}` : "CA already initialised; nothing changed"}\nroot SHA-256 fingerprint: ${sha256(init.root.rawData)}\n`,
+      );
+      if (init.created.includes("token-signing")) {
+        const context = await openServiceContext(runtime, keyStore);
+        try {
+          process.stdout.write(adminTokenLine(await firstAdminTokenFile(runtime, context, init)));
+        } finally {
+          await context.store.close();
+        }
+      }
+      return;
+    }
+  }
+
+  const context = await openServiceContext(runtime, keyStore);
+  const adminToken = await firstAdminTokenFile(runtime, context, init);
+  const server = await startServer(context, runtime.config, runtime.logger);
+  process.stdout.write(
+    `Edge PKI CA listening on ${server.url}\nroot SHA-256 fingerprint: ${sha256(context.ca.root.rawData)}\ndata folder: ${runtime.config.dataDir}\n${adminTokenLine(adminToken)}`,
+  );
+  const stop = async () => {
+    await server.close();
+    await context.store.close();
+  };
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    process.once(signal, () => {
+      stop().then(
+        () => process.exit(0),
+        () => process.exit(1),
+      );
+    });
+  }
+}
+
+/** The path only: the token itself must not end up in terminal scrollback or log collectors. */
+function adminTokenLine(file: AdminTokenFile | undefined): string {
+  if (file === undefined) return "";
+  return `${file.created ? "admin token written to" : "admin token"}: ${file.path}\n`;
+}
+
+function sha256(der: ArrayBuffer): string {
+  return createHash("sha256").update(new Uint8Array(der)).digest("hex");
+}

@@ -1,0 +1,132 @@
+import { chmod, mkdir, mkdtemp, readdir, readFile, rm, stat } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join, relative } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  assertNotWritableByOthers,
+  DirectoryWritableByOthersError,
+  ensurePrivateDirectory,
+  type FileHost,
+  writeNewFile,
+} from "../src/private-files/index.js";
+
+/** POSIX, for real on disk (these tests need Linux or macOS). */
+let root: string;
+
+beforeAll(async () => {
+  root = await mkdtemp(join(tmpdir(), "host-kit-posix-"));
+});
+afterAll(async () => {
+  await rm(root, { recursive: true, force: true });
+});
+
+async function modeOf(path: string): Promise<number> {
+  return (await stat(path)).mode & 0o777;
+}
+
+/** A Linux host whose process runner must never be called: POSIX needs no other program. */
+const linux: FileHost = {
+  platform: "linux",
+  run: () => Promise.reject(new Error("no program may run on POSIX")),
+  windowsDirectory: "C:\\Windows",
+};
+
+describe("ensurePrivateDirectory on POSIX", () => {
+  it("creates the folder and its missing parents 0700 and returns its absolute path", async () => {
+    const path = join(root, "created", "nested");
+    expect(await ensurePrivateDirectory(relative(process.cwd(), path), { host: linux })).toBe(path);
+    expect(await modeOf(path)).toBe(0o700);
+    expect(await modeOf(join(root, "created"))).toBe(0o700);
+  });
+
+  it("keeps an existing folder others cannot write to as it is", async () => {
+    const path = join(root, "readable");
+    await mkdir(path);
+    await chmod(path, 0o755);
+    await ensurePrivateDirectory(path, { host: linux });
+    expect(await modeOf(path)).toBe(0o755);
+  });
+
+  it("refuses a folder the group or others may write to, changing nothing", async () => {
+    for (const mode of [0o777, 0o770, 0o702]) {
+      const path = join(root, `shared-${mode.toString(8)}`);
+      await mkdir(path);
+      await chmod(path, mode);
+      const refused = ensurePrivateDirectory(path, { host: linux });
+      await expect(refused).rejects.toBeInstanceOf(DirectoryWritableByOthersError);
+      await expect(refused).rejects.toMatchObject({
+        path,
+        mode,
+        message: `${path} is writable by other users (mode ${mode.toString(8)}): run chmod go-w on it (0700 is best)`,
+      });
+      expect(await modeOf(path)).toBe(mode);
+    }
+  });
+
+  it("tightens such a folder on request: write taken from group and others, reading left as it was", async () => {
+    const path = join(root, "tightened");
+    await mkdir(path);
+    await chmod(path, 0o777);
+    await ensurePrivateDirectory(path, { writableByOthers: "tighten", host: linux });
+    expect(await modeOf(path)).toBe(0o755);
+  });
+});
+
+describe("assertNotWritableByOthers", () => {
+  it("passes an absent folder without creating it, and one others cannot write to", async () => {
+    const absent = join(root, "absent");
+    await assertNotWritableByOthers(absent, linux);
+    await expect(stat(absent)).rejects.toThrow("ENOENT");
+    const path = join(root, "private");
+    await mkdir(path, { mode: 0o700 });
+    await assertNotWritableByOthers(path, linux);
+  });
+
+  it("refuses a folder others may write to", async () => {
+    const path = join(root, "world-writable");
+    await mkdir(path);
+    await chmod(path, 0o757);
+    await expect(assertNotWritableByOthers(path, linux)).rejects.toMatchObject({ path, mode: 0o757 });
+  });
+
+  it("refuses to judge a folder by its mode on Windows", async () => {
+    await expect(assertNotWritableByOthers(root, { ...linux, platform: "win32" })).rejects.toThrow(
+      "Windows does not enforce",
+    );
+  });
+});
+
+describe("writeNewFile", () => {
+  it("writes the content with the mode asked for, in a folder it makes 0700", async () => {
+    const path = join(root, "keys-new", "root.key.pem");
+    await writeNewFile(path, "secret key\n", 0o600);
+    expect(await readFile(path, "utf8")).toBe("secret key\n");
+    expect(await modeOf(path)).toBe(0o600);
+    expect(await modeOf(join(root, "keys-new"))).toBe(0o700);
+    await writeNewFile(join(root, "keys-new", "root.pem"), new Uint8Array([1, 2, 3]), 0o644);
+    expect(await modeOf(join(root, "keys-new", "root.pem"))).toBe(0o644);
+  });
+
+  it("never overwrites: a second write fails with EEXIST and leaves the first content and no temporary file", async () => {
+    const folder = join(root, "no-overwrite");
+    const path = join(folder, "admin.token");
+    await writeNewFile(path, "first\n", 0o600);
+    await expect(writeNewFile(path, "second\n", 0o600)).rejects.toMatchObject({ code: "EEXIST" });
+    expect(await readFile(path, "utf8")).toBe("first\n");
+    expect(await readdir(folder)).toEqual(["admin.token"]);
+  });
+
+  it("lets exactly one of several concurrent writers create the file, whole", async () => {
+    const folder = join(root, "race");
+    const path = join(folder, "key-passphrase");
+    const contents = Array.from({ length: 8 }, (_, index) => `writer ${index} `.repeat(10_000));
+    const results = await Promise.allSettled(contents.map((content) => writeNewFile(path, content, 0o600)));
+    const winners = results.flatMap((result, index) => (result.status === "fulfilled" ? [index] : []));
+    expect(winners).toHaveLength(1);
+    for (const result of results) {
+      if (result.status === "rejected") expect(result.reason).toMatchObject({ code: "EEXIST" });
+    }
+    expect(await readFile(path, "utf8")).toBe(contents[winners[0] as number]);
+    expect(await readdir(folder)).toEqual(["key-passphrase"]);
+  });
+});
