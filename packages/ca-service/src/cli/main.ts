@@ -8,7 +8,7 @@ import { addTokenCommand } from "./token-command.js";
 
 const program = createProgram("edge-pki-ca")
   .description("The Edge PKI certificate authority for Azure IoT Edge devices.")
-  .addHelpText("after", "\nSettings come from EDGE_PKI_* environment variables; see the README.");
+  .addHelpText("after", "\nSettings come from EDGE_PKI_* environment variables; see docs/configuration.md.");
 addSettingFlags(program);
 addServiceCommands(program);
 addTokenCommand(program);
