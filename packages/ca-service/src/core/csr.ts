@@ -1,5 +1,7 @@
+import { AsnConvert } from "@peculiar/asn1-schema";
+import { Name } from "@peculiar/asn1-x509";
 import { CaError } from "./errors.js";
-import { classifyPublicKey, type KeyAlgorithm } from "./key-algorithms.js";
+import { canonicalPublicKey, classifyPublicKey, type KeyAlgorithm } from "./key-algorithms.js";
 import { x509 } from "./x509.js";
 
 /** CSR signature algorithms we verify; SHA-1, RSA-PSS and anything exotic are refused. */
@@ -12,7 +14,10 @@ const ACCEPTED_CSR_SIGNATURES = new Set(
 const COMMON_NAME = "2.5.4.3";
 
 export interface VerifiedCsr {
-  /** DER SubjectPublicKeyInfo: the only thing taken from the CSR into the certificate. */
+  /**
+   * DER SubjectPublicKeyInfo: the only thing taken from the CSR into the certificate; an EC point
+   * in uncompressed form (see `canonicalPublicKey`).
+   */
   publicKeySpki: Uint8Array;
   keyAlgorithm: KeyAlgorithm;
   /** The subject's CNs: normally exactly one, the device ID. */
@@ -29,8 +34,8 @@ export interface VerifiedCsr {
 export async function verifyCsr(request: string | Uint8Array): Promise<VerifiedCsr> {
   const csr = parseCsr(typeof request === "string" ? derOfPem(request) : request);
   // The key first: "Ed25519 keys are not accepted" helps more than "its signature algorithm is not".
-  const publicKeySpki = new Uint8Array(csr.publicKey.rawData);
-  const keyAlgorithm = classifyPublicKey(publicKeySpki);
+  const requestedSpki = new Uint8Array(csr.publicKey.rawData);
+  const keyAlgorithm = classifyPublicKey(requestedSpki);
   const signatureAlgorithm = describeSignatureAlgorithm(csr);
   if (!ACCEPTED_CSR_SIGNATURES.has(signatureAlgorithm)) {
     throw csrError("invalid_csr", `the CSR's signature algorithm ${signatureAlgorithm} is not accepted`);
@@ -46,12 +51,30 @@ export async function verifyCsr(request: string | Uint8Array): Promise<VerifiedC
       "csr_signature_invalid",
       "the CSR's signature does not verify: proof of possession failed",
     );
+  assertCommonNamesAreText(csr.subjectName);
   return {
-    publicKeySpki,
+    publicKeySpki: canonicalPublicKey(requestedSpki),
     keyAlgorithm,
     commonNames: csr.subjectName.getField(COMMON_NAME),
     der: new Uint8Array(csr.rawData),
   };
+}
+
+/**
+ * A CN is text. DER would let a CSR put an INTEGER or raw bytes there, which a reader renders as hex
+ * that merely looks like a device ID; DirectoryString's choices (and IA5String, which some tools
+ * use) are the text a registration ID can be.
+ */
+function assertCommonNamesAreText(subject: x509.Name): void {
+  const name = AsnConvert.parse(subject.toArrayBuffer(), Name);
+  for (const attribute of name.flat()) {
+    if (attribute.type !== COMMON_NAME) continue;
+    const { value } = attribute;
+    const text = [value.utf8String, value.printableString, value.ia5String, value.bmpString, value.universalString, value.teletexString];
+    if (text.every((choice) => choice === undefined)) {
+      throw csrError("invalid_csr", "the CSR's CN is not a text string (UTF8String or PrintableString)");
+    }
+  }
 }
 
 /** One PEM block whose END label matches its BEGIN label (`NEW ` is the old Netscape spelling). */

@@ -15,6 +15,7 @@ export interface SignatureAlgorithm {
   namedCurve?: "P-256" | "P-384";
 }
 
+const RSA_PUBLIC_EXPONENT = 65537n;
 const RSA_SIZES: Record<number, KeyAlgorithm> = { 2048: "RSA_2048", 3072: "RSA_3072", 4096: "RSA_4096" };
 const CURVES: Record<string, KeyAlgorithm> = { prime256v1: "ECDSA_P256", secp384r1: "ECDSA_P384" };
 
@@ -45,13 +46,40 @@ export function classifyPublicKey(spki: Uint8Array): KeyAlgorithm {
   if (key.asymmetricKeyType === "rsa") {
     const bits = details.modulusLength ?? 0;
     const algorithm = RSA_SIZES[bits];
-    if (algorithm) return algorithm;
-    throw new CaError("unsupported_key", `RSA-${bits} is not accepted: use RSA 2048, 3072 or 4096`);
+    if (!algorithm) throw new CaError("unsupported_key", `RSA-${bits} is not accepted: use RSA 2048, 3072 or 4096`);
+    // With e = 1 a "signature" is the padded hash itself: anyone can forge one, so a proof of
+    // possession proves nothing. Small exponents (3) invite other attacks. 65537 only, as Let's Encrypt.
+    if (details.publicExponent !== RSA_PUBLIC_EXPONENT) {
+      throw new CaError(
+        "unsupported_key",
+        `RSA public exponent ${details.publicExponent ?? "unknown"} is not accepted: use 65537`,
+      );
+    }
+    return algorithm;
   }
   throw new CaError(
     "unsupported_key",
     `${key.asymmetricKeyType ?? "this"} keys are not accepted (IoT Edge supports ECDSA P-256/P-384 and RSA 2048-4096)`,
   );
+}
+
+/**
+ * The key as certificates carry it: an EC point in uncompressed form. RFC 5480 allows compressed
+ * points, but Go's crypto/x509 and several TLS stacks refuse them, so a device whose CSR has one
+ * gets a certificate with the same point uncompressed (the same key, so its CSR and proofs still
+ * verify). Other keys are returned as they are.
+ */
+export function canonicalPublicKey(spki: Uint8Array): Uint8Array {
+  const key = createPublicKey({ key: Buffer.from(spki), format: "der", type: "spki" });
+  if (key.asymmetricKeyType !== "ec" || !isCompressedPoint(spki)) return spki;
+  // A JWK carries x and y, so importing it back yields the uncompressed encoding.
+  const uncompressed = createPublicKey({ key: key.export({ format: "jwk" }), format: "jwk" });
+  return new Uint8Array(uncompressed.export({ type: "spki", format: "der" }));
+}
+
+function isCompressedPoint(spki: Uint8Array): boolean {
+  const point = new Uint8Array(AsnConvert.parse(spki, SubjectPublicKeyInfo).subjectPublicKey);
+  return point[0] === 0x02 || point[0] === 0x03;
 }
 
 /** RFC 5480: the parameters of an id-ecPublicKey must be the OID of a named curve. */
