@@ -1,3 +1,4 @@
+import { hasDevicePrefix, isSameDevice } from "./device-id.js";
 import { CaError } from "./errors.js";
 import type { Permission } from "./permissions.js";
 import type { Principal } from "./principal.js";
@@ -23,14 +24,14 @@ export function assertMayIssueFor(principal: Principal, deviceId: string, route:
     if (route !== "csr") {
       throw new CaError("forbidden", "a bootstrap token is redeemable only for a CSR-based certificate");
     }
-    if (deviceId !== principal.subject) {
+    if (!isSameDevice(deviceId, principal.subject)) {
       throw new CaError(
         "forbidden",
         `this bootstrap token is for device ${principal.subject}, not ${deviceId}`,
       );
     }
   }
-  if (principal.devicePrefix !== undefined && !deviceId.startsWith(principal.devicePrefix)) {
+  if (principal.devicePrefix !== undefined && !hasDevicePrefix(deviceId, principal.devicePrefix)) {
     throw new CaError(
       "forbidden",
       `the token may only issue for device IDs starting with '${principal.devicePrefix}'; ${deviceId} does not`,

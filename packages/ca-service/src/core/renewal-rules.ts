@@ -1,4 +1,5 @@
 import type { CertificateRecord } from "../ports/certificate-store.js";
+import { isSameDevice } from "./device-id.js";
 import { CaError } from "./errors.js";
 import { NOT_BEFORE_BACKDATE_MS } from "./validity.js";
 
@@ -43,7 +44,7 @@ export function assertRenewable(check: RenewalCheck): CertificateRecord {
     const grace = check.graceDays > 0 ? ` and its ${check.graceDays}-day renewal grace period is over` : "";
     throw refused(`certificate ${current.serialNumber} expired at ${current.notAfter.toISOString()}${grace}`);
   }
-  if (check.requestedDeviceId !== current.deviceId) {
+  if (current.deviceId === null || !isSameDevice(check.requestedDeviceId, current.deviceId)) {
     const message = `the CSR's CN '${check.requestedDeviceId}' differs from the current certificate's '${current.deviceId}'; renewal keeps the device ID`;
     throw new CaError("renewal_refused", message, { errors: [{ field: "csr", message }] });
   }

@@ -142,6 +142,7 @@ export interface CertificateStore {
   /** Forgets idempotency records past retention and used tokens that can no longer verify. */
   purgeExpired(request: PurgeRequest): Promise<void>;
   findBySerialNumber(serialNumber: string): Promise<CertificateRecord | undefined>;
+  /** A device's certificates, newest first; device IDs compare without regard to case, as in DPS. */
   listByDevice(deviceId: string, options: ListOptions): Promise<CertificateRecord[]>;
   /**
    * Marks a valid certificate revoked and records the audit entry in one transaction. Undefined when

@@ -1,5 +1,6 @@
 import { type Kysely, type Selectable, sql } from "kysely";
 import { Migrator } from "kysely/migration";
+import { deviceIdKey } from "../../core/device-id.js";
 import type { Profile } from "../../core/profiles.js";
 import type {
   AuditEvent,
@@ -144,7 +145,7 @@ export class KyselyCertificateStore implements CertificateStore {
     const rows = await this.db
       .selectFrom("certificates")
       .selectAll()
-      .where("device_id", "=", deviceId)
+      .where("device_key", "=", deviceIdKey(deviceId))
       .orderBy("issued_at", "desc")
       .orderBy("serial_number")
       .limit(options.limit)
@@ -288,6 +289,7 @@ function toRow(record: CertificateRecord): CertificatesTable {
   return {
     serial_number: record.serialNumber,
     device_id: record.deviceId,
+    device_key: record.deviceId === null ? null : deviceIdKey(record.deviceId),
     profile: record.profile,
     subject: record.subject,
     key_algorithm: record.keyAlgorithm,

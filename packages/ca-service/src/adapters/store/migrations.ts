@@ -118,6 +118,20 @@ export function migrationProvider(dialect: SqlDialectName): MigrationProvider {
         await db.schema.alterTable("certificates").addColumn("superseded_by", "text").execute();
       },
     },
+    "0005_device_key": {
+      async up(db: Kysely<unknown>) {
+        // DPS compares registration IDs without regard to case: decisions and lookups go by this
+        // key, while device_id keeps the CN as it was requested.
+        await db.schema.alterTable("certificates").addColumn("device_key", "text").execute();
+        await sql`update certificates set device_key = lower(device_id) where device_id is not null`.execute(db);
+        await db.schema.dropIndex("certificates_device_id").execute();
+        await db.schema
+          .createIndex("certificates_device_key")
+          .on("certificates")
+          .columns(["device_key", "issued_at"])
+          .execute();
+      },
+    },
   };
   return { getMigrations: async () => migrations };
 }

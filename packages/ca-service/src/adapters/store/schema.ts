@@ -4,6 +4,8 @@ import type { Generated } from "kysely";
 export interface CertificatesTable {
   serial_number: string;
   device_id: string | null;
+  /** The device ID in lower case: what lookups by device compare (DPS IDs are case-insensitive). */
+  device_key: string | null;
   profile: string;
   subject: string;
   key_algorithm: string;
