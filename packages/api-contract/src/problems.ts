@@ -22,6 +22,7 @@ export const PROBLEMS = {
   not_found: { status: 404, title: "Not found" },
   method_not_allowed: { status: 405, title: "Method not allowed" },
   already_revoked: { status: 409, title: "Already revoked" },
+  not_revocable: { status: 409, title: "Not revocable here" },
   credentials_already_issued: { status: 409, title: "Credentials already issued" },
   payload_too_large: { status: 413, title: "Request body too large" },
   unsupported_media_type: { status: 415, title: "Unsupported media type" },

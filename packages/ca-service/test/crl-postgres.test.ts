@@ -68,12 +68,14 @@ describe("CRL numbers with replicas sharing PostgreSQL", () => {
   it("allocates distinct, increasing numbers when both replicas sign at once, and keeps the highest", async () => {
     const before = (await fetchCrl(replicaA.url, dir, "pg-before.pem")).crlNumber;
     const published = await Promise.all(
-      Array.from({ length: 10 }, (_, index) => publishCrl((index % 2 === 0 ? replicaA : replicaB).context)),
+      Array.from({ length: 10 }, (_, index) =>
+        publishCrl((index % 2 === 0 ? replicaA : replicaB).context, "issuing-ca"),
+      ),
     );
     const numbers = published.map((crl) => crl.crlNumber);
     expect(new Set(numbers).size).toBe(numbers.length);
     expect(Math.min(...numbers)).toBeGreaterThan(before);
-    const { crl } = await replicaB.context.store.latestCrl();
+    const { crl } = await replicaB.context.store.latestCrl("issuing-ca");
     expect(crl?.crlNumber).toBe(Math.max(...numbers));
   });
 

@@ -18,5 +18,10 @@ export async function loadIssuingCa(keyStore: CaKeyStore, clock: Clock): Promise
     { certificate: intermediateCertificate, signer: intermediate.signer },
     clock.now(),
   );
-  return { signer: intermediate.signer, certificate: intermediateCertificate, root: rootCertificate };
+  return {
+    signer: intermediate.signer,
+    certificate: intermediateCertificate,
+    root: rootCertificate,
+    rootSigner: root.signer,
+  };
 }

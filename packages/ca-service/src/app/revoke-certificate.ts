@@ -6,7 +6,7 @@ import type { CertificateRecord, CertificateStore } from "../ports/certificate-s
 import { type CrlDeps, publishCrl } from "./publish-crl.js";
 
 export interface RevocationDeps extends CrlDeps {
-  store: CrlDeps["store"] & Pick<CertificateStore, "revoke">;
+  store: CrlDeps["store"] & Pick<CertificateStore, "revoke" | "findBySerialNumber">;
 }
 
 export interface RevocationRequest {
@@ -16,14 +16,24 @@ export interface RevocationRequest {
 }
 
 /**
- * Revokes a certificate for good and re-signs the CRL. Asking again with the same reason is a
- * harmless retry and returns the record unchanged; another reason is a conflict, because a
- * revocation, once published, is not rewritten.
+ * Revokes a device certificate for good and re-signs the issuing CA's CRL. Asking again with the same
+ * reason is a harmless retry and returns the record unchanged; another reason is a conflict, because a
+ * revocation, once published, is not rewritten. The CA's own certificates are refused: putting them
+ * on the intermediate's CRL would change nothing while issuance and tokens carried on.
  */
 export async function revokeCertificate(
   deps: RevocationDeps,
   { serialNumber, reason, principal }: RevocationRequest,
 ): Promise<CertificateRecord> {
+  const existing = await deps.store.findBySerialNumber(serialNumber);
+  if (existing === undefined)
+    throw new CaError("not_found", `no certificate has serial number ${serialNumber}`);
+  if (existing.profile !== "device") {
+    throw new CaError(
+      "not_revocable",
+      `certificate ${serialNumber} is the CA's ${existing.profile} certificate; it is not revoked here. To retire a compromised issuing CA, see docs/operations.md`,
+    );
+  }
   // Whole seconds: the CRL's revocation date must equal the recorded one.
   const at = truncateToSecond(deps.clock.now());
   const result = await deps.store.revoke({
@@ -51,7 +61,7 @@ export async function revokeCertificate(
     );
   }
   try {
-    await publishCrl(deps);
+    await publishCrl(deps, "issuing-ca");
   } catch (cause) {
     // The revocation is committed; the stored CRL is now stale and the next fetch re-signs it.
     throw new CaError(

@@ -70,7 +70,14 @@ function assertCommonNamesAreText(subject: x509.Name): void {
   for (const attribute of name.flat()) {
     if (attribute.type !== COMMON_NAME) continue;
     const { value } = attribute;
-    const text = [value.utf8String, value.printableString, value.ia5String, value.bmpString, value.universalString, value.teletexString];
+    const text = [
+      value.utf8String,
+      value.printableString,
+      value.ia5String,
+      value.bmpString,
+      value.universalString,
+      value.teletexString,
+    ];
     if (text.every((choice) => choice === undefined)) {
       throw csrError("invalid_csr", "the CSR's CN is not a text string (UTF8String or PrintableString)");
     }

@@ -7,11 +7,15 @@ import { signCertificate } from "./sign-certificate.js";
 import type { Validity } from "./validity.js";
 import type { x509 } from "./x509.js";
 
-/** The issuing intermediate with its key, and the root above it (for the full chain). */
+/**
+ * The issuing intermediate with its key, and the root above it: for the full chain, and with its key
+ * for the root's CRL of the certificates it signed.
+ */
 export interface IssuingCa {
   signer: CaSigner;
   certificate: x509.X509Certificate;
   root: x509.X509Certificate;
+  rootSigner: CaSigner;
 }
 
 export interface DeviceCertificateRequest {
@@ -83,9 +87,4 @@ export function deviceIdForCsr(csrCommonNames: string[], requestedDeviceId: stri
 
 function refuse(code: "invalid_csr" | "device_id_mismatch", field: string, message: string): never {
   throw new CaError(code, message, { errors: [{ field, message }] });
-}
-
-/** Leaf first, then the intermediate, then the root: IoT Edge reads the registration ID from the first. */
-export function fullChainPem(leaf: x509.X509Certificate, ca: IssuingCa): string {
-  return `${[leaf, ca.certificate, ca.root].map((certificate) => certificate.toString("pem")).join("\n")}\n`;
 }

@@ -46,7 +46,8 @@ export function classifyPublicKey(spki: Uint8Array): KeyAlgorithm {
   if (key.asymmetricKeyType === "rsa") {
     const bits = details.modulusLength ?? 0;
     const algorithm = RSA_SIZES[bits];
-    if (!algorithm) throw new CaError("unsupported_key", `RSA-${bits} is not accepted: use RSA 2048, 3072 or 4096`);
+    if (!algorithm)
+      throw new CaError("unsupported_key", `RSA-${bits} is not accepted: use RSA 2048, 3072 or 4096`);
     // With e = 1 a "signature" is the padded hash itself: anyone can forge one, so a proof of
     // possession proves nothing. Small exponents (3) invite other attacks. 65537 only, as Let's Encrypt.
     if (details.publicExponent !== RSA_PUBLIC_EXPONENT) {

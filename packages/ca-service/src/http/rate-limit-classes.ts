@@ -19,6 +19,8 @@ export const RATE_LIMIT_CLASSES: Partial<Record<OperationId, RateLimitClass>> = 
   getJwks: "public",
   getCrl: "public",
   getCrlPem: "public",
+  getRootCrl: "public",
+  getRootCrlPem: "public",
 };
 
 export function rateLimitClassOf(operationId: string): RateLimitClass {

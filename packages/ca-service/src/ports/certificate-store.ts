@@ -101,6 +101,13 @@ export interface RevokeResult {
   changed: boolean;
 }
 
+/**
+ * Which CA's CRL: the issuing CA's, which lists revoked device certificates, or the root's (an
+ * authority revocation list), which lists the revoked certificates the root signed: intermediates and
+ * the token signer. Relying parties that check the whole chain (`openssl verify -crl_check_all`) need both.
+ */
+export type CrlIssuer = "issuing-ca" | "root";
+
 /** What a CRL lists about a revoked certificate. */
 export interface RevokedCertificate {
   serialNumber: string;
@@ -120,9 +127,9 @@ export interface StoredCrl {
 }
 
 export interface CrlAllocation {
-  /** Larger than every number allocated before, across restarts and replicas. */
+  /** Larger than every number allocated before for the same CRL, across restarts and replicas. */
   crlNumber: number;
-  /** How many revocations the store had committed when the number was allocated. */
+  /** How many revocations of this CRL's certificates the store had committed at allocation. */
   revision: number;
 }
 
@@ -149,14 +156,17 @@ export interface CertificateStore {
    * the serial is unknown; `changed: false` (and no audit entry) when it was already revoked.
    */
   revoke(request: RevokeRequest): Promise<RevokeResult | undefined>;
-  /** Revoked certificates that have not expired by `at`: what a CRL signed at `at` must list. */
-  listRevoked(options: { unexpiredAt: Date }): Promise<RevokedCertificate[]>;
-  /** Allocates the next CRL number in a transaction. */
-  allocateCrlNumber(): Promise<CrlAllocation>;
-  /** Stores a signed CRL unless one with a higher number is already stored. */
-  publishCrl(crl: StoredCrl): Promise<void>;
-  /** The stored CRL with the highest number, and the current revocation count. */
-  latestCrl(): Promise<{ crl: StoredCrl | undefined; revision: number }>;
+  /**
+   * Revoked certificates that `issuer` signed and that have not expired by `unexpiredAt`: what its
+   * CRL signed at that time must list.
+   */
+  listRevoked(options: { issuer: CrlIssuer; unexpiredAt: Date }): Promise<RevokedCertificate[]>;
+  /** Allocates the next number of `issuer`'s CRL in a transaction. */
+  allocateCrlNumber(issuer: CrlIssuer): Promise<CrlAllocation>;
+  /** Stores a signed CRL of `issuer` unless one with a higher number is already stored. */
+  publishCrl(issuer: CrlIssuer, crl: StoredCrl): Promise<void>;
+  /** `issuer`'s stored CRL with the highest number, and the count of its revocations. */
+  latestCrl(issuer: CrlIssuer): Promise<{ crl: StoredCrl | undefined; revision: number }>;
   /**
    * Records a renewal proof's jti until `keepUntil`; false when it is already recorded (a replay).
    * Proofs kept past their lifetime are forgotten on the way.

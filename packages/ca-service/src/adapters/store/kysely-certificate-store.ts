@@ -9,6 +9,7 @@ import type {
   CertificateStatus,
   CertificateStore,
   CrlAllocation,
+  CrlIssuer,
   IdempotencyRecord,
   ListOptions,
   PurgeRequest,
@@ -22,8 +23,18 @@ import type {
 import { migrationProvider, type SqlDialectName } from "./migrations.js";
 import type { AuditLogTable, CertificatesTable, Database, IdempotencyRecordsTable } from "./schema.js";
 
-/** crl_state holds a single row, created by its migration. */
-const CRL_STATE_ROW = 1;
+/** crl_state holds one row per CRL, created by the migrations. */
+const CRL_STATE_ROW: Record<CrlIssuer, number> = { "issuing-ca": 1, root: 2 };
+
+/** The profiles of the certificates each CA signs, and so lists on its CRL. */
+const SIGNED_BY: Record<CrlIssuer, Profile[]> = {
+  "issuing-ca": ["device"],
+  root: ["intermediate", "token-signer"],
+};
+
+function crlIssuerOf(profile: Profile): CrlIssuer | undefined {
+  return (Object.keys(SIGNED_BY) as CrlIssuer[]).find((issuer) => SIGNED_BY[issuer].includes(profile));
+}
 
 /** The one store implementation: the same queries run on SQLite and PostgreSQL. */
 export class KyselyCertificateStore implements CertificateStore {
@@ -167,28 +178,33 @@ export class KyselyCertificateStore implements CertificateStore {
         .where("status", "=", "valid")
         .executeTakeFirst();
       const changed = updated.numUpdatedRows > 0n;
-      if (changed) {
-        await tx.insertInto("audit_log").values(toAuditRow(request.audit)).execute();
-        await tx
-          .updateTable("crl_state")
-          .set((eb) => ({ revision: eb("revision", "+", 1) }))
-          .where("id", "=", CRL_STATE_ROW)
-          .execute();
-      }
       const row = await tx
         .selectFrom("certificates")
         .selectAll()
         .where("serial_number", "=", request.serialNumber)
         .executeTakeFirst();
-      return row && { record: fromRow(row), changed };
+      const record = row && fromRow(row);
+      const issuer = record && crlIssuerOf(record.profile);
+      if (changed) {
+        await tx.insertInto("audit_log").values(toAuditRow(request.audit)).execute();
+        if (issuer !== undefined) {
+          await tx
+            .updateTable("crl_state")
+            .set((eb) => ({ revision: eb("revision", "+", 1) }))
+            .where("id", "=", CRL_STATE_ROW[issuer])
+            .execute();
+        }
+      }
+      return record && { record, changed };
     });
   }
 
-  async listRevoked(options: { unexpiredAt: Date }): Promise<RevokedCertificate[]> {
+  async listRevoked(options: { issuer: CrlIssuer; unexpiredAt: Date }): Promise<RevokedCertificate[]> {
     const rows = await this.db
       .selectFrom("certificates")
       .select(["serial_number", "revoked_at", "revocation_reason"])
       .where("status", "=", "revoked")
+      .where("profile", "in", SIGNED_BY[options.issuer])
       .where("revoked_at", "is not", null)
       .where("not_after", ">", options.unexpiredAt.toISOString())
       .orderBy("serial_number")
@@ -200,18 +216,18 @@ export class KyselyCertificateStore implements CertificateStore {
     }));
   }
 
-  async allocateCrlNumber(): Promise<CrlAllocation> {
+  async allocateCrlNumber(issuer: CrlIssuer): Promise<CrlAllocation> {
     // One UPDATE … RETURNING is its own transaction; its row lock serialises replicas on PostgreSQL.
     const row = await this.db
       .updateTable("crl_state")
       .set((eb) => ({ last_number: eb("last_number", "+", 1) }))
-      .where("id", "=", CRL_STATE_ROW)
+      .where("id", "=", CRL_STATE_ROW[issuer])
       .returning(["last_number", "revision"])
       .executeTakeFirstOrThrow();
     return { crlNumber: row.last_number, revision: row.revision };
   }
 
-  async publishCrl(crl: StoredCrl): Promise<void> {
+  async publishCrl(issuer: CrlIssuer, crl: StoredCrl): Promise<void> {
     // A replica that signed an older number later must not replace a newer CRL.
     await this.db
       .updateTable("crl_state")
@@ -222,16 +238,16 @@ export class KyselyCertificateStore implements CertificateStore {
         next_update: crl.nextUpdate.toISOString(),
         der: crl.der,
       })
-      .where("id", "=", CRL_STATE_ROW)
+      .where("id", "=", CRL_STATE_ROW[issuer])
       .where((eb) => eb.or([eb("crl_number", "is", null), eb("crl_number", "<", crl.crlNumber)]))
       .execute();
   }
 
-  async latestCrl(): Promise<{ crl: StoredCrl | undefined; revision: number }> {
+  async latestCrl(issuer: CrlIssuer): Promise<{ crl: StoredCrl | undefined; revision: number }> {
     const row = await this.db
       .selectFrom("crl_state")
       .selectAll()
-      .where("id", "=", CRL_STATE_ROW)
+      .where("id", "=", CRL_STATE_ROW[issuer])
       .executeTakeFirstOrThrow();
     const published =
       row.crl_number !== null &&

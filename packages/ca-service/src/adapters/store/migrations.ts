@@ -123,13 +123,25 @@ export function migrationProvider(dialect: SqlDialectName): MigrationProvider {
         // DPS compares registration IDs without regard to case: decisions and lookups go by this
         // key, while device_id keeps the CN as it was requested.
         await db.schema.alterTable("certificates").addColumn("device_key", "text").execute();
-        await sql`update certificates set device_key = lower(device_id) where device_id is not null`.execute(db);
+        await sql`update certificates set device_key = lower(device_id) where device_id is not null`.execute(
+          db,
+        );
         await db.schema.dropIndex("certificates_device_id").execute();
         await db.schema
           .createIndex("certificates_device_key")
           .on("certificates")
           .columns(["device_key", "issued_at"])
           .execute();
+      },
+    },
+    "0006_root_crl": {
+      async up(db: Kysely<unknown>) {
+        // Row 1 is the issuing CA's CRL; row 2 the root's, which lists the certificates it signed.
+        // Revocations of those before this migration (there was no way but a bug) count towards it.
+        const revoked = await sql<{ count: number | string }>`select count(*) as count from certificates
+          where status = 'revoked' and profile in ('intermediate', 'token-signer')`.execute(db);
+        const revision = Number(revoked.rows[0]?.count ?? 0);
+        await sql`insert into crl_state (id, last_number, revision) values (2, 0, ${revision})`.execute(db);
       },
     },
   };

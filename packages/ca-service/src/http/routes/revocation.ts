@@ -8,7 +8,7 @@ import { crlPem } from "../render/pem.js";
 
 export function revocationHandlers(
   context: ServiceContext,
-): Pick<Handlers<Operations>, "revokeCertificate" | "getCrl" | "getCrlPem"> {
+): Pick<Handlers<Operations>, "revokeCertificate" | "getCrl" | "getCrlPem" | "getRootCrl" | "getRootCrlPem"> {
   return {
     revokeCertificate: async ({ body, params, principal }) => {
       const record = await revokeCertificate(context, {
@@ -18,7 +18,9 @@ export function revocationHandlers(
       });
       return { body: renderCertificateRecord(record) };
     },
-    getCrl: async () => ({ body: (await currentCrl(context)).der }),
-    getCrlPem: async () => ({ body: crlPem((await currentCrl(context)).der) }),
+    getCrl: async () => ({ body: (await currentCrl(context, "issuing-ca")).der }),
+    getCrlPem: async () => ({ body: crlPem((await currentCrl(context, "issuing-ca")).der) }),
+    getRootCrl: async () => ({ body: (await currentCrl(context, "root")).der }),
+    getRootCrlPem: async () => ({ body: crlPem((await currentCrl(context, "root")).der) }),
   };
 }
