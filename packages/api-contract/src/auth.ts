@@ -56,3 +56,29 @@ export type AuditPage = z.infer<typeof AuditPage>;
 export const JsonWebKeySet = z
   .object({ keys: z.array(z.record(z.string(), z.unknown())) })
   .meta({ id: "JsonWebKeySet" });
+
+export const TokenIdParams = z.strictObject({
+  tokenId: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,128}$/, { message: "tokenId must be a token's jti (base64url)" })
+    .describe("The token's jti"),
+});
+
+export const ApiToken = z
+  .object({
+    tokenId: z.string().describe("The token's jti; the token itself is never stored"),
+    subject: z.string().describe("Who it stands for: the audit log shows token:<subject>"),
+    roles: z.array(z.string()),
+    devicePrefix: z.string().nullable(),
+    mintedAt: z.iso.datetime(),
+    mintedBy: z.string(),
+    expiresAt: z.iso.datetime(),
+    status: z.enum(["live", "expired", "revoked"]),
+    revokedAt: z.iso.datetime().nullable(),
+    revokedBy: z.string().nullable(),
+  })
+  .meta({ id: "ApiToken" });
+export type ApiToken = z.infer<typeof ApiToken>;
+
+export const ApiTokenList = z.object({ items: z.array(ApiToken) }).meta({ id: "ApiTokenList" });
+export type ApiTokenList = z.infer<typeof ApiTokenList>;

@@ -1,10 +1,13 @@
 export {
+  ApiToken,
+  ApiTokenList,
   AuditEntry,
   AuditPage,
   AuditQuery,
   BootstrapToken,
   BootstrapTokenRequest,
   JsonWebKeySet,
+  TokenIdParams,
 } from "./auth.js";
 export { DEVICE_ID_PATTERN, DEVICE_ID_RULE } from "./device-id.js";
 export {

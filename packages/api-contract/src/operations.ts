@@ -1,5 +1,14 @@
 import type { z } from "zod";
-import { AuditPage, AuditQuery, BootstrapToken, BootstrapTokenRequest, JsonWebKeySet } from "./auth.js";
+import {
+  ApiToken,
+  ApiTokenList,
+  AuditPage,
+  AuditQuery,
+  BootstrapToken,
+  BootstrapTokenRequest,
+  JsonWebKeySet,
+  TokenIdParams,
+} from "./auth.js";
 import type { OperationDefinition } from "./operation.js";
 import {
   CaInfo,
@@ -108,6 +117,32 @@ export const operations = {
     idempotent: false,
     success: { status: 200, description: "JSON Web Key Set", ...json(JsonWebKeySet) },
     problems: {},
+  },
+  listTokens: {
+    method: "GET",
+    path: "/v1/tokens",
+    summary: "The API tokens this service minted, newest first (never the tokens themselves)",
+    tags: ["tokens"],
+    authentication: { kind: "bearer", permissions: ["tokens:read"] },
+    idempotent: false,
+    query: ListQuery,
+    success: { status: 200, description: "Tokens", ...json(ApiTokenList) },
+    problems: { 400: BAD_REQUEST },
+  },
+  revokeToken: {
+    method: "POST",
+    path: "/v1/tokens/{tokenId}/revoke",
+    summary: "Revoke an API token: every replica refuses it within seconds",
+    tags: ["tokens"],
+    authentication: { kind: "bearer", permissions: ["tokens:revoke"] },
+    idempotent: false,
+    params: TokenIdParams,
+    success: { status: 200, description: "Revoked (or already revoked)", ...json(ApiToken) },
+    problems: {
+      400: BAD_REQUEST,
+      404: "No token with this jti was minted here",
+      503: "The store is unavailable",
+    },
   },
   issueCertificate: {
     method: "POST",

@@ -9,6 +9,8 @@ export const PERMISSIONS = [
   "bootstrap-tokens:create",
   "bootstrap-tokens:redeem",
   "tokens:create",
+  "tokens:read",
+  "tokens:revoke",
   "audit:read",
 ] as const;
 

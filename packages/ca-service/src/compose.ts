@@ -17,11 +17,12 @@ import { loadTokenKey } from "./app/load-token-key.js";
 import { mintFirstAdminToken } from "./app/mint-first-admin-token.js";
 import { recordCaCertificates } from "./app/record-ca-certificates.js";
 import type { ServiceContext } from "./app/service-context.js";
+import { TokenRevocations } from "./app/token-revocations.js";
 import type { Config } from "./config/config.js";
 import { CaError } from "./core/errors.js";
 import { RENEWAL_AUDIENCE } from "./core/renewal-proof.js";
 import { API_AUDIENCE, BOOTSTRAP_AUDIENCE, OWN_ALGORITHMS, OWN_ISSUER } from "./core/token-claims.js";
-import type { Logger } from "./logger.js";
+import { describeError, type Logger } from "./logger.js";
 import type { CaKeyStore } from "./ports/ca-key-store.js";
 import type { CertificateStore } from "./ports/certificate-store.js";
 import { type Clock, type RandomBytes, secureRandom, systemClock } from "./ports/clock.js";
@@ -166,6 +167,11 @@ export async function openServiceContext(runtime: Runtime, keyStore: CaKeyStore)
     },
     tokens,
     verifier: tokenVerifier(runtime.config, tokens, clock),
+    tokenRevocations: new TokenRevocations({ store, clock }, (error) =>
+      runtime.logger.error("could not read the revoked tokens; the last list stands", {
+        error: describeError(error),
+      }),
+    ),
   };
 }
 

@@ -1,7 +1,8 @@
+import { randomUUID } from "node:crypto";
 import { decodeJwt } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { identityOf } from "../src/core/principal.js";
-import { principalFromToken } from "../src/core/token-claims.js";
+import { apiTokenClaims, principalFromToken } from "../src/core/token-claims.js";
 import { opensslCsr, type TempDir, tempDir } from "./support/openssl.js";
 import { call, startTestService, type TestService } from "./support/service.js";
 
@@ -51,9 +52,20 @@ describe("Idempotency-Key", () => {
   });
 
   it("a replay re-checks authorisation: another line's token with the same subject gets 403, not the certificate", async () => {
-    // Same subject, so the same idempotency namespace; only the prefix differs.
+    // Same subject, so the same idempotency namespace; only the prefix differs. A subject now holds
+    // one live token, but releases before the token registry minted several (and an OIDC issuer may
+    // still send several): the second is signed directly, as such a release did.
     const line7 = await service.token(["issuer"], { devicePrefix: "line7-", subject: "shared-station" });
-    const line8 = await service.token(["issuer"], { devicePrefix: "line8-", subject: "shared-station" });
+    const line8 = await service.context.tokens.sign(
+      apiTokenClaims({
+        subject: "shared-station",
+        roles: ["issuer"],
+        devicePrefix: "line8-",
+        lifetimeSeconds: 600,
+        now: clock.now(),
+        tokenId: randomUUID(),
+      }),
+    );
     const { csrPem } = await opensslCsr(dir, "/CN=line7-replayed");
     const first = await post("/v1/certificates", { csr: csrPem }, "shared-key-1", line7);
     expect(first.status).toBe(201);

@@ -30,6 +30,86 @@ async function databaseAt0004(db: Kysely<unknown>, dialect: SqlDialectName): Pro
   await db.destroy();
 }
 
+/** Audit entries of tokens minted before the registry: all it knew of them. */
+async function tokensMintedAt0006(db: Kysely<unknown>, dialect: SqlDialectName): Promise<void> {
+  const { error } = await new Migrator({ db, provider: migrationProvider(dialect) }).migrateTo(
+    "0006_root_crl",
+  );
+  if (error) throw error;
+  const minted = [
+    { jti: "old-admin", subject: "local-admin", roles: ["admin"], expiresAt: "2099-01-01T00:00:00.000Z" },
+    {
+      jti: "line7-a",
+      subject: "line7",
+      roles: ["issuer"],
+      expiresAt: "2099-01-01T00:00:00.000Z",
+      devicePrefix: "line7-",
+    },
+    {
+      jti: "line7-b",
+      subject: "line7",
+      roles: ["issuer"],
+      expiresAt: "2099-06-01T00:00:00.000Z",
+      devicePrefix: "line7-",
+    },
+    { jti: "gone", subject: "expired", roles: ["reader"], expiresAt: "2020-01-01T00:00:00.000Z" },
+  ];
+  for (const [index, token] of minted.entries()) {
+    const details = JSON.stringify({
+      tokenId: token.jti,
+      roles: token.roles,
+      expiresAt: token.expiresAt,
+      ...(token.devicePrefix && { devicePrefix: token.devicePrefix }),
+    });
+    await sql`insert into audit_log (at, actor, action, target, outcome, details)
+      values (${`2026-01-0${index + 1}T00:00:00.000Z`}, 'edge-pki-ca token create', 'token.create',
+      ${`token:${token.subject}`}, 'success', ${details})`.execute(db);
+  }
+  await db.destroy();
+}
+
+async function expectTokensRecorded(store: CertificateStore) {
+  try {
+    const tokens = await store.listApiTokens({ limit: 10 });
+    expect(tokens.map((token) => [token.tokenId, token.subject, token.devicePrefix])).toEqual([
+      ["gone", "expired", null],
+      ["line7-b", "line7", "line7-"],
+      ["line7-a", "line7", "line7-"],
+      ["old-admin", "local-admin", null],
+    ]);
+    // The newest live token of a subject holds it: another mint for line7 is refused.
+    const outcome = await store.recordTokenMint({
+      token: { ...(tokens[2] as (typeof tokens)[number]), tokenId: "line7-c", mintedAt: new Date() },
+      audit: {
+        at: new Date(),
+        actor: "test",
+        action: "token.create",
+        target: "token:line7",
+        outcome: "success",
+      },
+    });
+    expect(outcome).toMatchObject({ recorded: false, holder: { tokenId: "line7-b" } });
+    // Tokens minted before can be revoked like any other.
+    expect(
+      await store.revokeApiToken({
+        tokenId: "old-admin",
+        at: new Date(),
+        by: "test",
+        audit: {
+          at: new Date(),
+          actor: "test",
+          action: "token.revoke",
+          target: "old-admin",
+          outcome: "success",
+        },
+      }),
+    ).toMatchObject({ changed: true });
+    expect(await store.listRevokedTokenIds({ unexpiredAt: new Date() })).toEqual(["old-admin"]);
+  } finally {
+    await store.close();
+  }
+}
+
 async function expectMigrated(store: CertificateStore) {
   try {
     const found = await store.listByDevice("line7-old", { limit: 10 });
@@ -45,13 +125,13 @@ async function expectMigrated(store: CertificateStore) {
 
 const postgres = await postgresAvailable();
 
-describe("migrating records made before device IDs compared without case", () => {
+describe("migrating databases of earlier releases", () => {
   const cleanups: (() => Promise<void>)[] = [];
   afterAll(async () => {
     for (const cleanup of cleanups) await cleanup();
   });
 
-  it("on SQLite", async () => {
+  it("on SQLite: device keys", async () => {
     const dir = await tempDir();
     cleanups.push(dir.remove);
     const path = join(dir.path, "edge-pki.sqlite");
@@ -62,11 +142,33 @@ describe("migrating records made before device IDs compared without case", () =>
     await expectMigrated(await openSqliteStore(path));
   });
 
-  it.runIf(postgres)("on PostgreSQL", async () => {
+  it.runIf(postgres)("on PostgreSQL: device keys", async () => {
     const database = await createThrowawayDatabase();
     cleanups.push(database.drop);
     const pool = new pg.Pool({ connectionString: database.url, max: 1 });
     await databaseAt0004(new Kysely({ dialect: new PostgresDialect({ pool }) }), "postgres");
     await expectMigrated(await openPostgresStore(database.url));
   });
+
+  it("on SQLite: tokens minted before the registry, from their audit entries", async () => {
+    const dir = await tempDir();
+    cleanups.push(dir.remove);
+    const path = join(dir.path, "edge-pki.sqlite");
+    await tokensMintedAt0006(
+      new Kysely({ dialect: new SqliteDialect({ database: new BetterSqlite3(path) }) }),
+      "sqlite",
+    );
+    await expectTokensRecorded(await openSqliteStore(path));
+  });
+
+  it.runIf(postgres)(
+    "on PostgreSQL: tokens minted before the registry, from their audit entries",
+    async () => {
+      const database = await createThrowawayDatabase();
+      cleanups.push(database.drop);
+      const pool = new pg.Pool({ connectionString: database.url, max: 1 });
+      await tokensMintedAt0006(new Kysely({ dialect: new PostgresDialect({ pool }) }), "postgres");
+      await expectTokensRecorded(await openPostgresStore(database.url));
+    },
+  );
 });

@@ -1,3 +1,4 @@
+import { CaError } from "../core/errors.js";
 import { apiTokenIdentity } from "../core/principal.js";
 import type { Role } from "../core/roles.js";
 import { apiTokenClaims } from "../core/token-claims.js";
@@ -9,7 +10,7 @@ import { newTokenId } from "./token-id.js";
 /** What minting a token uses: our own issuer's key, and the store for its audit entry. */
 export interface TokenMintingDeps {
   tokens: TokenSigner;
-  store: Pick<CertificateStore, "recordEvent">;
+  store: Pick<CertificateStore, "recordTokenMint">;
   clock: Clock;
   random: RandomBytes;
 }
@@ -28,7 +29,11 @@ export interface MintedToken {
   expiresAt: Date;
 }
 
-/** Mints a token for our own API and records that it was minted (never the token itself). */
+/**
+ * Mints a token for our own API and records it (never the token itself: its jti, subject, roles,
+ * prefix and expiry), so that it can be listed and revoked. A subject names one identity, so it
+ * holds one live token at a time.
+ */
 export async function mintApiToken(
   deps: TokenMintingDeps,
   request: MintApiTokenRequest,
@@ -44,7 +49,18 @@ export async function mintApiToken(
   });
   const token = await deps.tokens.sign(claims);
   const expiresAt = new Date(claims.exp * 1000);
-  await deps.store.recordEvent({
+  const outcome = await deps.store.recordTokenMint({
+    token: {
+      tokenId: claims.jti,
+      subject: request.subject,
+      roles: request.roles,
+      devicePrefix: request.devicePrefix ?? null,
+      mintedAt: now,
+      mintedBy: request.actor,
+      expiresAt,
+      revokedAt: null,
+      revokedBy: null,
+    },
     audit: {
       at: now,
       actor: request.actor,
@@ -59,5 +75,13 @@ export async function mintApiToken(
       },
     },
   });
+  // The token just signed is dropped: it was never recorded, so it must never be handed out.
+  if (!outcome.recorded) {
+    const { holder } = outcome;
+    throw new CaError(
+      "token_subject_in_use",
+      `the subject ${request.subject} already has a live token (${holder.tokenId}, expires ${holder.expiresAt.toISOString()}): revoke it first (edge-pki-ca token revoke ${holder.tokenId}) or choose another subject`,
+    );
+  }
   return { token, expiresAt };
 }

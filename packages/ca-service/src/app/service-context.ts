@@ -4,6 +4,7 @@ import type { CertificateStore } from "../ports/certificate-store.js";
 import type { Clock, RandomBytes } from "../ports/clock.js";
 import type { TokenSigner } from "../ports/token-signer.js";
 import type { TokenVerifier } from "../ports/token-verifier.js";
+import type { TokenRevocations } from "./token-revocations.js";
 
 export interface IssuancePolicy {
   /** The longest validity a device certificate gets, in days. */
@@ -24,7 +25,10 @@ export interface RenewalPolicy {
   audiences: string[];
 }
 
-/** Everything an operation needs, assembled once by the composition root. */
+/**
+ * Everything the service's operations use, assembled once by the composition root; each operation
+ * takes only the part it needs.
+ */
 export interface ServiceContext {
   ca: IssuingCa;
   keyStore: CaKeyStore;
@@ -38,4 +42,6 @@ export interface ServiceContext {
   tokens: TokenSigner;
   /** Checks bearer tokens from our own issuer and the configured OpenID Connect issuers. */
   verifier: TokenVerifier;
+  /** API tokens of ours that were revoked, as every replica must refuse them. */
+  tokenRevocations: TokenRevocations;
 }

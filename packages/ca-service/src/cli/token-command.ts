@@ -9,6 +9,8 @@ import { API_TOKEN_MAX_SECONDS, DEVICE_PREFIX_PATTERN } from "../core/token-clai
 import { jsonLogger } from "../logger.js";
 import { secureRandom, systemClock } from "../ports/clock.js";
 import { environmentWithFlags } from "./setting-flags.js";
+import { addTokenListCommand } from "./token-list-command.js";
+import { addTokenRevokeCommand } from "./token-revoke-command.js";
 
 const API_ROLES: readonly Role[] = ["admin", "issuer", "reader"];
 const SUBJECT_PATTERN = /^[\x21-\x7e]{1,256}$/;
@@ -20,11 +22,11 @@ interface TokenFlags {
   subject?: string;
 }
 
-/** `token create`, the one token command. */
+/** `token create|list|revoke`. */
 export function addTokenCommand(program: HostCommand): void {
-  const tokens = program.command("token").description("API tokens");
-  // Name the command there is rather than report an unknown one.
-  tokens.on("command:*", () => tokens.error("expected 'token create'"));
+  const tokens = program.command("token").description("API tokens: create, list, revoke");
+  // Name the commands there are rather than report an unknown one.
+  tokens.on("command:*", () => tokens.error("expected 'token create', 'token list' or 'token revoke'"));
   const create = tokens
     .command("create")
     .description(
@@ -42,6 +44,8 @@ export function addTokenCommand(program: HostCommand): void {
         "are per subject (default cli-<role>-<8 random hex digits>)",
     );
   create.action(() => createToken(create.opts<TokenFlags>(), environmentWithFlags(create)));
+  addTokenListCommand(tokens);
+  addTokenRevokeCommand(tokens);
 }
 
 /** Mints a token from our own issuer, audited, printed to stdout. */

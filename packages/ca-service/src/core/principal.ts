@@ -33,6 +33,8 @@ export interface Principal {
   devicePrefix: string | undefined;
   /** Set only for one-time bootstrap tokens. */
   bootstrap: BootstrapGrant | undefined;
+  /** The jti of an API token from our own issuer: what revoking that token names. */
+  apiTokenId?: string | undefined;
   /** Set only for a device that proved possession of its certificate's key; its subject is the CN. */
   holder?: CertificateHolder | undefined;
 }

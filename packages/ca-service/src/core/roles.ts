@@ -14,6 +14,8 @@ const GRANTS: Record<Role, readonly Permission[]> = {
     "certificates:revoke",
     "bootstrap-tokens:create",
     "tokens:create",
+    "tokens:read",
+    "tokens:revoke",
     "audit:read",
   ],
   issuer: ["certificates:issue", "bootstrap-tokens:create"],

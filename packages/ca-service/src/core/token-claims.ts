@@ -138,7 +138,9 @@ export function principalFromToken(token: VerifiedToken): Principal {
     return { ...base, roles, bootstrap: { tokenId: jti, expiresAt: new Date(exp * 1000) } };
   }
   if (!audiences.includes(API_AUDIENCE)) throw invalid("the token is not meant for this API");
-  return { ...base, roles };
+  const { jti } = claims;
+  if (typeof jti !== "string" || jti.length === 0) throw invalid("an API token needs a jti");
+  return { ...base, roles, apiTokenId: jti };
 }
 
 function invalid(message: string): CaError {

@@ -12,6 +12,7 @@ import type { Handlers } from "./handler.js";
 import { openApiDocument } from "./openapi.js";
 import { renderProblem } from "./problem.js";
 import { RateLimiter } from "./rate-limiter.js";
+import { apiTokenHandlers } from "./routes/api-tokens.js";
 import { auditHandlers } from "./routes/audit.js";
 import { caHandlers } from "./routes/ca.js";
 import { certificateHandlers } from "./routes/certificates.js";
@@ -44,6 +45,7 @@ export function createHttpApp(options: HttpAppOptions): express.Express {
     ...healthHandlers(context),
     ...caHandlers(context),
     ...tokenHandlers(context),
+    ...apiTokenHandlers(context),
     ...certificateHandlers(context),
     ...renewalHandlers(context),
     ...revocationHandlers(context),

@@ -78,6 +78,39 @@ export interface RecordEventRequest {
   idempotency?: IdempotencyRecord;
 }
 
+/** An API token this service minted, as recorded: everything but the token itself. */
+export interface ApiTokenRecord {
+  /** The token's jti. */
+  tokenId: string;
+  subject: string;
+  roles: string[];
+  devicePrefix: string | null;
+  mintedAt: Date;
+  /** Who minted it: the CLI, or the first start. */
+  mintedBy: string;
+  expiresAt: Date;
+  revokedAt: Date | null;
+  revokedBy: string | null;
+}
+
+export interface RecordTokenMintRequest {
+  token: ApiTokenRecord;
+  audit: AuditEvent;
+}
+
+/**
+ * A minted token is recorded unless another live (unrevoked, unexpired) token holds its subject: a
+ * subject names one identity in the audit log, rate limits and idempotency keys.
+ */
+export type TokenMintOutcome = { recorded: true } | { recorded: false; holder: ApiTokenRecord };
+
+export interface RevokeTokenRequest {
+  tokenId: string;
+  at: Date;
+  by: string;
+  audit: AuditEvent;
+}
+
 export interface PurgeRequest {
   idempotencyCreatedBefore: Date;
   tokensExpiredBefore: Date;
@@ -172,6 +205,22 @@ export interface CertificateStore {
    * Proofs kept past their lifetime are forgotten on the way.
    */
   consumeRenewalProof(request: { jti: string; keepUntil: Date; now: Date }): Promise<boolean>;
+  /**
+   * Records a minted API token with its audit entry in one transaction, unless a live token (at
+   * `token.mintedAt`) holds its subject; of racing mints for one subject, on any replicas, one records.
+   */
+  recordTokenMint(request: RecordTokenMintRequest): Promise<TokenMintOutcome>;
+  /** Recorded API tokens, newest first. */
+  listApiTokens(options: ListOptions): Promise<ApiTokenRecord[]>;
+  /**
+   * Marks a token revoked with its audit entry in one transaction. Undefined for an unknown id;
+   * `changed: false` (and no audit entry) when it already was.
+   */
+  revokeApiToken(
+    request: RevokeTokenRequest,
+  ): Promise<{ record: ApiTokenRecord; changed: boolean } | undefined>;
+  /** The ids of revoked tokens that have not expired by `unexpiredAt`: what must still be refused. */
+  listRevokedTokenIds(options: { unexpiredAt: Date }): Promise<string[]>;
   appendAudit(event: AuditEvent): Promise<void>;
   listAudit(options: ListOptions & { afterId?: number }): Promise<AuditRecord[]>;
   /** Throws when the store cannot be used (for readiness). */

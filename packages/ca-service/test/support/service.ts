@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { mintApiToken } from "../../src/app/mint-api-token.js";
 import type { ServiceContext } from "../../src/app/service-context.js";
@@ -85,7 +86,8 @@ export async function startTestService(
     token: async (roles, tokenOptions = {}) =>
       (
         await mintApiToken(context, {
-          subject: tokenOptions.subject ?? `test-${roles.join("+")}`,
+          // A subject holds one live token: each token gets its own unless the test names one.
+          subject: tokenOptions.subject ?? `test-${roles.join("+")}-${randomUUID()}`,
           roles,
           devicePrefix: tokenOptions.devicePrefix,
           lifetimeSeconds: 3600,

@@ -3,6 +3,7 @@ import { Migrator } from "kysely/migration";
 import { deviceIdKey } from "../../core/device-id.js";
 import type { Profile } from "../../core/profiles.js";
 import type {
+  ApiTokenRecord,
   AuditEvent,
   AuditRecord,
   CertificateRecord,
@@ -15,13 +16,22 @@ import type {
   PurgeRequest,
   RecordEventRequest,
   RecordIssuanceRequest,
+  RecordTokenMintRequest,
   RevokedCertificate,
   RevokeRequest,
   RevokeResult,
+  RevokeTokenRequest,
   StoredCrl,
+  TokenMintOutcome,
 } from "../../ports/certificate-store.js";
 import { migrationProvider, type SqlDialectName } from "./migrations.js";
-import type { AuditLogTable, CertificatesTable, Database, IdempotencyRecordsTable } from "./schema.js";
+import type {
+  ApiTokensTable,
+  AuditLogTable,
+  CertificatesTable,
+  Database,
+  IdempotencyRecordsTable,
+} from "./schema.js";
 
 /** crl_state holds one row per CRL, created by the migrations. */
 const CRL_STATE_ROW: Record<CrlIssuer, number> = { "issuing-ca": 1, root: 2 };
@@ -282,6 +292,74 @@ export class KyselyCertificateStore implements CertificateStore {
     });
   }
 
+  async recordTokenMint(request: RecordTokenMintRequest): Promise<TokenMintOutcome> {
+    const { token } = request;
+    const at = token.mintedAt.toISOString();
+    try {
+      return await this.db.transaction().execute(async (tx) => {
+        // An expired token no longer holds its subject.
+        await tx
+          .updateTable("api_tokens")
+          .set({ live_subject: null })
+          .where("live_subject", "=", token.subject)
+          .where("expires_at", "<=", at)
+          .execute();
+        const holder = await liveHolder(tx, token.subject);
+        if (holder !== undefined) return { recorded: false, holder };
+        await tx.insertInto("api_tokens").values(toTokenRow(token)).execute();
+        await tx.insertInto("audit_log").values(toAuditRow(request.audit)).execute();
+        return { recorded: true };
+      });
+    } catch (error) {
+      // Two mints for one subject racing: the unique live_subject let one commit.
+      const holder = await liveHolder(this.db, token.subject).catch(() => undefined);
+      if (holder !== undefined && holder.tokenId !== token.tokenId) return { recorded: false, holder };
+      throw error;
+    }
+  }
+
+  async listApiTokens(options: ListOptions): Promise<ApiTokenRecord[]> {
+    const rows = await this.db
+      .selectFrom("api_tokens")
+      .selectAll()
+      .orderBy("minted_at", "desc")
+      .orderBy("token_id")
+      .limit(options.limit)
+      .execute();
+    return rows.map(fromTokenRow);
+  }
+
+  async revokeApiToken(
+    request: RevokeTokenRequest,
+  ): Promise<{ record: ApiTokenRecord; changed: boolean } | undefined> {
+    return this.db.transaction().execute(async (tx) => {
+      const updated = await tx
+        .updateTable("api_tokens")
+        .set({ revoked_at: request.at.toISOString(), revoked_by: request.by, live_subject: null })
+        .where("token_id", "=", request.tokenId)
+        .where("revoked_at", "is", null)
+        .executeTakeFirst();
+      const changed = updated.numUpdatedRows > 0n;
+      if (changed) await tx.insertInto("audit_log").values(toAuditRow(request.audit)).execute();
+      const row = await tx
+        .selectFrom("api_tokens")
+        .selectAll()
+        .where("token_id", "=", request.tokenId)
+        .executeTakeFirst();
+      return row && { record: fromTokenRow(row), changed };
+    });
+  }
+
+  async listRevokedTokenIds(options: { unexpiredAt: Date }): Promise<string[]> {
+    const rows = await this.db
+      .selectFrom("api_tokens")
+      .select("token_id")
+      .where("revoked_at", "is not", null)
+      .where("expires_at", ">", options.unexpiredAt.toISOString())
+      .execute();
+    return rows.map((row) => row.token_id);
+  }
+
   async appendAudit(event: AuditEvent): Promise<void> {
     await this.db.insertInto("audit_log").values(toAuditRow(event)).execute();
   }
@@ -339,6 +417,44 @@ function fromRow(row: Selectable<CertificatesTable>): CertificateRecord {
     issuedAt: new Date(row.issued_at),
     requester: row.requester,
     supersededBy: row.superseded_by,
+  };
+}
+
+async function liveHolder(db: Kysely<Database>, subject: string): Promise<ApiTokenRecord | undefined> {
+  const row = await db
+    .selectFrom("api_tokens")
+    .selectAll()
+    .where("live_subject", "=", subject)
+    .executeTakeFirst();
+  return row && fromTokenRow(row);
+}
+
+function toTokenRow(token: ApiTokenRecord): ApiTokensTable {
+  return {
+    token_id: token.tokenId,
+    subject: token.subject,
+    live_subject: token.revokedAt === null ? token.subject : null,
+    roles: JSON.stringify(token.roles),
+    device_prefix: token.devicePrefix,
+    minted_at: token.mintedAt.toISOString(),
+    minted_by: token.mintedBy,
+    expires_at: token.expiresAt.toISOString(),
+    revoked_at: token.revokedAt?.toISOString() ?? null,
+    revoked_by: token.revokedBy,
+  };
+}
+
+function fromTokenRow(row: Selectable<ApiTokensTable>): ApiTokenRecord {
+  return {
+    tokenId: row.token_id,
+    subject: row.subject,
+    roles: JSON.parse(row.roles) as string[],
+    devicePrefix: row.device_prefix,
+    mintedAt: new Date(row.minted_at),
+    mintedBy: row.minted_by,
+    expiresAt: new Date(row.expires_at),
+    revokedAt: row.revoked_at === null ? null : new Date(row.revoked_at),
+    revokedBy: row.revoked_by,
   };
 }
 

@@ -1,5 +1,6 @@
 import { type Kysely, sql } from "kysely";
 import type { Migration, MigrationProvider } from "kysely/migration";
+import type { Database } from "./schema.js";
 
 export type SqlDialectName = "sqlite" | "postgres";
 
@@ -144,6 +145,64 @@ export function migrationProvider(dialect: SqlDialectName): MigrationProvider {
         await sql`insert into crl_state (id, last_number, revision) values (2, 0, ${revision})`.execute(db);
       },
     },
+    "0007_api_tokens": {
+      async up(db: Kysely<unknown>) {
+        await db.schema
+          .createTable("api_tokens")
+          .addColumn("token_id", "text", (c) => c.primaryKey())
+          .addColumn("subject", "text", (c) => c.notNull())
+          .addColumn("live_subject", "text", (c) => c.unique())
+          .addColumn("roles", "text", (c) => c.notNull())
+          .addColumn("device_prefix", "text")
+          .addColumn("minted_at", "text", (c) => c.notNull())
+          .addColumn("minted_by", "text", (c) => c.notNull())
+          .addColumn("expires_at", "text", (c) => c.notNull())
+          .addColumn("revoked_at", "text")
+          .addColumn("revoked_by", "text")
+          .execute();
+        await db.schema.createIndex("api_tokens_minted_at").on("api_tokens").column("minted_at").execute();
+        await recordTokensMintedBefore(db as Kysely<Database>);
+      },
+    },
   };
   return { getMigrations: async () => migrations };
+}
+
+/**
+ * Tokens minted before the registry existed are known from their audit entries (`token.create`
+ * carries the jti, roles, prefix and expiry; never the token), so they can be listed and revoked too.
+ * Older releases let one subject hold several tokens: the newest that has not expired keeps it.
+ */
+async function recordTokensMintedBefore(db: Kysely<Database>): Promise<void> {
+  const minted = await db
+    .selectFrom("audit_log")
+    .select(["at", "actor", "target", "details"])
+    .where("action", "=", "token.create")
+    .orderBy("id", "desc")
+    .execute();
+  const now = new Date().toISOString();
+  const liveSubjects = new Set<string>();
+  for (const entry of minted) {
+    const details = JSON.parse(entry.details ?? "{}") as Record<string, unknown>;
+    const subject = entry.target?.replace(/^token:/, "");
+    if (typeof details.tokenId !== "string" || typeof details.expiresAt !== "string" || !subject) continue;
+    const live = details.expiresAt > now && !liveSubjects.has(subject);
+    if (live) liveSubjects.add(subject);
+    await db
+      .insertInto("api_tokens")
+      .values({
+        token_id: details.tokenId,
+        subject,
+        live_subject: live ? subject : null,
+        roles: JSON.stringify(Array.isArray(details.roles) ? details.roles : []),
+        device_prefix: typeof details.devicePrefix === "string" ? details.devicePrefix : null,
+        minted_at: entry.at,
+        minted_by: entry.actor,
+        expires_at: details.expiresAt,
+        revoked_at: null,
+        revoked_by: null,
+      })
+      .onConflict((conflict) => conflict.column("token_id").doNothing())
+      .execute();
+  }
 }

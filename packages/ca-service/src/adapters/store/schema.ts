@@ -67,7 +67,27 @@ export interface IdempotencyRecordsTable {
   created_at: string;
 }
 
+/** API tokens minted here: never the token, only what identifies and limits it. */
+export interface ApiTokensTable {
+  token_id: string;
+  subject: string;
+  /**
+   * The subject while the token is live, null once it is revoked or found expired: unique, so one
+   * subject has one live token (NULLs never collide on SQLite or PostgreSQL).
+   */
+  live_subject: string | null;
+  /** JSON array. */
+  roles: string;
+  device_prefix: string | null;
+  minted_at: string;
+  minted_by: string;
+  expires_at: string;
+  revoked_at: string | null;
+  revoked_by: string | null;
+}
+
 export interface Database {
+  api_tokens: ApiTokensTable;
   certificates: CertificatesTable;
   audit_log: AuditLogTable;
   crl_state: CrlStateTable;

@@ -13,7 +13,7 @@ export function authenticatorsFor(
   forwarding: CertificateForwarding | undefined,
 ): GateOptions["authenticators"] {
   return {
-    bearer: bearerAuthenticator(context.verifier),
+    bearer: bearerAuthenticator(context.verifier, context.tokenRevocations),
     "proof-of-possession": proofOfPossessionAuthenticator({
       ca: context.ca,
       audiences: context.renewal.audiences,

@@ -1,14 +1,25 @@
+import type { TokenRevocations } from "../../app/token-revocations.js";
+import { CaError } from "../../core/errors.js";
 import { principalFromToken } from "../../core/token-claims.js";
 import type { TokenVerifier } from "../../ports/token-verifier.js";
 import type { Authenticator } from "./authenticator.js";
 import { bearerTokenOf } from "./bearer-token.js";
 
-/** `Authorization: Bearer <JWT>` from our own issuer or a trusted OpenID Connect issuer. */
-export function bearerAuthenticator(verifier: TokenVerifier): Authenticator {
+/**
+ * `Authorization: Bearer <JWT>` from our own issuer or a trusted OpenID Connect issuer. An API token
+ * of ours that an operator revoked is refused, on every replica within seconds.
+ */
+export function bearerAuthenticator(verifier: TokenVerifier, revocations: TokenRevocations): Authenticator {
   return {
     readsBody: false,
     failureAction: "auth.failure",
     failureDetails: () => undefined,
-    authenticate: async (request) => principalFromToken(await verifier.verify(bearerTokenOf(request))),
+    authenticate: async (request) => {
+      const principal = principalFromToken(await verifier.verify(bearerTokenOf(request)));
+      if (principal.apiTokenId !== undefined && (await revocations.isRevoked(principal.apiTokenId))) {
+        throw new CaError("unauthorized", "the token has been revoked");
+      }
+      return principal;
+    },
   };
 }
