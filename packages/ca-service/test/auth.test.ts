@@ -271,7 +271,7 @@ describe("403: a valid token without the right", () => {
   it("an issuer may not read certificates; a reader may", async () => {
     const issued = await call(`${service.url}/v1/credentials`, {
       body: { deviceId: "read-me" },
-      token: await service.token(["issuer"]),
+      token: await service.token(["issuer"], { subject: "read-me-issuer" }),
     });
     expect(issued.status).toBe(201);
     const url = `${service.url}/v1/certificates/${issued.body.serialNumber}`;
@@ -280,7 +280,7 @@ describe("403: a valid token without the right", () => {
     expect(asIssuer.body.detail).toBe("the token lacks the permission certificates:read");
     const asReader = await call(url, { token: await service.token(["reader"]) });
     expect(asReader.status).toBe(200);
-    expect(asReader.body.requester).toBe("token:test-issuer");
+    expect(asReader.body.requester).toBe("token:read-me-issuer");
   });
 
   it("a reader may not mint bootstrap tokens", async () => {

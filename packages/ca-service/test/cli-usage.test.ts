@@ -33,7 +33,7 @@ describe("edge-pki-ca usage", () => {
       stderr: "edge-pki-ca: missing command (init, serve, start, token); run edge-pki-ca --help\n",
     });
     expect((await runCli(["token"], {})).stderr).toBe(
-      "edge-pki-ca: missing command (create); run edge-pki-ca token --help\n",
+      "edge-pki-ca: missing command (create, list, revoke); run edge-pki-ca token --help\n",
     );
   });
 
