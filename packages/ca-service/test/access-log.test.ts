@@ -1,3 +1,4 @@
+import { connect } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { jsonLogger } from "../src/logger.js";
 import { call, startTestService, type TestService } from "./support/service.js";
@@ -42,5 +43,37 @@ describe("access log", () => {
     const text = JSON.stringify(lines);
     expect(text).not.toContain(reader);
     expect(text).not.toMatch(/secret-pfx|limit=1/);
+  });
+});
+
+describe("a client that goes away mid-upload", () => {
+  it("is logged at info level as aborted, never as an error of ours", async () => {
+    const before = lines.length;
+    const { hostname, port } = new URL(service.url);
+    await new Promise<void>((resolve, reject) => {
+      const socket = connect(Number(port), hostname, () => {
+        socket.write(
+          `POST /v1/credentials HTTP/1.1\r\nHost: ${hostname}\r\nAuthorization: Bearer ${service.adminToken}\r\n` +
+            'Content-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"deviceId":',
+        );
+        // Half a body, then gone.
+        setTimeout(() => socket.destroy(), 100);
+      });
+      socket.on("close", () => resolve());
+      socket.on("error", reject);
+    });
+    await expect
+      .poll(() => lines.slice(before).filter((line) => line.message === "request"))
+      .toEqual([
+        expect.objectContaining({
+          level: "info",
+          method: "POST",
+          path: "/v1/credentials",
+          aborted: true,
+          actor: "token:local-admin",
+        }),
+      ]);
+    expect(lines.slice(before).filter((line) => line.level === "error")).toEqual([]);
+    expect(JSON.stringify(lines.slice(before))).not.toContain(service.adminToken);
   });
 });

@@ -1,4 +1,5 @@
 import { readFile } from "node:fs/promises";
+import { brotliCompressSync, deflateSync, gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { countRows } from "./support/database.js";
 import { openssl, opensslCsr, type TempDir, tempDir } from "./support/openssl.js";
@@ -305,6 +306,55 @@ describe("bad input is refused with problem+json and nothing is stored", () => {
       { rawBody: goodCsr, headers: { "content-type": "application/pkcs10" } },
       { status: 415, code: "unsupported_media_type", detail: /must be JSON/ },
     );
+  });
+
+  it("compressed bodies: gzip, deflate and br are read; corrupt ones are 400, other codings 415", async () => {
+    const json = JSON.stringify({ deviceId: "compressed-body" });
+    const send = (encoding: string, body: Uint8Array, contentType = "application/json") =>
+      fetch(`${service.url}/v1/credentials`, {
+        method: "POST",
+        headers: {
+          authorization: `Bearer ${service.adminToken}`,
+          "content-type": contentType,
+          "content-encoding": encoding,
+        },
+        body,
+      });
+    for (const [encoding, compress] of [
+      ["gzip", gzipSync],
+      ["deflate", deflateSync],
+      ["br", brotliCompressSync],
+    ] as const) {
+      expect({ encoding, status: (await send(encoding, compress(json))).status }).toEqual({
+        encoding,
+        status: 201,
+      });
+      const before = countRows(service.dataDir, "certificates");
+      for (const corrupt of [Buffer.from("not compressed at all"), compress(json).subarray(0, 12)]) {
+        const response = await send(encoding, corrupt);
+        const problem = (await response.json()) as { code: string; detail: string };
+        expect({ encoding, status: response.status, code: problem.code, detail: problem.detail }).toEqual({
+          encoding,
+          status: 400,
+          code: "invalid_request",
+          detail: "the request body does not decompress as its Content-Encoding says",
+        });
+      }
+      expect(countRows(service.dataDir, "certificates")).toBe(before);
+    }
+    for (const encoding of ["compress", "x-custom"]) {
+      const response = await send(encoding, Buffer.from(json));
+      expect(response.status).toBe(415);
+      expect(await response.json()).toMatchObject({
+        code: "unsupported_media_type",
+        detail: `the request body's Content-Encoding '${encoding}' is not supported: send it as it is, or as gzip, deflate or br`,
+      });
+    }
+    const latin1 = await send("identity", Buffer.from(json), "application/json; charset=latin1");
+    expect({ status: latin1.status, code: ((await latin1.json()) as { code: string }).code }).toEqual({
+      status: 415,
+      code: "unsupported_media_type",
+    });
   });
 
   it("a method a known path does not serve gets 405 with Allow; paths are case-sensitive", async () => {

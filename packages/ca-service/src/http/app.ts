@@ -6,7 +6,6 @@ import { describeError, type Logger } from "../logger.js";
 import { authenticatorsFor } from "./authentication/authenticators.js";
 import type { CertificateForwarding } from "./authentication/client-certificate-authenticator.js";
 import { bindOperations } from "./bind-operations.js";
-import { MAX_BODY_BYTES } from "./bodies/body-limit.js";
 import { createGate } from "./gate.js";
 import type { Handlers } from "./handler.js";
 import { openApiDocument } from "./openapi.js";
@@ -109,11 +108,14 @@ export function problemHandler(logger: Logger) {
 function accessLog(logger: Logger) {
   return (request: Request, response: Response, next: NextFunction) => {
     const started = performance.now();
-    response.on("finish", () => {
+    // "close", not "finish": a request whose client went away mid-body gets its line too.
+    response.on("close", () => {
+      const answered = response.writableFinished;
       logger.info("request", {
         method: request.method,
         path: request.path,
-        status: response.statusCode,
+        // A client that went away got no answer: no status to report.
+        ...(answered ? { status: response.statusCode } : { aborted: true }),
         durationMs: Math.round(performance.now() - started),
         actor: response.locals.actor ?? `anonymous@${request.socket.remoteAddress ?? "unknown"}`,
       });
@@ -122,20 +124,8 @@ function accessLog(logger: Logger) {
   };
 }
 
-/** Errors from express's body parser carry a `type`; anything unknown is an internal failure. */
+/** Anything not already a CaError is a failure of ours: 500, its cause for the log only. */
 function toCaError(error: unknown): CaError {
   if (error instanceof CaError) return error;
-  const type = (error as { type?: string } | null)?.type;
-  if (type === "entity.too.large") {
-    return new CaError("payload_too_large", `the request body exceeds ${MAX_BODY_BYTES} bytes`);
-  }
-  if (type === "entity.parse.failed") {
-    return new CaError("invalid_request", "the request body is not a valid JSON object", {
-      errors: [{ field: "body", message: "not a valid JSON object" }],
-    });
-  }
-  if (type === "encoding.unsupported" || type === "charset.unsupported") {
-    return new CaError("invalid_request", "the request body's encoding is not supported");
-  }
   return new CaError("internal", "internal error; nothing was issued", { cause: error });
 }

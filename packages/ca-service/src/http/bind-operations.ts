@@ -24,8 +24,15 @@ export function bindOperations<Table extends Record<string, OperationDefinition>
     const handle = handlers[operationId as keyof Table] as (input: unknown) => Promise<HandlerOutput>;
     const method = operation.method === "GET" ? "get" : "post";
     router[method](expressPath(operation.path), async (request: Request, response: Response) => {
-      const { principal, body } = await gate.admit(request, operation, rateLimitClassOf(operationId), () =>
-        readValidBody(operation, request, response),
+      const { principal, body } = await gate.admit(
+        request,
+        operation,
+        rateLimitClassOf(operationId),
+        (caller) => {
+          // Known before the body is read, so that the access log names whoever sent a bad one.
+          response.locals.actor = identityOf(caller);
+          return readValidBody(operation, request, response);
+        },
       );
       response.locals.actor = identityOf(principal);
       const params = parse(operation.params, request.params, "params");

@@ -34,13 +34,13 @@ export interface Gate {
    * Admits a request to an operation: within budget, who is calling (by the operation's kind of
    * authentication), with the right. The body is read only once the caller is known, unless the
    * credentials travel in it (a renewal proof): an unauthenticated caller learns nothing about
-   * validation and makes us parse nothing.
+   * validation and makes us parse nothing. `readBody` learns who is calling, as far as is known.
    */
   admit(
     request: Request,
     operation: OperationDefinition,
     rateLimit: RateLimitClass,
-    readBody: () => Promise<unknown>,
+    readBody: (caller: Principal) => Promise<unknown>,
   ): Promise<Admission>;
   /**
    * Audits a refusal an operation made after admission (a device-ID prefix, a used token) and
@@ -103,13 +103,13 @@ export function createGate(options: GateOptions): Gate {
     const { authentication } = operation;
     if (authentication.kind === "none") {
       limiter?.take(identityOf(anonymous));
-      return { principal: anonymous, body: await readBody() };
+      return { principal: anonymous, body: await readBody(anonymous) };
     }
     const authenticator = authenticators[authentication.kind];
     if (authenticator.readsBody) {
       // Nobody is known before the body is read: the address pays.
       limiter?.take(identityOf(anonymous));
-      const body = await readBody();
+      const body = await readBody(anonymous);
       return { principal: await authenticate(authenticator, request, body), body };
     }
     const principal = await authenticate(authenticator, request, undefined);
@@ -128,7 +128,7 @@ export function createGate(options: GateOptions): Gate {
         throw error;
       }
     }
-    return { principal, body: await readBody() };
+    return { principal, body: await readBody(principal) };
   };
 
   const refused: Gate["refused"] = async (request, principal, error) => {

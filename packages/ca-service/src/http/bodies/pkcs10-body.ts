@@ -1,6 +1,7 @@
 import express, { type Request, type Response } from "express";
 import { CaError } from "../../core/errors.js";
 import { MAX_BODY_BYTES } from "./body-limit.js";
+import { bodyReadError } from "./body-read-error.js";
 
 const parser = express.raw({ limit: MAX_BODY_BYTES, type: "application/pkcs10" });
 
@@ -17,7 +18,9 @@ const BASE64_WITH_BREAKS = /^[A-Za-z0-9+/\r\n\t ]*={0,2}[\r\n\t ]*$/;
 export async function readPkcs10Body(request: Request, response: Response): Promise<Uint8Array> {
   const bytes = await new Promise<Buffer>((resolve, reject) => {
     parser(request, response, (error?: unknown) =>
-      error ? reject(error) : resolve(Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0)),
+      error
+        ? reject(bodyReadError(error))
+        : resolve(Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0)),
     );
   });
   if (bytes[0] === SEQUENCE_TAG) return new Uint8Array(bytes);
