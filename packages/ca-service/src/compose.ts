@@ -1,11 +1,10 @@
-import { mkdir } from "node:fs/promises";
 import { operations } from "@edge-pki/api-contract";
 import { createLocalJWKSet, type JSONWebKeySet } from "jose";
 import { type AdminTokenFile, adminTokenFile } from "./adapters/auth/admin-token-file.js";
 import { KeyStoreTokenSigner } from "./adapters/auth/key-store-token-signer.js";
 import { discoveredKeySet } from "./adapters/auth/oidc-discovery.js";
 import { type TrustedIssuer, TrustedIssuersVerifier } from "./adapters/auth/trusted-issuers-verifier.js";
-import { assertPrivateDirectory } from "./adapters/fs/assert-private-directory.js";
+import { privateDataFolder } from "./adapters/fs/private-data-folder.js";
 import { openKeyVaultKeyStore } from "./adapters/keys/azure-key-vault/open-key-vault-key-store.js";
 import { LocalFileKeyStore } from "./adapters/keys/local-file-key-store.js";
 import { resolvePassphrase } from "./adapters/keys/passphrase.js";
@@ -40,12 +39,26 @@ export interface Runtime {
 export type KeyStoreAccess = "create" | "use";
 
 /**
+ * The data folder made private (see `privateDataFolder`), saying so when it had to be tightened.
+ * Only `create` access makes a missing folder.
+ */
+async function secureDataFolder({ config, logger }: Runtime, access: KeyStoreAccess): Promise<void> {
+  const folder = await privateDataFolder(config.dataDir, access);
+  if (folder?.tightenedFrom !== undefined) {
+    logger.warn("the data folder was open to other users: it is now private to its owner", {
+      dataFolder: folder.path,
+      previousMode: folder.tightenedFrom.toString(8).padStart(3, "0"),
+    });
+  }
+}
+
+/**
  * The passphrase that seals the keys kept in the data folder. Only a command that creates keys
  * makes the data folder and generates a passphrase; any other fails before writing anything.
  */
-async function localPassphrase({ config, logger }: Runtime, access: KeyStoreAccess): Promise<string> {
-  await assertPrivateDirectory(config.dataDir);
-  if (access === "create") await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
+async function localPassphrase(runtime: Runtime, access: KeyStoreAccess): Promise<string> {
+  const { config, logger } = runtime;
+  await secureDataFolder(runtime, access);
   const resolved = await resolvePassphrase(config.dataDir, config.keyPassphrase, access === "create");
   if (resolved === undefined) {
     throw new CaError(
@@ -76,9 +89,15 @@ const keyStoreFactories: Record<
   },
 };
 
-const storeFactories: Record<Config["store"]["kind"], (config: Config) => Promise<CertificateStore>> = {
-  sqlite: (config) => openSqliteStore(config.store.kind === "sqlite" ? config.store.path : ""),
-  postgres: (config) => openPostgresStore(config.store.kind === "postgres" ? config.store.url : ""),
+const storeFactories: Record<Config["store"]["kind"], (runtime: Runtime) => Promise<CertificateStore>> = {
+  // The database lives in the data folder, which it makes if need be (with Key Vault keys, nothing
+  // else may have made it).
+  sqlite: async (runtime) => {
+    await secureDataFolder(runtime, "create");
+    const { store } = runtime.config;
+    return openSqliteStore(store.kind === "sqlite" ? store.path : "");
+  },
+  postgres: ({ config }) => openPostgresStore(config.store.kind === "postgres" ? config.store.url : ""),
 };
 
 export function openKeyStore(runtime: Runtime, access: KeyStoreAccess): Promise<CaKeyStore> {
@@ -105,8 +124,8 @@ export async function openTokenSigner(keyStore: CaKeyStore): Promise<TokenSigner
 }
 
 /** The configured store; its failures surface as `unavailable`, whichever operation meets them. */
-export async function openCertificateStore(config: Config): Promise<CertificateStore> {
-  return outageAsUnavailable(await storeFactories[config.store.kind](config));
+export async function openCertificateStore(runtime: Runtime): Promise<CertificateStore> {
+  return outageAsUnavailable(await storeFactories[runtime.config.store.kind](runtime));
 }
 
 /** Our own issuer (ES256 only, our two audiences) and each configured OpenID Connect issuer. */
@@ -136,7 +155,7 @@ export async function openServiceContext(runtime: Runtime, keyStore: CaKeyStore)
   const ca = await loadIssuingCa(keyStore, clock);
   const tokenKey = await loadTokenKey(keyStore, ca.root);
   const tokens = await KeyStoreTokenSigner.open(tokenKey);
-  const store = await openCertificateStore(runtime.config);
+  const store = await openCertificateStore(runtime);
   await recordCaCertificates(
     store,
     [

@@ -6,7 +6,10 @@ const DOC = "docs/api.md";
 const text = readFileSync(new URL(`../../../${DOC}`, import.meta.url), "utf8");
 /** The error table's rows: `| \`code\` | status | meaning |`. */
 const rows = new Map(
-  [...text.matchAll(/^\| `([a-z_]+)` +\| (\d{3}) +\|/gm)].map((match) => [match[1] as string, Number(match[2])]),
+  [...text.matchAll(/^\| `([a-z_]+)` +\| (\d{3}) +\|/gm)].map((match) => [
+    match[1] as string,
+    Number(match[2]),
+  ]),
 );
 
 describe(`${DOC}'s table of problem codes`, () => {

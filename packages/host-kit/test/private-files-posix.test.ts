@@ -3,10 +3,10 @@ import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
-  assertNotWritableByOthers,
   DirectoryWritableByOthersError,
   ensurePrivateDirectory,
   type FileHost,
+  restrictExistingDirectory,
   writeNewFile,
 } from "../src/private-files/index.js";
 
@@ -34,17 +34,29 @@ const linux: FileHost = {
 describe("ensurePrivateDirectory on POSIX", () => {
   it("creates the folder and its missing parents 0700 and returns its absolute path", async () => {
     const path = join(root, "created", "nested");
-    expect(await ensurePrivateDirectory(relative(process.cwd(), path), { host: linux })).toBe(path);
+    expect(await ensurePrivateDirectory(relative(process.cwd(), path), { host: linux })).toEqual({
+      path,
+      tightenedFrom: undefined,
+    });
     expect(await modeOf(path)).toBe(0o700);
     expect(await modeOf(join(root, "created"))).toBe(0o700);
   });
 
-  it("keeps an existing folder others cannot write to as it is", async () => {
-    const path = join(root, "readable");
-    await mkdir(path);
-    await chmod(path, 0o755);
-    await ensurePrivateDirectory(path, { host: linux });
-    expect(await modeOf(path)).toBe(0o755);
+  it("makes an existing folder others may read or enter the owner's alone, and says from what", async () => {
+    for (const mode of [0o755, 0o750, 0o711, 0o704]) {
+      const path = join(root, `readable-${mode.toString(8)}`);
+      await mkdir(path);
+      await chmod(path, mode);
+      expect(await ensurePrivateDirectory(path, { host: linux })).toEqual({ path, tightenedFrom: mode });
+      expect(await modeOf(path)).toBe(mode & 0o700);
+    }
+  });
+
+  it("leaves a private folder as it is", async () => {
+    const path = join(root, "already-private");
+    await mkdir(path, { mode: 0o700 });
+    expect(await ensurePrivateDirectory(path, { host: linux })).toEqual({ path, tightenedFrom: undefined });
+    expect(await modeOf(path)).toBe(0o700);
   });
 
   it("refuses a folder the group or others may write to, changing nothing", async () => {
@@ -63,36 +75,42 @@ describe("ensurePrivateDirectory on POSIX", () => {
     }
   });
 
-  it("tightens such a folder on request: write taken from group and others, reading left as it was", async () => {
+  it("tightens such a folder on request: the owner's alone", async () => {
     const path = join(root, "tightened");
     await mkdir(path);
     await chmod(path, 0o777);
-    await ensurePrivateDirectory(path, { writableByOthers: "tighten", host: linux });
-    expect(await modeOf(path)).toBe(0o755);
+    expect(await ensurePrivateDirectory(path, { writableByOthers: "tighten", host: linux })).toEqual({
+      path,
+      tightenedFrom: 0o777,
+    });
+    expect(await modeOf(path)).toBe(0o700);
   });
 });
 
-describe("assertNotWritableByOthers", () => {
-  it("passes an absent folder without creating it, and one others cannot write to", async () => {
+describe("restrictExistingDirectory", () => {
+  it("passes an absent folder without creating it", async () => {
     const absent = join(root, "absent");
-    await assertNotWritableByOthers(absent, linux);
+    expect(await restrictExistingDirectory(absent, { host: linux })).toBeUndefined();
     await expect(stat(absent)).rejects.toThrow("ENOENT");
-    const path = join(root, "private");
-    await mkdir(path, { mode: 0o700 });
-    await assertNotWritableByOthers(path, linux);
   });
 
-  it("refuses a folder others may write to", async () => {
-    const path = join(root, "world-writable");
-    await mkdir(path);
-    await chmod(path, 0o757);
-    await expect(assertNotWritableByOthers(path, linux)).rejects.toMatchObject({ path, mode: 0o757 });
-  });
-
-  it("refuses to judge a folder by its mode on Windows", async () => {
-    await expect(assertNotWritableByOthers(root, { ...linux, platform: "win32" })).rejects.toThrow(
-      "Windows does not enforce",
-    );
+  it("refuses a folder others may write to, and makes one they may read private", async () => {
+    const writable = join(root, "world-writable");
+    await mkdir(writable);
+    await chmod(writable, 0o757);
+    await expect(restrictExistingDirectory(writable, { host: linux })).rejects.toMatchObject({
+      path: writable,
+      mode: 0o757,
+    });
+    expect(await modeOf(writable)).toBe(0o757);
+    const readable = join(root, "group-readable");
+    await mkdir(readable);
+    await chmod(readable, 0o750);
+    expect(await restrictExistingDirectory(readable, { host: linux })).toEqual({
+      path: readable,
+      tightenedFrom: 0o750,
+    });
+    expect(await modeOf(readable)).toBe(0o700);
   });
 });
 

@@ -10,5 +10,5 @@ import type { CertificateStore } from "../ports/certificate-store.js";
 export async function openTokenRegistry(env: NodeJS.ProcessEnv): Promise<CertificateStore> {
   const runtime: Runtime = { config: loadConfig(env), logger: jsonLogger() };
   await openKeyStore(runtime, "use");
-  return openCertificateStore(runtime.config);
+  return openCertificateStore(runtime);
 }

@@ -74,7 +74,7 @@ async function createToken(values: TokenFlags, env: NodeJS.ProcessEnv): Promise<
   const runtime: Runtime = { config: loadConfig(env), logger: jsonLogger() };
   // Only what exists: a mistyped --data-dir must not create a CA, a passphrase or a database.
   const tokens = await openTokenSigner(await openKeyStore(runtime, "use"));
-  const store = await openCertificateStore(runtime.config);
+  const store = await openCertificateStore(runtime);
   try {
     const minted = await mintApiToken(
       { tokens, store, clock: systemClock, random: secureRandom },

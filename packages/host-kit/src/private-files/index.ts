@@ -1,9 +1,11 @@
 export { type FileHost, type ProgramResult, type RunProgram, runWithoutShell, thisHost } from "./host.js";
 export {
-  assertNotWritableByOthers,
+  DirectoryNotPrivateError,
   DirectoryWritableByOthersError,
   ensurePrivateDirectory,
+  type PrivateDirectory,
   type PrivateDirectoryOptions,
+  restrictExistingDirectory,
 } from "./private-directory.js";
 export { IcaclsError, icaclsArguments, restrictToAdministrators } from "./windows-acl.js";
 export { writeNewFile } from "./write-new-file.js";

@@ -5,6 +5,8 @@ import { restrictToAdministrators } from "./windows-acl.js";
 
 /** Group and others may write: they could swap certificates, delete keys or plant files. */
 const WRITABLE_BY_OTHERS = 0o022;
+/** Any access by group and others: private means the owner's alone. */
+const OPEN_TO_OTHERS = 0o077;
 
 /** A folder that must be private is writable by users other than its owner (POSIX modes). */
 export class DirectoryWritableByOthersError extends Error {
@@ -22,49 +24,90 @@ export class DirectoryWritableByOthersError extends Error {
 
 export interface PrivateDirectoryOptions {
   /**
-   * POSIX: what to do with an existing folder that group or others may write to: refuse it
-   * (the default) or take their write permission away. Reading stays the owner's choice.
+   * POSIX: what to do with an existing folder that group or others may write to: refuse it (the
+   * default: someone may already have planted or swapped files, which taking the permission away
+   * would hide) or take their write permission away.
    */
   writableByOthers?: "refuse" | "tighten";
   host?: FileHost;
 }
 
-/**
- * Makes `path` (and any missing parent) a private folder and returns its absolute path. POSIX: a
- * new folder is 0700; an existing one others may write to is refused or tightened. Windows: the
- * folder's ACL is set to Administrators and SYSTEM only, whether it is new or not.
- */
-export async function ensurePrivateDirectory(
-  path: string,
-  { writableByOthers = "refuse", host = thisHost }: PrivateDirectoryOptions = {},
-): Promise<string> {
-  const absolute = resolve(path);
-  await mkdir(absolute, { recursive: true, mode: 0o700 });
-  if (host.platform === "win32") {
-    await restrictToAdministrators(absolute, host);
-    return absolute;
-  }
-  const mode = (await stat(absolute)).mode & 0o777;
-  if ((mode & WRITABLE_BY_OTHERS) === 0) return absolute;
-  if (writableByOthers === "refuse") throw new DirectoryWritableByOthersError(absolute, mode);
-  await chmod(absolute, mode & ~WRITABLE_BY_OTHERS);
-  return absolute;
+/** A private folder, and the mode it had when it was more open than that (POSIX). */
+export interface PrivateDirectory {
+  path: string;
+  /** Set when group or others could read or enter it and no longer can. */
+  tightenedFrom: number | undefined;
 }
 
 /**
- * Refuses a folder others may write to, without creating it: an absent folder passes. POSIX only:
- * on Windows a mode does not tell who may write (use `ensurePrivateDirectory`, which sets an ACL).
+ * Makes `path` (and any missing parent) a private folder and returns its absolute path. POSIX: a
+ * new folder is 0700; an existing one others may write to is refused (or tightened, on request);
+ * one they may only read or enter is made the owner's alone, as SSH insists for its keys. Windows:
+ * the folder's ACL is set to Administrators and SYSTEM only, whether it is new or not.
  */
-export async function assertNotWritableByOthers(path: string, host: FileHost = thisHost): Promise<void> {
-  if (host.platform === "win32") {
-    throw new Error("assertNotWritableByOthers reads POSIX modes, which Windows does not enforce");
-  }
-  let mode: number;
+export async function ensurePrivateDirectory(
+  path: string,
+  options: PrivateDirectoryOptions = {},
+): Promise<PrivateDirectory> {
+  const absolute = resolve(path);
+  await mkdir(absolute, { recursive: true, mode: 0o700 });
+  return restrict(absolute, options);
+}
+
+/**
+ * The same for a folder that must already exist, without creating it: undefined when it is absent.
+ */
+export async function restrictExistingDirectory(
+  path: string,
+  options: PrivateDirectoryOptions = {},
+): Promise<PrivateDirectory | undefined> {
+  const absolute = resolve(path);
   try {
-    mode = (await stat(path)).mode & 0o777;
+    await stat(absolute);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return;
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
     throw error;
   }
-  if ((mode & WRITABLE_BY_OTHERS) !== 0) throw new DirectoryWritableByOthersError(path, mode);
+  return restrict(absolute, options);
+}
+
+async function restrict(
+  absolute: string,
+  { writableByOthers = "refuse", host = thisHost }: PrivateDirectoryOptions,
+): Promise<PrivateDirectory> {
+  if (host.platform === "win32") {
+    await restrictToAdministrators(absolute, host);
+    return { path: absolute, tightenedFrom: undefined };
+  }
+  const mode = (await stat(absolute)).mode & 0o777;
+  if ((mode & OPEN_TO_OTHERS) === 0) return { path: absolute, tightenedFrom: undefined };
+  if ((mode & WRITABLE_BY_OTHERS) !== 0 && writableByOthers === "refuse") {
+    throw new DirectoryWritableByOthersError(absolute, mode);
+  }
+  try {
+    await chmod(absolute, mode & ~OPEN_TO_OTHERS);
+  } catch (error) {
+    throw new DirectoryNotPrivateError(absolute, mode, error);
+  }
+  return { path: absolute, tightenedFrom: mode };
+}
+
+/** A folder open to other users that this process may not make private (it is not its owner). */
+export class DirectoryNotPrivateError extends Error {
+  override readonly name = "DirectoryNotPrivateError";
+
+  constructor(
+    readonly path: string,
+    readonly mode: number,
+    cause: unknown,
+  ) {
+    const octal = mode.toString(8).padStart(3, "0");
+    const reason = (cause as NodeJS.ErrnoException).code ?? "failed";
+    super(
+      `${path} is open to other users (mode ${octal}) and could not be made private (${reason}): run chmod 700 on it as its owner`,
+      {
+        cause,
+      },
+    );
+  }
 }

@@ -1,4 +1,4 @@
-import { mkdirSync } from "node:fs";
+import { chmodSync, closeSync, mkdirSync, openSync } from "node:fs";
 import { dirname } from "node:path";
 import BetterSqlite3 from "better-sqlite3";
 import { Kysely, PostgresDialect, SqliteDialect } from "kysely";
@@ -9,6 +9,7 @@ import type { Database } from "./schema.js";
 /** The embedded default: one SQLite file, in WAL mode, fsynced on every commit. */
 export async function openSqliteStore(path: string): Promise<KyselyCertificateStore> {
   mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  ownerOnly(path);
   const database = new BetterSqlite3(path);
   database.pragma("journal_mode = WAL");
   // FULL, not NORMAL: a certificate handed out must survive a power cut right after.
@@ -31,4 +32,24 @@ export async function openPostgresStore(connectionString: string): Promise<Kysel
     new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }),
     "postgres",
   );
+}
+
+/**
+ * The database file, its WAL and its shared memory readable by the owner alone: 0600. SQLite makes
+ * the WAL and the -shm file with the database file's mode, so creating that one 0600 suffices; files
+ * an earlier release made with the umask's mode are tightened.
+ */
+function ownerOnly(path: string): void {
+  try {
+    closeSync(openSync(path, "wx", 0o600));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+  }
+  for (const file of [path, `${path}-wal`, `${path}-shm`]) {
+    try {
+      chmodSync(file, 0o600);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+    }
+  }
 }
