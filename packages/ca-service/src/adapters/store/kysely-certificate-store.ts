@@ -1,4 +1,4 @@
-import { type Kysely, type Selectable, sql } from "kysely";
+import type { Kysely, Selectable } from "kysely";
 import { Migrator } from "kysely/migration";
 import { deviceIdKey } from "../../core/device-id.js";
 import type { Profile } from "../../core/profiles.js";
@@ -32,6 +32,7 @@ import type {
   Database,
   IdempotencyRecordsTable,
 } from "./schema.js";
+import type { WriteProbe } from "./write-probe.js";
 
 /** crl_state holds one row per CRL, created by the migrations. */
 const CRL_STATE_ROW: Record<CrlIssuer, number> = { "issuing-ca": 1, root: 2 };
@@ -48,10 +49,17 @@ function crlIssuerOf(profile: Profile): CrlIssuer | undefined {
 
 /** The one store implementation: the same queries run on SQLite and PostgreSQL. */
 export class KyselyCertificateStore implements CertificateStore {
-  private constructor(private readonly db: Kysely<Database>) {}
+  private constructor(
+    private readonly db: Kysely<Database>,
+    private readonly writeProbe: WriteProbe,
+  ) {}
 
   /** Opens the store and brings its schema up to date. */
-  static async open(db: Kysely<Database>, dialect: SqlDialectName): Promise<KyselyCertificateStore> {
+  static async open(
+    db: Kysely<Database>,
+    dialect: SqlDialectName,
+    writeProbe: (db: Kysely<Database>) => WriteProbe,
+  ): Promise<KyselyCertificateStore> {
     const migrator = new Migrator({ db, provider: migrationProvider(dialect) });
     const { error } = await migrator.migrateToLatest();
     if (error) {
@@ -59,7 +67,7 @@ export class KyselyCertificateStore implements CertificateStore {
       const reason = error instanceof Error ? error.message : String(error);
       throw new Error(`database migration failed: ${reason}`, { cause: error });
     }
-    return new KyselyCertificateStore(db);
+    return new KyselyCertificateStore(db, writeProbe(db));
   }
 
   async recordCaCertificate(certificate: CertificateRecord): Promise<void> {
@@ -370,11 +378,13 @@ export class KyselyCertificateStore implements CertificateStore {
     return (await query.execute()).map(fromAuditRow);
   }
 
+  /** Ready means able to commit: see `WriteProbe`. */
   async check(): Promise<void> {
-    await sql`select 1`.execute(this.db);
+    await this.writeProbe.check();
   }
 
   async close(): Promise<void> {
+    this.writeProbe.close();
     await this.db.destroy();
   }
 }

@@ -164,6 +164,17 @@ export function migrationProvider(dialect: SqlDialectName): MigrationProvider {
         await recordTokensMintedBefore(db as Kysely<Database>);
       },
     },
+    "0008_readiness_probe": {
+      async up(db: Kysely<unknown>) {
+        // One row that readiness locks for update (and rolls back) to learn that writes would commit.
+        await db.schema
+          .createTable("readiness_probe")
+          .addColumn("id", "integer", (c) => c.primaryKey())
+          .addColumn("probed", "integer", (c) => c.notNull())
+          .execute();
+        await sql`insert into readiness_probe (id, probed) values (1, 0)`.execute(db);
+      },
+    },
   };
   return { getMigrations: async () => migrations };
 }

@@ -5,6 +5,7 @@ import { Kysely, PostgresDialect, SqliteDialect } from "kysely";
 import pg from "pg";
 import { KyselyCertificateStore } from "./kysely-certificate-store.js";
 import type { Database } from "./schema.js";
+import { postgresWriteProbe, sqliteWriteProbe } from "./write-probe.js";
 
 /** The embedded default: one SQLite file, in WAL mode, fsynced on every commit. */
 export async function openSqliteStore(path: string): Promise<KyselyCertificateStore> {
@@ -18,6 +19,7 @@ export async function openSqliteStore(path: string): Promise<KyselyCertificateSt
   return KyselyCertificateStore.open(
     new Kysely<Database>({ dialect: new SqliteDialect({ database }) }),
     "sqlite",
+    () => sqliteWriteProbe(path),
   );
 }
 
@@ -31,6 +33,7 @@ export async function openPostgresStore(connectionString: string): Promise<Kysel
   return KyselyCertificateStore.open(
     new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }),
     "postgres",
+    postgresWriteProbe,
   );
 }
 

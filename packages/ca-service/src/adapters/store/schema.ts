@@ -86,7 +86,14 @@ export interface ApiTokensTable {
   revoked_by: string | null;
 }
 
+/** One row, locked (never changed) by the readiness probe on PostgreSQL. */
+export interface ReadinessProbeTable {
+  id: number;
+  probed: number;
+}
+
 export interface Database {
+  readiness_probe: ReadinessProbeTable;
   api_tokens: ApiTokensTable;
   certificates: CertificatesTable;
   audit_log: AuditLogTable;

@@ -1,0 +1,76 @@
+import { join } from "node:path";
+import BetterSqlite3 from "better-sqlite3";
+import pg from "pg";
+import { afterAll, describe, expect, it } from "vitest";
+import { opensslCsr, tempDir } from "./support/openssl.js";
+import { createThrowawayDatabase, postgresAvailable } from "./support/postgres.js";
+import { call, startTestService } from "./support/service.js";
+
+const postgres = await postgresAvailable();
+
+describe("/readyz tells whether the store can commit, not merely answer", () => {
+  const cleanups: (() => Promise<void>)[] = [];
+  afterAll(async () => {
+    for (const cleanup of cleanups.reverse()) await cleanup();
+  });
+
+  it("SQLite: not ready while another process holds the write lock, ready again once it lets go", async () => {
+    const service = await startTestService();
+    cleanups.push(service.dispose);
+    expect((await call(`${service.url}/readyz`)).status).toBe(200);
+
+    // Another process's connection (a backup tool, a second service on the same file) locks the file.
+    const other = new BetterSqlite3(join(service.dataDir, "edge-pki.sqlite"));
+    other.exec("BEGIN EXCLUSIVE");
+    try {
+      const locked = await call(`${service.url}/readyz`);
+      expect(locked.status).toBe(503);
+      expect(locked.headers.get("retry-after")).toBe("5");
+      expect(locked.body).toMatchObject({
+        code: "unavailable",
+        detail: "not ready: store: the database is locked for writing by another process",
+      });
+      // Liveness is another matter: the process is fine.
+      expect((await call(`${service.url}/healthz`)).status).toBe(200);
+    } finally {
+      other.exec("ROLLBACK");
+      other.close();
+    }
+    expect((await call(`${service.url}/readyz`)).status).toBe(200);
+    // And the store does commit again.
+    const dir = await tempDir();
+    cleanups.push(dir.remove);
+    const { csrPem } = await opensslCsr(dir, "/CN=after-lock");
+    const issued = await call(`${service.url}/v1/certificates`, {
+      token: service.adminToken,
+      body: { csr: csrPem },
+    });
+    expect(issued.status).toBe(201);
+  });
+
+  it.runIf(postgres)("PostgreSQL: not ready while its tables are locked against writes", async () => {
+    const database = await createThrowawayDatabase();
+    cleanups.push(database.drop);
+    const service = await startTestService({
+      env: { EDGE_PKI_STORE: "postgres", EDGE_PKI_DATABASE_URL: database.url },
+    });
+    cleanups.push(service.dispose);
+    expect((await call(`${service.url}/readyz`)).status).toBe(200);
+
+    const other = new pg.Client({ connectionString: database.url });
+    await other.connect();
+    try {
+      await other.query("begin");
+      await other.query("lock table readiness_probe in exclusive mode");
+      const locked = await call(`${service.url}/readyz`);
+      expect(locked.status).toBe(503);
+      expect(locked.body.detail).toMatch(
+        /^not ready: store: the database cannot take writes \(.*lock timeout.*\)$/,
+      );
+      await other.query("rollback");
+    } finally {
+      await other.end();
+    }
+    expect((await call(`${service.url}/readyz`)).status).toBe(200);
+  });
+});
