@@ -210,7 +210,17 @@ export const Problem = z
     serialNumber: z
       .string()
       .optional()
-      .describe("credentials_already_issued: the serial number the first request with this key issued"),
+      .describe(
+        "credentials_already_issued, and already_revoked for a retry: the serial number the first request with this key issued",
+      ),
+    revokedAt: z.iso
+      .datetime()
+      .optional()
+      .describe("already_revoked for a retry: when the certificate that key issued was revoked"),
+    revocationReason: z
+      .string()
+      .optional()
+      .describe("already_revoked for a retry: why the certificate that key issued was revoked"),
   })
   .meta({ id: "Problem" });
 export type Problem = z.infer<typeof Problem>;

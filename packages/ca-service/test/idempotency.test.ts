@@ -98,6 +98,61 @@ describe("Idempotency-Key", () => {
     expect(await rows("idem-boot")).toHaveLength(1);
   });
 
+  it("a used bootstrap token sent with its key and another body is 401, like any other use", async () => {
+    const minted = await post("/v1/bootstrap-tokens", { deviceId: "idem-boot-body" });
+    const device = minted.body.token;
+    const { csrPem } = await opensslCsr(dir, "/CN=idem-boot-body");
+    expect((await post("/v1/certificates", { csr: csrPem }, "boot-body-key", device)).status).toBe(201);
+    const other = await post("/v1/certificates", { csr: csrPem, validityDays: 30 }, "boot-body-key", device);
+    expect({ status: other.status, code: other.body.code, detail: other.body.detail }).toEqual({
+      status: 401,
+      code: "token_used",
+      detail: "token already used",
+    });
+    expect(await rows("idem-boot-body")).toHaveLength(1);
+  });
+
+  it("bootstrap redemptions are matched per token: another token for the same device never replays the first's", async () => {
+    const first = (await post("/v1/bootstrap-tokens", { deviceId: "idem-boot-pair" })).body.token;
+    const second = (await post("/v1/bootstrap-tokens", { deviceId: "idem-boot-pair" })).body.token;
+    const { csrPem } = await opensslCsr(dir, "/CN=idem-boot-pair");
+    const byFirst = await post("/v1/certificates", { csr: csrPem }, "pair-key", first);
+    expect(byFirst.status).toBe(201);
+    // Same device, same key, same body, but another token: a redemption of its own, not a replay.
+    const bySecond = await post("/v1/certificates", { csr: csrPem }, "pair-key", second);
+    expect(bySecond.status).toBe(201);
+    expect(bySecond.body.serialNumber).not.toBe(byFirst.body.serialNumber);
+    // Each token's own retry replays its own certificate.
+    expect((await post("/v1/certificates", { csr: csrPem }, "pair-key", first)).body.serialNumber).toBe(
+      byFirst.body.serialNumber,
+    );
+    expect((await post("/v1/certificates", { csr: csrPem }, "pair-key", second)).body.serialNumber).toBe(
+      bySecond.body.serialNumber,
+    );
+    expect(await rows("idem-boot-pair")).toHaveLength(2);
+  });
+
+  it("a retry whose certificate was revoked since gets 409 naming the revocation, not the certificate", async () => {
+    const { csrPem } = await opensslCsr(dir, "/CN=idem-revoked");
+    const first = await post("/v1/certificates", { csr: csrPem }, "revoked-key");
+    expect(first.status).toBe(201);
+    const revoked = await post(`/v1/certificates/${first.body.serialNumber}/revoke`, {
+      reason: "keyCompromise",
+    });
+    expect(revoked.status).toBe(200);
+    const retry = await post("/v1/certificates", { csr: csrPem }, "revoked-key");
+    expect(retry.status).toBe(409);
+    expect(retry.body).toMatchObject({
+      code: "already_revoked",
+      serialNumber: first.body.serialNumber,
+      revokedAt: revoked.body.revokedAt,
+      revocationReason: "keyCompromise",
+      detail: expect.stringContaining("ask again with a new key for a new certificate"),
+    });
+    expect(retry.text).not.toContain("BEGIN CERTIFICATE");
+    expect(await rows("idem-revoked")).toHaveLength(1);
+  });
+
   it("a credentials retry that differs only in its PFX password is still the same request (409)", async () => {
     const first = await post(
       "/v1/credentials",

@@ -1,7 +1,8 @@
 import { assertMayIssueFor } from "../core/authorize.js";
 import { verifyCsr } from "../core/csr.js";
 import { deviceIdForCsr } from "../core/device-certificate.js";
-import { identityOf, type Principal } from "../core/principal.js";
+import { CaError } from "../core/errors.js";
+import { idempotencyNamespaceOf, identityOf, type Principal } from "../core/principal.js";
 import { type IdempotencyDeps, type IdempotencyRequest, runIdempotent } from "./idempotency.js";
 import { type IssuanceDeps, issueDeviceCertificate } from "./issuance/issue-device-certificate.js";
 import { type IssuedDeviceCertificate, recalledIssuance, type StoredIssuance } from "./issued-certificate.js";
@@ -31,7 +32,7 @@ export async function issueFromCsr(
   const csr = await verifyCsr(request.csr);
   const deviceId = deviceIdForCsr(csr.commonNames, request.deviceId);
   assertMayIssueFor(principal, deviceId, "csr");
-  return runIdempotent(deps, identityOf(principal), request.idempotency, {
+  const issuance = runIdempotent(deps, idempotencyNamespaceOf(principal), request.idempotency, {
     perform: async (record) =>
       issueDeviceCertificate(deps, {
         deviceId,
@@ -45,5 +46,14 @@ export async function issueFromCsr(
         idempotency: record,
       }),
     replay: (stored) => recalledIssuance(deps, stored.body as StoredIssuance),
+  });
+  if (principal.bootstrap === undefined) return issuance;
+  // A bootstrap token's key namespace holds only the request that used it: anything else sent with
+  // it is another use of a used token.
+  return issuance.catch((error: unknown) => {
+    if (error instanceof CaError && error.code === "idempotency_conflict") {
+      throw new CaError("token_used", "token already used", { cause: error });
+    }
+    throw error;
   });
 }

@@ -53,6 +53,20 @@ export async function recalledIssuance(
     // someone deleting rows by hand.
     throw new CaError("internal", "the certificate this Idempotency-Key issued is missing from the store");
   }
+  if (record.status === "revoked") {
+    // Handing it out as if fresh would give the caller a certificate every relying party refuses.
+    throw new CaError(
+      "already_revoked",
+      `the certificate this Idempotency-Key issued (serial number ${record.serialNumber}) was revoked at ${record.revokedAt?.toISOString()} (${record.revocationReason}); ask again with a new key for a new certificate`,
+      {
+        extensions: {
+          serialNumber: record.serialNumber,
+          ...(record.revokedAt && { revokedAt: record.revokedAt.toISOString() }),
+          ...(record.revocationReason && { revocationReason: record.revocationReason }),
+        },
+      },
+    );
+  }
   const issued: IssuedDeviceCertificate = {
     serialNumber: record.serialNumber,
     deviceId: record.deviceId,

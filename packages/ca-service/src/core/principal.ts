@@ -80,6 +80,16 @@ export function identityOf(principal: Principal): string {
     : deviceIdentity(principal.subject);
 }
 
+/**
+ * Whose `Idempotency-Key`s a request's key is among: the caller's, and for a one-time bootstrap token
+ * that token's alone, so that a second token for the same device can never replay what the first
+ * one's request got.
+ */
+export function idempotencyNamespaceOf(principal: Principal): string {
+  const identity = identityOf(principal);
+  return principal.bootstrap === undefined ? identity : `${identity}#token:${principal.bootstrap.tokenId}`;
+}
+
 /** A device, as an actor: what its bootstrap token or its renewal proof stands for. */
 export function deviceIdentity(deviceId: string): string {
   return `device:${deviceId}`;
