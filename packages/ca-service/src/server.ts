@@ -6,7 +6,7 @@ import type { ServiceContext } from "./app/service-context.js";
 import type { Config } from "./config/config.js";
 import { createHttpApp } from "./http/app.js";
 import { requestClientCertificates } from "./http/authentication/tls-client-certificates.js";
-import { trustedProxies } from "./http/authentication/trusted-proxies.js";
+import { trustedProxies } from "./http/trusted-proxies.js";
 import type { Logger } from "./logger.js";
 import { SERVICE_VERSION } from "./version.js";
 
@@ -22,15 +22,17 @@ export async function startServer(
   config: Config,
   logger: Logger,
 ): Promise<RunningServer> {
+  const proxies = trustedProxies(config.trustedProxies);
   const app = createHttpApp({
     context,
     logger,
     version: SERVICE_VERSION,
     rateLimits: config.rateLimits,
+    trustedProxies: proxies,
     certificateForwarding:
       config.clientCertificateHeader === undefined
         ? undefined
-        : { proxies: trustedProxies(config.trustedProxies), header: config.clientCertificateHeader },
+        : { proxies, header: config.clientCertificateHeader },
   });
   const server = config.tls
     ? createHttpsServer(

@@ -19,6 +19,7 @@ import { healthHandlers } from "./routes/health.js";
 import { renewalHandlers } from "./routes/renewal.js";
 import { revocationHandlers } from "./routes/revocation.js";
 import { tokenHandlers } from "./routes/tokens.js";
+import { clientAddressOf, type TrustedProxies, trustedProxies } from "./trusted-proxies.js";
 
 export interface RateLimits {
   /** Requests per minute per client identity; 0 turns rate limiting off. */
@@ -34,6 +35,8 @@ export interface HttpAppOptions {
   logger: Logger;
   version: string;
   rateLimits: RateLimits;
+  /** The TLS-terminating proxies whose `X-Forwarded-For` names the client; none by default. */
+  trustedProxies?: TrustedProxies;
   /** Where a trusted TLS-terminating proxy forwards client certificates; undefined: nowhere. */
   certificateForwarding?: CertificateForwarding | undefined;
 }
@@ -50,6 +53,8 @@ export function createHttpApp(options: HttpAppOptions): express.Express {
     ...revocationHandlers(context),
     ...auditHandlers(context),
   };
+  const proxies = options.trustedProxies ?? trustedProxies([]);
+  const clientAddress = (request: Request) => clientAddressOf(request, proxies);
   const limiter = (perMinute: number, message: string) =>
     perMinute > 0 ? new RateLimiter(perMinute, context.clock, message) : undefined;
   const gate = createGate({
@@ -64,6 +69,7 @@ export function createHttpApp(options: HttpAppOptions): express.Express {
       rateLimits.authFailuresPerMinute,
       "too many failed authentications from this address",
     ),
+    clientAddress,
     logger: options.logger,
   });
   const openApi = openApiDocument(operations, options.version);
@@ -72,7 +78,7 @@ export function createHttpApp(options: HttpAppOptions): express.Express {
   app.set("case sensitive routing", true);
   app.disable("x-powered-by");
   app.set("query parser", "simple");
-  app.use(accessLog(options.logger));
+  app.use(accessLog(options.logger, clientAddress));
   app.get("/openapi.json", (_request, response) => {
     response.json(openApi);
   });
@@ -105,7 +111,7 @@ export function problemHandler(logger: Logger) {
  * One line per request once it is answered: method, path, status, duration and who asked (the
  * identity the gate established, `response.locals.actor`). Never tokens, queries or bodies.
  */
-function accessLog(logger: Logger) {
+function accessLog(logger: Logger, clientAddress: (request: Request) => string) {
   return (request: Request, response: Response, next: NextFunction) => {
     const started = performance.now();
     // "close", not "finish": a request whose client went away mid-body gets its line too.
@@ -117,7 +123,7 @@ function accessLog(logger: Logger) {
         // A client that went away got no answer: no status to report.
         ...(answered ? { status: response.statusCode } : { aborted: true }),
         durationMs: Math.round(performance.now() - started),
-        actor: response.locals.actor ?? `anonymous@${request.socket.remoteAddress ?? "unknown"}`,
+        actor: response.locals.actor ?? `anonymous@${clientAddress(request)}`,
       });
     });
     next();

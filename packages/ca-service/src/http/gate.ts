@@ -20,6 +20,8 @@ export interface GateOptions {
   limiters: Record<RateLimitClass, RateLimiter | undefined>;
   /** Failed authentications, per client address: a much smaller budget against credential guessing. */
   authFailures: RateLimiter | undefined;
+  /** The client's address: the TCP peer's, or what a trusted proxy says it is. */
+  clientAddress: (request: Request) => string;
   logger: Logger;
 }
 
@@ -68,6 +70,7 @@ const FAILED_AUTHENTICATIONS = new Set(["unauthorized", "token_used", "proof_inv
  */
 export function createGate(options: GateOptions): Gate {
   const { authenticators, limiters, authFailures, logger } = options;
+  const addressOf = options.clientAddress;
   const audit = (denial: Denial) =>
     recordDenial(options.audit, denial).catch((error: unknown) =>
       logger.error("could not audit a refused request", { error: describeError(error) }),
@@ -107,10 +110,14 @@ export function createGate(options: GateOptions): Gate {
     }
     const authenticator = authenticators[authentication.kind];
     if (authenticator.readsBody) {
-      // Nobody is known before the body is read: the address pays.
-      limiter?.take(identityOf(anonymous));
+      // Nobody is known before the body is read: the address is only a coarse outer bound (the
+      // larger per-address budget), since behind a proxy or a NAT many devices share one. What the
+      // request proves, once it is verified, pays: its device's budget.
+      limiters.public?.take(identityOf(anonymous));
       const body = await readBody(anonymous);
-      return { principal: await authenticate(authenticator, request, body), body };
+      const principal = await authenticate(authenticator, request, body);
+      limiter?.take(identityOf(principal));
+      return { principal, body };
     }
     const principal = await authenticate(authenticator, request, undefined);
     limiter?.take(identityOf(principal));
@@ -150,10 +157,6 @@ function isAuthenticationFailure(error: CaError): boolean {
 
 function withDetails(details: Record<string, unknown> | undefined): { details?: Record<string, unknown> } {
   return details === undefined ? {} : { details };
-}
-
-function addressOf(request: Request): string {
-  return request.socket.remoteAddress ?? "unknown";
 }
 
 function targetOf(request: Request): string {

@@ -12,6 +12,7 @@ import { bindOperations } from "../../src/http/bind-operations.js";
 import { createGate } from "../../src/http/gate.js";
 import type { Handlers } from "../../src/http/handler.js";
 import { RateLimiter } from "../../src/http/rate-limiter.js";
+import { clientAddressOf, trustedProxies } from "../../src/http/trusted-proxies.js";
 import { silentLogger } from "../../src/logger.js";
 
 export interface OperationsServer {
@@ -46,6 +47,7 @@ export async function serveOperations<Table extends Record<string, OperationDefi
     authFailures: failures
       ? new RateLimiter(failures, context.clock, "too many failed authentications")
       : undefined,
+    clientAddress: (request) => clientAddressOf(request, trustedProxies([])),
     logger: silentLogger,
   });
   const app = express();

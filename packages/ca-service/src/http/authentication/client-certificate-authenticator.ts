@@ -2,9 +2,9 @@ import type { TLSSocket } from "node:tls";
 import type { Request } from "express";
 import { type RecognitionDeps, recogniseDeviceCertificate } from "../../app/recognise-device-certificate.js";
 import { CaError } from "../../core/errors.js";
+import { isFromTrustedProxy, type TrustedProxies } from "../trusted-proxies.js";
 import type { Authenticator } from "./authenticator.js";
 import { forwardedCertificateDer } from "./forwarded-client-certificate.js";
-import { isFromTrustedProxy, type TrustedProxies } from "./trusted-proxies.js";
 
 /** A TLS-terminating proxy that forwards the client certificate it verified, in a header. */
 export interface CertificateForwarding {
