@@ -1,14 +1,9 @@
-import { mkdir, readFile, stat } from "node:fs/promises";
+import { mkdir, stat } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import {
-  ensurePrivateDirectory,
-  type FileHost,
-  thisHost,
-  writeNewFile,
-} from "@edge-pki/host-kit/private-files";
-import { FileExistsError } from "../errors.js";
+import { ensurePrivateDirectory, type FileHost, thisHost } from "@edge-pki/host-kit/private-files";
 import { type DeviceFileLayout, deviceFileLayout } from "./file-layout.js";
 import { certificatePems } from "./pem.js";
+import { writeOnce } from "./write-once.js";
 
 /** What a device's files are made of. */
 export interface DeviceFileContents {
@@ -51,23 +46,34 @@ export async function writeDeviceFiles(
   contents: DeviceFileContents,
   { host = thisHost }: WriteOptions = {},
 ): Promise<WrittenDeviceFiles> {
-  const paths = absoluteLayout(outDir, contents.deviceId);
-  const certificates = certificatePems(contents.fullChainPem);
-  const root = certificates.at(-1);
-  if (root === undefined) throw new TypeError("the full chain holds no certificate");
   await writePrivateKeyFile(outDir, contents.deviceId, contents.privateKeyPem, { host });
   let pfx: string | undefined;
   if (contents.pfx !== undefined) {
-    await writeOnce(paths.pfx, contents.pfx, PRIVATE);
-    pfx = paths.pfx;
+    pfx = absoluteLayout(outDir, contents.deviceId).pfx;
+    await writeOnce(pfx, contents.pfx, PRIVATE);
   }
+  const written = await writeCertificateFiles(outDir, contents.deviceId, contents);
+  return pfx === undefined ? written : { ...written, pfx };
+}
+
+/**
+ * Writes the certificate files of a device whose key is already in place (`writePrivateKeyFile`):
+ * the root, the certificate, then the full chain.
+ */
+export async function writeCertificateFiles(
+  outDir: string,
+  deviceId: string,
+  certificates: { certificatePem: string; fullChainPem: string },
+): Promise<Omit<DeviceFileLayout, "pfx">> {
+  const { pfx: _none, ...paths } = absoluteLayout(outDir, deviceId);
+  const root = certificatePems(certificates.fullChainPem).at(-1);
+  if (root === undefined) throw new TypeError("the full chain holds no certificate");
   await mkdir(join(resolve(outDir), "certs"), { recursive: true, mode: 0o755 });
   await writeOnce(paths.root, root, PUBLIC);
-  await writeOnce(paths.certificate, contents.certificatePem, PUBLIC);
+  await writeOnce(paths.certificate, certificates.certificatePem, PUBLIC);
   // The chain last: its presence marks a complete set for a reader that only looks for it.
-  await writeOnce(paths.fullChain, contents.fullChainPem, PUBLIC);
-  const { pfx: _unused, ...written } = paths;
-  return pfx === undefined ? written : { ...written, pfx };
+  await writeOnce(paths.fullChain, certificates.fullChainPem, PUBLIC);
+  return paths;
 }
 
 /**
@@ -107,15 +113,4 @@ export function absoluteLayout(outDir: string, deviceId: string): DeviceFileLayo
     root: join(base, layout.root),
     pfx: join(base, layout.pfx),
   };
-}
-
-async function writeOnce(path: string, content: string | Uint8Array, mode: number): Promise<void> {
-  try {
-    await writeNewFile(path, content, mode);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
-    const existing = await readFile(path);
-    const wanted = typeof content === "string" ? Buffer.from(content) : Buffer.from(content);
-    if (!existing.equals(wanted)) throw new FileExistsError(path);
-  }
 }
