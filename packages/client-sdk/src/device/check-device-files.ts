@@ -137,7 +137,9 @@ function checkValidity(
   report: Report,
   file: string,
 ) {
-  for (const certificate of root ? [...chain, root] : chain) {
+  const inChain = (candidate: X509Certificate) =>
+    chain.some((certificate) => certificate.fingerprint256 === candidate.fingerprint256);
+  for (const certificate of root && !inChain(root) ? [...chain, root] : chain) {
     if (Date.parse(certificate.validTo) >= IOT_EDGE_LIMIT) {
       report(
         "expires_after_2037",

@@ -5,10 +5,10 @@ import { test as base } from "vitest";
 import { type RunningCa, startCa } from "./ca-service.js";
 
 /**
- * `ca`: one real CA per test file (starting one costs about a second); `dir`: a fresh temporary
- * folder per test, deleted afterwards.
+ * `ca`: one real CA per test file (starting one costs about a second), rate limits off; `dir`: a
+ * fresh temporary folder per test, deleted afterwards.
  */
-export const test = base.extend<{ dir: string }, { ca: RunningCa }>({
+export const test = base.extend<{ $file: { ca: RunningCa }; $test: { dir: string } }>({
   ca: [
     // biome-ignore lint/correctness/noEmptyPattern: Vitest reads the fixtures a fixture uses from this pattern.
     async ({}, use) => {
@@ -16,7 +16,7 @@ export const test = base.extend<{ dir: string }, { ca: RunningCa }>({
       await use(ca);
       await ca.dispose();
     },
-    { scope: "worker" },
+    { scope: "file" },
   ],
   // biome-ignore lint/correctness/noEmptyPattern: as above.
   dir: async ({}, use) => {
