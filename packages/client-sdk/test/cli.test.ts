@@ -60,7 +60,7 @@ describe("edge-pki usage", () => {
     expect(noToken.stderr).toContain("an API token is needed");
     const both = await runEdgePki(["audit"], {
       EDGE_PKI_URL: "http://127.0.0.1:9",
-      EDGE_PKI_TOKEN: "a",
+      EDGE_PKI_TOKEN: "not-a-real-token",
       EDGE_PKI_TOKEN_FILE: "f",
     });
     expect(both.stderr).toContain("EDGE_PKI_TOKEN and EDGE_PKI_TOKEN_FILE are both set");
