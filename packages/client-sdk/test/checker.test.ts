@@ -3,16 +3,17 @@ import { chmod, mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { describe, expect } from "vitest";
+import { absoluteLayout } from "../src/device/write-device-files.js";
 import {
   checkDeviceFiles,
   type DeviceFileProblemCode,
   type DeviceIdentity,
-  deviceFileLayout,
   EdgePkiClient,
   writeDeviceFiles,
 } from "../src/index.js";
 import type { RunningCa } from "./support/ca-service.js";
 import { test } from "./support/fixtures.js";
+import { selfSigned } from "./support/openssl.js";
 
 const run = promisify(execFile);
 const DEVICE = "check-1";
@@ -41,15 +42,7 @@ describe("checkDeviceFiles names every problem of a file set", () => {
     expect(await checkDeviceFiles(dir, DEVICE)).toEqual({ ok: true, problems: [] });
   });
 
-  const layout = (dir: string, deviceId = DEVICE) => {
-    const files = deviceFileLayout(deviceId);
-    return {
-      fullChain: join(dir, files.fullChain),
-      certificate: join(dir, files.certificate),
-      privateKey: join(dir, files.privateKey),
-      root: join(dir, files.root),
-    };
-  };
+  const layout = (dir: string) => absoluteLayout(dir, DEVICE);
   const blocks = (pem: string) => pem.split(/(?<=-----END CERTIFICATE-----\n)/).filter(Boolean);
 
   const cases: [string, (dir: string) => Promise<unknown>, DeviceFileProblemCode[]][] = [
@@ -166,23 +159,7 @@ describe("checkDeviceFiles names every problem of a file set", () => {
     const work = join(dir, "openssl");
     await mkdir(work);
     const at = (name: string) => join(work, name);
-    await run("openssl", [
-      "req",
-      "-x509",
-      "-newkey",
-      "ec",
-      "-pkeyopt",
-      "ec_paramgen_curve:P-256",
-      "-nodes",
-      "-subj",
-      "/CN=Far Root",
-      "-days",
-      "7000",
-      "-keyout",
-      at("root.key"),
-      "-out",
-      at("root.pem"),
-    ]);
+    await selfSigned(at("root.key"), at("root.pem"), "Far Root", 7000);
     await run("openssl", [
       "req",
       "-new",

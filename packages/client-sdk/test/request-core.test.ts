@@ -1,8 +1,6 @@
-import { execFile } from "node:child_process";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import { PROBLEMS, type ProblemCode } from "@edge-pki/api-contract";
 import { describe, expect, it } from "vitest";
 import { retryAfterMs, retryDelayMs } from "../src/core/retry-policy.js";
@@ -21,8 +19,7 @@ import {
   TimeoutError,
   UnavailableError,
 } from "../src/index.js";
-
-const run = promisify(execFile);
+import { selfSigned } from "./support/openssl.js";
 
 // Fault injection for the request core: a fetch that answers as told. Everything else in this
 // package runs against the real service.
@@ -213,23 +210,7 @@ describe("retries", () => {
     try {
       const key = join(dir, "key.pem");
       const cert = join(dir, "cert.pem");
-      await run("openssl", [
-        "req",
-        "-x509",
-        "-newkey",
-        "ec",
-        "-pkeyopt",
-        "ec_paramgen_curve:P-256",
-        "-nodes",
-        "-subj",
-        "/CN=dev-1",
-        "-days",
-        "1",
-        "-keyout",
-        key,
-        "-out",
-        cert,
-      ]);
+      await selfSigned(key, cert, "dev-1", 1);
       const { fetch, seen } = scriptedFetch([networkError, () => issued()]);
       const error = await client(fetch)
         .renew({

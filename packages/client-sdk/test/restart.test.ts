@@ -21,7 +21,14 @@ function answerLostThenRestart(ca: RunningCa) {
     }
     return response;
   }) as typeof globalThis.fetch;
-  return { fetch, restarted: () => restarted };
+  const client = new EdgePkiClient({
+    baseUrl: ca.url,
+    credential: ca.adminToken,
+    fetch,
+    maxRetries: 20,
+    backoff: { initialDelayMs: 100, maxDelayMs: 1_000 },
+  });
+  return { client, restarted: () => restarted };
 }
 
 describe("retries across a restart of the CA", () => {
@@ -29,13 +36,7 @@ describe("retries across a restart of the CA", () => {
     ca,
   }) => {
     const faults = answerLostThenRestart(ca);
-    const client = new EdgePkiClient({
-      baseUrl: ca.url,
-      credential: ca.adminToken,
-      fetch: faults.fetch,
-      maxRetries: 20,
-      backoff: { initialDelayMs: 100, maxDelayMs: 1_000 },
-    });
+    const { client } = faults;
     const identity = await client.createDeviceIdentity("restart-csr-1");
     await faults.restarted();
     const { items } = await new EdgePkiClient({
@@ -49,13 +50,7 @@ describe("retries across a restart of the CA", () => {
     ca,
   }) => {
     const faults = answerLostThenRestart(ca);
-    const client = new EdgePkiClient({
-      baseUrl: ca.url,
-      credential: ca.adminToken,
-      fetch: faults.fetch,
-      maxRetries: 20,
-      backoff: { initialDelayMs: 100, maxDelayMs: 1_000 },
-    });
+    const { client } = faults;
     const error = await client.issueCredentials("restart-keygen-1").catch((caught: unknown) => caught);
     await faults.restarted();
     expect(error).toBeInstanceOf(CredentialsAlreadyIssuedError);

@@ -13,3 +13,17 @@ export async function openssl(args: string[]): Promise<{ code: number; output: s
     return { code: failure.code ?? 1, output: `${failure.stdout ?? ""}${failure.stderr ?? ""}` };
   }
 }
+
+/** A fresh P-256 key and a self-signed certificate for `/CN=<commonName>`, made by openssl. */
+export async function selfSigned(
+  keyPath: string,
+  certificatePath: string,
+  commonName: string,
+  days: number,
+): Promise<void> {
+  const { code, output } = await openssl([
+    ...["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"],
+    ...["-subj", `/CN=${commonName}`, "-days", String(days), "-keyout", keyPath, "-out", certificatePath],
+  ]);
+  if (code !== 0) throw new Error(`openssl req -x509 failed: ${output}`);
+}
