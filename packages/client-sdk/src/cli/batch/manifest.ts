@@ -1,0 +1,74 @@
+import { rename, writeFile } from "node:fs/promises";
+import { join, relative } from "node:path";
+import { stringify } from "csv-stringify/sync";
+import type { DeviceRow } from "./read-devices.js";
+import type { DeviceOutcome } from "./run-batch.js";
+
+export const MANIFEST_CSV = "manifest.csv";
+export const MANIFEST_JSON = "manifest.json";
+
+/**
+ * Writes `manifest.csv` and `manifest.json` in the output folder: per device, in input order, its
+ * status, serial number, notAfter, SHA-256 fingerprint and files (relative to the folder), then the
+ * input's other columns. Each run rewrites both, atomically.
+ */
+export async function writeManifest(
+  outDir: string,
+  batchId: string,
+  rows: readonly DeviceRow[],
+  extraColumns: readonly string[],
+  outcomes: readonly DeviceOutcome[],
+): Promise<{ csv: string; json: string }> {
+  const devices = outcomes.map((outcome, index) => {
+    const columns = rows[index]?.columns ?? {};
+    if (outcome.status === "failed")
+      return { deviceId: outcome.deviceId, status: outcome.status, error: outcome.error, columns };
+    const files = Object.fromEntries(
+      Object.entries(outcome.files).map(([name, path]) => [name, relative(outDir, path)]),
+    );
+    return { deviceId: outcome.deviceId, status: outcome.status, ...outcome.certificate, files, columns };
+  });
+  const header = [
+    "deviceId",
+    "status",
+    "serialNumber",
+    "notAfter",
+    "sha256Fingerprint",
+    "fullChain",
+    "certificate",
+    "privateKey",
+    "root",
+    "error",
+    ...extraColumns,
+  ];
+  const records = devices.map((device) => {
+    const certificate = "serialNumber" in device ? device : undefined;
+    return [
+      device.deviceId,
+      device.status,
+      certificate?.serialNumber ?? "",
+      certificate?.notAfter ?? "",
+      certificate?.sha256Fingerprint ?? "",
+      certificate?.files.fullChain ?? "",
+      certificate?.files.certificate ?? "",
+      certificate?.files.privateKey ?? "",
+      certificate?.files.root ?? "",
+      "error" in device ? device.error : "",
+      ...extraColumns.map((name) => device.columns[name] ?? ""),
+    ];
+  });
+  const csv = join(outDir, MANIFEST_CSV);
+  const json = join(outDir, MANIFEST_JSON);
+  await replace(csv, stringify([header, ...records]));
+  await replace(
+    json,
+    `${JSON.stringify({ batchId, writtenAt: new Date().toISOString(), devices }, null, 2)}\n`,
+  );
+  return { csv, json };
+}
+
+async function replace(path: string, content: string): Promise<void> {
+  const temporary = `${path}.${process.pid}.tmp`;
+  await writeFile(temporary, content, { mode: 0o644 });
+  await rename(temporary, path);
+}

@@ -1,0 +1,55 @@
+import { readFileSync } from "node:fs";
+import { relative } from "node:path";
+import { type HostCommand, UsageError } from "@edge-pki/host-kit/cli";
+import { DEVICE_KEY_ALGORITHMS, type DeviceKeyAlgorithm } from "../../device/key-algorithm.js";
+import { writeDeviceFiles } from "../../device/write-device-files.js";
+import { summarise } from "../certificate-summary.js";
+import { printResult } from "../output.js";
+import { openSession } from "../settings.js";
+
+interface RenewFlags {
+  cert?: string;
+  key?: string;
+  out?: string;
+  newKey?: string;
+}
+
+/** `renew --cert F --key F --out DIR`: proof of possession of the current key; no token needed. */
+export function addRenewCommand(program: HostCommand, env: NodeJS.ProcessEnv): void {
+  const renew = program
+    .command("renew")
+    .description(
+      "renew a device certificate with its current key (no token needed) and write the new files to a new folder",
+    )
+    .option("--cert <file>", "the current certificate chain, leaf first (the -full-chain.cert.pem file)")
+    .option("--key <file>", "the current private key")
+    .option("--out <dir>", "where to write the renewed files (the current ones are never overwritten)")
+    .option(
+      "--new-key <algorithm>",
+      `make a new key: ${DEVICE_KEY_ALGORITHMS.join(", ")} (default: keep the key)`,
+    );
+  renew.action(async () => {
+    const flags = renew.opts<RenewFlags>();
+    for (const [flag, value] of [
+      ["--cert", flags.cert],
+      ["--key", flags.key],
+      ["--out", flags.out],
+    ] as const) {
+      if (value === undefined) throw new UsageError(`${flag} is needed`);
+    }
+    const newKeyAlgorithm = flags.newKey as DeviceKeyAlgorithm | undefined;
+    if (newKeyAlgorithm !== undefined && !DEVICE_KEY_ALGORITHMS.includes(newKeyAlgorithm)) {
+      throw new UsageError(`--new-key must be one of ${DEVICE_KEY_ALGORITHMS.join(", ")}`);
+    }
+    const certificateChainPem = readFileSync(flags.cert as string, "utf8");
+    const privateKeyPem = readFileSync(flags.key as string, "utf8");
+    const { client, json } = openSession(renew, env, { needsToken: false });
+    const renewed = await client.renew({ certificateChainPem, privateKeyPem, newKeyAlgorithm });
+    const files = await writeDeviceFiles(flags.out as string, renewed);
+    const result = { deviceId: renewed.deviceId, ...summarise(renewed.certificatePem), files };
+    printResult(json, result, () => [
+      `renewed ${renewed.deviceId}: ${result.serialNumber}, valid until ${result.notAfter}`,
+      ...Object.entries(files).map(([name, path]) => `  ${name}: ${relative(process.cwd(), path) || path}`),
+    ]);
+  });
+}

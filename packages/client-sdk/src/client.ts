@@ -1,0 +1,381 @@
+import { createPrivateKey, createPublicKey, X509Certificate } from "node:crypto";
+import { setTimeout as sleep } from "node:timers/promises";
+import type {
+  AuditEntry,
+  AuditPage,
+  BootstrapToken,
+  CaInfo,
+  CertificateList,
+  CertificateRecord,
+  IssuedCertificate,
+  RevocationReason,
+} from "@edge-pki/api-contract";
+import { authorizationFor, type Credential } from "./core/credential.js";
+import { type CallOptions, RequestCore } from "./core/request-core.js";
+import { DEFAULT_RETRY_POLICY, type RetryPolicy } from "./core/retry-policy.js";
+import { buildCsr } from "./device/csr.js";
+import type { DeviceIdentity } from "./device/device-identity.js";
+import { type DeviceKeyAlgorithm, keyAlgorithmOf } from "./device/key-algorithm.js";
+import { generateDeviceKey, privateKeyPem } from "./device/key-pair.js";
+import { pemBlocks } from "./device/pem.js";
+import { renewalProof } from "./device/renewal-proof.js";
+import { SDK_VERSION } from "./version.js";
+
+/**
+ * How an `EdgePkiClient` reaches and authenticates to the service.
+ *
+ * @example
+ * ```ts
+ * const options: EdgePkiClientOptions = { baseUrl: "https://pki.example.com", credential: token, timeoutMs: 10_000 };
+ * ```
+ */
+export interface EdgePkiClientOptions {
+  /** The service's URL, such as `https://pki.example.com` (a path prefix is kept). */
+  baseUrl: string | URL;
+  /** An API token, a `bootstrapToken(…)`, or a `TokenCredential`; public calls need none. */
+  credential?: Credential;
+  /** With a `TokenCredential`: the scopes to ask for, such as `api://edge-pki/.default`. */
+  scopes?: string | string[];
+  /** For each attempt of a call. Default 30 s. */
+  timeoutMs?: number;
+  /** Retries after the first attempt (network errors, 429, 503). Default 2. */
+  maxRetries?: number;
+  /** Backoff between retries; `Retry-After` wins when the service sends one. */
+  backoff?: Partial<Omit<RetryPolicy, "maxRetries">>;
+  /** A `fetch` to use instead of the global one (a proxy agent, a test's fault injection). */
+  fetch?: typeof globalThis.fetch;
+  /** Prepended to the SDK's own `User-Agent`, such as `line7-station/2.1`. */
+  userAgent?: string;
+}
+
+/** Options of the calls that issue: validity, and the key algorithm of a new key. */
+export interface IssueOptions extends CallOptions {
+  /** 1 to 36500; the service's policy maximum when absent, shortened by its limits. */
+  validityDays?: number;
+  /** Refuse (400 `validity_exceeds_limit`) instead of shortening `validityDays`. */
+  strict?: boolean;
+  /** Default `ECDSA_P256`. */
+  keyAlgorithm?: DeviceKeyAlgorithm;
+}
+
+/** What `renew` needs: the device's current chain (leaf first) and key. */
+export interface RenewOptions extends CallOptions {
+  certificateChainPem: string;
+  privateKeyPem: string;
+  /** Make a new key of this algorithm; by default the current key is kept. */
+  newKeyAlgorithm?: DeviceKeyAlgorithm;
+}
+
+/** Paging of the audit log. */
+export interface AuditOptions extends CallOptions {
+  /** Start after this entry id (a `next` cursor); from the beginning when absent. */
+  after?: number | string;
+  /** Entries per request, 1 to 1000. Default 100. */
+  pageSize?: number;
+}
+
+/**
+ * The Edge PKI API: one method per operation of the contract's table, with typed answers and errors,
+ * timeouts, retries and idempotency keys.
+ *
+ * @example
+ * ```ts
+ * import { DefaultAzureCredential } from "@azure/identity";
+ * import { EdgePkiClient, writeDeviceFiles } from "@edge-pki/client-sdk";
+ *
+ * const client = new EdgePkiClient({
+ *   baseUrl: "https://pki.example.com",
+ *   credential: new DefaultAzureCredential(),
+ *   scopes: "api://edge-pki/.default",
+ * });
+ * const identity = await client.createDeviceIdentity("line7-0001");
+ * await writeDeviceFiles("./out", identity);
+ * ```
+ */
+export class EdgePkiClient {
+  readonly #core: RequestCore;
+
+  constructor(options: EdgePkiClientOptions) {
+    const baseUrl = new URL(options.baseUrl);
+    if (baseUrl.protocol !== "https:" && baseUrl.protocol !== "http:") {
+      throw new TypeError(`baseUrl must be http:// or https://, not ${baseUrl.protocol}`);
+    }
+    this.#core = new RequestCore({
+      baseUrl,
+      authorization:
+        options.credential === undefined ? undefined : authorizationFor(options.credential, options.scopes),
+      timeoutMs: options.timeoutMs ?? 30_000,
+      retry: { ...DEFAULT_RETRY_POLICY, ...options.backoff, maxRetries: options.maxRetries ?? 2 },
+      fetch: options.fetch ?? globalThis.fetch,
+      userAgent: [options.userAgent, `edge-pki-client-sdk/${SDK_VERSION}`, `node/${process.versions.node}`]
+        .filter(Boolean)
+        .join(" "),
+      sleep: (milliseconds, signal) => sleep(milliseconds, undefined, { signal }),
+      random: Math.random,
+      now: Date.now,
+    });
+  }
+
+  /**
+   * Makes a key pair here, sends a CSR for it, and returns the key with the certificate and the
+   * chain. The key never leaves this process.
+   *
+   * @example
+   * ```ts
+   * const identity = await client.createDeviceIdentity("line7-0001", { keyAlgorithm: "ECDSA_P256" });
+   * await writeDeviceFiles("./out", identity);
+   * ```
+   */
+  async createDeviceIdentity(deviceId: string, options: IssueOptions = {}): Promise<DeviceIdentity> {
+    const { keyAlgorithm = "ECDSA_P256", validityDays, strict, ...call } = options;
+    const key = await generateDeviceKey(keyAlgorithm);
+    const csr = await buildCsr(deviceId, key);
+    const issued = await this.issueCertificate({ csr: csr.pem, deviceId, validityDays, strict }, call);
+    return { ...issued, keyAlgorithm, privateKeyPem: privateKeyPem(key.privateKey) };
+  }
+
+  /**
+   * Issues a certificate for a CSR you made (`POST /v1/certificates`).
+   *
+   * @example
+   * ```ts
+   * const issued = await client.issueCertificate({ csr: csrPem, validityDays: 365 });
+   * ```
+   */
+  issueCertificate(
+    request: { csr: string; deviceId?: string; validityDays?: number; strict?: boolean },
+    options?: CallOptions,
+  ): Promise<IssuedCertificate> {
+    return this.#core.call("issueCertificate", { body: request }, options);
+  }
+
+  /**
+   * Server-side key generation (`POST /v1/credentials`), for lines that inject keys: the service
+   * makes the key and returns it once. A retry that reaches the service after it issued gets
+   * `CredentialsAlreadyIssuedError` with the serial number (the key is never stored).
+   *
+   * @example
+   * ```ts
+   * const identity = await client.issueCredentials("line7-0002", { pfxPassword: "…" });
+   * ```
+   */
+  async issueCredentials(
+    deviceId: string,
+    options: IssueOptions & { pfxPassword?: string } = {},
+  ): Promise<DeviceIdentity> {
+    const { keyAlgorithm = "ECDSA_P256", validityDays, strict, pfxPassword, ...call } = options;
+    const { privateKeyPem, pfxBase64, ...issued } = await this.#core.call(
+      "issueCredentials",
+      { body: { deviceId, keyAlgorithm, validityDays, strict, pfxPassword } },
+      call,
+    );
+    const pfx = pfxBase64 === undefined ? undefined : new Uint8Array(Buffer.from(pfxBase64, "base64"));
+    return { ...issued, keyAlgorithm, privateKeyPem, ...(pfx && { pfx }) };
+  }
+
+  /**
+   * Renews a device certificate with a proof of possession of its current key (no token needed).
+   * Keeps the key unless `newKeyAlgorithm` is given. Renewal is not retried after a lost answer:
+   * the proof is single-use and a certificate renews once.
+   *
+   * @example
+   * ```ts
+   * const renewed = await client.renew({ certificateChainPem, privateKeyPem, newKeyAlgorithm: "ECDSA_P256" });
+   * ```
+   */
+  async renew(options: RenewOptions): Promise<DeviceIdentity> {
+    const { certificateChainPem, privateKeyPem: currentPem, newKeyAlgorithm, ...call } = options;
+    const privateKey = createPrivateKey(currentPem);
+    const algorithm = keyAlgorithmOf(privateKey);
+    if (algorithm === undefined) throw new TypeError("the current key is not ECDSA P-256, P-384 or RSA-2048");
+    const next =
+      newKeyAlgorithm === undefined
+        ? { algorithm, privateKey, publicKey: createPublicKey(privateKey) }
+        : await generateDeviceKey(newKeyAlgorithm);
+    const leaf = pemBlocks(certificateChainPem, "CERTIFICATE")[0];
+    if (leaf === undefined) throw new TypeError("certificateChainPem holds no certificate");
+    // The new CSR keeps the current CN, which the service requires.
+    const deviceId = new X509Certificate(leaf).subject.replace(/^CN=/, "");
+    const csr = await buildCsr(deviceId, next);
+    const proof = await renewalProof({ algorithm, privateKey, chainPem: certificateChainPem }, csr);
+    const issued = await this.#core.call("renewCertificate", { body: { csr: csr.pem, proof } }, call);
+    return {
+      ...issued,
+      keyAlgorithm: next.algorithm,
+      privateKeyPem: newKeyAlgorithm === undefined ? currentPem : privateKeyPem(next.privateKey),
+    };
+  }
+
+  /**
+   * Revokes a certificate for good (the CRL is re-signed at once). Again with the same reason, it
+   * returns the record unchanged.
+   *
+   * @example
+   * ```ts
+   * await client.revoke("4f1c…", "keyCompromise");
+   * ```
+   */
+  revoke(serialNumber: string, reason: RevocationReason, options?: CallOptions): Promise<CertificateRecord> {
+    return this.#core.call("revokeCertificate", { params: { serialNumber }, body: { reason } }, options);
+  }
+
+  /**
+   * One certificate record, by serial number (any form `openssl` prints).
+   *
+   * @example
+   * ```ts
+   * const record = await client.getCertificate("4F:1C:…");
+   * ```
+   */
+  getCertificate(serialNumber: string, options?: CallOptions): Promise<CertificateRecord> {
+    return this.#core.call("getCertificate", { params: { serialNumber } }, options);
+  }
+
+  /**
+   * A device's certificate records, newest first.
+   *
+   * @example
+   * ```ts
+   * const { items } = await client.listDeviceCertificates("line7-0001");
+   * ```
+   */
+  listDeviceCertificates(
+    deviceId: string,
+    options: CallOptions & { limit?: number } = {},
+  ): Promise<CertificateList> {
+    const { limit, ...call } = options;
+    return this.#core.call("listDeviceCertificates", { params: { deviceId }, query: { limit } }, call);
+  }
+
+  /**
+   * Mints a one-time bootstrap token with which one device gets one certificate.
+   *
+   * @example
+   * ```ts
+   * const { token, expiresAt } = await client.createBootstrapToken("line7-0001", { ttlSeconds: 900 });
+   * ```
+   */
+  createBootstrapToken(
+    deviceId: string,
+    options: CallOptions & { ttlSeconds?: number } = {},
+  ): Promise<BootstrapToken> {
+    const { ttlSeconds, ...call } = options;
+    return this.#core.call("createBootstrapToken", { body: { deviceId, ttlSeconds } }, call);
+  }
+
+  /**
+   * The root and issuing CA certificates and the root's fingerprint.
+   *
+   * @example
+   * ```ts
+   * const { rootCertificatePem, rootSha256Fingerprint } = await client.getCa();
+   * ```
+   */
+  getCa(options?: CallOptions): Promise<CaInfo> {
+    return this.#core.call("getCa", {}, options);
+  }
+
+  /**
+   * The root certificate, PEM: what the DPS enrollment group needs.
+   *
+   * @example
+   * ```ts
+   * await writeFile("root.pem", await client.getRootPem());
+   * ```
+   */
+  getRootPem(options?: CallOptions): Promise<string> {
+    return this.#core.call("getRootPem", {}, options);
+  }
+
+  /**
+   * The issuing CA, then the root, PEM.
+   *
+   * @example
+   * ```ts
+   * const chainPem = await client.getChainPem();
+   * ```
+   */
+  getChainPem(options?: CallOptions): Promise<string> {
+    return this.#core.call("getChainPem", {}, options);
+  }
+
+  /**
+   * The current CRL, DER.
+   *
+   * @example
+   * ```ts
+   * const crl = new X509Crl(await client.getCrl()); // @peculiar/x509, for one
+   * ```
+   */
+  getCrl(options?: CallOptions): Promise<Uint8Array> {
+    return this.#core.call("getCrl", {}, options);
+  }
+
+  /**
+   * The current CRL, PEM.
+   *
+   * @example
+   * ```ts
+   * await writeFile("edge-pki.crl.pem", await client.getCrlPem());
+   * ```
+   */
+  getCrlPem(options?: CallOptions): Promise<string> {
+    return this.#core.call("getCrlPem", {}, options);
+  }
+
+  /**
+   * The public keys of the service's own token issuer.
+   *
+   * @example
+   * ```ts
+   * const { keys } = await client.getJwks();
+   * ```
+   */
+  getJwks(options?: CallOptions): Promise<{ keys: Record<string, unknown>[] }> {
+    return this.#core.call("getJwks", {}, options);
+  }
+
+  /**
+   * Whether the service is ready (its store and key store usable); a 503 throws `UnavailableError`.
+   *
+   * @example
+   * ```ts
+   * await client.getReadiness({ maxRetries: 0 });
+   * ```
+   */
+  getReadiness(options?: CallOptions): Promise<{ status: "ok" | "unavailable" }> {
+    return this.#core.call("getReadiness", {}, options);
+  }
+
+  /**
+   * One page of the audit log, oldest first.
+   *
+   * @example
+   * ```ts
+   * const { items, next } = await client.listAudit({ limit: 500 });
+   * ```
+   */
+  listAudit(options: CallOptions & { limit?: number; after?: number | string } = {}): Promise<AuditPage> {
+    const { limit, after, ...call } = options;
+    return this.#core.call("listAudit", { query: { limit, after } }, call);
+  }
+
+  /**
+   * The audit log, oldest first, fetched page by page as you iterate.
+   *
+   * @example
+   * ```ts
+   * for await (const entry of client.audit({ pageSize: 500 })) console.log(entry.action, entry.target);
+   * ```
+   */
+  async *audit(options: AuditOptions = {}): AsyncGenerator<AuditEntry, void, undefined> {
+    const { pageSize, after: start, ...call } = options;
+    let after = start;
+    for (;;) {
+      const page = await this.listAudit({ ...call, limit: pageSize, after });
+      yield* page.items;
+      if (page.next === null) return;
+      after = page.next;
+    }
+  }
+}

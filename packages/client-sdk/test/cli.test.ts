@@ -1,0 +1,187 @@
+import { readFile, stat, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { runEdgePki } from "./support/edge-pki-cli.js";
+import { test } from "./support/fixtures.js";
+
+const COMMANDS = [
+  "issue",
+  "batch",
+  "renew",
+  "revoke",
+  "bootstrap-token",
+  "ca get",
+  "crl get",
+  "check",
+  "audit",
+];
+
+/** One line on stderr, the program's name first, never a stack trace. */
+function oneLine(stderr: string): void {
+  expect(stderr.trimEnd().split("\n")).toHaveLength(1);
+  expect(stderr).toMatch(/^edge-pki: /);
+  expect(stderr).not.toMatch(/\n\s+at /);
+}
+
+describe("edge-pki usage", () => {
+  it.each(COMMANDS)("%s --help prints its usage on stdout and exits 0", async (command) => {
+    const result = await runEdgePki([...command.split(" "), "--help"]);
+    expect(result).toMatchObject({ code: 0, stderr: "" });
+    expect(result.stdout).toContain(`Usage: edge-pki ${command}`);
+  });
+
+  it.each([
+    [["issue"], "missing required argument 'deviceId'"],
+    [["issue", "bad id!"], 'device ID "bad id!" is not valid'],
+    [["issue", "dev-1", "--key-algorithm", "DSA"], "--key-algorithm must be one of"],
+    [["batch", "--out", "x"], "--input is needed"],
+    [
+      ["batch", "--input", "a.csv", "--out", "x", "--concurrency", "0"],
+      "--concurrency must be a whole number from 1 to 256",
+    ],
+    [["revoke", "01", "--reason", "certificateHold"], "--reason must be one of"],
+    [["bootstrap-token", "dev-1", "--ttl", "10s"], "--ttl must be a duration"],
+    [["issue", "dev-1", "--out", "a", "--out", "b"], "--out was given more than once"],
+    [["issue", "dev-1", "--pfx-password-file", "p"], "--pfx-password-file needs --server-keygen"],
+  ])("%j is a usage error: one line, exit 2", async (args, message) => {
+    const result = await runEdgePki(args, {
+      EDGE_PKI_URL: "http://127.0.0.1:9",
+      EDGE_PKI_TOKEN: "not-a-real-token",
+    });
+    expect(result.code).toBe(2);
+    oneLine(result.stderr);
+    expect(result.stderr).toContain(message);
+  });
+
+  it("settings: the URL and a token are needed; both token variables at once are refused", async () => {
+    expect((await runEdgePki(["audit"])).stderr).toContain("the CA's URL is needed: --url or EDGE_PKI_URL");
+    const noToken = await runEdgePki(["audit"], { EDGE_PKI_URL: "http://127.0.0.1:9" });
+    expect(noToken).toMatchObject({ code: 2 });
+    expect(noToken.stderr).toContain("an API token is needed");
+    const both = await runEdgePki(["audit"], {
+      EDGE_PKI_URL: "http://127.0.0.1:9",
+      EDGE_PKI_TOKEN: "not-a-real-token",
+      EDGE_PKI_TOKEN_FILE: "f",
+    });
+    expect(both.stderr).toContain("EDGE_PKI_TOKEN and EDGE_PKI_TOKEN_FILE are both set");
+  });
+
+  it("a CA that does not answer: one line, exit 1, and the token is never shown", async () => {
+    const token = "secret-token-value";
+    const result = await runEdgePki(["audit", "--max-retries", "0"], {
+      EDGE_PKI_URL: "http://127.0.0.1:9",
+      EDGE_PKI_TOKEN: token,
+    });
+    expect(result.code).toBe(1);
+    oneLine(result.stderr);
+    expect(result.stderr).toContain("cannot reach http://127.0.0.1:9");
+    expect(result.stderr + result.stdout).not.toContain(token);
+  });
+
+  test("a batch input with bad rows is refused before any request, naming each", async ({ dir }) => {
+    const input = join(dir, "devices.csv");
+    await writeFile(input, "deviceId,slot\nok-1,1\nbad id,2\nok-1,3\n");
+    const result = await runEdgePki(["batch", "--input", input, "--out", join(dir, "out")], {
+      EDGE_PKI_URL: "http://127.0.0.1:9",
+      EDGE_PKI_TOKEN: "not-a-real-token",
+    });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain("2 bad row(s)");
+    expect(result.stderr).toContain('line 3: "bad id" is not a valid device ID');
+    expect(result.stderr).toContain("line 4: ok-1 is already on line 2");
+    expect(result.stderr).not.toMatch(/\n\s+at /);
+  });
+});
+
+describe("edge-pki against the real CA", () => {
+  test("issue, check, ca get, revoke, crl get, audit; the token file's newline is trimmed", async ({
+    ca,
+    dir,
+  }) => {
+    const env = { EDGE_PKI_URL: ca.url, EDGE_PKI_TOKEN_FILE: join(ca.dataDir, "admin.token") };
+    expect(await readFile(join(ca.dataDir, "admin.token"), "utf8")).toMatch(/\n$/);
+    const out = join(dir, "out");
+    const issued = await runEdgePki(["issue", "cli-1", "--out", out, "--json"], env);
+    expect(issued.code).toBe(0);
+    const result = JSON.parse(issued.stdout);
+    expect(result).toMatchObject({ deviceId: "cli-1", serialNumber: expect.stringMatching(/^[0-9a-f]+$/) });
+    expect((await stat(result.files.privateKey)).mode & 0o777).toBe(0o600);
+
+    const check = await runEdgePki(["check", out, "--device-id", "cli-1"]);
+    expect(check).toMatchObject({ code: 0, stdout: "cli-1: the files will work for IoT Edge\n" });
+    const wrong = await runEdgePki(["check", out, "--device-id", "cli-2", "--json"]);
+    expect(wrong.code).toBe(1);
+    expect(JSON.parse(wrong.stdout).problems.map((problem: { code: string }) => problem.code)).toContain(
+      "missing_file",
+    );
+
+    const caOut = await runEdgePki(["ca", "get", "--out", join(dir, "ca"), "--json"], {
+      EDGE_PKI_URL: ca.url,
+    });
+    expect(JSON.parse(caOut.stdout).files.root).toBe(join(dir, "ca", "certs", "edge-pki-root-ca.cert.pem"));
+
+    const revoked = await runEdgePki(["revoke", result.serialNumber, "--reason", "keyCompromise"], env);
+    expect(revoked.stdout).toContain(`revoked ${result.serialNumber} (cli-1): keyCompromise`);
+    const crl = await runEdgePki(["crl", "get"], { EDGE_PKI_URL: ca.url });
+    expect(crl.stdout).toMatch(/^-----BEGIN X509 CRL-----/);
+
+    const audit = await runEdgePki(["audit", "--json"], env);
+    const actions = audit.stdout
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line).action);
+    expect(actions).toEqual(expect.arrayContaining(["certificate.issue", "certificate.revoke"]));
+  });
+
+  test("server-side keys with a PKCS#12; a bootstrap token; a renewal with a new key", async ({
+    ca,
+    dir,
+  }) => {
+    const env = { EDGE_PKI_URL: ca.url, EDGE_PKI_TOKEN: ca.adminToken };
+    const password = join(dir, "pfx-password");
+    await writeFile(password, "pfx secret\n");
+    const out = join(dir, "server");
+    const issued = await runEdgePki(
+      ["issue", "cli-keygen", "--server-keygen", "--pfx-password-file", password, "--out", out, "--json"],
+      env,
+    );
+    expect(issued.code).toBe(0);
+    const { files } = JSON.parse(issued.stdout);
+    expect((await stat(files.pfx)).mode & 0o777).toBe(0o600);
+    expect((await runEdgePki(["check", out, "--device-id", "cli-keygen"])).code).toBe(0);
+
+    const minted = await runEdgePki(["bootstrap-token", "cli-boot", "--ttl", "5m"], env);
+    expect(minted.stdout.trim()).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+$/);
+    const redeemed = await runEdgePki(["issue", "cli-boot", "--out", join(dir, "boot")], {
+      EDGE_PKI_URL: ca.url,
+      EDGE_PKI_TOKEN: minted.stdout.trim(),
+    });
+    expect(redeemed.code).toBe(0);
+
+    const renewedOut = join(dir, "renewed");
+    const renewed = await runEdgePki(
+      [
+        "renew",
+        "--cert",
+        files.fullChain,
+        "--key",
+        files.privateKey,
+        "--out",
+        renewedOut,
+        "--new-key",
+        "ECDSA_P384",
+        "--json",
+      ],
+      { EDGE_PKI_URL: ca.url },
+    );
+    expect(renewed.stderr).toBe("");
+    expect(JSON.parse(renewed.stdout)).toMatchObject({ deviceId: "cli-keygen" });
+    expect((await runEdgePki(["check", renewedOut, "--device-id", "cli-keygen"])).code).toBe(0);
+    const again = await runEdgePki(
+      ["renew", "--cert", files.fullChain, "--key", files.privateKey, "--out", join(dir, "again")],
+      { EDGE_PKI_URL: ca.url },
+    );
+    expect(again.code).toBe(1);
+    expect(again.stderr).toMatch(/^edge-pki: .*already renewed.*\(403 renewal_refused\)\n$/);
+  });
+});
