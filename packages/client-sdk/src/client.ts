@@ -1,6 +1,8 @@
 import { createPrivateKey, createPublicKey, X509Certificate } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import type {
+  ApiToken,
+  ApiTokenList,
   AuditEntry,
   AuditPage,
   BootstrapToken,
@@ -321,6 +323,59 @@ export class EdgePkiClient {
    */
   getCrlPem(options?: CallOptions): Promise<string> {
     return this.#core.call("getCrlPem", {}, options);
+  }
+
+  /**
+   * The root's current CRL, DER: the revoked certificates the root signed (intermediates, the token
+   * signer). With `getCrl`, what `openssl verify -crl_check_all` needs.
+   *
+   * @example
+   * ```ts
+   * await writeFile("root.crl", await client.getRootCrl());
+   * ```
+   */
+  getRootCrl(options?: CallOptions): Promise<Uint8Array> {
+    return this.#core.call("getRootCrl", {}, options);
+  }
+
+  /**
+   * The root's current CRL, PEM.
+   *
+   * @example
+   * ```ts
+   * await writeFile("root.crl.pem", await client.getRootCrlPem());
+   * ```
+   */
+  getRootCrlPem(options?: CallOptions): Promise<string> {
+    return this.#core.call("getRootCrlPem", {}, options);
+  }
+
+  /**
+   * The API tokens the service minted, newest first: what they may do and whether they are live;
+   * never the tokens themselves. Admins only.
+   *
+   * @example
+   * ```ts
+   * const { items } = await client.listTokens();
+   * const live = items.filter((token) => token.status === "live");
+   * ```
+   */
+  listTokens(options: CallOptions & { limit?: number } = {}): Promise<ApiTokenList> {
+    const { limit, ...call } = options;
+    return this.#core.call("listTokens", { query: { limit } }, call);
+  }
+
+  /**
+   * Revokes an API token by its id (its `jti`): every replica refuses it within seconds. Again, it
+   * returns the record unchanged. Admins only.
+   *
+   * @example
+   * ```ts
+   * await client.revokeToken("hV9x…");
+   * ```
+   */
+  revokeToken(tokenId: string, options?: CallOptions): Promise<ApiToken> {
+    return this.#core.call("revokeToken", { params: { tokenId } }, options);
   }
 
   /**
