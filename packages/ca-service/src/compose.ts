@@ -144,6 +144,10 @@ function tokenVerifier(config: Config, tokens: TokenSigner, clock: Clock): Token
       audiences: [settings.audience],
       algorithms: settings.algorithms,
       keys: discoveredKeySet(settings.issuer),
+      accessTokens: {
+        maxLifetimeSeconds: settings.maxTokenLifetimeSeconds,
+        versions: settings.tokenVersions,
+      },
     }),
   );
   return new TrustedIssuersVerifier([own, ...external], clock);

@@ -36,8 +36,14 @@ describe("authentication settings", () => {
         issuer: "https://login.microsoftonline.com/tenant/v2.0",
         audience: "api://edge-pki",
         algorithms: ["RS256"],
+        maxTokenLifetimeSeconds: 86_400,
       },
-      { issuer: "http://127.0.0.1:9000", audience: "edge", algorithms: ["ES256", "PS256"] },
+      {
+        issuer: "http://127.0.0.1:9000",
+        audience: "edge",
+        algorithms: ["ES256", "PS256"],
+        maxTokenLifetimeSeconds: 86_400,
+      },
     ]);
   });
 
@@ -54,7 +60,7 @@ describe("authentication settings", () => {
       "issuer must be an https:// URL (http:// only on loopback, for tests)",
     );
     expect(problemsOf({ EDGE_PKI_OIDC_ISSUERS: "[{" })[0]).toContain(
-      "must be a JSON array of {issuer, audience, algorithms?}",
+      "must be a JSON array of {issuer, audience, algorithms?, maxTokenLifetimeSeconds?, tokenVersions?}",
     );
   });
 

@@ -129,31 +129,139 @@ describe("external OpenID Connect issuers (Entra ID stand-in)", () => {
 });
 
 describe("OIDC key rotation", () => {
-  it("keys are cached, and a token with a new kid makes the verifier fetch the JWKS again", async () => {
+  const verifierFor = (issuer: OidcIssuerStandIn) =>
+    new TrustedIssuersVerifier(
+      [
+        {
+          kind: "oidc",
+          issuer: issuer.issuer,
+          audiences: [AUDIENCE],
+          algorithms: ["RS256"],
+          keys: discoveredKeySet(issuer.issuer),
+        },
+      ],
+      systemClock,
+    );
+  const claims = { aud: AUDIENCE, sub: "rotation" };
+
+  it("keys are cached; a key the issuer has just published works at once, without a cooldown", async () => {
     const rotating = await startOidcIssuer();
     try {
-      const verifier = new TrustedIssuersVerifier(
-        [
-          {
-            kind: "oidc",
-            issuer: rotating.issuer,
-            audiences: [AUDIENCE],
-            algorithms: ["RS256"],
-            keys: discoveredKeySet(rotating.issuer, { cooldownMs: 0 }),
-          },
-        ],
-        systemClock,
-      );
-      const claims = { aud: AUDIENCE, sub: "rotation" };
+      const verifier = verifierFor(rotating);
       await verifier.verify(await rotating.sign(claims));
       await verifier.verify(await rotating.sign(claims));
       expect(rotating.jwksFetches()).toBe(1);
       await rotating.rotate();
-      const verified = await verifier.verify(await rotating.sign(claims));
-      expect(verified).toMatchObject({ kind: "oidc", claims: { sub: "rotation" } });
+      // Many requests with the new key at once: one fetch between them, and every one accepted.
+      const tokens = await Promise.all(Array.from({ length: 10 }, () => rotating.sign(claims)));
+      const verified = await Promise.all(tokens.map((token) => verifier.verify(token)));
+      expect(verified.every((result) => result.claims.sub === "rotation")).toBe(true);
       expect(rotating.jwksFetches()).toBe(2);
+      // Rotated again right away: still no cooldown to wait out.
+      await rotating.rotate();
+      await verifier.verify(await rotating.sign(claims));
+      expect(rotating.jwksFetches()).toBe(3);
     } finally {
       await rotating.stop();
     }
+  });
+
+  it("a flood of made-up key ids costs the issuer a few fetches, not one each", async () => {
+    const flooded = await startOidcIssuer();
+    try {
+      const verifier = verifierFor(flooded);
+      await verifier.verify(await flooded.sign(claims));
+      const refused = await Promise.all(
+        Array.from({ length: 50 }, async (_, index) =>
+          verifier.verify(await flooded.sign(claims, { unpublishedKey: true, kid: `made-up-${index}` })).then(
+            () => "accepted",
+            (error: { code?: string; message?: string }) => `${error.code}: ${error.message}`,
+          ),
+        ),
+      );
+      expect(new Set(refused)).toEqual(new Set(["unauthorized: the token is signed by an unknown key"]));
+      // The first fetch, then a burst of three refetches at most.
+      expect(flooded.jwksFetches()).toBeLessThanOrEqual(4);
+      // A key id the issuer turned out not to have is not asked about again for a while.
+      const before = flooded.jwksFetches();
+      for (let i = 0; i < 5; i += 1) {
+        await verifier
+          .verify(await flooded.sign(claims, { unpublishedKey: true, kid: "made-up-0" }))
+          .catch(() => {});
+      }
+      expect(flooded.jwksFetches()).toBe(before);
+    } finally {
+      await flooded.stop();
+    }
+  });
+});
+
+describe("what an external issuer's token must be", () => {
+  let strict: TestService;
+  beforeAll(async () => {
+    strict = await startTestService({
+      env: {
+        EDGE_PKI_OIDC_ISSUERS: JSON.stringify([
+          { issuer: idp.issuer, audience: AUDIENCE, maxTokenLifetimeSeconds: 3600, tokenVersions: ["2.0"] },
+        ]),
+      },
+    });
+  });
+  afterAll(async () => {
+    await strict?.dispose();
+  });
+  const probe = (target: TestService, token: string) => call(`${target.url}/v1/audit?limit=1`, { token });
+  const admin = { aud: AUDIENCE, sub: "entra-object-id", roles: ["admin"] };
+
+  it("an access token: accepted", async () => {
+    expect((await probe(service, await idp.sign(admin))).status).toBe(200);
+    expect((await probe(strict, await idp.sign({ ...admin, ver: "2.0", idtyp: "user" }))).status).toBe(200);
+    expect((await probe(service, await idp.sign(admin, { typ: "at+jwt" }))).status).toBe(200);
+  });
+
+  it("an ID token is refused, by its header type or by the claims only ID tokens carry", async () => {
+    const cases: [string, Promise<string>, string][] = [
+      [
+        "nonce",
+        idp.sign({ ...admin, nonce: "n-0S6_WzA2Mj" }),
+        "the token is an ID token (it carries nonce); send an access token for this API",
+      ],
+      [
+        "at_hash",
+        idp.sign({ ...admin, at_hash: "77QmUPtjPfzWtF2AnpK9RQ" }),
+        "the token is an ID token (it carries at_hash); send an access token for this API",
+      ],
+      [
+        "typ",
+        idp.sign(admin, { typ: "id_token+jwt" }),
+        "a token of type id_token+jwt is not an access token",
+      ],
+      ["idtyp", idp.sign({ ...admin, idtyp: "device" }), "the token's idtyp does not name an access token"],
+    ];
+    for (const [name, token, detail] of cases) {
+      const response = await probe(service, await token);
+      expect({ name, status: response.status, detail: response.body.detail }).toEqual({
+        name,
+        status: 401,
+        detail,
+      });
+    }
+  });
+
+  it("a token that lives longer than the issuer's maximum, or of another Entra version, is refused", async () => {
+    const longLived = await probe(strict, await idp.sign({ ...admin, ver: "2.0" }, { expiresIn: "2h" }));
+    expect({ status: longLived.status, detail: longLived.body.detail }).toEqual({
+      status: 401,
+      detail: "the token lives longer than the 3600 seconds allowed for this issuer",
+    });
+    // The default maximum is a day.
+    expect((await probe(service, await idp.sign(admin, { expiresIn: "25h" }))).status).toBe(401);
+    expect((await probe(service, await idp.sign(admin, { expiresIn: "23h" }))).status).toBe(200);
+    const v1 = await probe(strict, await idp.sign({ ...admin, ver: "1.0" }));
+    expect({ status: v1.status, detail: v1.body.detail }).toEqual({
+      status: 401,
+      detail: "the token's ver must be 2.0",
+    });
+    expect((await probe(strict, await idp.sign(admin))).status).toBe(401);
   });
 });

@@ -40,6 +40,18 @@ const OidcIssuer = z.strictObject({
   }),
   audience: z.string().min(1),
   algorithms: z.array(OidcAlgorithm).min(1).default(["RS256"]),
+  /** Entra's access tokens last 60 to 90 minutes; one that lasts longer than this is refused. */
+  maxTokenLifetimeSeconds: z
+    .number()
+    .int()
+    .min(60)
+    .max(30 * 86_400)
+    .default(86_400),
+  /** Entra: the access token versions (`ver`) accepted; any when absent. */
+  tokenVersions: z
+    .array(z.enum(["1.0", "2.0"]))
+    .min(1)
+    .optional(),
 });
 
 /** A JSON array of OpenID Connect issuers, e.g. `[{"issuer":"https://login.microsoftonline.com/<tenant>/v2.0","audience":"api://edge-pki"}]`. */
@@ -49,7 +61,11 @@ const OidcIssuers = z
     try {
       return JSON.parse(text) as unknown;
     } catch {
-      ctx.addIssue({ code: "custom", message: "must be a JSON array of {issuer, audience, algorithms?}" });
+      ctx.addIssue({
+        code: "custom",
+        message:
+          "must be a JSON array of {issuer, audience, algorithms?, maxTokenLifetimeSeconds?, tokenVersions?}",
+      });
       return z.NEVER;
     }
   })

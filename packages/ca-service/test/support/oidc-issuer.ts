@@ -6,12 +6,22 @@ export interface OidcIssuerStandIn {
   /** The issuer URL, as `iss` and in discovery. */
   issuer: string;
   /** Signs a token with the current key (or a key not published in the JWKS); `iss` defaults to ours. */
-  sign(claims: JWTPayload, options?: { unpublishedKey?: boolean; expiresIn?: string }): Promise<string>;
+  sign(claims: JWTPayload, options?: SignOptions): Promise<string>;
   /** A new current key: published, and used from now on (the old one stays published). */
   rotate(): Promise<void>;
   /** How many times the JWKS was fetched. */
   jwksFetches(): number;
   stop(): Promise<void>;
+}
+
+export interface SignOptions {
+  /** Sign with a key the JWKS does not publish. */
+  unpublishedKey?: boolean;
+  /** The `kid` to name in the header instead of the signing key's own. */
+  kid?: string;
+  /** The header's `typ` (default `JWT`). */
+  typ?: string;
+  expiresIn?: string | number;
 }
 
 interface SigningKey {
@@ -47,7 +57,7 @@ export async function startOidcIssuer(): Promise<OidcIssuerStandIn> {
     sign: async (claims, options = {}) => {
       const key = options.unpublishedKey ? unpublished : (published.at(-1) as SigningKey);
       return new SignJWT({ iss: issuer, ...claims })
-        .setProtectedHeader({ alg: "RS256", kid: key.kid, typ: "JWT" })
+        .setProtectedHeader({ alg: "RS256", kid: options.kid ?? key.kid, typ: options.typ ?? "JWT" })
         .setIssuedAt(typeof claims.iat === "number" ? claims.iat : undefined)
         .setExpirationTime(options.expiresIn ?? "10m")
         .sign(key.privateKey);

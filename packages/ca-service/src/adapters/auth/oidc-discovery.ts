@@ -1,31 +1,61 @@
-import { createRemoteJWKSet, customFetch, type FetchImplementation, type JWTVerifyGetKey } from "jose";
+import {
+  createRemoteJWKSet,
+  customFetch,
+  errors,
+  type FetchImplementation,
+  type JWTVerifyGetKey,
+  type RemoteJWKSet,
+} from "jose";
+import { UnknownKeyRefetches } from "./unknown-key-refetches.js";
 
 export interface DiscoveryOptions {
   /** Injected so tests and proxies need no global patching. */
   fetch?: typeof fetch;
-  /** How soon an unknown `kid` may trigger another JWKS fetch (key rotation). jose's default: 30 s. */
-  cooldownMs?: number;
   timeoutMs?: number;
+  /** Injected so tests can pin the refetch budget's clock. */
+  now?: () => number;
 }
 
 /**
  * An OpenID Connect issuer's signing keys: `/.well-known/openid-configuration` gives `jwks_uri`,
- * whose keys jose caches and re-fetches when a token names a `kid` it has not seen (rotation).
- * Discovery happens on first use and is retried after a failure, so a start-up while the identity
- * provider is unreachable does not stick.
+ * whose keys are cached (ten minutes) and fetched again at once when a token names a `kid` the cache
+ * lacks, so a key the issuer has just rotated in works without waiting; `UnknownKeyRefetches` keeps
+ * made-up key ids from turning into a flood of fetches. Discovery happens on first use and is
+ * retried after a failure, so a start-up while the identity provider is unreachable does not stick.
  */
 export function discoveredKeySet(issuer: string, options: DiscoveryOptions = {}): JWTVerifyGetKey {
-  let keySet: Promise<JWTVerifyGetKey> | undefined;
+  let keySet: Promise<RemoteJWKSet> | undefined;
+  /** One refetch at a time: concurrent tokens with a new key id wait for it rather than spend budget. */
+  let refetching: Promise<void> | undefined;
+  const refetches = new UnknownKeyRefetches(options.now);
   return async (header, token) => {
     keySet ??= discover(issuer, options).catch((error: unknown) => {
       keySet = undefined;
       throw error;
     });
-    return (await keySet)(header, token);
+    const remote = await keySet;
+    try {
+      return await remote(header, token);
+    } catch (error) {
+      if (!(error instanceof errors.JWKSNoMatchingKey)) throw error;
+      if (refetching === undefined) {
+        if (!refetches.mayRefetch(header.kid)) throw error;
+        refetching = remote.reload().finally(() => {
+          refetching = undefined;
+        });
+      }
+      await refetching;
+      try {
+        return await remote(header, token);
+      } catch (again) {
+        if (again instanceof errors.JWKSNoMatchingKey) refetches.markAbsent(header.kid);
+        throw again;
+      }
+    }
   };
 }
 
-async function discover(issuer: string, options: DiscoveryOptions): Promise<JWTVerifyGetKey> {
+async function discover(issuer: string, options: DiscoveryOptions): Promise<RemoteJWKSet> {
   const fetchImpl = options.fetch ?? fetch;
   const timeoutMs = options.timeoutMs ?? 5000;
   const url = `${issuer.replace(/\/+$/, "")}/.well-known/openid-configuration`;
@@ -37,7 +67,8 @@ async function discover(issuer: string, options: DiscoveryOptions): Promise<JWTV
   if (typeof document.jwks_uri !== "string") throw new Error(`OIDC discovery at ${url} has no jwks_uri`);
   return createRemoteJWKSet(new URL(document.jwks_uri), {
     timeoutDuration: timeoutMs,
-    ...(options.cooldownMs !== undefined && { cooldownDuration: options.cooldownMs }),
+    // Unknown key ids are refetched by the policy above, not by jose's own cooldown.
+    cooldownDuration: Number.POSITIVE_INFINITY,
     ...(options.fetch && { [customFetch]: options.fetch as unknown as FetchImplementation }),
   });
 }

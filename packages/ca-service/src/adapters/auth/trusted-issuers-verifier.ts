@@ -1,4 +1,5 @@
 import { decodeJwt, type JWTVerifyGetKey, jwtVerify } from "jose";
+import { type AccessTokenRules, assertAccessToken } from "../../core/access-token-rules.js";
 import { CaError } from "../../core/errors.js";
 import { CLOCK_TOLERANCE_SECONDS, type IssuerKind, type VerifiedToken } from "../../core/token-claims.js";
 import type { Clock } from "../../ports/clock.js";
@@ -12,6 +13,8 @@ export interface TrustedIssuer {
   audiences: string[];
   algorithms: string[];
   keys: JWTVerifyGetKey;
+  /** External issuers: what makes one of their tokens an access token for us. */
+  accessTokens?: AccessTokenRules;
 }
 
 /**
@@ -38,7 +41,7 @@ export class TrustedIssuersVerifier implements TokenVerifier {
     const trusted = typeof claimedIssuer === "string" ? this.issuers.get(claimedIssuer) : undefined;
     if (trusted === undefined) throw new CaError("unauthorized", "the token's issuer is not trusted");
     try {
-      const { payload } = await jwtVerify(token, trusted.keys, {
+      const { payload, protectedHeader } = await jwtVerify(token, trusted.keys, {
         issuer: trusted.issuer,
         audience: trusted.audiences,
         algorithms: trusted.algorithms,
@@ -51,7 +54,10 @@ export class TrustedIssuersVerifier implements TokenVerifier {
       if (typeof payload.iat === "number" && payload.iat > latest) {
         throw new CaError("unauthorized", "the token was issued in the future");
       }
-      return { kind: trusted.kind, claims: payload as Record<string, unknown> };
+      const claims = payload as Record<string, unknown>;
+      if (trusted.accessTokens !== undefined)
+        assertAccessToken(protectedHeader, claims, trusted.accessTokens);
+      return { kind: trusted.kind, claims };
     } catch (error) {
       throw fromJoseError(error);
     }
