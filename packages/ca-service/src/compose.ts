@@ -10,6 +10,7 @@ import { LocalFileKeyStore } from "./adapters/keys/local-file-key-store.js";
 import { resolvePassphrase } from "./adapters/keys/passphrase.js";
 import { openPostgresStore, openSqliteStore } from "./adapters/store/open-store.js";
 import { outageAsUnavailable } from "./adapters/store/outage-as-unavailable.js";
+import { AuditSummaries } from "./app/audit-summaries.js";
 import { type InitCaResult, initCa } from "./app/init-ca.js";
 import { loadIssuingCa } from "./app/load-issuing-ca.js";
 import { loadTokenKey } from "./app/load-token-key.js";
@@ -159,7 +160,12 @@ export async function openServiceContext(runtime: Runtime, keyStore: CaKeyStore)
   const ca = await loadIssuingCa(keyStore, clock);
   const tokenKey = await loadTokenKey(keyStore, ca.root);
   const tokens = await KeyStoreTokenSigner.open(tokenKey);
-  const store = await openCertificateStore(runtime);
+  const opened = await openCertificateStore(runtime);
+  const auditSummaries = new AuditSummaries({ store: opened, clock }, (error) =>
+    runtime.logger.error("could not write an audit summary", { error: describeError(error) }),
+  );
+  // Whoever closes the store (a shutdown, a test) writes the summaries still open first.
+  const store = closingAfter(opened, () => auditSummaries.flush());
   await recordCaCertificates(
     store,
     [
@@ -195,7 +201,21 @@ export async function openServiceContext(runtime: Runtime, keyStore: CaKeyStore)
         error: describeError(error),
       }),
     ),
+    auditSummaries,
   };
+}
+
+/** The store, whose `close` runs `before` first. */
+function closingAfter(store: CertificateStore, before: () => Promise<void>): CertificateStore {
+  return new Proxy(store, {
+    get(target, property, receiver) {
+      if (property !== "close") return Reflect.get(target, property, receiver);
+      return async () => {
+        await before();
+        await target.close();
+      };
+    },
+  });
 }
 
 /**

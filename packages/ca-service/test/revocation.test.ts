@@ -98,9 +98,13 @@ describe("revocation", () => {
     expect(conflict.headers.get("content-type")).toContain("application/problem+json");
     expect(conflict.body).toMatchObject({ code: "already_revoked", status: 409 });
     expect(conflict.body.detail).toContain("superseded");
-    // Neither repeat changed anything: no new audit entry, no new CRL.
+    // Neither repeat changed anything: one revocation on record, no new CRL; the refused one is
+    // audited as a refusal.
     const audit = await service.context.store.listAudit({ limit: 1000 });
-    expect(audit.filter((event) => event.target === serialNumber)).toHaveLength(1);
+    expect(audit.filter((event) => event.target === serialNumber).map((event) => event.outcome)).toEqual([
+      "success",
+      "failure",
+    ]);
     expect((await fetchCrl(service.url, dir, "twice-again.pem")).crlNumber).toBe(crlNumber);
   });
 

@@ -4,7 +4,7 @@ import { assertMayIssueFor } from "../core/authorize.js";
 import { assertValidDeviceId } from "../core/device-id.js";
 import { CaError } from "../core/errors.js";
 import { keyGenParamsFor } from "../core/key-algorithms.js";
-import { idempotencyNamespaceOf, identityOf, type Principal } from "../core/principal.js";
+import { identityOf, type Principal } from "../core/principal.js";
 import { type IdempotencyDeps, type IdempotencyRequest, runIdempotent } from "./idempotency.js";
 import { type IssuanceDeps, issueDeviceCertificate } from "./issuance/issue-device-certificate.js";
 import type { IssuedDeviceCertificate, StoredIssuance } from "./issued-certificate.js";
@@ -45,7 +45,8 @@ export async function issueCredentials(
   // Before a retry is answered too: a replay must not hand out what the caller may not issue.
   assertValidDeviceId(request.deviceId);
   assertMayIssueFor(principal, request.deviceId, "generated-key");
-  return runIdempotent(deps, idempotencyNamespaceOf(principal), request.idempotency, {
+  return runIdempotent(deps, principal, request.idempotency, {
+    name: "issueCredentials",
     perform: async (record) => {
       const keyAlgorithm = request.keyAlgorithm ?? "ECDSA_P256";
       const pair = (await webcrypto.subtle.generateKey(keyGenParamsFor(keyAlgorithm), true, [

@@ -2,7 +2,7 @@ import { assertMayIssueFor } from "../core/authorize.js";
 import { verifyCsr } from "../core/csr.js";
 import { deviceIdForCsr } from "../core/device-certificate.js";
 import { CaError } from "../core/errors.js";
-import { idempotencyNamespaceOf, identityOf, type Principal } from "../core/principal.js";
+import { identityOf, type Principal } from "../core/principal.js";
 import { type IdempotencyDeps, type IdempotencyRequest, runIdempotent } from "./idempotency.js";
 import { type IssuanceDeps, issueDeviceCertificate } from "./issuance/issue-device-certificate.js";
 import { type IssuedDeviceCertificate, recalledIssuance, type StoredIssuance } from "./issued-certificate.js";
@@ -32,7 +32,8 @@ export async function issueFromCsr(
   const csr = await verifyCsr(request.csr);
   const deviceId = deviceIdForCsr(csr.commonNames, request.deviceId);
   assertMayIssueFor(principal, deviceId, "csr");
-  const issuance = runIdempotent(deps, idempotencyNamespaceOf(principal), request.idempotency, {
+  const issuance = runIdempotent(deps, principal, request.idempotency, {
+    name: "issueCertificate",
     perform: async (record) =>
       issueDeviceCertificate(deps, {
         deviceId,

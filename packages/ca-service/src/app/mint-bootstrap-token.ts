@@ -1,6 +1,6 @@
 import { assertMayIssueFor } from "../core/authorize.js";
 import { assertValidDeviceId } from "../core/device-id.js";
-import { idempotencyNamespaceOf, identityOf, type Principal } from "../core/principal.js";
+import { identityOf, type Principal } from "../core/principal.js";
 import {
   BOOTSTRAP_TOKEN_DEFAULT_SECONDS,
   bootstrapTokenClaims,
@@ -45,7 +45,8 @@ export async function mintBootstrapToken(
   const { principal } = request;
   assertValidDeviceId(request.deviceId);
   assertMayIssueFor(principal, request.deviceId, "bootstrap-token");
-  return runIdempotent(deps, idempotencyNamespaceOf(principal), request.idempotency, {
+  return runIdempotent(deps, principal, request.idempotency, {
+    name: "createBootstrapToken",
     perform: async (record) => {
       const now = deps.clock.now();
       const claims = bootstrapTokenClaims({

@@ -3,10 +3,13 @@ import { CaError } from "../core/errors.js";
 import { identityOf, type Principal } from "../core/principal.js";
 import { truncateToSecond } from "../core/validity.js";
 import type { CertificateRecord, CertificateStore } from "../ports/certificate-store.js";
+import type { AuditSummaries } from "./audit-summaries.js";
 import { type CrlDeps, publishCrl } from "./publish-crl.js";
 
 export interface RevocationDeps extends CrlDeps {
   store: CrlDeps["store"] & Pick<CertificateStore, "revoke" | "findBySerialNumber">;
+  /** Refused revocations are audited, summarised per caller and minute. */
+  auditSummaries: Pick<AuditSummaries, "record">;
 }
 
 export interface RevocationRequest {
@@ -22,6 +25,29 @@ export interface RevocationRequest {
  * on the intermediate's CRL would change nothing while issuance and tokens carried on.
  */
 export async function revokeCertificate(
+  deps: RevocationDeps,
+  request: RevocationRequest,
+): Promise<CertificateRecord> {
+  try {
+    return await revoke(deps, request);
+  } catch (error) {
+    if (error instanceof CaError && REFUSALS.has(error.code)) {
+      deps.auditSummaries.record({
+        actor: identityOf(request.principal),
+        action: "certificate.revoke",
+        target: request.serialNumber,
+        outcome: "failure",
+        details: { code: error.code, reason: error.message },
+      });
+    }
+    throw error;
+  }
+}
+
+/** Refusals of a revocation that are audited: no such certificate, already revoked, not revocable here. */
+const REFUSALS = new Set(["not_found", "already_revoked", "not_revocable"]);
+
+async function revoke(
   deps: RevocationDeps,
   { serialNumber, reason, principal }: RevocationRequest,
 ): Promise<CertificateRecord> {

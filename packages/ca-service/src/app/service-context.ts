@@ -4,6 +4,7 @@ import type { CertificateStore } from "../ports/certificate-store.js";
 import type { Clock, RandomBytes } from "../ports/clock.js";
 import type { TokenSigner } from "../ports/token-signer.js";
 import type { TokenVerifier } from "../ports/token-verifier.js";
+import type { AuditSummaries } from "./audit-summaries.js";
 import type { TokenRevocations } from "./token-revocations.js";
 
 export interface IssuancePolicy {
@@ -44,4 +45,6 @@ export interface ServiceContext {
   verifier: TokenVerifier;
   /** API tokens of ours that were revoked, as every replica must refuse them. */
   tokenRevocations: TokenRevocations;
+  /** Audits what a client can cause in bulk, summarised per caller and minute. */
+  auditSummaries: AuditSummaries;
 }

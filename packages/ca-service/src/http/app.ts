@@ -59,6 +59,7 @@ export function createHttpApp(options: HttpAppOptions): express.Express {
     perMinute > 0 ? new RateLimiter(perMinute, context.clock, message) : undefined;
   const gate = createGate({
     audit: context,
+    auditSummaries: context.auditSummaries,
     authenticators: authenticatorsFor(context, options.certificateForwarding),
     limiters: {
       caller: limiter(rateLimits.perMinute, "too many requests from this client"),

@@ -1,5 +1,6 @@
 import { type OperationDefinition, PROBLEMS } from "@edge-pki/api-contract";
 import type { Request } from "express";
+import type { AuditSummaries } from "../app/audit-summaries.js";
 import { type Denial, recordDenial } from "../app/record-denial.js";
 import { authorize } from "../core/authorize.js";
 import { CaError } from "../core/errors.js";
@@ -14,6 +15,8 @@ import type { RateLimiter } from "./rate-limiter.js";
 export interface GateOptions {
   /** Where refusals are audited. */
   audit: { store: Pick<CertificateStore, "appendAudit">; clock: Clock };
+  /** Where rate-limit refusals are audited, summarised per caller and minute. */
+  auditSummaries: Pick<AuditSummaries, "record">;
   /** One authenticator per kind of authentication an operation may declare. */
   authenticators: Record<Exclude<OperationDefinition["authentication"]["kind"], "none">, Authenticator>;
   /** Requests by rate-limit class; undefined where that limit is off. */
@@ -75,8 +78,32 @@ export function createGate(options: GateOptions): Gate {
     recordDenial(options.audit, denial).catch((error: unknown) =>
       logger.error("could not audit a refused request", { error: describeError(error) }),
     );
-  /** Over the budget: 429, and nothing more is audited for that address until it refills. */
-  const chargeFailure = (request: Request) => authFailures?.take(addressOf(request));
+  /**
+   * Spends one request of `identity`'s budget, or refuses with 429: audited, summarised per caller
+   * and minute, so that a flood of refused requests is a handful of entries.
+   */
+  const spend = (
+    limiter: RateLimiter | undefined,
+    identity: string,
+    request: Request,
+    budgetKey = identity,
+  ) => {
+    try {
+      limiter?.take(budgetKey);
+    } catch (error) {
+      options.auditSummaries.record({
+        actor: identity,
+        action: "rate_limit.refused",
+        target: targetOf(request),
+        outcome: "failure",
+        details: { reason: error instanceof Error ? error.message : String(error) },
+      });
+      throw error;
+    }
+  };
+  /** Over the budget: 429, and the failures are no longer audited one by one, only summarised. */
+  const chargeFailure = (request: Request) =>
+    spend(authFailures, identityOf(anonymousPrincipal(addressOf(request))), request, addressOf(request));
 
   async function authenticate(
     authenticator: Authenticator,
@@ -105,7 +132,7 @@ export function createGate(options: GateOptions): Gate {
     const anonymous = anonymousPrincipal(addressOf(request));
     const { authentication } = operation;
     if (authentication.kind === "none") {
-      limiter?.take(identityOf(anonymous));
+      spend(limiter, identityOf(anonymous), request);
       return { principal: anonymous, body: await readBody(anonymous) };
     }
     const authenticator = authenticators[authentication.kind];
@@ -113,14 +140,14 @@ export function createGate(options: GateOptions): Gate {
       // Nobody is known before the body is read: the address is only a coarse outer bound (the
       // larger per-address budget), since behind a proxy or a NAT many devices share one. What the
       // request proves, once it is verified, pays: its device's budget.
-      limiters.public?.take(identityOf(anonymous));
+      spend(limiters.public, identityOf(anonymous), request);
       const body = await readBody(anonymous);
       const principal = await authenticate(authenticator, request, body);
-      limiter?.take(identityOf(principal));
+      spend(limiter, identityOf(principal), request);
       return { principal, body };
     }
     const principal = await authenticate(authenticator, request, undefined);
-    limiter?.take(identityOf(principal));
+    spend(limiter, identityOf(principal), request);
     if (authentication.kind === "bearer") {
       try {
         authorize(principal, authentication.permissions);

@@ -42,6 +42,7 @@ export async function serveOperations<Table extends Record<string, OperationDefi
   const failures = options.authFailuresPerMinute;
   const gate = createGate({
     audit: context,
+    auditSummaries: context.auditSummaries,
     authenticators: authenticatorsFor(context, options.forwarding),
     limiters: { caller: undefined, public: undefined, none: undefined },
     authFailures: failures
