@@ -1,20 +1,16 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect } from "vitest";
 import { jsonLogger } from "../src/logger.js";
-import { call, startTestService, type TestService } from "./support/service.js";
+import { it, test } from "./support/fixtures.js";
+import { call } from "./support/service.js";
 
 const lines: Record<string, unknown>[] = [];
-let service: TestService;
 
-beforeAll(async () => {
-  service = await startTestService({ logger: jsonLogger((line) => lines.push(JSON.parse(line))) });
-});
-
-afterAll(async () => {
-  await service.dispose();
-});
+test.override({ serviceOptions: { logger: jsonLogger((line) => lines.push(JSON.parse(line))) } });
 
 describe("access log", () => {
-  it("one line per request: method, path, status, duration and actor; never tokens, queries or bodies", async () => {
+  it("one line per request: method, path, status, duration and actor; never tokens, queries or bodies", async ({
+    service,
+  }) => {
     const reader = await service.token(["reader"], { subject: "log-reader" });
     await call(`${service.url}/v1/audit?limit=1`, { token: reader });
     await call(`${service.url}/v1/credentials`, {

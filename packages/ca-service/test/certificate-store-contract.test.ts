@@ -1,29 +1,16 @@
-import { randomBytes } from "node:crypto";
-import pg from "pg";
-import { afterAll, describe, expect, it } from "vitest";
+import { randomBytes, randomUUID } from "node:crypto";
+import { join } from "node:path";
+import { describe, expect } from "vitest";
 import { openPostgresStore, openSqliteStore } from "../src/adapters/store/open-store.js";
 import type { CertificateRecord, CertificateStore } from "../src/ports/certificate-store.js";
-import { tempDir } from "./support/openssl.js";
-import { createThrowawayDatabase, POSTGRES_ADMIN_URL, postgresAvailable } from "./support/postgres.js";
+import { test } from "./support/fixtures.js";
+
+type StoreTest = (name: string, body: (store: CertificateStore) => Promise<void>) => void;
 
 /** One contract, run against every CertificateStore implementation. */
-function certificateStoreContract(
-  name: string,
-  open: () => Promise<{ store: CertificateStore; cleanup(): Promise<void> }>,
-) {
+function certificateStoreContract(name: string, it: StoreTest) {
   describe(`CertificateStore contract: ${name}`, () => {
-    const cleanups: (() => Promise<void>)[] = [];
-    afterAll(async () => {
-      for (const cleanup of cleanups) await cleanup();
-    });
-    const openStore = async () => {
-      const opened = await open();
-      cleanups.push(opened.cleanup);
-      return opened.store;
-    };
-
-    it("records a certificate with its audit entry and reads it back exactly", async () => {
-      const store = await openStore();
+    it("records a certificate with its audit entry and reads it back exactly", async (store) => {
       const record = sampleRecord("device-a");
       await store.recordIssuance({ certificate: record, audit: sampleAudit(record) });
       expect(await store.findBySerialNumber(record.serialNumber)).toEqual(record);
@@ -37,8 +24,7 @@ function certificateStoreContract(
       expect(audit.at(-1)?.details).toEqual({ serialNumber: record.serialNumber });
     });
 
-    it("enforces unique serial numbers and writes nothing of a failed issuance", async () => {
-      const store = await openStore();
+    it("enforces unique serial numbers and writes nothing of a failed issuance", async (store) => {
       const record = sampleRecord("device-b");
       await store.recordIssuance({ certificate: record, audit: sampleAudit(record) });
       const auditBefore = (await store.listAudit({ limit: 1000 })).length;
@@ -50,8 +36,7 @@ function certificateStoreContract(
       expect(await store.findBySerialNumber(record.serialNumber)).toEqual(record);
     });
 
-    it("lists a device's certificates newest first, limited, and pages the audit log", async () => {
-      const store = await openStore();
+    it("lists a device's certificates newest first, limited, and pages the audit log", async (store) => {
       const records = [0, 1, 2].map((i) => ({
         ...sampleRecord("device-c"),
         issuedAt: new Date(Date.UTC(2026, 0, 1 + i)),
@@ -67,16 +52,15 @@ function certificateStoreContract(
       expect(rest.every((entry) => entry.id > (first.at(-1)?.id ?? 0))).toBe(true);
     });
 
-    it("records a CA certificate once, however often it is offered", async () => {
-      const store = await openStore();
+    it("records a CA certificate once, however often it is offered", async (store) => {
       const root = { ...sampleRecord("unused"), deviceId: null, profile: "root" as const };
       await store.recordCaCertificate(root);
       await store.recordCaCertificate({ ...root, requester: "a second start" });
       expect(await store.findBySerialNumber(root.serialNumber)).toEqual(root);
     });
 
-    it("answers its readiness check", async () => {
-      await expect((await openStore()).check()).resolves.toBeUndefined();
+    it("answers its readiness check", async (store) => {
+      await expect(store.check()).resolves.toBeUndefined();
     });
   });
 }
@@ -113,49 +97,22 @@ function sampleAudit(record: CertificateRecord) {
   };
 }
 
-certificateStoreContract("SQLite", async () => {
-  const dir = await tempDir();
-  const store = await openSqliteStore(`${dir.path}/store.sqlite`);
-  const cleanup = async () => {
+// Each test gets a database of its own: a SQLite file, or a throwaway PostgreSQL database.
+const sqlite = test.extend("store", async ({ dataDir }, { onCleanup }) => {
+  const store = await openSqliteStore(join(dataDir.path, `${randomUUID()}.sqlite`));
+  onCleanup(() => store.close());
+  return store;
+});
+
+const postgres = test.extend("store", async ({ postgresServer }, { onCleanup }) => {
+  const database = await postgresServer.createDatabase();
+  const store = await openPostgresStore(database.url);
+  onCleanup(async () => {
     await store.close();
-    await dir.remove();
-  };
-  return { store, cleanup };
+    await database.drop();
+  });
+  return store;
 });
 
-describe.runIf(await postgresAvailable())("PostgreSQL", () => {
-  certificateStoreContract("PostgreSQL", async () => {
-    const database = await createThrowawayDatabase();
-    const store = await openPostgresStore(database.url);
-    const cleanup = async () => {
-      await store.close();
-      await database.drop();
-    };
-    return { store, cleanup };
-  });
-});
-
-describe.runIf(await postgresAvailable())("PostgreSQL connections the server drops", () => {
-  it("are replaced: the next query works and the process lives on", async () => {
-    const database = await createThrowawayDatabase();
-    const store = await openPostgresStore(database.url);
-    try {
-      await store.check();
-      // What a PostgreSQL restart or failover does to idle connections.
-      const admin = new pg.Client({ connectionString: POSTGRES_ADMIN_URL });
-      await admin.connect();
-      const name = new URL(database.url).pathname.slice(1);
-      const { rowCount } = await admin.query(
-        "select pg_terminate_backend(pid) from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()",
-        [name],
-      );
-      await admin.end();
-      expect(rowCount).toBeGreaterThan(0);
-      await new Promise((resolve) => setTimeout(resolve, 200));
-      await expect(store.check()).resolves.toBeUndefined();
-    } finally {
-      await store.close();
-      await database.drop();
-    }
-  });
-});
+certificateStoreContract("SQLite", (name, body) => sqlite(name, ({ store }) => body(store)));
+certificateStoreContract("PostgreSQL", (name, body) => postgres(name, ({ store }) => body(store)));

@@ -1,7 +1,8 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect } from "vitest";
 import { ConfigError, loadConfig } from "../src/config/config.js";
 import { maskCredentials } from "../src/config/mask-credentials.js";
-import { opensslServerCertificate, tempDir } from "./support/openssl.js";
+import { it } from "./support/fixtures.js";
+import { opensslServerCertificate } from "./support/openssl.js";
 
 const problemsOf = (env: Record<string, string>) => {
   try {
@@ -81,30 +82,25 @@ describe("listener settings", () => {
     ]);
   });
 
-  it("reads the TLS files at start and names the setting that is wrong", async () => {
-    const dir = await tempDir();
-    try {
-      const one = await opensslServerCertificate(dir, "one");
-      const two = await opensslServerCertificate(dir, "two");
-      const ok = loadConfig(
-        { EDGE_PKI_HOST: "0.0.0.0", EDGE_PKI_TLS_CERT: one.certPath, EDGE_PKI_TLS_KEY: one.keyPath },
-        "/tmp",
-      );
-      expect(ok.tls).toEqual({ certPath: one.certPath, keyPath: one.keyPath });
-      expect(problemsOf({ EDGE_PKI_TLS_CERT: "/nope.pem", EDGE_PKI_TLS_KEY: one.keyPath })).toEqual([
-        'EDGE_PKI_TLS_CERT="/nope.pem": cannot read the file (ENOENT)',
-      ]);
-      expect(problemsOf({ EDGE_PKI_TLS_CERT: one.certPath, EDGE_PKI_TLS_KEY: two.keyPath })).toEqual([
-        expect.stringMatching(
-          /^EDGE_PKI_TLS_KEY=".*two.key": not a usable PEM key for EDGE_PKI_TLS_CERT \(.*mismatch/,
-        ),
-      ]);
-      expect(problemsOf({ EDGE_PKI_TLS_CERT: one.certPath })).toEqual([
-        "EDGE_PKI_TLS_KEY is required: EDGE_PKI_TLS_CERT and EDGE_PKI_TLS_KEY must be set together",
-      ]);
-    } finally {
-      await dir.remove();
-    }
+  it("reads the TLS files at start and names the setting that is wrong", async ({ dataDir: dir }) => {
+    const one = await opensslServerCertificate(dir, "one");
+    const two = await opensslServerCertificate(dir, "two");
+    const ok = loadConfig(
+      { EDGE_PKI_HOST: "0.0.0.0", EDGE_PKI_TLS_CERT: one.certPath, EDGE_PKI_TLS_KEY: one.keyPath },
+      "/tmp",
+    );
+    expect(ok.tls).toEqual({ certPath: one.certPath, keyPath: one.keyPath });
+    expect(problemsOf({ EDGE_PKI_TLS_CERT: "/nope.pem", EDGE_PKI_TLS_KEY: one.keyPath })).toEqual([
+      'EDGE_PKI_TLS_CERT="/nope.pem": cannot read the file (ENOENT)',
+    ]);
+    expect(problemsOf({ EDGE_PKI_TLS_CERT: one.certPath, EDGE_PKI_TLS_KEY: two.keyPath })).toEqual([
+      expect.stringMatching(
+        /^EDGE_PKI_TLS_KEY=".*two.key": not a usable PEM key for EDGE_PKI_TLS_CERT \(.*mismatch/,
+      ),
+    ]);
+    expect(problemsOf({ EDGE_PKI_TLS_CERT: one.certPath })).toEqual([
+      "EDGE_PKI_TLS_KEY is required: EDGE_PKI_TLS_CERT and EDGE_PKI_TLS_KEY must be set together",
+    ]);
   });
 
   it("takes whole numbers only in decimal digits", () => {
