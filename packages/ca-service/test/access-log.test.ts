@@ -1,21 +1,17 @@
 import { connect } from "node:net";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect } from "vitest";
 import { jsonLogger } from "../src/logger.js";
-import { call, startTestService, type TestService } from "./support/service.js";
+import { it, test } from "./support/fixtures.js";
+import { call } from "./support/service.js";
 
 const lines: Record<string, unknown>[] = [];
-let service: TestService;
 
-beforeAll(async () => {
-  service = await startTestService({ logger: jsonLogger((line) => lines.push(JSON.parse(line))) });
-});
-
-afterAll(async () => {
-  await service.dispose();
-});
+test.override({ serviceOptions: { logger: jsonLogger((line) => lines.push(JSON.parse(line))) } });
 
 describe("access log", () => {
-  it("one line per request: method, path, status, duration and actor; never tokens, queries or bodies", async () => {
+  it("one line per request: method, path, status, duration and actor; never tokens, queries or bodies", async ({
+    service,
+  }) => {
     const reader = await service.token(["reader"], { subject: "log-reader" });
     await call(`${service.url}/v1/audit?limit=1`, { token: reader });
     await call(`${service.url}/v1/credentials`, {
@@ -47,7 +43,7 @@ describe("access log", () => {
 });
 
 describe("a client that goes away mid-upload", () => {
-  it("is logged at info level as aborted, never as an error of ours", async () => {
+  it("is logged at info level as aborted, never as an error of ours", async ({ service }) => {
     const before = lines.length;
     const { hostname, port } = new URL(service.url);
     await new Promise<void>((resolve, reject) => {

@@ -1,27 +1,20 @@
 import { readFile } from "node:fs/promises";
 import { brotliCompressSync, deflateSync, gzipSync } from "node:zlib";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { IssuedCertificate } from "@edge-pki/api-contract";
+import { describe, expect } from "vitest";
 import { countRows } from "./support/database.js";
-import { openssl, opensslCsr, type TempDir, tempDir } from "./support/openssl.js";
-import { call, startTestService, type TestService } from "./support/service.js";
+import { test } from "./support/fixtures.js";
+import { openssl, opensslCsr } from "./support/openssl.js";
+import { call, type TestService } from "./support/service.js";
 
-let service: TestService;
-let dir: TempDir;
-let goodCsr: string;
-
-beforeAll(async () => {
-  service = await startTestService();
-  dir = await tempDir();
-  goodCsr = (await opensslCsr(dir, "/CN=good-device")).csrPem;
-});
-
-afterAll(async () => {
-  await service.dispose();
-  await dir.remove();
+// One well-formed CSR for the file; the tests break it in their own ways.
+const it = test.extend("goodCsr", { scope: "file" }, async ({ dataDir }) => {
+  return (await opensslCsr(dataDir, "/CN=good-device")).csrPem;
 });
 
 /** Sends a request that must be refused, and checks the refusal and that nothing was stored. */
 async function expectRefused(
+  service: TestService,
   path: string,
   request: Parameters<typeof call>[1],
   expected: { status: number; code: string; detail: RegExp; field?: string },
@@ -38,34 +31,37 @@ async function expectRefused(
   expect(typeof response.body.title).toBe("string");
   expect(response.body.detail).toMatch(expected.detail);
   if (expected.field !== undefined) {
-    expect(response.body.errors.map((e: { field: string }) => e.field)).toContain(expected.field);
+    expect(response.body.errors?.map((e) => e.field)).toContain(expected.field);
   }
   expect(countRows(service.dataDir, "certificates")).toBe(before);
   return response;
 }
 
 describe("bad input is refused with problem+json and nothing is stored", () => {
-  it("garbage instead of a PEM CSR", async () => {
+  it("garbage instead of a PEM CSR", async ({ service }) => {
     await expectRefused(
+      service,
       "/v1/certificates",
       { body: { csr: "hello" } },
       { status: 400, code: "invalid_csr", detail: /exactly one PEM/, field: "csr" },
     );
     await expectRefused(
+      service,
       "/v1/certificates",
       { body: { csr: "-----BEGIN CERTIFICATE REQUEST-----\nAAAA\n-----END CERTIFICATE REQUEST-----\n" } },
       { status: 400, code: "invalid_csr", detail: /not a valid PKCS#10/, field: "csr" },
     );
   });
 
-  it("a CSR whose signature is broken (no proof of possession)", async () => {
+  it("a CSR whose signature is broken (no proof of possession)", async ({ service, goodCsr, dataDir }) => {
     const der = Buffer.from(goodCsr.replace(/-----[^-]+-----|\s/g, ""), "base64");
     der[der.length - 5] = (der[der.length - 5] ?? 0) ^ 0x01; // inside the signature's r/s
     const broken = `-----BEGIN CERTIFICATE REQUEST-----\n${der.toString("base64")}\n-----END CERTIFICATE REQUEST-----\n`;
-    const path = await dir.file("broken.csr", broken);
+    const path = await dataDir.file("broken.csr", broken);
     const check = await openssl(["req", "-in", path, "-noout", "-verify"]).catch((e: Error) => e.message);
     expect(check).toMatch(/verify failure|bad signature|Command failed/i);
     await expectRefused(
+      service,
       "/v1/certificates",
       { body: { csr: broken } },
       {
@@ -77,10 +73,15 @@ describe("bad input is refused with problem+json and nothing is stored", () => {
     );
   });
 
-  it("a CSR with trailing bytes, mismatched PEM labels, or a second PEM block", async () => {
+  it("a CSR with trailing bytes, mismatched PEM labels, or a second PEM block", async ({
+    service,
+    goodCsr,
+    dataDir,
+  }) => {
     const der = Buffer.from(goodCsr.replace(/-----[^-]+-----|\s/g, ""), "base64");
     const trailing = Buffer.concat([der, Buffer.from("\0\0junk")]).toString("base64");
     await expectRefused(
+      service,
       "/v1/certificates",
       {
         body: {
@@ -91,12 +92,14 @@ describe("bad input is refused with problem+json and nothing is stored", () => {
     );
     const mismatched = goodCsr.replace("BEGIN CERTIFICATE REQUEST", "BEGIN NEW CERTIFICATE REQUEST");
     await expectRefused(
+      service,
       "/v1/certificates",
       { body: { csr: mismatched } },
       { status: 400, code: "invalid_csr", detail: /exactly one PEM/, field: "csr" },
     );
-    const { keyPem } = await opensslCsr(dir, "/CN=key-pasted-too");
+    const { keyPem } = await opensslCsr(dataDir, "/CN=key-pasted-too");
     await expectRefused(
+      service,
       "/v1/certificates",
       { body: { csr: `${keyPem}${goodCsr}` } },
       { status: 400, code: "invalid_csr", detail: /exactly one PEM/, field: "csr" },
@@ -109,8 +112,8 @@ describe("bad input is refused with problem+json and nothing is stored", () => {
     expect(accepted.status).toBe(201);
   });
 
-  it("an EC key with explicit curve parameters", async () => {
-    const keyPath = await dir.file("explicit.key", "");
+  it("an EC key with explicit curve parameters", async ({ service, dataDir }) => {
+    const keyPath = await dataDir.file("explicit.key", "");
     await openssl([
       "genpkey",
       "-algorithm",
@@ -122,17 +125,19 @@ describe("bad input is refused with problem+json and nothing is stored", () => {
       "-out",
       keyPath,
     ]);
-    const csrPath = `${dir.path}/explicit.csr`;
+    const csrPath = `${dataDir.path}/explicit.csr`;
     await openssl(["req", "-new", "-key", keyPath, "-subj", "/CN=explicit", "-out", csrPath]);
     await expectRefused(
+      service,
       "/v1/certificates",
       { body: { csr: await readFile(csrPath, "utf8") } },
       { status: 400, code: "unsupported_key", detail: /explicit curve parameters/ },
     );
   });
 
-  it("a deviceId that differs from the CSR's CN", async () => {
+  it("a deviceId that differs from the CSR's CN", async ({ service, goodCsr }) => {
     await expectRefused(
+      service,
       "/v1/certificates",
       { body: { csr: goodCsr, deviceId: "other-device" } },
       {
@@ -144,22 +149,27 @@ describe("bad input is refused with problem+json and nothing is stored", () => {
     );
   });
 
-  it("device IDs outside the DPS rule: illegal characters, 65 characters, empty", async () => {
+  it("device IDs outside the DPS rule: illegal characters, 65 characters, empty", async ({
+    service,
+    dataDir,
+  }) => {
     for (const deviceId of ["dev ice", "dev/1", "dévice", "a".repeat(65), "", "dev#1"]) {
       await expectRefused(
+        service,
         "/v1/credentials",
         { body: { deviceId } },
         { status: 400, code: "invalid_request", detail: /1 to 64 characters/, field: "deviceId" },
       );
     }
-    const { csrPem } = await opensslCsr(dir, "/CN=has space");
+    const { csrPem } = await opensslCsr(dataDir, "/CN=has space");
     await expectRefused(
+      service,
       "/v1/certificates",
       { body: { csr: csrPem } },
       { status: 400, code: "invalid_device_id", detail: /1 to 64 characters/ },
     );
-    const long = await opensslCsr(dir, `/CN=${"x".repeat(64)}`);
-    const ok = await call(`${service.url}/v1/certificates`, {
+    const long = await opensslCsr(dataDir, `/CN=${"x".repeat(64)}`);
+    const ok = await call<IssuedCertificate>(`${service.url}/v1/certificates`, {
       token: service.adminToken,
       body: { csr: long.csrPem },
     });
@@ -167,7 +177,7 @@ describe("bad input is refused with problem+json and nothing is stored", () => {
     expect(ok.body.deviceId).toHaveLength(64);
   });
 
-  it("keys outside the allow-list: RSA-1024, secp256k1, P-521, Ed25519", async () => {
+  it("keys outside the allow-list: RSA-1024, secp256k1, P-521, Ed25519", async ({ service, dataDir }) => {
     const cases = [
       ["RSA-1024", /RSA-1024 is not accepted/],
       ["secp256k1", /curve secp256k1 is not accepted/],
@@ -175,8 +185,9 @@ describe("bad input is refused with problem+json and nothing is stored", () => {
       ["ED25519", /ed25519 keys are not accepted/],
     ] as const;
     for (const [key, detail] of cases) {
-      const { csrPem } = await opensslCsr(dir, `/CN=key-${key}`, key);
+      const { csrPem } = await opensslCsr(dataDir, `/CN=key-${key}`, key);
       await expectRefused(
+        service,
         "/v1/certificates",
         { body: { csr: csrPem } },
         { status: 400, code: "unsupported_key", detail },
@@ -184,9 +195,13 @@ describe("bad input is refused with problem+json and nothing is stored", () => {
     }
   });
 
-  it("a SHA-1 signed CSR, a CSR with two CNs, and one with no CN and no deviceId", async () => {
-    const sha1 = await opensslCsr(dir, "/CN=sha1-device", "P-256", "sha1");
+  it("a SHA-1 signed CSR, a CSR with two CNs, and one with no CN and no deviceId", async ({
+    service,
+    dataDir,
+  }) => {
+    const sha1 = await opensslCsr(dataDir, "/CN=sha1-device", "P-256", "sha1");
     await expectRefused(
+      service,
       "/v1/certificates",
       { body: { csr: sha1.csrPem } },
       {
@@ -196,27 +211,31 @@ describe("bad input is refused with problem+json and nothing is stored", () => {
         field: "csr",
       },
     );
-    const twoNames = await opensslCsr(dir, "/CN=first/CN=second");
+    const twoNames = await opensslCsr(dataDir, "/CN=first/CN=second");
     await expectRefused(
+      service,
       "/v1/certificates",
       { body: { csr: twoNames.csrPem } },
       { status: 400, code: "invalid_csr", detail: /more than one CN/, field: "csr" },
     );
-    const noName = await opensslCsr(dir, "/O=No Common Name");
+    const noName = await opensslCsr(dataDir, "/O=No Common Name");
     await expectRefused(
+      service,
       "/v1/certificates",
       { body: { csr: noName.csrPem } },
       { status: 400, code: "invalid_csr", detail: /no CN/, field: "csr" },
     );
     await expectRefused(
+      service,
       "/v1/certificates",
       { body: { csr: noName.csrPem, deviceId: "bad id" } },
       { status: 400, code: "invalid_request", detail: /deviceId/, field: "deviceId" },
     );
   });
 
-  it("strict validity past the policy maximum or the 2038 limit", async () => {
+  it("strict validity past the policy maximum or the 2038 limit", async ({ service, goodCsr }) => {
     await expectRefused(
+      service,
       "/v1/certificates",
       { body: { csr: goodCsr, validityDays: 400, strict: true } },
       {
@@ -227,24 +246,28 @@ describe("bad input is refused with problem+json and nothing is stored", () => {
       },
     );
     await expectRefused(
+      service,
       "/v1/credentials",
       { body: { deviceId: "long-lived", validityDays: 36_500, strict: true } },
       { status: 400, code: "validity_exceeds_limit", detail: /strict mode refuses/, field: "validityDays" },
     );
   });
 
-  it("wrong JSON types, unknown fields, missing fields", async () => {
+  it("wrong JSON types, unknown fields, missing fields", async ({ service, goodCsr }) => {
     await expectRefused(
+      service,
       "/v1/certificates",
       { body: { csr: goodCsr, validityDays: "30" } },
       { status: 400, code: "invalid_request", detail: /validityDays/, field: "validityDays" },
     );
     await expectRefused(
+      service,
       "/v1/certificates",
       { body: { csr: goodCsr, strict: "yes" } },
       { status: 400, code: "invalid_request", detail: /strict/, field: "strict" },
     );
     await expectRefused(
+      service,
       "/v1/certificates",
       { body: { csr: goodCsr, subjectAltNames: ["x"] } },
       {
@@ -255,30 +278,37 @@ describe("bad input is refused with problem+json and nothing is stored", () => {
       },
     );
     await expectRefused(
+      service,
       "/v1/certificates",
       { body: {} },
       { status: 400, code: "invalid_request", detail: /csr/, field: "csr" },
     );
     await expectRefused(
+      service,
       "/v1/certificates",
       { body: [goodCsr] },
       { status: 400, code: "invalid_request", detail: /expected object/ },
     );
     await expectRefused(
+      service,
       "/v1/credentials",
       { body: { deviceId: "d1", keyAlgorithm: "ED25519" } },
       { status: 400, code: "invalid_request", detail: /keyAlgorithm/, field: "keyAlgorithm" },
     );
     await expectRefused(
+      service,
       "/v1/credentials",
       { body: { deviceId: "d1", validityDays: 1.5 } },
       { status: 400, code: "invalid_request", detail: /validityDays/, field: "validityDays" },
     );
   });
 
-  it("a PFX password PKCS#12 cannot use (a lone surrogate), before any key is made or certificate signed", async () => {
+  it("a PFX password PKCS#12 cannot use (a lone surrogate), before any key is made or certificate signed", async ({
+    service,
+  }) => {
     // Sent as JSON's \ud800 escape: valid JSON, but no UTF-8 form for the key derivation to take.
     await expectRefused(
+      service,
       "/v1/credentials",
       {
         rawBody: '{"deviceId":"pfx-surrogate","pfxPassword":"line \\ud800 7"}',
@@ -288,27 +318,32 @@ describe("bad input is refused with problem+json and nothing is stored", () => {
     );
   });
 
-  it("invalid JSON and non-JSON bodies", async () => {
+  it("invalid JSON and non-JSON bodies", async ({ service, goodCsr }) => {
     await expectRefused(
+      service,
       "/v1/certificates",
       { rawBody: '{"csr": ', headers: { "content-type": "application/json" } },
       { status: 400, code: "invalid_request", detail: /not a valid JSON object/ },
     );
     for (const rawBody of ['"x"', "null", "42"]) {
       await expectRefused(
+        service,
         "/v1/certificates",
         { rawBody, headers: { "content-type": "application/json" } },
         { status: 400, code: "invalid_request", detail: /not a valid JSON object/ },
       );
     }
     await expectRefused(
+      service,
       "/v1/certificates",
       { rawBody: goodCsr, headers: { "content-type": "application/pkcs10" } },
       { status: 415, code: "unsupported_media_type", detail: /must be JSON/ },
     );
   });
 
-  it("compressed bodies: gzip, deflate and br are read; corrupt ones are 400, other codings 415", async () => {
+  it("compressed bodies: gzip, deflate and br are read; corrupt ones are 400, other codings 415", async ({
+    service,
+  }) => {
     const json = JSON.stringify({ deviceId: "compressed-body" });
     const send = (encoding: string, body: Uint8Array, contentType = "application/json") =>
       fetch(`${service.url}/v1/credentials`, {
@@ -357,58 +392,74 @@ describe("bad input is refused with problem+json and nothing is stored", () => {
     });
   });
 
-  it("a method a known path does not serve gets 405 with Allow; paths are case-sensitive", async () => {
+  it("a method a known path does not serve gets 405 with Allow; paths are case-sensitive", async ({
+    service,
+  }) => {
     const put = await expectRefused(
+      service,
       "/v1/certificates",
       { method: "PUT", body: {} },
       { status: 405, code: "method_not_allowed", detail: /PUT is not allowed here; use POST/ },
     );
     expect(put.headers.get("allow")).toBe("POST");
     const del = await expectRefused(
+      service,
       "/v1/certificates/0badc0de",
       { method: "DELETE" },
       { status: 405, code: "method_not_allowed", detail: /DELETE is not allowed/ },
     );
     expect(del.headers.get("allow")).toBe("GET, HEAD");
     const renew = await expectRefused(
+      service,
       "/v1/certificates/renew",
       { method: "PUT", body: {} },
       { status: 405, code: "method_not_allowed", detail: /PUT is not allowed/ },
     );
     expect(renew.headers.get("allow")?.split(", ").sort()).toEqual(["GET", "HEAD", "POST"]);
-    await expectRefused("/V1/CA", { method: "GET" }, { status: 404, code: "not_found", detail: /no route/ });
+    await expectRefused(
+      service,
+      "/V1/CA",
+      { method: "GET" },
+      { status: 404, code: "not_found", detail: /no route/ },
+    );
   });
 
-  it("a body over 64 KiB gets 413, whatever it claims to be", async () => {
+  it("a body over 64 KiB gets 413, whatever it claims to be", async ({ service }) => {
     await expectRefused(
+      service,
       "/v1/certificates",
       { body: { csr: "A".repeat(70 * 1024) } },
       { status: 413, code: "payload_too_large", detail: /exceeds 65536 bytes/ },
     );
     await expectRefused(
+      service,
       "/v1/certificates",
       { rawBody: "A".repeat(70 * 1024), headers: { "content-type": "text/plain" } },
       { status: 413, code: "payload_too_large", detail: /exceeds 65536 bytes/ },
     );
   });
 
-  it("unknown serial numbers and routes get 404; malformed serials 400", async () => {
+  it("unknown serial numbers and routes get 404; malformed serials 400", async ({ service }) => {
     await expectRefused(
+      service,
       "/v1/certificates/0badc0de",
       { method: "GET" },
       { status: 404, code: "not_found", detail: /no certificate has serial number 0badc0de/ },
     );
     await expectRefused(
+      service,
       "/v1/certificates/not-hex",
       { method: "GET" },
       { status: 400, code: "invalid_request", detail: /hexadecimal/, field: "serialNumber" },
     );
     await expectRefused(
+      service,
       "/v1/nothing",
       { method: "GET" },
       { status: 404, code: "not_found", detail: /no route/ },
     );
     await expectRefused(
+      service,
       "/v1/devices/bad%20id/certificates",
       { method: "GET" },
       { status: 400, code: "invalid_request", detail: /deviceId/, field: "deviceId" },

@@ -1,43 +1,27 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { opensslCsr, type TempDir, tempDir } from "./support/openssl.js";
-import { createThrowawayDatabase, type ThrowawayDatabase } from "./support/postgres.js";
-import { call, startTestService, type TestService } from "./support/service.js";
+import type { BootstrapToken, IssuedCredentials } from "@edge-pki/api-contract";
+import { describe, expect } from "vitest";
+import { redeemAtOnce } from "./support/bootstrap-tokens.js";
+import { it, test } from "./support/fixtures.js";
+import { opensslCsr } from "./support/openssl.js";
+import { call } from "./support/service.js";
 
 /** Two replicas of the service sharing one PostgreSQL store (and one data folder for the CA keys). */
-let database: ThrowawayDatabase;
-let first: TestService;
-let second: TestService;
-let dir: TempDir;
-
-beforeAll(async () => {
-  database = await createThrowawayDatabase();
-  const env = { EDGE_PKI_STORE: "postgres", EDGE_PKI_DATABASE_URL: database.url };
-  first = await startTestService({ env });
-  second = await startTestService({ env, dataDir: first.dataDir });
-  dir = await tempDir();
-});
-
-afterAll(async () => {
-  await second?.stop();
-  await first?.dispose();
-  await database?.drop();
-  await dir?.remove();
-});
+test.override("serviceOptions", ({ postgres }) => ({ env: postgres.env }));
 
 describe("bootstrap tokens across replicas sharing PostgreSQL", () => {
-  it("a token redeemed on one replica is refused on the other", async () => {
-    const minted = await call(`${first.url}/v1/bootstrap-tokens`, {
+  it("a token redeemed on one replica is refused on the other", async ({ service, replica, dataDir }) => {
+    const minted = await call<BootstrapToken>(`${service.url}/v1/bootstrap-tokens`, {
       body: { deviceId: "pg-once" },
-      token: first.adminToken,
+      token: service.adminToken,
     });
     expect(minted.status).toBe(201);
-    const { csrPem } = await opensslCsr(dir, "/CN=pg-once");
-    const here = await call(`${first.url}/v1/certificates`, {
+    const { csrPem } = await opensslCsr(dataDir, "/CN=pg-once");
+    const here = await call(`${service.url}/v1/certificates`, {
       body: { csr: csrPem },
       token: minted.body.token,
     });
     expect(here.status).toBe(201);
-    const there = await call(`${second.url}/v1/certificates`, {
+    const there = await call(`${replica.url}/v1/certificates`, {
       body: { csr: csrPem },
       token: minted.body.token,
     });
@@ -45,31 +29,31 @@ describe("bootstrap tokens across replicas sharing PostgreSQL", () => {
     expect(there.body.detail).toBe("token already used");
   });
 
-  it("20 parallel redemptions split over both replicas: exactly one 201", async () => {
-    const minted = await call(`${second.url}/v1/bootstrap-tokens`, {
+  it("20 parallel redemptions split over both replicas: exactly one 201", async ({
+    service,
+    replica,
+    dataDir,
+  }) => {
+    const minted = await call<BootstrapToken>(`${replica.url}/v1/bootstrap-tokens`, {
       body: { deviceId: "pg-race" },
-      token: first.adminToken,
+      token: service.adminToken,
     });
-    const { csrPem } = await opensslCsr(dir, "/CN=pg-race");
-    const responses = await Promise.all(
-      Array.from({ length: 20 }, (_, index) =>
-        call(`${(index % 2 === 0 ? first : second).url}/v1/certificates`, {
-          body: { csr: csrPem },
-          token: minted.body.token,
-        }),
-      ),
-    );
+    const { csrPem } = await opensslCsr(dataDir, "/CN=pg-race");
+    const responses = await redeemAtOnce([service, replica], minted.body.token, csrPem, 20);
     expect(responses.map((response) => response.status).sort()).toEqual([201, ...Array(19).fill(401)]);
-    expect(await first.context.store.listByDevice("pg-race", { limit: 100 })).toHaveLength(1);
+    expect(await service.context.store.listByDevice("pg-race", { limit: 100 })).toHaveLength(1);
   });
 
-  it("concurrent retries with one Idempotency-Key on both replicas issue once and replay the same serial", async () => {
+  it("concurrent retries with one Idempotency-Key on both replicas issue once and replay the same serial", async ({
+    service,
+    replica,
+  }) => {
     const headers = { "idempotency-key": "pg-line-retry-1" };
     const responses = await Promise.all(
       Array.from({ length: 6 }, (_, index) =>
-        call(`${(index % 2 === 0 ? first : second).url}/v1/credentials`, {
+        call<IssuedCredentials>(`${(index % 2 === 0 ? service : replica).url}/v1/credentials`, {
           body: { deviceId: "pg-idem" },
-          token: first.adminToken,
+          token: service.adminToken,
           headers,
         }),
       ),
@@ -78,8 +62,8 @@ describe("bootstrap tokens across replicas sharing PostgreSQL", () => {
     expect(statuses).toEqual([201, 409, 409, 409, 409, 409]);
     const serial = responses.find((response) => response.status === 201)?.body.serialNumber;
     for (const replay of responses.filter((response) => response.status === 409)) {
-      expect(replay.body.detail).toContain(`serial number ${serial}`);
+      expect(replay.problem.detail).toContain(`serial number ${serial}`);
     }
-    expect(await first.context.store.listByDevice("pg-idem", { limit: 100 })).toHaveLength(1);
+    expect(await service.context.store.listByDevice("pg-idem", { limit: 100 })).toHaveLength(1);
   });
 });

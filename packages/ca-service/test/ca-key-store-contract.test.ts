@@ -1,39 +1,39 @@
 import { createPublicKey, verify } from "node:crypto";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect } from "vitest";
 import { LocalFileKeyStore } from "../src/adapters/keys/local-file-key-store.js";
 import { initCa } from "../src/app/init-ca.js";
 import type { KeyAlgorithm } from "../src/core/key-algorithms.js";
 import { x509 } from "../src/core/x509.js";
 import type { CaKeyStore, CaSigner } from "../src/ports/ca-key-store.js";
 import { secureRandom, systemClock } from "../src/ports/clock.js";
-import { startTestVault, type TestVault } from "./support/key-vault.js";
-import { type TempDir, tempDir } from "./support/openssl.js";
+import { test } from "./support/fixtures.js";
+import type { TestVault } from "./support/key-vault.js";
+import type { TempDir } from "./support/openssl.js";
 
-let dir: TempDir;
-let vault: TestVault;
 let stores = 0;
 
-beforeAll(async () => {
-  dir = await tempDir();
-  vault = await startTestVault();
-});
+/**
+ * How to open an empty store of each kind: a fresh folder in the file's scratch folder, or fresh
+ * certificate names in the file's one vault. Each names only the fixture it needs.
+ */
+type Opener = (context: { dataDir: TempDir; vault: TestVault }) => () => CaKeyStore;
 
-afterAll(async () => {
-  await vault.stop();
-  await dir.remove();
-});
-
-/** Each test gets an empty store: a fresh data folder, or fresh certificate names in the one vault. */
-const implementations: [string, () => CaKeyStore][] = [
-  ["local file", () => new LocalFileKeyStore(`${dir.path}/store-${++stores}`, "contract test passphrase")],
+const implementations: [string, Opener][] = [
+  [
+    "local file",
+    ({ dataDir }) =>
+      () =>
+        new LocalFileKeyStore(`${dataDir.path}/store-${++stores}`, "contract test passphrase"),
+  ],
   [
     "Azure Key Vault (emulator)",
-    () => {
-      const suffix = ++stores;
-      return vault.keyStore({
-        certificateNames: { root: `root-${suffix}`, intermediate: `issuing-${suffix}` },
-      });
-    },
+    ({ vault }) =>
+      () => {
+        const suffix = ++stores;
+        return vault.keyStore({
+          certificateNames: { root: `root-${suffix}`, intermediate: `issuing-${suffix}` },
+        });
+      },
   ],
 ];
 
@@ -54,17 +54,19 @@ const initRequest = (keyStore: CaKeyStore, keyAlgorithm: KeyAlgorithm = "ECDSA_P
   intermediateValidityDays: 1825,
 });
 
-describe.each(implementations)("CaKeyStore contract: %s", (_label, open) => {
-  it("has nothing before anything was created", async () => {
+describe.each(implementations)("CaKeyStore contract: %s", (_label, opener) => {
+  const it = test.extend("open", opener);
+
+  it("has nothing before anything was created", async ({ open }) => {
     expect(await open().load("root")).toBeUndefined();
   });
 
-  it.each([
+  it.for([
     ["ECDSA_P256", "P-256", 64],
     ["ECDSA_P384", "P-384", 96],
   ] as const)(
     "creates a %s key whose signatures verify with its public key",
-    async (algorithm, curve, length) => {
+    async ([algorithm, curve, length], { open }) => {
       const store = open();
       const signer = await store.createKey("root", algorithm);
       expect(signer.keyAlgorithm).toBe(algorithm);
@@ -77,14 +79,16 @@ describe.each(implementations)("CaKeyStore contract: %s", (_label, open) => {
     },
   );
 
-  it("signs with RSA too", async () => {
+  it("signs with RSA too", async ({ open }) => {
     const signer = await open().createKey("intermediate", "RSA_2048");
     const data = new TextEncoder().encode("rsa");
     expect(signer.signatureAlgorithm.name).toBe("RSASSA-PKCS1-v1_5");
     expect(verifies(signer, data, await signer.sign(data))).toBe(true);
   });
 
-  it("loads a created key without a certificate (a half-done init), and never creates a second", async () => {
+  it("loads a created key without a certificate (a half-done init), and never creates a second", async ({
+    open,
+  }) => {
     const store = open();
     const created = await store.createKey("root", "ECDSA_P256");
     const loaded = await store.load("root");
@@ -98,7 +102,7 @@ describe.each(implementations)("CaKeyStore contract: %s", (_label, open) => {
     );
   });
 
-  it("initialises once, keeps what exists, and never overwrites a certificate", async () => {
+  it("initialises once, keeps what exists, and never overwrites a certificate", async ({ open }) => {
     const store = open();
     const first = await initCa(initRequest(store));
     expect(first.created).toEqual(["root", "intermediate", "token-signing"]);
@@ -114,7 +118,7 @@ describe.each(implementations)("CaKeyStore contract: %s", (_label, open) => {
     expect(Buffer.from(root?.certificateDer ?? [])).toEqual(Buffer.from(first.root.rawData));
   });
 
-  it("resumes an init that stopped after creating a key, with that key", async () => {
+  it("resumes an init that stopped after creating a key, with that key", async ({ open }) => {
     const store = open();
     const pendingRoot = await store.createKey("root", "ECDSA_P384");
     const result = await initCa(initRequest(store, "ECDSA_P384"));

@@ -3,27 +3,12 @@ import { readFileSync } from "node:fs";
 import { chmod, mkdir, readdir, readFile, rm, stat } from "node:fs/promises";
 import { get } from "node:https";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { CaInfo, IssuedCertificate } from "@edge-pki/api-contract";
+import { describe, expect } from "vitest";
 import { runCli, startCli, stopCli } from "./support/cli.js";
-import {
-  openssl,
-  opensslCsr,
-  opensslServerCertificate,
-  opensslStatus,
-  type TempDir,
-  tempDir,
-} from "./support/openssl.js";
-import { call, startTestService } from "./support/service.js";
-
-let dir: TempDir;
-
-beforeAll(async () => {
-  dir = await tempDir();
-});
-
-afterAll(async () => {
-  await dir.remove();
-});
+import { it } from "./support/fixtures.js";
+import { openssl, opensslCsr, opensslServerCertificate, opensslStatus } from "./support/openssl.js";
+import { call } from "./support/service.js";
 
 async function snapshot(dataDir: string): Promise<Record<string, string>> {
   const files: Record<string, string> = {};
@@ -38,7 +23,7 @@ async function snapshot(dataDir: string): Promise<Record<string, string>> {
 }
 
 describe("edge-pki-ca init", () => {
-  it("creates the CA once, with 0600 key files, and never overwrites it", async () => {
+  it("creates the CA once, with 0600 key files, and never overwrites it", async ({ dataDir: dir }) => {
     const dataDir = join(dir.path, "init");
     const first = await runCli(["init", "--data-dir", dataDir], {});
     expect(first.code).toBe(0);
@@ -81,7 +66,9 @@ describe("edge-pki-ca init", () => {
     expect(await snapshot(dataDir)).toEqual(before);
   });
 
-  it("refuses to replace a CA key that went missing while its certificate remains", async () => {
+  it("refuses to replace a CA key that went missing while its certificate remains", async ({
+    dataDir: dir,
+  }) => {
     const dataDir = join(dir.path, "lost-key");
     expect((await runCli(["init", "--data-dir", dataDir], {})).code).toBe(0);
     const before = await readFile(join(dataDir, "ca", "root.pem"), "utf8");
@@ -95,7 +82,7 @@ describe("edge-pki-ca init", () => {
     expect(await readdir(join(dataDir, "keys"))).not.toContain("root.key.pem");
   });
 
-  it("does not invent a passphrase for keys made with EDGE_PKI_KEY_PASSPHRASE", async () => {
+  it("does not invent a passphrase for keys made with EDGE_PKI_KEY_PASSPHRASE", async ({ dataDir: dir }) => {
     const dataDir = join(dir.path, "env-passphrase");
     expect(
       (await runCli(["init", "--data-dir", dataDir], { EDGE_PKI_KEY_PASSPHRASE: "correct horse battery" }))
@@ -109,7 +96,7 @@ describe("edge-pki-ca init", () => {
     expect(await readdir(dataDir)).not.toContain("key-passphrase");
   });
 
-  it("refuses a data folder other users may write to", async () => {
+  it("refuses a data folder other users may write to", async ({ dataDir: dir }) => {
     const dataDir = join(dir.path, "shared-folder");
     await mkdir(dataDir);
     await chmod(dataDir, 0o777);
@@ -123,7 +110,7 @@ describe("edge-pki-ca init", () => {
     expect((await runCli(["init", "--data-dir", dataDir], {})).code).toBe(0);
   });
 
-  it("refuses a wrong passphrase with one clear line", async () => {
+  it("refuses a wrong passphrase with one clear line", async ({ dataDir: dir }) => {
     const dataDir = join(dir.path, "passphrase");
     expect(
       (await runCli(["init", "--data-dir", dataDir], { EDGE_PKI_KEY_PASSPHRASE: "the right passphrase" }))
@@ -138,7 +125,7 @@ describe("edge-pki-ca init", () => {
     );
   });
 
-  it("lists each wrong setting, and usage errors exit 2", async () => {
+  it("lists each wrong setting, and usage errors exit 2", async ({ dataDir: dir }) => {
     const bad = await runCli(["serve"], {
       EDGE_PKI_DATA_DIR: join(dir.path, "bad"),
       EDGE_PKI_PORT: "http",
@@ -176,7 +163,9 @@ describe("edge-pki-ca init", () => {
 });
 
 describe("edge-pki-ca start", () => {
-  it("serves HTTPS when a TLS certificate is configured and prints the root fingerprint", async () => {
+  it("serves HTTPS when a TLS certificate is configured and prints the root fingerprint", async ({
+    dataDir: dir,
+  }) => {
     const dataDir = join(dir.path, "tls");
     const { keyPath: key, certPath: cert } = await opensslServerCertificate(dir, "tls");
     const { child, url, stdout } = await startCli({
@@ -196,7 +185,7 @@ describe("edge-pki-ca start", () => {
           response.on("end", () => resolve(data));
         }).on("error", reject);
       });
-      const ca = JSON.parse(body);
+      const ca = JSON.parse(body) as CaInfo;
       expect(stdout()).toContain(`root SHA-256 fingerprint: ${ca.rootSha256Fingerprint}`);
     } finally {
       expect(await stopCli(child)).toBe(0);
@@ -205,36 +194,33 @@ describe("edge-pki-ca start", () => {
 });
 
 describe("a restart", () => {
-  it("keeps the same CA and every issued record", async () => {
-    let service = await startTestService();
-    try {
-      const before = (await call(`${service.url}/v1/ca`)).body;
-      const serials: string[] = [];
-      for (const id of ["restart-a", "restart-b"]) {
-        const { csrPem } = await opensslCsr(dir, `/CN=${id}`);
-        serials.push(
-          (await call(`${service.url}/v1/certificates`, { token: service.adminToken, body: { csr: csrPem } }))
-            .body.serialNumber,
-        );
-      }
-      service = await service.restart();
-      const after = (await call(`${service.url}/v1/ca`)).body;
-      expect(after).toEqual(before);
-      for (const serial of serials) {
-        expect(
-          (await call(`${service.url}/v1/certificates/${serial}`, { token: service.adminToken })).status,
-        ).toBe(200);
-      }
-      const { csrPem } = await opensslCsr(dir, "/CN=restart-c");
-      const issued = await call(`${service.url}/v1/certificates`, {
+  it("keeps the same CA and every issued record", async ({ dataDir: dir, startService }) => {
+    const service = await startService();
+    const before = (await call<CaInfo>(`${service.url}/v1/ca`)).body;
+    const serials: string[] = [];
+    for (const id of ["restart-a", "restart-b"]) {
+      const { csrPem } = await opensslCsr(dir, `/CN=${id}`);
+      const issued = await call<IssuedCertificate>(`${service.url}/v1/certificates`, {
         token: service.adminToken,
         body: { csr: csrPem },
       });
-      const chain = await dir.file("restart-chain.pem", issued.body.fullChainPem);
-      const root = await dir.file("restart-root.pem", before.rootCertificatePem);
-      expect(await openssl(["verify", "-CAfile", root, "-untrusted", chain, chain])).toContain(": OK");
-    } finally {
-      await service.dispose();
+      serials.push(issued.body.serialNumber);
     }
+    await service.restart();
+    const after = (await call<CaInfo>(`${service.url}/v1/ca`)).body;
+    expect(after).toEqual(before);
+    for (const serial of serials) {
+      expect(
+        (await call(`${service.url}/v1/certificates/${serial}`, { token: service.adminToken })).status,
+      ).toBe(200);
+    }
+    const { csrPem } = await opensslCsr(dir, "/CN=restart-c");
+    const issued = await call<IssuedCertificate>(`${service.url}/v1/certificates`, {
+      token: service.adminToken,
+      body: { csr: csrPem },
+    });
+    const chain = await dir.file("restart-chain.pem", issued.body.fullChainPem);
+    const root = await dir.file("restart-root.pem", before.rootCertificatePem);
+    expect(await openssl(["verify", "-CAfile", root, "-untrusted", chain, chain])).toContain(": OK");
   });
 });

@@ -3,10 +3,11 @@ import { readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
+import type { AuditPage } from "@edge-pki/api-contract";
 import { decodeJwt } from "jose";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { tempDir } from "./support/openssl.js";
-import { call, startTestService, type TestService } from "./support/service.js";
+import { describe, expect } from "vitest";
+import { it } from "./support/fixtures.js";
+import { call } from "./support/service.js";
 
 /** The built CLI (`pnpm build` first), run as an operator would. */
 const CLI = fileURLToPath(new URL("../dist/cli/main.js", import.meta.url));
@@ -26,15 +27,9 @@ async function cli(args: string[], dataDir: string) {
 }
 
 describe("edge-pki-ca token create", () => {
-  let service: TestService;
-  beforeAll(async () => {
-    service = await startTestService();
-  });
-  afterAll(async () => {
-    await service.dispose();
-  });
-
-  it("prints only the token on stdout; the service accepts it, confined to its prefix", async () => {
+  it("prints only the token on stdout; the service accepts it, confined to its prefix", async ({
+    service,
+  }) => {
     const result = await cli(
       [
         "token",
@@ -63,7 +58,7 @@ describe("edge-pki-ca token create", () => {
     expect(outside.status).toBe(403);
   });
 
-  it("accepts 3600s, 15m and 12h; audits each token minted", async () => {
+  it("accepts 3600s, 15m and 12h; audits each token minted", async ({ service }) => {
     for (const [ttl, seconds] of [
       ["3600s", 3600],
       ["15m", 900],
@@ -73,18 +68,17 @@ describe("edge-pki-ca token create", () => {
       const claims = decodeJwt(result.stdout.trim());
       expect((claims.exp as number) - (claims.iat as number)).toBe(seconds);
     }
-    const audit = await call(`${service.url}/v1/audit?limit=1000`, { token: service.adminToken });
+    const audit = await call<AuditPage>(`${service.url}/v1/audit?limit=1000`, { token: service.adminToken });
     expect(audit.body.items).toContainEqual(
       expect.objectContaining({ action: "token.create", target: "token:line7" }),
     );
     const minted = audit.body.items.filter(
-      (item: { action: string; actor: string }) =>
-        item.action === "token.create" && item.actor === "edge-pki-ca token create",
+      (item) => item.action === "token.create" && item.actor === "edge-pki-ca token create",
     );
     expect(minted.length).toBeGreaterThanOrEqual(4);
   });
 
-  it("refuses a data folder without a CA in one line, creating nothing there", async () => {
+  it("refuses a data folder without a CA in one line, creating nothing there", async ({ service }) => {
     const typo = join(service.dataDir, "..", `typo-${Date.now()}`);
     const result = await cli(["token", "create", "--role", "issuer"], typo);
     expect(result.code).toBe(1);
@@ -93,7 +87,9 @@ describe("edge-pki-ca token create", () => {
     await expect(stat(typo)).rejects.toThrow("ENOENT");
   });
 
-  it("pnpm ca token create, from the repository root, prints only the token on stdout", async () => {
+  it("pnpm ca token create, from the repository root, prints only the token on stdout", async ({
+    service,
+  }) => {
     const root = fileURLToPath(new URL("../../..", import.meta.url));
     const { stdout } = await run(
       "pnpm",
@@ -108,7 +104,7 @@ describe("edge-pki-ca token create", () => {
     expect((await call(`${service.url}/v1/audit?limit=1`, { token })).status).toBe(200);
   });
 
-  it("without --subject, each token gets a unique subject, named on stderr", async () => {
+  it("without --subject, each token gets a unique subject, named on stderr", async ({ service }) => {
     const subjects: string[] = [];
     for (let i = 0; i < 2; i += 1) {
       const result = await cli(["token", "create", "--role", "issuer"], service.dataDir);
@@ -141,7 +137,7 @@ describe("edge-pki-ca token create", () => {
     [["token", "create", "--role", "reader", "--ttl", "0s"], "(a positive whole number and a unit)"],
     [["token", "create", "--role", "reader", "--role", "admin"], "--role was given more than once"],
   ] as const) {
-    it(`usage error, exit 2, one line: ${args.slice(2).join(" ") || "(no role)"}`, async () => {
+    it(`usage error, exit 2, one line: ${args.slice(2).join(" ") || "(no role)"}`, async ({ service }) => {
       const result = await cli([...args], service.dataDir);
       expect(result.code).toBe(2);
       expect(result.stdout).toBe("");
@@ -182,28 +178,24 @@ describe("edge-pki-ca start: the first admin token", () => {
     await exited;
   }
 
-  it("writes admin.token once (0600), prints only its path, and never overwrites it", async () => {
-    const dir = await tempDir("edge-pki-start-");
-    const path = join(dir.path, "admin.token");
-    try {
-      const first = await start(dir.path);
-      await stop(first.child);
-      const token = (await readFile(path, "utf8")).trim();
-      expect((await stat(path)).mode & 0o777).toBe(0o600);
-      expect(first.stdout).toContain(`admin token written to: ${path}`);
-      expect(first.stdout).not.toContain(token);
-      expect(first.stderr()).not.toContain(token);
-      expect(decodeJwt(token)).toMatchObject({ sub: "local-admin", roles: ["admin"] });
+  it("writes admin.token once (0600), prints only its path, and never overwrites it", async ({ dataDir }) => {
+    const folder = join(dataDir.path, "first-start");
+    const path = join(folder, "admin.token");
+    const first = await start(folder);
+    await stop(first.child);
+    const token = (await readFile(path, "utf8")).trim();
+    expect((await stat(path)).mode & 0o777).toBe(0o600);
+    expect(first.stdout).toContain(`admin token written to: ${path}`);
+    expect(first.stdout).not.toContain(token);
+    expect(first.stderr()).not.toContain(token);
+    expect(decodeJwt(token)).toMatchObject({ sub: "local-admin", roles: ["admin"] });
 
-      const second = await start(dir.path);
-      const url = /listening on (\S+)/.exec(second.stdout)?.[1];
-      const audit = await call(`${url}/v1/audit`, { token });
-      await stop(second.child);
-      expect(second.stdout).toContain(`admin token: ${path}`);
-      expect((await readFile(path, "utf8")).trim()).toBe(token);
-      expect(audit.status).toBe(200);
-    } finally {
-      await dir.remove();
-    }
+    const second = await start(folder);
+    const url = /listening on (\S+)/.exec(second.stdout)?.[1];
+    const audit = await call(`${url}/v1/audit`, { token });
+    await stop(second.child);
+    expect(second.stdout).toContain(`admin token: ${path}`);
+    expect((await readFile(path, "utf8")).trim()).toBe(token);
+    expect(audit.status).toBe(200);
   });
 });

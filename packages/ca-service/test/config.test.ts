@@ -1,7 +1,8 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect } from "vitest";
 import { ConfigError, loadConfig } from "../src/config/config.js";
 import { maskCredentials } from "../src/config/mask-credentials.js";
-import { opensslServerCertificate, tempDir } from "./support/openssl.js";
+import { it } from "./support/fixtures.js";
+import { opensslServerCertificate } from "./support/openssl.js";
 
 const problemsOf = (env: Record<string, string>) => {
   try {
@@ -87,34 +88,25 @@ describe("listener settings", () => {
     ]);
   });
 
-  it("reads the TLS files at start and names the setting that is wrong", async () => {
-    const dir = await tempDir();
-    try {
-      const one = await opensslServerCertificate(dir, "one");
-      const two = await opensslServerCertificate(dir, "two");
-      const ok = loadConfig(
-        { EDGE_PKI_HOST: "0.0.0.0", EDGE_PKI_TLS_CERT: one.certPath, EDGE_PKI_TLS_KEY: one.keyPath },
-        "/tmp",
-      );
-      expect(ok.tls).toEqual({
-        certPath: one.certPath,
-        keyPath: one.keyPath,
-        requestClientCertificates: false,
-      });
-      expect(problemsOf({ EDGE_PKI_TLS_CERT: "/nope.pem", EDGE_PKI_TLS_KEY: one.keyPath })).toEqual([
-        'EDGE_PKI_TLS_CERT="/nope.pem": cannot read the file (ENOENT)',
-      ]);
-      expect(problemsOf({ EDGE_PKI_TLS_CERT: one.certPath, EDGE_PKI_TLS_KEY: two.keyPath })).toEqual([
-        expect.stringMatching(
-          /^EDGE_PKI_TLS_KEY=".*two.key": not a usable PEM key for EDGE_PKI_TLS_CERT \(.*mismatch/,
-        ),
-      ]);
-      expect(problemsOf({ EDGE_PKI_TLS_CERT: one.certPath })).toEqual([
-        "EDGE_PKI_TLS_KEY is required: EDGE_PKI_TLS_CERT and EDGE_PKI_TLS_KEY must be set together",
-      ]);
-    } finally {
-      await dir.remove();
-    }
+  it("reads the TLS files at start and names the setting that is wrong", async ({ dataDir: dir }) => {
+    const one = await opensslServerCertificate(dir, "one");
+    const two = await opensslServerCertificate(dir, "two");
+    const ok = loadConfig(
+      { EDGE_PKI_HOST: "0.0.0.0", EDGE_PKI_TLS_CERT: one.certPath, EDGE_PKI_TLS_KEY: one.keyPath },
+      "/tmp",
+    );
+    expect(ok.tls).toEqual({ certPath: one.certPath, keyPath: one.keyPath, requestClientCertificates: false });
+    expect(problemsOf({ EDGE_PKI_TLS_CERT: "/nope.pem", EDGE_PKI_TLS_KEY: one.keyPath })).toEqual([
+      'EDGE_PKI_TLS_CERT="/nope.pem": cannot read the file (ENOENT)',
+    ]);
+    expect(problemsOf({ EDGE_PKI_TLS_CERT: one.certPath, EDGE_PKI_TLS_KEY: two.keyPath })).toEqual([
+      expect.stringMatching(
+        /^EDGE_PKI_TLS_KEY=".*two.key": not a usable PEM key for EDGE_PKI_TLS_CERT \(.*mismatch/,
+      ),
+    ]);
+    expect(problemsOf({ EDGE_PKI_TLS_CERT: one.certPath })).toEqual([
+      "EDGE_PKI_TLS_KEY is required: EDGE_PKI_TLS_CERT and EDGE_PKI_TLS_KEY must be set together",
+    ]);
   });
 
   it("takes whole numbers only in decimal digits", () => {
@@ -165,7 +157,7 @@ describe("client-certificate settings", () => {
     expect(config.clientCertificateHeader).toBeUndefined();
   });
 
-  it("read proxies as addresses and CIDR networks, and the header in lower case", async () => {
+  it("read proxies as addresses and CIDR networks, and the header in lower case", async ({ dataDir: dir }) => {
     const config = loadConfig(
       {
         EDGE_PKI_TRUSTED_PROXIES: " 10.0.0.5, fd00::/8,192.168.0.0/16 ,",
@@ -175,17 +167,12 @@ describe("client-certificate settings", () => {
     );
     expect(config.trustedProxies).toEqual(["10.0.0.5", "fd00::/8", "192.168.0.0/16"]);
     expect(config.clientCertificateHeader).toBe("x-ssl-client-cert");
-    const dir = await tempDir();
-    try {
-      const { certPath, keyPath } = await opensslServerCertificate(dir, "tls");
-      const tls = { EDGE_PKI_TLS_CERT: certPath, EDGE_PKI_TLS_KEY: keyPath };
-      expect(loadConfig({ ...tls, EDGE_PKI_TLS_CLIENT_CERTIFICATES: "request" }, "/tmp").tls).toMatchObject({
-        requestClientCertificates: true,
-      });
-      expect(loadConfig(tls, "/tmp").tls).toMatchObject({ requestClientCertificates: false });
-    } finally {
-      await dir.remove();
-    }
+    const { certPath, keyPath } = await opensslServerCertificate(dir, "tls");
+    const tls = { EDGE_PKI_TLS_CERT: certPath, EDGE_PKI_TLS_KEY: keyPath };
+    expect(loadConfig({ ...tls, EDGE_PKI_TLS_CLIENT_CERTIFICATES: "request" }, "/tmp").tls).toMatchObject({
+      requestClientCertificates: true,
+    });
+    expect(loadConfig(tls, "/tmp").tls).toMatchObject({ requestClientCertificates: false });
   });
 
   it("refuse what cannot work, each on its own line", () => {

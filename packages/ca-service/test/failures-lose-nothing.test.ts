@@ -1,28 +1,17 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { IssuedCredentials } from "@edge-pki/api-contract";
+import { describe, expect } from "vitest";
 import type { ServiceContext } from "../src/app/service-context.js";
 import { loadConfig } from "../src/config/config.js";
 import { silentLogger } from "../src/logger.js";
 import type { CertificateStore } from "../src/ports/certificate-store.js";
 import { type RunningServer, startServer } from "../src/server.js";
 import { countRows } from "./support/database.js";
-import { opensslCsr, type TempDir, tempDir } from "./support/openssl.js";
-import { call, startTestService, type TestService } from "./support/service.js";
+import { it } from "./support/fixtures.js";
+import { opensslCsr } from "./support/openssl.js";
+import { call, type TestService } from "./support/service.js";
 
-let service: TestService;
-let dir: TempDir;
-
-beforeAll(async () => {
-  service = await startTestService();
-  dir = await tempDir();
-});
-
-afterAll(async () => {
-  await service.dispose();
-  await dir.remove();
-});
-
-/** Serves the same CA and store, with one adapter swapped for a failing one. */
-async function serveWith(context: ServiceContext): Promise<RunningServer> {
+/** Serves the service's CA and store again, with one adapter swapped for a failing one. */
+async function serveWith(service: TestService, context: ServiceContext): Promise<RunningServer> {
   return startServer(
     context,
     loadConfig({ EDGE_PKI_PORT: "0", EDGE_PKI_DATA_DIR: service.dataDir }),
@@ -47,14 +36,17 @@ function storeFailingToRecord(store: CertificateStore): CertificateStore {
 }
 
 describe("when signing or recording fails, nothing leaves the CA", () => {
-  it("a store that cannot commit: 503 with Retry-After, no certificate in the response", async () => {
-    const server = await serveWith({
+  it("a store that cannot commit: 503 with Retry-After, no certificate in the response", async ({
+    service,
+    dataDir,
+  }) => {
+    const server = await serveWith(service, {
       ...service.context,
       store: storeFailingToRecord(service.context.store),
     });
     try {
       const before = countRows(service.dataDir, "certificates");
-      const { csrPem } = await opensslCsr(dir, "/CN=unrecorded");
+      const { csrPem } = await opensslCsr(dataDir, "/CN=unrecorded");
       for (const [path, body] of [
         ["/v1/certificates", { csr: csrPem }],
         ["/v1/credentials", { deviceId: "unrecorded" }],
@@ -74,12 +66,12 @@ describe("when signing or recording fails, nothing leaves the CA", () => {
     }
   });
 
-  it("a CA key that cannot sign: 503, nothing stored", async () => {
+  it("a CA key that cannot sign: 503, nothing stored", async ({ service }) => {
     const signer = {
       ...service.context.ca.signer,
       sign: async () => Promise.reject(new Error("HSM offline")),
     };
-    const server = await serveWith({ ...service.context, ca: { ...service.context.ca, signer } });
+    const server = await serveWith(service, { ...service.context, ca: { ...service.context.ca, signer } });
     try {
       const before = countRows(service.dataDir, "certificates");
       const response = await call(`${server.url}/v1/credentials`, {
@@ -95,41 +87,40 @@ describe("when signing or recording fails, nothing leaves the CA", () => {
     }
   });
 
-  it("a store that fails under any operation: 503 with Retry-After, never 500", async () => {
-    const target = await startTestService();
+  it("a store that fails under any operation: 503 with Retry-After, never 500", async ({
+    startService,
+    dataDir,
+  }) => {
+    const target = await startService();
     const reader = await target.token(["reader"]);
-    const { csrPem } = await opensslCsr(dir, "/CN=store-gone");
-    const issued = await call(`${target.url}/v1/credentials`, {
+    const { csrPem } = await opensslCsr(dataDir, "/CN=store-gone");
+    const issued = await call<IssuedCredentials>(`${target.url}/v1/credentials`, {
       token: target.adminToken,
       body: { deviceId: "store-gone" },
     });
     // The database goes away under the running service.
     await target.context.store.close();
-    try {
-      for (const [path, body, token] of [
-        ["/v1/bootstrap-tokens", { deviceId: "store-gone" }, target.adminToken],
-        ["/v1/certificates", { csr: csrPem }, target.adminToken],
-        [`/v1/certificates/${issued.body.serialNumber}/revoke`, { reason: "superseded" }, target.adminToken],
-        ["/v1/audit", undefined, reader],
-        [`/v1/certificates/${issued.body.serialNumber}`, undefined, reader],
-      ] as const) {
-        const response = await call(`${target.url}${path}`, { token, ...(body && { body }) });
-        expect({ path, status: response.status }).toEqual({ path, status: 503 });
-        expect(response.headers.get("retry-after")).toBe("5");
-        expect(response.body.code).toBe("unavailable");
-        expect(response.text).not.toMatch(/eyJ|destroyed|driver/);
-      }
-    } finally {
-      await target.dispose();
+    for (const [path, body, token] of [
+      ["/v1/bootstrap-tokens", { deviceId: "store-gone" }, target.adminToken],
+      ["/v1/certificates", { csr: csrPem }, target.adminToken],
+      [`/v1/certificates/${issued.body.serialNumber}/revoke`, { reason: "superseded" }, target.adminToken],
+      ["/v1/audit", undefined, reader],
+      [`/v1/certificates/${issued.body.serialNumber}`, undefined, reader],
+    ] as const) {
+      const response = await call(`${target.url}${path}`, { token, ...(body && { body }) });
+      expect({ path, status: response.status }).toEqual({ path, status: 503 });
+      expect(response.headers.get("retry-after")).toBe("5");
+      expect(response.body.code).toBe("unavailable");
+      expect(response.text).not.toMatch(/eyJ|destroyed|driver/);
     }
   });
 
-  it("readiness fails when the store cannot be used", async () => {
+  it("readiness fails when the store cannot be used", async ({ service }) => {
     const broken = {
       ...storeFailingToRecord(service.context.store),
       check: () => Promise.reject(new Error("gone")),
     };
-    const server = await serveWith({ ...service.context, store: broken });
+    const server = await serveWith(service, { ...service.context, store: broken });
     try {
       const response = await call(`${server.url}/readyz`);
       expect(response.status).toBe(503);

@@ -1,23 +1,15 @@
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect } from "vitest";
 import { LocalFileKeyStore } from "../src/adapters/keys/local-file-key-store.js";
 import { initCa } from "../src/app/init-ca.js";
 import { CaError } from "../src/core/errors.js";
 import type { CaKeyStore, CaName } from "../src/ports/ca-key-store.js";
 import { secureRandom, systemClock } from "../src/ports/clock.js";
-import { type TempDir, tempDir } from "./support/openssl.js";
+import { it } from "./support/fixtures.js";
+import type { TempDir } from "./support/openssl.js";
 
-let dir: TempDir;
-
-beforeAll(async () => {
-  dir = await tempDir();
-});
-
-afterAll(async () => {
-  await dir.remove();
-});
-
-const store = (name: string) => new LocalFileKeyStore(join(dir.path, name), "init test passphrase");
+const store = (dir: TempDir, name: string) =>
+  new LocalFileKeyStore(join(dir.path, name), "init test passphrase");
 const init = (keyStore: CaKeyStore) =>
   initCa({
     keyStore,
@@ -47,10 +39,10 @@ function withRoot(keyStore: CaKeyStore, root: CaKeyStore | undefined) {
 }
 
 describe("initCa checks the pair it reports", () => {
-  it("refuses a root that did not sign the intermediate, and builds nothing on it", async () => {
-    await init(store("mine"));
-    await init(store("other"));
-    const { patched, created } = withRoot(store("mine"), store("other"));
+  it("refuses a root that did not sign the intermediate, and builds nothing on it", async ({ dataDir }) => {
+    await init(store(dataDir, "mine"));
+    await init(store(dataDir, "other"));
+    const { patched, created } = withRoot(store(dataDir, "mine"), store(dataDir, "other"));
     const failure = await init(patched).catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(CaError);
     expect((failure as CaError).code).toBe("ca_material_invalid");
@@ -58,9 +50,9 @@ describe("initCa checks the pair it reports", () => {
     expect(created).toEqual([]);
   });
 
-  it("refuses to create a root under an existing intermediate", async () => {
-    await init(store("orphan"));
-    const { patched, created } = withRoot(store("orphan"), undefined);
+  it("refuses to create a root under an existing intermediate", async ({ dataDir }) => {
+    await init(store(dataDir, "orphan"));
+    const { patched, created } = withRoot(store(dataDir, "orphan"), undefined);
     await expect(init(patched)).rejects.toThrow(
       "the intermediate certificate exists but the root certificate does not",
     );

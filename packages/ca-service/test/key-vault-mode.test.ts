@@ -1,78 +1,71 @@
 import { createHash } from "node:crypto";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { IssuedCertificate } from "@edge-pki/api-contract";
+import { describe, expect } from "vitest";
 import { initCa } from "../src/app/init-ca.js";
 import { x509 } from "../src/core/x509.js";
 import { secureRandom, systemClock } from "../src/ports/clock.js";
 import { runCli } from "./support/cli.js";
-import { startTestVault, type TestVault } from "./support/key-vault.js";
-import { openssl, opensslCsr, type TempDir, tempDir } from "./support/openssl.js";
-import { call, startTestService } from "./support/service.js";
+import { it } from "./support/fixtures.js";
+import type { TestVault } from "./support/key-vault.js";
+import { openssl, opensslCsr } from "./support/openssl.js";
+import { call } from "./support/service.js";
 
-let vault: TestVault;
-let dir: TempDir;
+const versionedKid = (vault: TestVault, name: string) =>
+  new RegExp(`^${vault.emulator.url}/keys/${name}/[0-9a-f]{32}$`);
 
-beforeAll(async () => {
-  vault = await startTestVault();
-  dir = await tempDir();
-});
-
-afterAll(async () => {
-  await vault.stop();
-  await dir.remove();
-});
-
-const versionedKid = (name: string) => new RegExp(`^${vault.emulator.url}/keys/${name}/[0-9a-f]{32}$`);
-
-async function certificateInVault(name: string): Promise<{ der: Buffer; version: string | undefined }> {
+async function certificateInVault(
+  vault: TestVault,
+  name: string,
+): Promise<{ der: Buffer; version: string | undefined }> {
   const certificate = await vault.certificates.getCertificate(name);
   return { der: Buffer.from(certificate.cer ?? []), version: certificate.properties.version };
 }
 
 describe("Key Vault mode", () => {
-  it("creates both CAs in Key Vault, serves from them, and issues a chain openssl verifies", async () => {
-    const service = await startTestService({ env: vault.env() });
-    try {
-      const { ca } = service.context;
-      expect(service.context.keyStore.kind).toBe("keyvault");
-      expect(ca.signer.keyRef).toMatch(versionedKid("edge-pki-intermediate"));
-      expect((await certificateInVault("edge-pki-root")).der).toEqual(Buffer.from(ca.root.rawData));
-      expect((await certificateInVault("edge-pki-intermediate")).der).toEqual(
-        Buffer.from(ca.certificate.rawData),
-      );
+  it("creates both CAs in Key Vault, serves from them, and issues a chain openssl verifies", async ({
+    vault,
+    dataDir: dir,
+    startService,
+  }) => {
+    const service = await startService({ env: vault.env() });
+    const { ca } = service.context;
+    expect(service.context.keyStore.kind).toBe("keyvault");
+    expect(ca.signer.keyRef).toMatch(versionedKid(vault, "edge-pki-intermediate"));
+    expect((await certificateInVault(vault, "edge-pki-root")).der).toEqual(Buffer.from(ca.root.rawData));
+    expect((await certificateInVault(vault, "edge-pki-intermediate")).der).toEqual(
+      Buffer.from(ca.certificate.rawData),
+    );
 
-      const { csrPem } = await opensslCsr(dir, "/CN=kv-device-1");
-      const issued = await call(`${service.url}/v1/certificates`, {
-        token: service.adminToken,
-        body: { csr: csrPem },
-      });
-      expect(issued.status).toBe(201);
-      const rootPath = await dir.file("kv-root.pem", ca.root.toString("pem"));
-      const intermediatePath = await dir.file("kv-intermediate.pem", ca.certificate.toString("pem"));
-      const leafPath = await dir.file("kv-leaf.pem", issued.body.certificatePem);
-      expect(
-        await openssl(["verify", "-CAfile", rootPath, "-untrusted", intermediatePath, leafPath]),
-      ).toContain("kv-leaf.pem: OK");
+    const { csrPem } = await opensslCsr(dir, "/CN=kv-device-1");
+    const issued = await call<IssuedCertificate>(`${service.url}/v1/certificates`, {
+      token: service.adminToken,
+      body: { csr: csrPem },
+    });
+    expect(issued.status).toBe(201);
+    const rootPath = await dir.file("kv-root.pem", ca.root.toString("pem"));
+    const intermediatePath = await dir.file("kv-intermediate.pem", ca.certificate.toString("pem"));
+    const leafPath = await dir.file("kv-leaf.pem", issued.body.certificatePem);
+    expect(
+      await openssl(["verify", "-CAfile", rootPath, "-untrusted", intermediatePath, leafPath]),
+    ).toContain("kv-leaf.pem: OK");
 
-      const rootText = await openssl(["x509", "-in", rootPath, "-noout", "-text"]);
-      expect(rootText).toMatch(/Basic Constraints: critical\s+CA:TRUE\n/);
-      expect(rootText).toMatch(/Key Usage: critical\s+Certificate Sign, CRL Sign\n/);
-      expect(rootText).toContain("Subject: CN = Edge PKI Root CA");
-      expect(rootText).toContain("ASN1 OID: prime256v1");
-      const intermediateText = await openssl(["x509", "-in", intermediatePath, "-noout", "-text"]);
-      expect(intermediateText).toMatch(/Basic Constraints: critical\s+CA:TRUE, pathlen:1/);
-      expect(intermediateText).toContain("Issuer: CN = Edge PKI Root CA");
-      for (const certificate of [ca.root, ca.certificate]) {
-        expect(certificate.notAfter.getTime()).toBeLessThan(Date.parse("2038-01-01T00:00:00Z"));
-      }
-
-      expect((await call(`${service.url}/readyz`)).status).toBe(200);
-    } finally {
-      await service.dispose();
+    const rootText = await openssl(["x509", "-in", rootPath, "-noout", "-text"]);
+    expect(rootText).toMatch(/Basic Constraints: critical\s+CA:TRUE\n/);
+    expect(rootText).toMatch(/Key Usage: critical\s+Certificate Sign, CRL Sign\n/);
+    expect(rootText).toContain("Subject: CN = Edge PKI Root CA");
+    expect(rootText).toContain("ASN1 OID: prime256v1");
+    const intermediateText = await openssl(["x509", "-in", intermediatePath, "-noout", "-text"]);
+    expect(intermediateText).toMatch(/Basic Constraints: critical\s+CA:TRUE, pathlen:1/);
+    expect(intermediateText).toContain("Issuer: CN = Edge PKI Root CA");
+    for (const certificate of [ca.root, ca.certificate]) {
+      expect(certificate.notAfter.getTime()).toBeLessThan(Date.parse("2038-01-01T00:00:00Z"));
     }
+
+    expect((await call(`${service.url}/readyz`)).status).toBe(200);
   });
 
-  const cliEnv = (root: string, intermediate: string) => ({
+  const cliEnv = (vault: TestVault, root: string, intermediate: string) => ({
     ...vault.env({
       EDGE_PKI_KEYVAULT_ROOT_CERTIFICATE: root,
       EDGE_PKI_KEYVAULT_INTERMEDIATE_CERTIFICATE: intermediate,
@@ -82,7 +75,7 @@ describe("Key Vault mode", () => {
     EDGE_PKI_KEY_STORE: "",
     EDGE_PKI_KEYVAULT_URL: "",
   });
-  const initArgs = (dataDir: string) => [
+  const initArgs = (vault: TestVault, dataDir: string) => [
     "init",
     "--data-dir",
     dataDir,
@@ -92,27 +85,33 @@ describe("Key Vault mode", () => {
     vault.emulator.url,
   ];
 
-  it("edge-pki-ca init is idempotent: a second run changes nothing in Key Vault", async () => {
-    const env = cliEnv("cli-root", "cli-issuing");
-    const first = await runCli(initArgs(join(dir.path, "cli")), env);
+  it("edge-pki-ca init is idempotent: a second run changes nothing in Key Vault", async ({
+    vault,
+    dataDir: dir,
+  }) => {
+    const env = cliEnv(vault, "cli-root", "cli-issuing");
+    const first = await runCli(initArgs(vault, join(dir.path, "cli")), env);
     expect(first.code).toBe(0);
     expect(first.stdout).toContain("created root and intermediate");
     expect(first.stdout).toContain("token-signing");
     expect(first.stdout).toContain(`admin token written to: ${join(dir.path, "cli", "admin.token")}`);
     // Key Vault mode uses no local passphrase, so none is generated and no warning printed.
     expect(first.stderr).not.toContain("EDGE_PKI_KEY_PASSPHRASE");
-    const root = await certificateInVault("cli-root");
-    const intermediate = await certificateInVault("cli-issuing");
+    const root = await certificateInVault(vault, "cli-root");
+    const intermediate = await certificateInVault(vault, "cli-issuing");
     expect(first.stdout).toContain(createHash("sha256").update(root.der).digest("hex"));
 
-    const second = await runCli(initArgs(join(dir.path, "cli")), env);
+    const second = await runCli(initArgs(vault, join(dir.path, "cli")), env);
     expect(second.code).toBe(0);
     expect(second.stdout).toContain("nothing changed");
-    expect(await certificateInVault("cli-root")).toEqual(root);
-    expect(await certificateInVault("cli-issuing")).toEqual(intermediate);
+    expect(await certificateInVault(vault, "cli-root")).toEqual(root);
+    expect(await certificateInVault(vault, "cli-issuing")).toEqual(intermediate);
   });
 
-  it("resumes an init that crashed after Key Vault created the root's key, using that key", async () => {
+  it("resumes an init that crashed after Key Vault created the root's key, using that key", async ({
+    vault,
+    dataDir: dir,
+  }) => {
     // What a crash right after createKey leaves behind: an operation in progress, nothing merged.
     await vault.certificates.beginCreateCertificate("half-root", {
       issuerName: "Unknown",
@@ -125,10 +124,13 @@ describe("Key Vault mode", () => {
       .certificateOperation?.csr;
     const pendingKey = new x509.Pkcs10CertificateRequest(pendingCsr ?? new Uint8Array()).publicKey.rawData;
 
-    const resumed = await runCli(initArgs(join(dir.path, "half")), cliEnv("half-root", "half-issuing"));
+    const resumed = await runCli(
+      initArgs(vault, join(dir.path, "half")),
+      cliEnv(vault, "half-root", "half-issuing"),
+    );
     expect(resumed.code).toBe(0);
     expect(resumed.stdout).toContain("created root and intermediate");
-    const root = new x509.X509Certificate((await certificateInVault("half-root")).der);
+    const root = new x509.X509Certificate((await certificateInVault(vault, "half-root")).der);
     expect(Buffer.from(root.publicKey.rawData)).toEqual(Buffer.from(pendingKey));
     const latestKey = await vault.keys.getKey("half-root");
     const certificate = await vault.certificates.getCertificate("half-root");
@@ -136,7 +138,7 @@ describe("Key Vault mode", () => {
     expect(root.subject).toBe("CN=Edge PKI Root CA");
   });
 
-  const initIn = (root: string, intermediate: string) =>
+  const initIn = (vault: TestVault, root: string, intermediate: string) =>
     initCa({
       keyStore: vault.keyStore({ certificateNames: { root, intermediate } }),
       clock: systemClock,
@@ -146,7 +148,11 @@ describe("Key Vault mode", () => {
       rootValidityDays: 3650,
       intermediateValidityDays: 1825,
     });
-  const selfSignedRoot = (name: string, keyUsage: ("keyCertSign" | "cRLSign" | "digitalSignature")[]) =>
+  const selfSignedRoot = (
+    vault: TestVault,
+    name: string,
+    keyUsage: ("keyCertSign" | "cRLSign" | "digitalSignature")[],
+  ) =>
     vault.certificates.beginCreateCertificate(name, {
       issuerName: "Self",
       subject: `CN=${name}`,
@@ -157,10 +163,12 @@ describe("Key Vault mode", () => {
       validityInMonths: 24,
     });
 
-  it("adopts a root that already exists in Key Vault and builds the intermediate under it", async () => {
-    await (await selfSignedRoot("adopted-root", ["keyCertSign", "cRLSign"])).pollUntilDone();
-    const existing = await certificateInVault("adopted-root");
-    const result = await initIn("adopted-root", "adopted-issuing");
+  it("adopts a root that already exists in Key Vault and builds the intermediate under it", async ({
+    vault,
+  }) => {
+    await (await selfSignedRoot(vault, "adopted-root", ["keyCertSign", "cRLSign"])).pollUntilDone();
+    const existing = await certificateInVault(vault, "adopted-root");
+    const result = await initIn(vault, "adopted-root", "adopted-issuing");
     expect(result.created).toEqual(["intermediate", "token-signing"]);
     expect(Buffer.from(result.root.rawData)).toEqual(existing.der);
     expect(await result.intermediate.verify({ publicKey: result.root.publicKey, signatureOnly: true })).toBe(
@@ -168,9 +176,11 @@ describe("Key Vault mode", () => {
     );
   });
 
-  it("refuses to adopt a root that may not sign certificates, and builds nothing on it", async () => {
-    await (await selfSignedRoot("unfit-root", ["digitalSignature"])).pollUntilDone();
-    await expect(initIn("unfit-root", "unfit-issuing")).rejects.toThrow(
+  it("refuses to adopt a root that may not sign certificates, and builds nothing on it", async ({
+    vault,
+  }) => {
+    await (await selfSignedRoot(vault, "unfit-root", ["digitalSignature"])).pollUntilDone();
+    await expect(initIn(vault, "unfit-root", "unfit-issuing")).rejects.toThrow(
       "the root certificate is not a CA (basicConstraints)",
     );
     expect(
@@ -180,12 +190,15 @@ describe("Key Vault mode", () => {
     ).toBeUndefined();
   });
 
-  it("init names the vault, the operation and the role when the vault refuses, on one line", async () => {
+  it("init names the vault, the operation and the role when the vault refuses, on one line", async ({
+    vault,
+    dataDir: dir,
+  }) => {
     await vault.emulator.setFaults({ faults: { errorRate: 1, errorStatus: 403 } });
     try {
       const refused = await runCli(
-        initArgs(join(dir.path, "refused")),
-        cliEnv("refused-root", "refused-issuing"),
+        initArgs(vault, join(dir.path, "refused")),
+        cliEnv(vault, "refused-root", "refused-issuing"),
       );
       expect(refused.code).toBe(1);
       expect(refused.stderr.trim().split("\n")).toEqual([
@@ -198,7 +211,9 @@ describe("Key Vault mode", () => {
     }
   });
 
-  it("a burst of signatures on a fresh key answers the vault's challenge once and fetches the key once", async () => {
+  it("a burst of signatures on a fresh key answers the vault's challenge once and fetches the key once", async ({
+    vault,
+  }) => {
     const store = vault.keyStore({ certificateNames: { root: "burst-root", intermediate: "burst-issuing" } });
     const signer = await store.createKey("root", "ECDSA_P256");
     const before = vault.emulator.stats;
@@ -210,13 +225,13 @@ describe("Key Vault mode", () => {
     expect(after.requests - before.requests).toBeLessThanOrEqual(32 + 2);
   });
 
-  it("creates EC-HSM keys when configured for a Premium vault", async () => {
+  it("creates EC-HSM keys when configured for a Premium vault", async ({ vault }) => {
     const store = vault.keyStore({
       certificateNames: { root: "hsm-root", intermediate: "hsm-issuing" },
       hsm: true,
     });
     const signer = await store.createKey("root", "ECDSA_P384");
-    expect(signer.keyRef).toMatch(versionedKid("hsm-root"));
+    expect(signer.keyRef).toMatch(versionedKid(vault, "hsm-root"));
     const key = await vault.keys.getKey("hsm-root");
     expect(key.keyType).toBe("EC-HSM");
     expect(key.key?.crv).toBe("P-384");
@@ -229,9 +244,10 @@ const sha256 = (der: ArrayBuffer | Uint8Array) =>
     .digest("hex");
 
 describe("Key Vault: a pending version started on a CA that exists", () => {
-  it.each(["root", "intermediate"] as const)(
+  it.for(["root", "intermediate"] as const)(
     "of the %s: init creates nothing, and start serves the same CA",
-    async (which) => {
+    { timeout: 60_000 },
+    async (which, { vault, dataDir: dir, startService }) => {
       const names = { root: `pending-${which}-root`, intermediate: `pending-${which}-issuing` };
       const env = vault.env({
         EDGE_PKI_KEYVAULT_ROOT_CERTIFICATE: names.root,
@@ -263,23 +279,19 @@ describe("Key Vault: a pending version started on a CA that exists", () => {
       expect(second.stdout).toContain("nothing changed");
       expect(second.stdout).toContain(sha256(issued.root));
 
-      const service = await startTestService({ env, dataDir });
-      try {
-        const { ca } = service.context;
-        expect(sha256(ca.root.rawData)).toBe(sha256(issued.root));
-        expect(sha256(ca.certificate.rawData)).toBe(sha256(issued.intermediate));
-        const credentials = await call(`${service.url}/v1/credentials`, {
-          token: service.adminToken,
-          body: { deviceId: `after-pending-${which}` },
-        });
-        expect(credentials.status).toBe(201);
-      } finally {
-        await service.dispose();
-      }
+      const service = await startService({ env, dataDir });
+      const { ca } = service.context;
+      expect(sha256(ca.root.rawData)).toBe(sha256(issued.root));
+      expect(sha256(ca.certificate.rawData)).toBe(sha256(issued.intermediate));
+      const credentials = await call(`${service.url}/v1/credentials`, {
+        token: service.adminToken,
+        body: { deviceId: `after-pending-${which}` },
+      });
+      expect(credentials.status).toBe(201);
+      await service.stop();
       // The stray operation is left alone for whoever started it.
       const operation = await vault.certificates.getCertificateOperation(names[which]);
       expect(operation.getOperationState().certificateOperation?.status).toBe("inProgress");
     },
-    60_000,
   );
 });

@@ -1,53 +1,64 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { CertificateRecord, IssuedCredentials } from "@edge-pki/api-contract";
+import { describe, expect } from "vitest";
 import { discoveredKeySet } from "../src/adapters/auth/oidc-discovery.js";
 import { TrustedIssuersVerifier } from "../src/adapters/auth/trusted-issuers-verifier.js";
 import { systemClock } from "../src/ports/clock.js";
+import { test } from "./support/fixtures.js";
 import { hmacToken } from "./support/forged-tokens.js";
 import { type OidcIssuerStandIn, startOidcIssuer } from "./support/oidc-issuer.js";
-import { call, startTestService, type TestService } from "./support/service.js";
+import { call } from "./support/service.js";
 
 const AUDIENCE = "api://edge-pki-test";
 /** Nothing listens on port 9 of loopback (discard): an identity provider that is down. */
 const UNREACHABLE = "http://127.0.0.1:9";
 
-let idp: OidcIssuerStandIn;
-let service: TestService;
-
-beforeAll(async () => {
-  idp = await startOidcIssuer();
-  service = await startTestService({
-    env: {
-      EDGE_PKI_OIDC_ISSUERS: JSON.stringify([
-        { issuer: idp.issuer, audience: AUDIENCE },
-        { issuer: UNREACHABLE, audience: AUDIENCE },
-      ]),
-    },
-  });
+// An Entra ID stand-in for the file; the service trusts it, and an issuer that is down.
+// biome-ignore lint/correctness/noEmptyPattern: Vitest reads a fixture's dependencies from this pattern.
+const it = test.extend("idp", { scope: "file" }, async ({}, { onCleanup }) => {
+  const idp = await startOidcIssuer();
+  onCleanup(() => idp.stop());
+  return idp;
 });
 
-afterAll(async () => {
-  await service?.dispose();
-  await idp?.stop();
-});
+it.override("serviceOptions", ({ idp }) => ({
+  env: {
+    EDGE_PKI_OIDC_ISSUERS: JSON.stringify([
+      { issuer: idp.issuer, audience: AUDIENCE },
+      { issuer: UNREACHABLE, audience: AUDIENCE },
+    ]),
+  },
+}));
 
-const entraLike = (claims: Record<string, unknown>) =>
+const entraLike = (idp: OidcIssuerStandIn, claims: Record<string, unknown>) =>
   idp.sign({ aud: AUDIENCE, sub: "entra-object-id", ...claims });
 
 describe("external OpenID Connect issuers (Entra ID stand-in)", () => {
-  it("accepts an RS256 token found by discovery; roles come from the roles claim", async () => {
-    const token = await entraLike({ roles: ["issuer"], sub: "factory-line-7" });
-    const issued = await call(`${service.url}/v1/credentials`, { body: { deviceId: "oidc-dev" }, token });
-    expect(issued.status).toBe(201);
-    const record = await call(`${service.url}/v1/certificates/${issued.body.serialNumber}`, {
-      token: await entraLike({ roles: ["reader"] }),
+  it("accepts an RS256 token found by discovery; roles come from the roles claim", async ({
+    idp,
+    service,
+  }) => {
+    const token = await entraLike(idp, { roles: ["issuer"], sub: "factory-line-7" });
+    const issued = await call<IssuedCredentials>(`${service.url}/v1/credentials`, {
+      body: { deviceId: "oidc-dev" },
+      token,
     });
+    expect(issued.status).toBe(201);
+    const record = await call<CertificateRecord>(
+      `${service.url}/v1/certificates/${issued.body.serialNumber}`,
+      {
+        token: await entraLike(idp, { roles: ["reader"] }),
+      },
+    );
     expect(record.status).toBe(200);
     expect(record.body.requester).toBe(`${idp.issuer}#factory-line-7`);
   });
 
-  it("an external token whose sub is local-admin is recorded as that issuer's, never as our admin", async () => {
-    const token = await entraLike({ roles: ["issuer"], sub: "local-admin" });
-    const issued = await call(`${service.url}/v1/credentials`, {
+  it("an external token whose sub is local-admin is recorded as that issuer's, never as our admin", async ({
+    idp,
+    service,
+  }) => {
+    const token = await entraLike(idp, { roles: ["issuer"], sub: "local-admin" });
+    const issued = await call<IssuedCredentials>(`${service.url}/v1/credentials`, {
       body: { deviceId: "oidc-lookalike" },
       token,
     });
@@ -65,8 +76,8 @@ describe("external OpenID Connect issuers (Entra ID stand-in)", () => {
     expect(record?.requester).toBe(`${idp.issuer}#local-admin`);
   });
 
-  it("refuses a token issued in the future beyond the leeway", async () => {
-    const token = await entraLike({ roles: ["issuer"], iat: Math.floor(Date.now() / 1000) + 600 });
+  it("refuses a token issued in the future beyond the leeway", async ({ idp, service }) => {
+    const token = await entraLike(idp, { roles: ["issuer"], iat: Math.floor(Date.now() / 1000) + 600 });
     const response = await call(`${service.url}/v1/credentials`, {
       body: { deviceId: "oidc-future" },
       token,
@@ -75,21 +86,27 @@ describe("external OpenID Connect issuers (Entra ID stand-in)", () => {
     expect(response.body.detail).toBe("the token was issued in the future");
   });
 
-  it("honours a device_prefix claim", async () => {
-    const token = await entraLike({ roles: ["issuer"], device_prefix: "line7-" });
+  it("honours a device_prefix claim", async ({ idp, service }) => {
+    const token = await entraLike(idp, { roles: ["issuer"], device_prefix: "line7-" });
     const outside = await call(`${service.url}/v1/credentials`, { body: { deviceId: "line9-x" }, token });
     expect(outside.status).toBe(403);
   });
 
-  it("ignores roles it does not know, and never takes device-bootstrap from an external issuer", async () => {
+  it("ignores roles it does not know, and never takes device-bootstrap from an external issuer", async ({
+    idp,
+    service,
+  }) => {
     for (const roles of [["Task.Write", "Administrator"], ["device-bootstrap"]]) {
-      const token = await entraLike({ roles, jti: "x", sub: "oidc-dev" });
+      const token = await entraLike(idp, { roles, jti: "x", sub: "oidc-dev" });
       const response = await call(`${service.url}/v1/credentials`, { body: { deviceId: "oidc-dev" }, token });
       expect(response.status).toBe(403);
     }
   });
 
-  it("refuses another audience, an unpublished key, and HS256 with its public key", async () => {
+  it("refuses another audience, an unpublished key, and HS256 with its public key", async ({
+    idp,
+    service,
+  }) => {
     const wrongAudience = await idp.sign({ aud: "api://something-else", sub: "x", roles: ["admin"] });
     const unknownKey = await idp.sign(
       { aud: AUDIENCE, sub: "x", roles: ["admin"] },
@@ -119,7 +136,7 @@ describe("external OpenID Connect issuers (Entra ID stand-in)", () => {
     }
   });
 
-  it("an issuer whose keys cannot be fetched: 503 with Retry-After, not 401", async () => {
+  it("an issuer whose keys cannot be fetched: 503 with Retry-After, not 401", async ({ idp, service }) => {
     const token = await idp.sign({ iss: UNREACHABLE, aud: AUDIENCE, sub: "x", roles: ["admin"] });
     const response = await call(`${service.url}/v1/audit`, { token });
     expect(response.status).toBe(503);

@@ -6,26 +6,20 @@ import {
   type KeyObject,
   X509Certificate,
 } from "node:crypto";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { createSecureContext } from "node:tls";
 import { promisify } from "node:util";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect } from "vitest";
 import { buildPfx, derivePkcs12Key } from "../src/crypto/pkcs12.js";
+import { test } from "./support/fixtures.js";
+import type { TempDir } from "./support/openssl.js";
 
 const execFileAsync = promisify(execFile);
-let dir: string;
 
-beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), "pkcs12-test-"));
-});
-afterAll(async () => {
-  await rm(dir, { recursive: true, force: true });
-});
-
+/** openssl with its stdout and stderr apart: PKCS#12 details are on stderr. Paths are absolute. */
 async function openssl(args: string[]): Promise<{ stdout: string; stderr: string }> {
-  return execFileAsync("openssl", args, { cwd: dir, encoding: "utf8" });
+  return execFileAsync("openssl", args, { encoding: "utf8" });
 }
 
 /** OpenSSL's failure message, or "" if the command succeeded. */
@@ -55,8 +49,9 @@ interface Chain {
   caFile: string;
 }
 
-/** A self-signed CA and a leaf it issued, both with keys of `kind`. */
-async function makeChain(kind: KeyKind, name: string): Promise<Chain> {
+/** A self-signed CA and a leaf it issued, both with keys of `kind`, written to `directory`. */
+async function makeChain(directory: TempDir, kind: KeyKind, name: string): Promise<Chain> {
+  const dir = directory.path;
   const caKey = generateKey(kind);
   const key = generateKey(kind);
   const caKeyFile = join(dir, `${name}-ca.key`);
@@ -91,10 +86,8 @@ function pkcs8(key: KeyObject): Buffer {
   return key.export({ format: "der", type: "pkcs8" });
 }
 
-async function writePfx(name: string, pfx: Uint8Array): Promise<string> {
-  const file = join(dir, `${name}.pfx`);
-  await writeFile(file, pfx);
-  return file;
+async function writePfx(directory: TempDir, name: string, pfx: Uint8Array): Promise<string> {
+  return directory.file(`${name}.pfx`, pfx);
 }
 
 interface PemEntry {
@@ -127,6 +120,11 @@ function parseInfo(stdout: string): PemEntry[] {
 const sha1 = (bytes: Uint8Array): Buffer => createHash("sha1").update(bytes).digest();
 const utf16be = (text: string): Buffer => Buffer.from(text, "utf16le").swap16();
 
+// One chain for the validation tests, which only read it.
+const it = test.extend("chain", { scope: "file" }, ({ dataDir }) =>
+  makeChain(dataDir, "P-256", "validation"),
+);
+
 describe("buildPfx read back by OpenSSL 3", () => {
   const cases: { kind: KeyKind; friendlyName: string | undefined }[] = [
     { kind: "P-256", friendlyName: "device-01" },
@@ -134,12 +132,13 @@ describe("buildPfx read back by OpenSSL 3", () => {
     { kind: "RSA-2048", friendlyName: undefined },
   ];
 
-  it.each(cases)(
+  it.for(cases)(
     "$kind key, leaf and CA round-trip with matching localKeyID",
-    async ({ kind, friendlyName }) => {
-      const chain = await makeChain(kind, `chain-${kind}`);
+    async ({ kind, friendlyName }, { dataDir }) => {
+      const chain = await makeChain(dataDir, kind, `chain-${kind}`);
       const password = "correct horse battery staple";
       const file = await writePfx(
+        dataDir,
         `ok-${kind}`,
         buildPfx({
           privateKeyPkcs8: pkcs8(chain.key),
@@ -188,10 +187,10 @@ describe("buildPfx read back by OpenSSL 3", () => {
     },
   );
 
-  it("writes the key bag attributes byte-for-byte like `openssl pkcs12 -export`", async () => {
-    const chain = await makeChain("P-256", "attributes");
+  it("writes the key bag attributes byte-for-byte like `openssl pkcs12 -export`", async ({ dataDir }) => {
+    const chain = await makeChain(dataDir, "P-256", "attributes");
     const friendlyName = "gerät-密码";
-    const referenceFile = join(dir, "attributes-reference.pfx");
+    const referenceFile = join(dataDir.path, "attributes-reference.pfx");
     await openssl([
       ...["pkcs12", "-export", "-inkey", chain.leafKeyFile, "-in", chain.leafFile, "-certfile", chain.caFile],
       ...["-name", friendlyName, "-passout", "pass:pw", "-out", referenceFile],
@@ -220,9 +219,10 @@ describe("buildPfx read back by OpenSSL 3", () => {
     expect(ours.includes(attributes)).toBe(true);
   });
 
-  it("fails the MAC check with a wrong password", async () => {
-    const chain = await makeChain("P-256", "wrong-password");
+  it("fails the MAC check with a wrong password", async ({ dataDir }) => {
+    const chain = await makeChain(dataDir, "P-256", "wrong-password");
     const file = await writePfx(
+      dataDir,
       "wrong-password",
       buildPfx({ privateKeyPkcs8: pkcs8(chain.key), certificates: [chain.leaf], password: "right" }),
     );
@@ -232,14 +232,15 @@ describe("buildPfx read back by OpenSSL 3", () => {
     );
   });
 
-  it("accepts a Unicode password (BMP and astral characters) given through a file", async () => {
-    const chain = await makeChain("P-256", "unicode");
+  it("accepts a Unicode password (BMP and astral characters) given through a file", async ({ dataDir }) => {
+    const chain = await makeChain(dataDir, "P-256", "unicode");
     const password = "pässwörd-密码-🔑";
     const file = await writePfx(
+      dataDir,
       "unicode",
       buildPfx({ privateKeyPkcs8: pkcs8(chain.key), certificates: [chain.leaf, chain.ca], password }),
     );
-    const passwordFile = join(dir, "unicode-password.txt");
+    const passwordFile = join(dataDir.path, "unicode-password.txt");
     await writeFile(passwordFile, `${password}\n`, "utf8");
 
     const { stdout, stderr } = await openssl([
@@ -260,8 +261,8 @@ describe("buildPfx read back by OpenSSL 3", () => {
     ).toContain("Mac verify error");
   });
 
-  it("is loadable by Node's TLS stack (PKCS12_parse) only with the right passphrase", async () => {
-    const chain = await makeChain("P-384", "tls");
+  it("is loadable by Node's TLS stack (PKCS12_parse) only with the right passphrase", async ({ dataDir }) => {
+    const chain = await makeChain(dataDir, "P-384", "tls");
     const pfx = Buffer.from(
       buildPfx({
         privateKeyPkcs8: pkcs8(chain.key),
@@ -275,24 +276,19 @@ describe("buildPfx read back by OpenSSL 3", () => {
 });
 
 describe("buildPfx input validation", () => {
-  let chain: Chain;
-  beforeAll(async () => {
-    chain = await makeChain("P-256", "validation");
-  });
-
-  it("rejects an empty password", () => {
+  it("rejects an empty password", ({ chain }) => {
     expect(() =>
       buildPfx({ privateKeyPkcs8: pkcs8(chain.key), certificates: [chain.leaf], password: "" }),
     ).toThrow("PKCS#12 password must be a non-empty string");
   });
 
-  it("rejects a password with a lone surrogate", () => {
+  it("rejects a password with a lone surrogate", ({ chain }) => {
     expect(() =>
       buildPfx({ privateKeyPkcs8: pkcs8(chain.key), certificates: [chain.leaf], password: "pw\uD800" }),
     ).toThrow("PKCS#12 password is not well-formed Unicode");
   });
 
-  it("rejects a missing leaf and a leaf that does not match the key", () => {
+  it("rejects a missing leaf and a leaf that does not match the key", ({ chain }) => {
     expect(() => buildPfx({ privateKeyPkcs8: pkcs8(chain.key), certificates: [], password: "pw" })).toThrow(
       "PKCS#12 needs at least the leaf certificate",
     );

@@ -1,68 +1,64 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { openssl, opensslCsr, opensslStatus, type TempDir, tempDir } from "./support/openssl.js";
-import { call, startTestService, type TestService } from "./support/service.js";
+import type { IssuedCertificate } from "@edge-pki/api-contract";
+import { describe, expect } from "vitest";
+import { caFiles } from "./support/ca-files.js";
+import { test } from "./support/fixtures.js";
+import { openssl, opensslCsr, opensslStatus } from "./support/openssl.js";
+import { call } from "./support/service.js";
 
-let service: TestService;
-let dir: TempDir;
-let rootPath: string;
-let intermediatePath: string;
-
-beforeAll(async () => {
-  service = await startTestService();
-  dir = await tempDir();
-  const ca = await call(`${service.url}/v1/ca`);
-  rootPath = await dir.file("root.pem", ca.body.rootCertificatePem);
-  intermediatePath = await dir.file("intermediate.pem", ca.body.intermediateCertificatePem);
-});
-
-afterAll(async () => {
-  await service.dispose();
-  await dir.remove();
-});
+// The file's CA, as files openssl reads.
+const it = test.extend("ca", { scope: "file" }, ({ service, dataDir }) => caFiles(service, dataDir));
 
 const text = (path: string) => openssl(["x509", "-in", path, "-noout", "-text"]);
 
 describe("CA profiles, read by openssl", () => {
-  it("root: self-signed, CA:TRUE critical, keyCertSign+cRLSign critical, expires before 2038", async () => {
-    const out = await text(rootPath);
+  it("root: self-signed, CA:TRUE critical, keyCertSign+cRLSign critical, expires before 2038", async ({
+    ca,
+  }) => {
+    const out = await text(ca.rootPath);
     expect(out).toMatch(/X509v3 Basic Constraints: critical\s+CA:TRUE\s*\n/);
     expect(out).toMatch(/X509v3 Key Usage: critical\s+Certificate Sign, CRL Sign\s*\n/);
     expect(out).toContain("X509v3 Subject Key Identifier");
     expect(out).toContain("Subject: CN = Edge PKI Root CA");
-    expect(await openssl(["verify", "-CAfile", rootPath, rootPath])).toContain(": OK");
-    expect(await opensslStatus(["x509", "-in", rootPath, "-noout", "-checkend", "0"])).toMatchObject({
+    expect(await openssl(["verify", "-CAfile", ca.rootPath, ca.rootPath])).toContain(": OK");
+    expect(await opensslStatus(["x509", "-in", ca.rootPath, "-noout", "-checkend", "0"])).toMatchObject({
       code: 0,
     });
-    const end = await openssl(["x509", "-in", rootPath, "-noout", "-enddate"]);
+    const end = await openssl(["x509", "-in", ca.rootPath, "-noout", "-enddate"]);
     expect(new Date(end.replace("notAfter=", "").trim()).getTime()).toBeLessThan(
       Date.parse("2038-01-01T00:00:00Z"),
     );
   });
 
-  it("intermediate: pathlen 1, keyCertSign+cRLSign+digitalSignature, chained to the root by AKI", async () => {
-    const out = await text(intermediatePath);
+  it("intermediate: pathlen 1, keyCertSign+cRLSign+digitalSignature, chained to the root by AKI", async ({
+    ca,
+  }) => {
+    const out = await text(ca.intermediatePath);
     expect(out).toMatch(/X509v3 Basic Constraints: critical\s+CA:TRUE, pathlen:1\s*\n/);
     expect(out).toMatch(/X509v3 Key Usage: critical\s+Digital Signature, Certificate Sign, CRL Sign\s*\n/);
-    const rootSki = (await text(rootPath)).match(/Subject Key Identifier:\s+([0-9A-F:]+)/)?.[1];
+    const rootSki = (await text(ca.rootPath)).match(/Subject Key Identifier:\s+([0-9A-F:]+)/)?.[1];
     expect(rootSki).toBeDefined();
     expect(out).toMatch(new RegExp(`Authority Key Identifier:\\s+(keyid:)?${rootSki}`));
-    expect(await openssl(["verify", "-CAfile", rootPath, intermediatePath])).toContain(": OK");
-    const end = await openssl(["x509", "-in", intermediatePath, "-noout", "-enddate"]);
+    expect(await openssl(["verify", "-CAfile", ca.rootPath, ca.intermediatePath])).toContain(": OK");
+    const end = await openssl(["x509", "-in", ca.intermediatePath, "-noout", "-enddate"]);
     expect(new Date(end.replace("notAfter=", "").trim()).getTime()).toBeLessThan(
       Date.parse("2038-01-01T00:00:00Z"),
     );
   });
 
   for (const key of ["P-256", "P-384", "RSA-2048", "RSA-3072"] as const) {
-    it(`device identity (${key}): end entity, clientAuth, subject exactly CN=<deviceId>, verifies`, async () => {
+    it(`device identity (${key}): end entity, clientAuth, subject exactly CN=<deviceId>, verifies`, async ({
+      service,
+      dataDir,
+      ca,
+    }) => {
       const deviceId = `dev_${key}:line-7.a`;
-      const { csrPem } = await opensslCsr(dir, `/CN=${deviceId}/O=Ignored Org/OU=ignored`, key);
-      const issued = await call(`${service.url}/v1/certificates`, {
+      const { csrPem } = await opensslCsr(dataDir, `/CN=${deviceId}/O=Ignored Org/OU=ignored`, key);
+      const issued = await call<IssuedCertificate>(`${service.url}/v1/certificates`, {
         body: { csr: csrPem },
         token: service.adminToken,
       });
       expect(issued.status).toBe(201);
-      const leaf = await dir.file(`leaf-${key}.pem`, issued.body.certificatePem);
+      const leaf = await dataDir.file(`leaf-${key}.pem`, issued.body.certificatePem);
       const out = await text(leaf);
       expect(out).toMatch(/X509v3 Basic Constraints: critical\s+CA:FALSE\s*\n/);
       const usage = key.startsWith("RSA") ? "Digital Signature, Key Encipherment" : "Digital Signature";
@@ -77,9 +73,9 @@ describe("CA profiles, read by openssl", () => {
         await openssl([
           "verify",
           "-CAfile",
-          rootPath,
+          ca.rootPath,
           "-untrusted",
-          intermediatePath,
+          ca.intermediatePath,
           "-purpose",
           "sslclient",
           leaf,
@@ -91,20 +87,24 @@ describe("CA profiles, read by openssl", () => {
     });
   }
 
-  it("full chain file: leaf, then intermediate, then root, and openssl verifies it as IoT Edge reads it", async () => {
-    const { csrPem } = await opensslCsr(dir, "/CN=chain-order");
-    const issued = await call(`${service.url}/v1/certificates`, {
+  it("full chain file: leaf, then intermediate, then root, and openssl verifies it as IoT Edge reads it", async ({
+    service,
+    dataDir,
+    ca,
+  }) => {
+    const { csrPem } = await opensslCsr(dataDir, "/CN=chain-order");
+    const issued = await call<IssuedCertificate>(`${service.url}/v1/certificates`, {
       body: { csr: csrPem },
       token: service.adminToken,
     });
-    const chainPath = await dir.file("full-chain.pem", issued.body.fullChainPem);
+    const chainPath = await dataDir.file("full-chain.pem", issued.body.fullChainPem);
     const blocks = issued.body.fullChainPem.match(
       /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g,
     );
     expect(blocks).toHaveLength(3);
     const subjects = [];
-    for (const [index, block] of blocks.entries()) {
-      const path = await dir.file(`chain-${index}.pem`, block);
+    for (const [index, block] of (blocks ?? []).entries()) {
+      const path = await dataDir.file(`chain-${index}.pem`, block);
       subjects.push(
         (await openssl(["x509", "-in", path, "-noout", "-subject", "-nameopt", "RFC2253"])).trim(),
       );
@@ -118,7 +118,7 @@ describe("CA profiles, read by openssl", () => {
     expect(
       (await openssl(["x509", "-in", chainPath, "-noout", "-subject", "-nameopt", "RFC2253"])).trim(),
     ).toBe("subject=CN=chain-order");
-    expect(await openssl(["verify", "-CAfile", rootPath, "-untrusted", chainPath, chainPath])).toContain(
+    expect(await openssl(["verify", "-CAfile", ca.rootPath, "-untrusted", chainPath, chainPath])).toContain(
       ": OK",
     );
   });

@@ -1,20 +1,22 @@
-import { afterEach, describe, expect, it } from "vitest";
-import { call, startTestService, type TestService } from "./support/service.js";
+import { describe, expect } from "vitest";
+import { it } from "./support/fixtures.js";
+import { call, type TestService } from "./support/service.js";
 
 /** A pinned clock: buckets never refill during a test, so counts are exact. */
 const frozen = { now: () => new Date("2030-01-01T00:00:00Z") };
-let service: TestService | undefined;
 
-afterEach(async () => {
-  await service?.dispose();
-  service = undefined;
-});
+/** A protected request that needs no body. */
+const probeAudit = (service: TestService, token: string) =>
+  call(`${service.url}/v1/audit?limit=1`, { token });
 
+// Each test starts a service of its own: its budgets, its settings, spent by that test alone.
 describe("rate limits", () => {
-  it("per client identity: the request over budget gets 429 problem+json with Retry-After", async () => {
-    service = await startTestService({ clock: frozen, env: { EDGE_PKI_RATE_LIMIT_PER_MINUTE: "3" } });
+  it("per client identity: the request over budget gets 429 problem+json with Retry-After", async ({
+    startService,
+  }) => {
+    const service = await startService({ clock: frozen, env: { EDGE_PKI_RATE_LIMIT_PER_MINUTE: "3" } });
     const reader = await service.token(["reader"], { subject: "busy-reader" });
-    const probe = (token: string) => call(`${service?.url}/v1/audit?limit=1`, { token });
+    const probe = (token: string) => probeAudit(service, token);
     for (let i = 0; i < 3; i += 1) expect((await probe(reader)).status).toBe(200);
     const limited = await probe(reader);
     expect(limited.status).toBe(429);
@@ -28,14 +30,16 @@ describe("rate limits", () => {
     expect((await probe(service.adminToken)).status).toBe(200);
   });
 
-  it("0 turns rate limiting off", async () => {
-    service = await startTestService({ clock: frozen, env: { EDGE_PKI_RATE_LIMIT_PER_MINUTE: "0" } });
+  it("0 turns rate limiting off", async ({ startService }) => {
+    const service = await startService({ clock: frozen, env: { EDGE_PKI_RATE_LIMIT_PER_MINUTE: "0" } });
     for (let i = 0; i < 50; i += 1) expect((await call(`${service.url}/healthz`)).status).toBe(200);
   });
 
-  it("failed authentications have a stricter budget per address, which then blocks further failures only", async () => {
-    service = await startTestService({ clock: frozen, env: { EDGE_PKI_AUTH_FAILURES_PER_MINUTE: "2" } });
-    const probe = (token: string) => call(`${service?.url}/v1/audit?limit=1`, { token });
+  it("failed authentications have a stricter budget per address, which then blocks further failures only", async ({
+    startService,
+  }) => {
+    const service = await startService({ clock: frozen, env: { EDGE_PKI_AUTH_FAILURES_PER_MINUTE: "2" } });
+    const probe = (token: string) => probeAudit(service, token);
     expect((await probe("guess-1")).status).toBe(401);
     expect((await probe("guess-2")).status).toBe(401);
     const blocked = await probe("guess-3");
@@ -54,8 +58,10 @@ describe("rate limits", () => {
     expect((await call(`${service.url}/v1/ca`)).status).toBe(200);
   });
 
-  it("health probes are never rate-limited; public material has its own per-address budget", async () => {
-    service = await startTestService({
+  it("health probes are never rate-limited; public material has its own per-address budget", async ({
+    startService,
+  }) => {
+    const service = await startService({
       clock: frozen,
       env: { EDGE_PKI_RATE_LIMIT_PER_MINUTE: "1", EDGE_PKI_PUBLIC_RATE_LIMIT_PER_MINUTE: "2" },
     });

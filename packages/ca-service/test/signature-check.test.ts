@@ -1,30 +1,17 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect } from "vitest";
 import { LocalFileKeyStore } from "../src/adapters/keys/local-file-key-store.js";
 import { createRootCertificate } from "../src/core/ca-hierarchy.js";
 import { signCrl } from "../src/core/crl.js";
 import { CaError } from "../src/core/errors.js";
 import type { CaSigner } from "../src/ports/ca-key-store.js";
 import { countRows } from "./support/database.js";
-import { type TempDir, tempDir } from "./support/openssl.js";
-import { call, startTestService, type TestService } from "./support/service.js";
+import { test } from "./support/fixtures.js";
+import { call } from "./support/service.js";
 
-let dir: TempDir;
-let signer: CaSigner;
-let service: TestService;
-
-beforeAll(async () => {
-  dir = await tempDir();
-  signer = await new LocalFileKeyStore(dir.path, "signature check passphrase").createKey(
-    "root",
-    "ECDSA_P256",
-  );
-  service = await startTestService();
-});
-
-afterAll(async () => {
-  await service.dispose();
-  await dir.remove();
-});
+// A real key for the file, from the local key store.
+const it = test.extend("signer", { scope: "file" }, ({ dataDir }) =>
+  new LocalFileKeyStore(dataDir.path, "signature check passphrase").createKey("root", "ECDSA_P256"),
+);
 
 /** The CaSigner port wrapped to return a well-formed signature over other bytes, as a faulty remote signer might. */
 const wrongSignatures = (real: CaSigner): CaSigner => ({
@@ -48,7 +35,7 @@ async function refusal(promise: Promise<unknown>): Promise<CaError> {
 }
 
 describe("signatures are verified before anything leaves the core", () => {
-  it("refuses a certificate whose signature does not verify with the signer's key", async () => {
+  it("refuses a certificate whose signature does not verify with the signer's key", async ({ signer }) => {
     expect(await (await root(signer)).verify({ signatureOnly: true })).toBe(true);
     const error = await refusal(root(wrongSignatures(signer)));
     expect(error.code).toBe("unavailable");
@@ -57,7 +44,7 @@ describe("signatures are verified before anything leaves the core", () => {
     );
   });
 
-  it("refuses a CRL whose signature does not verify", async () => {
+  it("refuses a CRL whose signature does not verify", async ({ signer }) => {
     const certificate = await root(signer);
     const request = {
       crlNumber: 1,
@@ -73,7 +60,7 @@ describe("signatures are verified before anything leaves the core", () => {
     expect(error.message).toContain("the CRL was discarded");
   });
 
-  it("answers an issuance 503 and records nothing", async () => {
+  it("answers an issuance 503 and records nothing", async ({ service }) => {
     const { ca } = service.context;
     const before = countRows(service.dataDir, "certificates");
     const real = ca.signer;

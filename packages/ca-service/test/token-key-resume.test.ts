@@ -1,30 +1,22 @@
 import { access, readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { decodeProtectedHeader } from "jose";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect } from "vitest";
 import { runCli } from "./support/cli.js";
-import { type TempDir, tempDir } from "./support/openssl.js";
-import { call, startTestService } from "./support/service.js";
-
-let dir: TempDir;
-
-beforeAll(async () => {
-  dir = await tempDir();
-});
-
-afterAll(async () => {
-  await dir.remove();
-});
+import { it } from "./support/fixtures.js";
+import { call } from "./support/service.js";
 
 const PASSPHRASE = { EDGE_PKI_KEY_PASSPHRASE: "test passphrase, not secret" };
 const kidOf = (token: string) => decodeProtectedHeader(token).kid;
 
 describe("data folders whose token-signing key is incomplete or missing", () => {
-  it("a token key without its certificate: init certifies that key, so issued tokens stay valid", async () => {
-    let service = await startTestService();
-    const token = service.adminToken;
-    const { dataDir } = service;
-    await service.stop();
+  it("a token key without its certificate: init certifies that key, so issued tokens stay valid", async ({
+    startService,
+  }) => {
+    const first = await startService();
+    const token = first.adminToken;
+    const { dataDir } = first;
+    await first.stop();
     // A key without its certificate, as an init that stopped half-way leaves it.
     await rm(join(dataDir, "ca", "token-signing.pem"));
 
@@ -33,18 +25,15 @@ describe("data folders whose token-signing key is incomplete or missing", () => 
     expect(init.stdout).toContain("created token-signing");
     // The folder's admin.token is kept, never replaced.
     expect(init.stdout).not.toContain("admin token written");
-    service = await startTestService({ dataDir });
-    try {
-      expect(service.context.tokens.publicJwks().keys[0]?.kid).toBe(kidOf(token));
-      expect((await call(`${service.url}/v1/audit?limit=1`, { token })).status).toBe(200);
-      expect((await readFile(join(dataDir, "admin.token"), "utf8")).trim()).toBe(token);
-    } finally {
-      await service.dispose();
-      await rm(dataDir, { recursive: true, force: true });
-    }
+    const service = await startService({ dataDir });
+    expect(service.context.tokens.publicJwks().keys[0]?.kid).toBe(kidOf(token));
+    expect((await call(`${service.url}/v1/audit?limit=1`, { token })).status).toBe(200);
+    expect((await readFile(join(dataDir, "admin.token"), "utf8")).trim()).toBe(token);
   });
 
-  it("a folder without any token key: serve asks for init; init adds the key to the existing CA", async () => {
+  it("a folder without any token key: serve asks for init; init adds the key to the existing CA", async ({
+    dataDir: dir,
+  }) => {
     const dataDir = join(dir.path, "no-token-key");
     expect((await runCli(["init", "--data-dir", dataDir], PASSPHRASE)).code).toBe(0);
     await rm(join(dataDir, "keys", "token-signing.key.pem"));

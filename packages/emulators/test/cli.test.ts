@@ -7,13 +7,13 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type KeyVaultEmulator, parseCliArguments, startKeyVaultEmulator } from "../src/index.js";
 import { caught, credential, keyClient } from "./helpers.js";
 
-/** A plain HTTPS call to the emulator, without any Authorization header. */
-function control(
+/** A plain HTTPS call to the emulator, without any Authorization header; `Body` is what the caller expects. */
+function control<Body = unknown>(
   emulator: KeyVaultEmulator,
   method: "GET" | "POST",
   path: string,
   body?: unknown,
-): Promise<{ status: number; body: any }> {
+): Promise<{ status: number; body: Body }> {
   return new Promise((resolve, reject) => {
     const outgoing = request(
       `${emulator.url}${path}`,
@@ -23,7 +23,9 @@ function control(
         response.on("data", (chunk) => {
           text += chunk;
         });
-        response.on("end", () => resolve({ status: response.statusCode ?? 0, body: JSON.parse(text) }));
+        response.on("end", () =>
+          resolve({ status: response.statusCode ?? 0, body: JSON.parse(text) as Body }),
+        );
       },
     );
     outgoing.on("error", reject);
@@ -110,7 +112,7 @@ describe("edge-pki-emulators command line", () => {
       const outage = await control(emulator, "POST", "/_emulator/faults", { faults: { outage: true } });
       expect(outage).toEqual({ status: 200, body: { applied: { faults: { outage: true } } } });
       expect(await caught(() => client.getKey("controlled"))).toMatchObject({ statusCode: 503 });
-      const stats = await control(emulator, "GET", "/_emulator/stats");
+      const stats = await control<KeyVaultEmulator["stats"]>(emulator, "GET", "/_emulator/stats");
       expect(stats.status).toBe(200);
       expect(stats.body).toEqual(emulator.stats);
       expect(stats.body.faults).toBeGreaterThan(0);

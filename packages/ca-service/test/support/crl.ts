@@ -1,5 +1,6 @@
+import type { CertificateRecord, IssuedCertificate } from "@edge-pki/api-contract";
 import { openssl, type TempDir } from "./openssl.js";
-import { call } from "./service.js";
+import { type Answer, call } from "./service.js";
 
 /** Issues a device certificate for a fresh openssl key; returns the API's answer and the key. */
 export async function issueDevice(
@@ -8,14 +9,26 @@ export async function issueDevice(
   deviceId: string,
   csrPem: string,
   extra: Record<string, unknown> = {},
-): Promise<{ serialNumber: string; certificatePem: string; fullChainPem: string; notAfter: string }> {
-  const issued = await call(`${service.url}/v1/certificates`, {
+): Promise<IssuedCertificate> {
+  const issued = await call<IssuedCertificate>(`${service.url}/v1/certificates`, {
     token: service.adminToken,
     body: { csr: csrPem, ...extra },
   });
   if (issued.status !== 201) throw new Error(`issuing ${deviceId} failed: ${issued.status} ${issued.text}`);
   await dir.file(`${deviceId}.pem`, issued.body.certificatePem);
   return issued.body;
+}
+
+/** Asks the service, as its admin, to revoke a certificate; the answer, whatever it is. */
+export function revoke(
+  service: { url: string; adminToken: string },
+  serialNumber: string,
+  body: unknown,
+): Promise<Answer<CertificateRecord>> {
+  return call<CertificateRecord>(`${service.url}/v1/certificates/${serialNumber}/revoke`, {
+    token: service.adminToken,
+    body,
+  });
 }
 
 /** The CRL the service serves now, written to a file, with what `openssl crl -text` says of it. */

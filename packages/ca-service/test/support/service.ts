@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { readFile } from "node:fs/promises";
+import type { Problem } from "@edge-pki/api-contract";
 import { mintApiToken } from "../../src/app/mint-api-token.js";
 import type { ServiceContext } from "../../src/app/service-context.js";
 import {
@@ -16,10 +17,16 @@ import type { Clock } from "../../src/ports/clock.js";
 import { startServer } from "../../src/server.js";
 import { type TempDir, tempDir } from "./openssl.js";
 
+/**
+ * A running service. The handle stays the same across `restart()`, so a fixture (or a variable)
+ * holding it always speaks to the current run: `url` and `context` change, the data folder does not.
+ */
 export interface TestService {
-  url: string;
-  dataDir: string;
-  context: ServiceContext;
+  /** Where the current run listens (port 0: each run gets a new port). */
+  readonly url: string;
+  readonly dataDir: string;
+  /** The current run's composition: store, CA, clock, token issuer. */
+  readonly context: ServiceContext;
   /**
    * The admin token the first start wrote to `<data folder>/admin.token`; throws for a replica that
    * started with a data folder of its own on an existing deployment (only the first start mints one).
@@ -29,30 +36,72 @@ export interface TestService {
   token(roles: Role[], options?: { devicePrefix?: string; subject?: string }): Promise<string>;
   /** Stops the server and closes the store, keeping the data folder. */
   stop(): Promise<void>;
-  /** Stops, then starts again on the same data folder. */
-  restart(): Promise<TestService>;
-  /** Stops and deletes the data folder. */
+  /** Stops, then starts again on the same data folder and settings. */
+  restart(): Promise<void>;
+  /** Stops and deletes the data folder, if this handle created it. */
   dispose(): Promise<void>;
 }
 
 export interface TestServiceOptions {
-  /** Reuse a data folder (for restarts); a fresh temporary one otherwise. */
+  /** A data folder to start on (a restart, a second replica); a fresh temporary one otherwise. */
   dataDir?: string;
   env?: Record<string, string>;
-  /** Pins the service's clock (token checks, rate limits). */
+  /** Pins or moves the service's clock (token checks, rate limits, CRL schedule, retention). */
   clock?: Clock;
   /** Where the server logs (access log, failures); silent by default. */
   logger?: Logger;
 }
 
+/** One run of the service: what stops with it. */
+interface Run {
+  url: string;
+  context: ServiceContext;
+  adminToken: string | undefined;
+  stop(): Promise<void>;
+}
+
 /** Boots the real service (real key store, real SQLite, real HTTP server) on 127.0.0.1, port 0. */
-export async function startTestService(
-  options: TestServiceOptions = {},
-  /** The temporary data folder a restarted service still owns and deletes on dispose. */
-  ownedDataDir?: TempDir,
-): Promise<TestService> {
-  const temp: TempDir | undefined = options.dataDir ? ownedDataDir : await tempDir("edge-pki-data-");
-  const dataDir = options.dataDir ?? (temp as TempDir).path;
+export async function startTestService(options: TestServiceOptions = {}): Promise<TestService> {
+  const owned: TempDir | undefined =
+    options.dataDir === undefined ? await tempDir("edge-pki-data-") : undefined;
+  const dataDir = options.dataDir ?? (owned as TempDir).path;
+  let run = await boot(dataDir, options);
+  return {
+    get url() {
+      return run.url;
+    },
+    dataDir,
+    get context() {
+      return run.context;
+    },
+    get adminToken() {
+      if (run.adminToken === undefined) throw new Error(`no admin.token in ${dataDir}`);
+      return run.adminToken;
+    },
+    token: async (roles, tokenOptions = {}) =>
+      (
+        await mintApiToken(run.context, {
+          // A subject holds one live token: each token gets its own unless the test names one.
+          subject: tokenOptions.subject ?? `test-${roles.join("+")}-${randomUUID()}`,
+          roles,
+          devicePrefix: tokenOptions.devicePrefix,
+          lifetimeSeconds: 3600,
+          actor: "test",
+        })
+      ).token,
+    stop: () => run.stop(),
+    restart: async () => {
+      await run.stop();
+      run = await boot(dataDir, options);
+    },
+    dispose: async () => {
+      await run.stop();
+      await owned?.remove();
+    },
+  };
+}
+
+async function boot(dataDir: string, options: TestServiceOptions): Promise<Run> {
   const env = {
     EDGE_PKI_DATA_DIR: dataDir,
     EDGE_PKI_PORT: "0",
@@ -69,39 +118,15 @@ export async function startTestService(
   const adminToken = adminTokenFile && (await readFile(adminTokenFile.path, "utf8")).trim();
   const server = await startServer(context, runtime.config, options.logger ?? silentLogger);
   let stopped = false;
-  const stop = async () => {
-    if (stopped) return;
-    stopped = true;
-    await server.close();
-    await context.store.close();
-  };
   return {
     url: server.url,
-    dataDir,
     context,
-    get adminToken() {
-      if (adminToken === undefined) throw new Error(`no admin.token in ${dataDir}`);
-      return adminToken;
-    },
-    token: async (roles, tokenOptions = {}) =>
-      (
-        await mintApiToken(context, {
-          // A subject holds one live token: each token gets its own unless the test names one.
-          subject: tokenOptions.subject ?? `test-${roles.join("+")}-${randomUUID()}`,
-          roles,
-          devicePrefix: tokenOptions.devicePrefix,
-          lifetimeSeconds: 3600,
-          actor: "test",
-        })
-      ).token,
-    stop,
-    restart: async () => {
-      await stop();
-      return startTestService({ ...options, dataDir }, temp);
-    },
-    dispose: async () => {
-      await stop();
-      await temp?.remove();
+    adminToken,
+    stop: async () => {
+      if (stopped) return;
+      stopped = true;
+      await server.close();
+      await context.store.close();
     },
   };
 }
@@ -115,11 +140,26 @@ export interface CallInit {
   token?: string;
 }
 
-/** JSON request helper returning status, headers and parsed body. */
-export async function call(
-  url: string,
-  init: CallInit = {},
-): Promise<{ status: number; headers: Headers; body: any; text: string }> {
+/** A response: status, headers, the raw text and the parsed JSON. */
+export interface Answer<Body> {
+  status: number;
+  headers: Headers;
+  /** The JSON body, as the call site says it expects it (problem details unless told otherwise). */
+  body: Body;
+  /**
+   * The same JSON read as problem details: what an error status carries, for call sites that expect
+   * a success body but check a refusal too (races, retries).
+   */
+  problem: Problem;
+  /** The body as sent; what non-JSON answers (PEM, CRL) are read from. */
+  text: string;
+}
+
+/**
+ * JSON request helper. `Body` names what the call site expects (`call<IssuedCertificate>(…)`); the
+ * body is not validated, so a test still asserts what it relies on.
+ */
+export async function call<Body = Problem>(url: string, init: CallInit = {}): Promise<Answer<Body>> {
   const headers: Record<string, string> = { ...init.headers };
   if (init.token !== undefined) headers.authorization = `Bearer ${init.token}`;
   let body: string | undefined;
@@ -140,5 +180,11 @@ export async function call(
   } catch {
     parsed = undefined;
   }
-  return { status: response.status, headers: response.headers, body: parsed, text };
+  return {
+    status: response.status,
+    headers: response.headers,
+    body: parsed as Body,
+    problem: parsed as Problem,
+    text,
+  };
 }
