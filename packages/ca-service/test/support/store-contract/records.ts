@@ -1,11 +1,14 @@
 import { randomBytes, randomUUID } from "node:crypto";
+import type { Profile } from "../../../src/core/profiles.js";
 import type {
   AuditEvent,
   CertificateRecord,
   CertificateStore,
   ConsumedToken,
+  CrlIssuer,
   IdempotencyRecord,
   RecordIssuanceRequest,
+  RevokeRequest,
 } from "../../../src/ports/certificate-store.js";
 
 /** A device certificate record with a random serial, fingerprint and DER: unique unless told otherwise. */
@@ -28,6 +31,53 @@ export function certificate(deviceId: string, overrides: Partial<CertificateReco
     supersededBy: null,
     ...overrides,
   };
+}
+
+export const CRL_ISSUERS: readonly CrlIssuer[] = ["issuing-ca", "root"];
+
+/** What each CA signs, and so what its CRL lists: the issuing CA devices, the root the CAs below it. */
+export function signedBy(issuer: CrlIssuer): Profile[] {
+  return issuer === "issuing-ca" ? ["device"] : ["intermediate", "token-signer"];
+}
+
+/** A certificate of `profile`, recorded as the service records it: a device's issued, a CA's as its own. */
+export async function recorded(store: CertificateStore, profile: Profile): Promise<CertificateRecord> {
+  if (profile === "device") {
+    const record = certificate(`device-${randomUUID()}`);
+    await store.recordIssuance({ certificate: record, audit: issuanceAudit(record) });
+    return record;
+  }
+  const record = certificate("unused", {
+    deviceId: null,
+    profile,
+    subject: `CN=Edge PKI ${profile}`,
+    requester: "edge-pki-ca",
+  });
+  await store.recordCaCertificate(record);
+  return record;
+}
+
+/** Both CRLs' revision counts (revocations of the certificates each lists), read together. */
+export async function crlRevisions(store: CertificateStore): Promise<Record<CrlIssuer, number>> {
+  return {
+    "issuing-ca": (await store.latestCrl("issuing-ca")).revision,
+    root: (await store.latestCrl("root")).revision,
+  };
+}
+
+export const REVOKED_AT = new Date("2026-02-01T00:00:00.000Z");
+
+/** A revocation of `record`; `marker` tells apart the audit entries of attempts with one reason. */
+export function revocation(record: CertificateRecord, reason: string, marker = reason): RevokeRequest {
+  const audit: AuditEvent = {
+    at: REVOKED_AT,
+    actor: "test",
+    action: "certificate.revoke",
+    target: record.serialNumber,
+    outcome: "success",
+    details: { reason, marker },
+  };
+  return { serialNumber: record.serialNumber, reason, at: REVOKED_AT, audit };
 }
 
 export function issuanceAudit(record: CertificateRecord, details: Record<string, unknown> = {}): AuditEvent {
