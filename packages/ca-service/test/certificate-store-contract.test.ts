@@ -3,11 +3,13 @@ import { join } from "node:path";
 import { describe, expect } from "vitest";
 import { openPostgresStore, openSqliteStore } from "../src/adapters/store/open-store.js";
 import { test } from "./support/fixtures.js";
+import { apiTokenRules } from "./support/store-contract/api-tokens.js";
 import type { ContractTest, StoreUnderTest } from "./support/store-contract/contract.js";
 import { crlNumberRules } from "./support/store-contract/crl-numbers.js";
 import { idempotencyRules } from "./support/store-contract/idempotency.js";
 import { CA_CERTIFICATE_RACE, issuanceRules } from "./support/store-contract/issuance.js";
 import { purgeRules } from "./support/store-contract/purge.js";
+import { readinessRules } from "./support/store-contract/readiness.js";
 import { renewalProofRules } from "./support/store-contract/renewal-proofs.js";
 import { revocationRules } from "./support/store-contract/revocation.js";
 import { supersessionRules } from "./support/store-contract/supersession.js";
@@ -28,6 +30,8 @@ function certificateStoreContract(it: ContractTest): void {
   crlNumberRules(it);
   revocationRules(it);
   purgeRules(it);
+  apiTokenRules(it);
+  readinessRules(it);
 }
 
 /** How many stores race on SQLite: threads of their own (see SqliteReplicaThreads). */

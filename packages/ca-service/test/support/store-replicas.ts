@@ -15,7 +15,10 @@ export type RacedMethod =
   | "revoke"
   | "allocateCrlNumber"
   | "publishCrl"
-  | "consumeRenewalProof";
+  | "consumeRenewalProof"
+  | "recordTokenMint"
+  | "revokeApiToken"
+  | "check";
 
 export type RaceOutcome<M extends RacedMethod> = Outcome<Awaited<ReturnType<CertificateStore[M]>>>;
 

@@ -49,10 +49,6 @@ export function issuanceRules(it: ContractTest): void {
       expect(first.length + rest.length).toBe((await store.listAudit({ limit: 100 })).length);
       expect(rest.every((entry) => entry.id > (first.at(-1)?.id ?? 0))).toBe(true);
     });
-
-    it("answers its readiness check", async ({ store }) => {
-      await expect(store.check()).resolves.toBeUndefined();
-    });
   });
 
   describe("rule: a failed transaction writes nothing", () => {
