@@ -1,12 +1,11 @@
 import { readFile } from "node:fs/promises";
 import type { OperationDefinition } from "@edge-pki/api-contract";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect } from "vitest";
 import { z } from "zod";
 import { verifyCsr } from "../src/core/csr.js";
 import type { Handlers } from "../src/http/handler.js";
-import { openssl, opensslCsr, type TempDir, tempDir } from "./support/openssl.js";
-import { type OperationsServer, serveOperations } from "./support/operations-app.js";
-import { startTestService, type TestService } from "./support/service.js";
+import { test } from "./support/fixtures.js";
+import { openssl, opensslCsr } from "./support/openssl.js";
 
 /** An operation of this test's own that takes `application/pkcs10`, as EST's enrollment will. */
 const table = {
@@ -35,35 +34,26 @@ const handlers: Handlers<typeof table> = {
   },
 };
 
-let service: TestService;
-let server: OperationsServer;
-let dir: TempDir;
-let der: Buffer;
-
-beforeAll(async () => {
-  service = await startTestService();
-  server = await serveOperations(service.context, table, handlers);
-  dir = await tempDir();
-  const { csrPath } = await opensslCsr(dir, "/CN=est-device-1");
-  await openssl(["req", "-in", csrPath, "-outform", "DER", "-out", `${csrPath}.der`]);
-  der = await readFile(`${csrPath}.der`);
-});
-
-afterAll(async () => {
-  await server.close();
-  await service.dispose();
-  await dir.remove();
-});
-
-const post = async (body: Uint8Array | string, headers: Record<string, string> = {}) => {
-  const response = await fetch(`${server.url}/test/csr`, {
-    method: "POST",
-    headers: { "content-type": "application/pkcs10", ...headers },
-    body,
+const it = test
+  // A request made by openssl, as DER: the body every form below is made from.
+  .extend("der", { scope: "file" }, async ({ dataDir }) => {
+    const { csrPath } = await opensslCsr(dataDir, "/CN=est-device-1");
+    await openssl(["req", "-in", csrPath, "-outform", "DER", "-out", `${csrPath}.der`]);
+    return readFile(`${csrPath}.der`);
+  })
+  // Posts a body to readCsr, served over the file's service, as application/pkcs10 unless told.
+  .extend("post", async ({ serveOperations }) => {
+    const server = await serveOperations(table, handlers);
+    return async (body: Uint8Array | string, headers: Record<string, string> = {}) => {
+      const response = await fetch(`${server.url}/test/csr`, {
+        method: "POST",
+        headers: { "content-type": "application/pkcs10", ...headers },
+        body,
+      });
+      const answer = (await response.json()) as { code?: string; detail?: string; commonNames?: string[] };
+      return { status: response.status, type: response.headers.get("content-type"), body: answer };
+    };
   });
-  const answer = (await response.json()) as { code?: string; detail?: string; commonNames?: string[] };
-  return { status: response.status, type: response.headers.get("content-type"), body: answer };
-};
 
 /** base64 in lines of `width` characters, each ending in `eol`, as EST clients send it. */
 const wrapped = (bytes: Uint8Array, width: number, eol: string) =>
@@ -74,7 +64,10 @@ const wrapped = (bytes: Uint8Array, width: number, eol: string) =>
   ).join(eol) + eol;
 
 describe("application/pkcs10 bodies", () => {
-  it("takes DER, and base64 of DER however it is wrapped, ignoring Content-Transfer-Encoding", async () => {
+  it("takes DER, and base64 of DER however it is wrapped, ignoring Content-Transfer-Encoding", async ({
+    der,
+    post,
+  }) => {
     const forms: Record<string, [Uint8Array | string, Record<string, string>]> = {
       DER: [der, {}],
       "base64, 64-character lines ending in LF (IoT Edge)": [wrapped(der, 64, "\n"), {}],
@@ -97,7 +90,7 @@ describe("application/pkcs10 bodies", () => {
     }
   });
 
-  it("refuses what is not a PKCS#10 request with 400 problem+json", async () => {
+  it("refuses what is not a PKCS#10 request with 400 problem+json", async ({ der, post }) => {
     const cases: Record<string, Uint8Array | string> = {
       "text that is not base64": "hello, CA!",
       "base64 of something else": Buffer.from("not a request").toString("base64"),
@@ -116,7 +109,7 @@ describe("application/pkcs10 bodies", () => {
     }
   });
 
-  it("an empty body is 400, another media type 415, over 64 KiB 413", async () => {
+  it("an empty body is 400, another media type 415, over 64 KiB 413", async ({ der, post }) => {
     expect(await post(new Uint8Array(0))).toMatchObject({ status: 400, body: { code: "invalid_request" } });
     expect(await post(der, { "content-type": "application/json" })).toMatchObject({
       status: 415,

@@ -1,7 +1,10 @@
+import type { OperationDefinition } from "@edge-pki/api-contract";
 import { test as base } from "vitest";
+import type { Handlers } from "../../src/http/handler.js";
 import { type FakeClock, fakeClock } from "./clock.js";
 import { startTestVault, type TestVault } from "./key-vault.js";
 import { type TempDir, tempDir } from "./openssl.js";
+import { type OperationsServer, type OperationsServerOptions, serveOperations } from "./operations-app.js";
 import { type PostgresServer, requirePostgresServer, type ThrowawayDatabase } from "./postgres.js";
 import { startTestService, type TestService, type TestServiceOptions } from "./service.js";
 
@@ -57,6 +60,23 @@ export const test = base
       const service = await startTestService(options);
       started.push(service);
       return service;
+    };
+  })
+  // Serves operations of a test's own table over the file's service (its store, CA and clock) through
+  // the real HTTP machinery; every server it started closes when the test ends.
+  .extend("serveOperations", async ({ service }, { onCleanup }) => {
+    const servers: OperationsServer[] = [];
+    onCleanup(async () => {
+      for (const server of servers) await server.close();
+    });
+    return async <Table extends Record<string, OperationDefinition>>(
+      table: Table,
+      handlers: Handlers<Table>,
+      options: OperationsServerOptions = {},
+    ): Promise<OperationsServer> => {
+      const server = await serveOperations(service.context, table, handlers, options);
+      servers.push(server);
+      return server;
     };
   })
   // The Key Vault emulator on 127.0.0.1, with the official SDK clients pointed at it.
