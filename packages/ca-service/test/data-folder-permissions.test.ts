@@ -1,25 +1,16 @@
 import { chmod, mkdir, readdir, stat } from "node:fs/promises";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect } from "vitest";
 import { runCli } from "./support/cli.js";
-import { type TempDir, tempDir } from "./support/openssl.js";
-import { startTestService } from "./support/service.js";
-
-let dir: TempDir;
-
-beforeAll(async () => {
-  dir = await tempDir();
-});
-
-afterAll(async () => {
-  await dir.remove();
-});
+import { it } from "./support/fixtures.js";
 
 const modeOf = async (path: string) => (await stat(path)).mode & 0o777;
 const env = { EDGE_PKI_KEY_PASSPHRASE: "test passphrase, not secret" };
 
 describe("the data folder", () => {
-  it("that group or others may read is made private at start, and the start says so", async () => {
+  it("that group or others may read is made private at start, and the start says so", async ({
+    dataDir: dir,
+  }) => {
     const dataDir = join(dir.path, "readable-folder");
     await mkdir(dataDir);
     await chmod(dataDir, 0o755);
@@ -42,7 +33,9 @@ describe("the data folder", () => {
     expect(await modeOf(dataDir)).toBe(0o700);
   });
 
-  it("that others may write to is refused in one line, and nothing is written there", async () => {
+  it("that others may write to is refused in one line, and nothing is written there", async ({
+    dataDir: dir,
+  }) => {
     for (const mode of [0o777, 0o775, 0o757]) {
       const dataDir = join(dir.path, `writable-${mode.toString(8)}`);
       await mkdir(dataDir);
@@ -61,24 +54,22 @@ describe("the data folder", () => {
 });
 
 describe("the SQLite files", () => {
-  it("are the owner's alone (0600): the database, its WAL and its shared memory", async () => {
-    const service = await startTestService();
-    try {
-      await service.token(["reader"]);
-      for (const file of ["edge-pki.sqlite", "edge-pki.sqlite-wal", "edge-pki.sqlite-shm"]) {
-        expect({ file, mode: await modeOf(join(service.dataDir, file)) }).toEqual({ file, mode: 0o600 });
-      }
-      // Files an earlier release left with the umask's 0644 are tightened at the next start.
-      for (const file of ["edge-pki.sqlite", "edge-pki.sqlite-wal", "edge-pki.sqlite-shm"]) {
-        await chmod(join(service.dataDir, file), 0o644);
-      }
-      const restarted = await service.restart();
-      for (const file of ["edge-pki.sqlite", "edge-pki.sqlite-wal", "edge-pki.sqlite-shm"]) {
-        expect({ file, mode: await modeOf(join(restarted.dataDir, file)) }).toEqual({ file, mode: 0o600 });
-      }
-      await restarted.dispose();
-    } finally {
-      await service.dispose();
+  it("are the owner's alone (0600): the database, its WAL and its shared memory", async ({
+    startService,
+  }) => {
+    // A service of this test's own: it is restarted.
+    const service = await startService();
+    await service.token(["reader"]);
+    for (const file of ["edge-pki.sqlite", "edge-pki.sqlite-wal", "edge-pki.sqlite-shm"]) {
+      expect({ file, mode: await modeOf(join(service.dataDir, file)) }).toEqual({ file, mode: 0o600 });
+    }
+    // Files an earlier release left with the umask's 0644 are tightened at the next start.
+    for (const file of ["edge-pki.sqlite", "edge-pki.sqlite-wal", "edge-pki.sqlite-shm"]) {
+      await chmod(join(service.dataDir, file), 0o644);
+    }
+    await service.restart();
+    for (const file of ["edge-pki.sqlite", "edge-pki.sqlite-wal", "edge-pki.sqlite-shm"]) {
+      expect({ file, mode: await modeOf(join(service.dataDir, file)) }).toEqual({ file, mode: 0o600 });
     }
   });
 });

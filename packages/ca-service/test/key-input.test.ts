@@ -1,53 +1,43 @@
 import { createPublicKey, randomUUID, X509Certificate } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { CaInfo, IssuedCertificate } from "@edge-pki/api-contract";
+import { describe, expect } from "vitest";
 import { certificateRecord } from "../src/app/certificate-record.js";
 import { signDeviceCertificate } from "../src/core/device-certificate.js";
 import { randomSerialNumber } from "../src/core/serial-number.js";
 import { computeValidity } from "../src/core/validity.js";
 import { countRows } from "./support/database.js";
 import { integer, tlv, utf8String } from "./support/der.js";
+import { it } from "./support/fixtures.js";
 import { csrWithSubject, exponentOneCsr, exponentOneKey, subjectWithCn } from "./support/forged-keys.js";
-import { openssl, opensslCsr, type TempDir, tempDir } from "./support/openssl.js";
+import { openssl, opensslCsr } from "./support/openssl.js";
 import { csrForKey, csrSha256, x5cOf } from "./support/renewal-proof.js";
-import { call, startTestService, type TestService } from "./support/service.js";
+import { call, type TestService } from "./support/service.js";
 
-let service: TestService;
-let dir: TempDir;
-
-beforeAll(async () => {
-  service = await startTestService();
-  dir = await tempDir();
-});
-
-afterAll(async () => {
-  await service.dispose();
-  await dir.remove();
-});
-
-const issue = (csr: string) =>
-  call(`${service.url}/v1/certificates`, { token: service.adminToken, body: { csr } });
+const issue = (service: TestService, csr: string) =>
+  call<IssuedCertificate>(`${service.url}/v1/certificates`, { token: service.adminToken, body: { csr } });
 
 /** Refused with this status and code, and nothing recorded. */
-async function expectRefused(csr: string, code: string, detail: RegExp) {
+async function expectRefused(service: TestService, csr: string, code: string, detail: RegExp) {
   const before = countRows(service.dataDir, "certificates");
-  const response = await issue(csr);
-  expect({ status: response.status, code: response.body.code }).toEqual({ status: 400, code });
-  expect(response.body.detail).toMatch(detail);
+  const response = await issue(service, csr);
+  expect({ status: response.status, code: response.problem.code }).toEqual({ status: 400, code });
+  expect(response.problem.detail).toMatch(detail);
   expect(countRows(service.dataDir, "certificates")).toBe(before);
 }
 
 describe("RSA public exponents", () => {
-  it("refuses e = 1, whose signature anyone can forge, before anything is signed", async () => {
+  it("refuses e = 1, whose signature anyone can forge, before anything is signed", async ({ service }) => {
     await expectRefused(
+      service,
       exponentOneCsr("rsa-e1"),
       "unsupported_key",
       /public exponent 1 is not accepted: use 65537/,
     );
   });
 
-  it("refuses e = 3, and takes e = 65537", async () => {
+  it("refuses e = 3, and takes e = 65537", async ({ service, dataDir: dir }) => {
     const keyPath = join(dir.path, "e3.key.pem");
     await openssl([
       "genpkey",
@@ -61,15 +51,19 @@ describe("RSA public exponents", () => {
       keyPath,
     ]);
     await expectRefused(
+      service,
       await csrForKey(dir, keyPath, "/CN=rsa-e3"),
       "unsupported_key",
       /public exponent 3 is not accepted/,
     );
     const { csrPem } = await opensslCsr(dir, "/CN=rsa-e65537", "RSA-2048");
-    expect((await issue(csrPem)).status).toBe(201);
+    expect((await issue(service, csrPem)).status).toBe(201);
   });
 
-  it("refuses a renewal proof from a certificate whose key has e = 1 (one issued before this check)", async () => {
+  it("refuses a renewal proof from a certificate whose key has e = 1 (one issued before this check)", async ({
+    service,
+    dataDir: dir,
+  }) => {
     // Such a certificate can no longer be issued; sign one directly, as an older version would have.
     const key = exponentOneKey();
     const { context } = service;
@@ -122,7 +116,7 @@ describe("RSA public exponents", () => {
 });
 
 describe("the CSR's CN", () => {
-  it("must be text: an INTEGER, OCTET STRING or BIT STRING CN is refused", async () => {
+  it("must be text: an INTEGER, OCTET STRING or BIT STRING CN is refused", async ({ service }) => {
     const values = {
       INTEGER: integer(0x1234567890n),
       "OCTET STRING": tlv(0x04, new TextEncoder().encode("octets-1")),
@@ -130,24 +124,26 @@ describe("the CSR's CN", () => {
     };
     for (const [type, value] of Object.entries(values)) {
       const { csrPem } = csrWithSubject(subjectWithCn(value));
-      const response = await issue(csrPem);
-      expect({ type, status: response.status, code: response.body.code }).toEqual({
+      const response = await issue(service, csrPem);
+      expect({ type, status: response.status, code: response.problem.code }).toEqual({
         type,
         status: 400,
         code: "invalid_csr",
       });
-      expect(response.body.detail).toBe("the CSR's CN is not a text string (UTF8String or PrintableString)");
+      expect(response.problem.detail).toBe(
+        "the CSR's CN is not a text string (UTF8String or PrintableString)",
+      );
     }
   });
 
-  it("is taken as UTF8String, PrintableString or IA5String", async () => {
+  it("is taken as UTF8String, PrintableString or IA5String", async ({ service }) => {
     const values = {
       "cn-utf8": utf8String("cn-utf8"),
       "cn-printable": tlv(0x13, new TextEncoder().encode("cn-printable")),
       "cn-ia5": tlv(0x16, new TextEncoder().encode("cn-ia5")),
     };
     for (const [deviceId, value] of Object.entries(values)) {
-      const response = await issue(csrWithSubject(subjectWithCn(value)).csrPem);
+      const response = await issue(service, csrWithSubject(subjectWithCn(value)).csrPem);
       expect({ deviceId, status: response.status, issued: response.body.deviceId }).toEqual({
         deviceId,
         status: 201,
@@ -162,7 +158,10 @@ describe("compressed EC points", () => {
     ["P-256", 91],
     ["P-384", 120],
   ] as const) {
-    it(`a ${curve} key sent compressed is certified with the same point uncompressed`, async () => {
+    it(`a ${curve} key sent compressed is certified with the same point uncompressed`, async ({
+      service,
+      dataDir: dir,
+    }) => {
       const keyPath = join(dir.path, `compressed-${curve}.key.pem`);
       const plainPath = join(dir.path, `plain-${curve}.key.pem`);
       await openssl([
@@ -189,7 +188,7 @@ describe("compressed EC points", () => {
         uncompressedLength,
       );
 
-      const response = await issue(csrPem);
+      const response = await issue(service, csrPem);
       expect(response.status).toBe(201);
       const certificate = new X509Certificate(response.body.certificatePem);
       const spki = certificate.publicKey.export({ type: "spki", format: "der" });
@@ -202,7 +201,7 @@ describe("compressed EC points", () => {
         certificate.checkPrivateKey((await import("node:crypto")).createPrivateKey(await readFile(keyPath))),
       ).toBe(true);
       const chain = await dir.file(`${deviceId}.chain.pem`, response.body.fullChainPem);
-      const ca = await call(`${service.url}/v1/ca`);
+      const ca = await call<CaInfo>(`${service.url}/v1/ca`);
       const root = await dir.file("root.pem", ca.body.rootCertificatePem);
       expect(await openssl(["verify", "-CAfile", root, "-untrusted", chain, chain])).toContain(": OK");
     });
