@@ -1,12 +1,12 @@
 import { X509Certificate } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import type { IssuedCredentials, OperationDefinition } from "@edge-pki/api-contract";
-import type { JSONWebKeySet } from "jose";
 import { describe, expect } from "vitest";
 import { z } from "zod";
 import { identityOf } from "../src/core/principal.js";
 import type { Handlers } from "../src/http/handler.js";
 import { trustedProxies } from "../src/http/trusted-proxies.js";
+import { tokenSignerCertificate } from "./support/ca-files.js";
 import { test } from "./support/fixtures.js";
 import { httpsRequest } from "./support/https-client.js";
 import { openssl, opensslServerCertificate } from "./support/openssl.js";
@@ -124,8 +124,7 @@ describe("client-certificate authentication in the TLS handshake", () => {
     service,
     serve,
   }) => {
-    const jwks = await call<JSONWebKeySet>(`${service.url}/.well-known/jwks.json`);
-    const tokenSigner = new X509Certificate(Buffer.from(jwks.body.keys[0]?.x5c?.[0] ?? "", "base64"));
+    const tokenSigner = await tokenSignerCertificate(service);
     // Its key stays in the key store; a TLS client cannot present it, so it is forwarded instead.
     const proxied = await serve({
       forwarding: { proxies: trustedProxies(["127.0.0.1"]), header: "x-client-cert" },

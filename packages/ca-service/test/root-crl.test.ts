@@ -1,42 +1,28 @@
 import { X509Certificate } from "node:crypto";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { fetchCrl, issueDevice, opensslSerial } from "./support/crl.js";
-import { openssl, opensslCsr, opensslStatus, type TempDir, tempDir } from "./support/openssl.js";
-import { call, startTestService, type TestService } from "./support/service.js";
+import { readFile } from "node:fs/promises";
+import type { CertificateRecord } from "@edge-pki/api-contract";
+import { describe, expect } from "vitest";
+import { caFiles, tokenSignerCertificate } from "./support/ca-files.js";
+import { fetchCrl, issueDevice, opensslSerial, revoke } from "./support/crl.js";
+import { test } from "./support/fixtures.js";
+import { openssl, opensslCsr, opensslStatus, type TempDir } from "./support/openssl.js";
+import { call, type TestService } from "./support/service.js";
 
-let service: TestService;
-let dir: TempDir;
-let rootPath: string;
-let chainPath: string;
-/** The CA's own certificates, by profile: root, intermediate and token signer. */
-const own: Record<string, string> = {};
-
-beforeAll(async () => {
-  service = await startTestService();
-  dir = await tempDir();
-  const ca = await call(`${service.url}/v1/ca`);
-  rootPath = await dir.file("root.pem", ca.body.rootCertificatePem);
-  chainPath = await dir.file("chain.pem", ca.body.chainPem);
-  const jwks = await call(`${service.url}/.well-known/jwks.json`);
-  const tokenSigner = new X509Certificate(Buffer.from(jwks.body.keys[0].x5c[0], "base64"));
-  own.root = new X509Certificate(ca.body.rootCertificatePem).serialNumber.toLowerCase();
-  own.intermediate = new X509Certificate(ca.body.intermediateCertificatePem).serialNumber.toLowerCase();
-  own["token-signer"] = tokenSigner.serialNumber.toLowerCase();
-});
-
-afterAll(async () => {
-  await service.dispose();
-  await dir.remove();
-});
-
-const revoke = (serialNumber: string, reason = "keyCompromise") =>
-  call(`${service.url}/v1/certificates/${serialNumber}/revoke`, {
-    token: service.adminToken,
-    body: { reason },
+const it = test
+  // The file's CA, as files openssl reads.
+  .extend("ca", { scope: "file" }, ({ service, dataDir }) => caFiles(service, dataDir))
+  // The serial numbers of the CA's own certificates, by profile: root, intermediate and token signer.
+  .extend("own", { scope: "file" }, async ({ service, ca }) => {
+    const serialOf = (certificate: X509Certificate) => certificate.serialNumber.toLowerCase();
+    return {
+      root: serialOf(new X509Certificate(await readFile(ca.rootPath))),
+      intermediate: serialOf(new X509Certificate(await readFile(ca.intermediatePath))),
+      "token-signer": serialOf(await tokenSignerCertificate(service)),
+    };
   });
 
 /** The root's CRL as served, in a file, with openssl's reading of it. */
-async function rootCrl(name: string) {
+async function rootCrl(service: TestService, dir: TempDir, name: string) {
   const pem = await fetch(`${service.url}/v1/ca/crl.pem`);
   expect(pem.status).toBe(200);
   const path = await dir.file(name, await pem.text());
@@ -44,22 +30,30 @@ async function rootCrl(name: string) {
 }
 
 describe("the CA's own certificates on the device revocation route", () => {
-  it("are refused with 409 not_revocable, and nothing changes", async () => {
+  it("are refused with 409 not_revocable, and nothing changes", async ({ service, dataDir: dir, own }) => {
     for (const [profile, serialNumber] of Object.entries(own)) {
-      const response = await revoke(serialNumber);
-      expect({ profile, status: response.status, code: response.body.code }).toEqual({
+      const response = await revoke(service, serialNumber, { reason: "keyCompromise" });
+      expect({ profile, status: response.status, code: response.problem.code }).toEqual({
         profile,
         status: 409,
         code: "not_revocable",
       });
-      expect(response.body.detail).toContain(`the CA's ${profile} certificate`);
-      const record = await call(`${service.url}/v1/certificates/${serialNumber}`, {
+      expect(response.problem.detail).toContain(`the CA's ${profile} certificate`);
+      const record = await call<CertificateRecord>(`${service.url}/v1/certificates/${serialNumber}`, {
         token: service.adminToken,
       });
       expect(record.body.status).toBe("valid");
     }
+    // Nothing revoked: refusals are audited as such (the first of a minute at once, the rest of the
+    // minute summarised when it ends; see audit-summaries.test.ts), and nothing else.
     const audit = await service.context.store.listAudit({ limit: 10_000 });
-    expect(audit.filter((event) => event.action === "certificate.revoke")).toEqual([]);
+    const revocations = audit.filter((event) => event.action === "certificate.revoke");
+    expect(revocations.filter((event) => event.outcome !== "failure")).toEqual([]);
+    expect(revocations[0]).toMatchObject({
+      target: own.root,
+      outcome: "failure",
+      details: { code: "not_revocable", reason: expect.stringContaining("the CA's root certificate") },
+    });
     const deviceCrl = await fetchCrl(service.url, dir, "device-after-refusals.pem");
     for (const serialNumber of Object.values(own))
       expect(deviceCrl.text).not.toContain(opensslSerial(serialNumber));
@@ -67,9 +61,13 @@ describe("the CA's own certificates on the device revocation route", () => {
 });
 
 describe("the root's CRL at /v1/ca/crl", () => {
-  it("is signed by the root, numbered, with its key identifier, as DER and as PEM", async () => {
-    const { path, text } = await rootCrl("root.crl.pem");
-    expect(await openssl(["crl", "-in", path, "-CAfile", rootPath, "-verify", "-noout"])).toContain(
+  it("is signed by the root, numbered, with its key identifier, as DER and as PEM", async ({
+    service,
+    dataDir: dir,
+    ca,
+  }) => {
+    const { path, text } = await rootCrl(service, dir, "root.crl.pem");
+    expect(await openssl(["crl", "-in", path, "-CAfile", ca.rootPath, "-verify", "-noout"])).toContain(
       "verify OK",
     );
     expect(text).toMatch(/Issuer: CN = Edge PKI Root CA/);
@@ -81,11 +79,15 @@ describe("the root's CRL at /v1/ca/crl", () => {
     expect(await openssl(["crl", "-inform", "DER", "-in", derPath, "-noout", "-text"])).toBe(text);
   });
 
-  it("lets openssl check the whole chain (-crl_check_all), which needs a CRL from every CA", async () => {
+  it("lets openssl check the whole chain (-crl_check_all), which needs a CRL from every CA", async ({
+    service,
+    dataDir: dir,
+    ca,
+  }) => {
     const { csrPem } = await opensslCsr(dir, "/CN=chain-checked");
     await issueDevice(service, dir, "chain-checked", csrPem);
     const deviceCrl = await fetchCrl(service.url, dir, "device.crl.pem");
-    const { path: rootCrlPath } = await rootCrl("root-for-chain.crl.pem");
+    const { path: rootCrlPath } = await rootCrl(service, dir, "root-for-chain.crl.pem");
     const leaf = `${dir.path}/chain-checked.pem`;
     const verify = (crls: string[]) =>
       opensslStatus([
@@ -93,9 +95,9 @@ describe("the root's CRL at /v1/ca/crl", () => {
         "-crl_check_all",
         ...crls.flatMap((crl) => ["-CRLfile", crl]),
         "-CAfile",
-        rootPath,
+        ca.rootPath,
         "-untrusted",
-        chainPath,
+        ca.chainPath,
         leaf,
       ]);
     expect(await verify([deviceCrl.path, rootCrlPath])).toMatchObject({ code: 0 });
@@ -105,33 +107,39 @@ describe("the root's CRL at /v1/ca/crl", () => {
     expect(without.output).toMatch(/unable to get certificate CRL/);
   });
 
-  it("lists a retired intermediate, and then openssl refuses every certificate under it", async () => {
+  // Last in the file: it retires the file's service's intermediate.
+  it("lists a retired intermediate, and then openssl refuses every certificate under it", async ({
+    service,
+    dataDir: dir,
+    ca,
+    own,
+  }) => {
     // No API revokes an intermediate yet (retiring one is an operator procedure); the store's
     // revocation is what that procedure records.
     const { csrPem } = await opensslCsr(dir, "/CN=under-retired");
     await issueDevice(service, dir, "under-retired", csrPem);
     const at = new Date(Math.floor(Date.now() / 1000) * 1000);
     const result = await service.context.store.revoke({
-      serialNumber: own.intermediate as string,
+      serialNumber: own.intermediate,
       reason: "cACompromise",
       at,
       audit: {
         at,
         actor: "test",
         action: "ca.retire",
-        target: own.intermediate as string,
+        target: own.intermediate,
         outcome: "success",
       },
     });
     expect(result?.changed).toBe(true);
-    const { path: rootCrlPath, text } = await rootCrl("root-with-intermediate.crl.pem");
+    const { path: rootCrlPath, text } = await rootCrl(service, dir, "root-with-intermediate.crl.pem");
     const entry = text
       .split("Serial Number: ")
-      .find((part) => part.startsWith(opensslSerial(own.intermediate as string)));
+      .find((part) => part.startsWith(opensslSerial(own.intermediate)));
     expect(entry).toMatch(/CA Compromise/);
     // The issuing CA's own CRL does not list itself.
     const deviceCrl = await fetchCrl(service.url, dir, "device-after-retire.pem");
-    expect(deviceCrl.text).not.toContain(opensslSerial(own.intermediate as string));
+    expect(deviceCrl.text).not.toContain(opensslSerial(own.intermediate));
     const outcome = await opensslStatus([
       "verify",
       "-crl_check_all",
@@ -140,9 +148,9 @@ describe("the root's CRL at /v1/ca/crl", () => {
       "-CRLfile",
       rootCrlPath,
       "-CAfile",
-      rootPath,
+      ca.rootPath,
       "-untrusted",
-      chainPath,
+      ca.chainPath,
       `${dir.path}/under-retired.pem`,
     ]);
     expect(outcome.code).not.toBe(0);

@@ -1,4 +1,6 @@
+import { X509Certificate } from "node:crypto";
 import type { CaInfo } from "@edge-pki/api-contract";
+import type { JSONWebKeySet } from "jose";
 import type { TempDir } from "./openssl.js";
 import { call, type TestService } from "./service.js";
 
@@ -18,4 +20,14 @@ export async function caFiles(service: TestService, dir: TempDir): Promise<CaFil
     intermediatePath: await dir.file("intermediate.pem", ca.body.intermediateCertificatePem),
     chainPath: await dir.file("chain.pem", ca.body.chainPem),
   };
+}
+
+/** The token signer's certificate, as the service's JWKS publishes it (`x5c`, leaf first). */
+export async function tokenSignerCertificate(service: TestService): Promise<X509Certificate> {
+  const jwks = await call<JSONWebKeySet>(`${service.url}/.well-known/jwks.json`);
+  const der = jwks.body.keys[0]?.x5c?.[0];
+  if (jwks.status !== 200 || der === undefined) {
+    throw new Error(`no token signer certificate in the JWKS: ${jwks.status} ${jwks.text}`);
+  }
+  return new X509Certificate(Buffer.from(der, "base64"));
 }
