@@ -1,22 +1,17 @@
 import { join } from "node:path";
+import type { IssuedCertificate } from "@edge-pki/api-contract";
 import BetterSqlite3 from "better-sqlite3";
 import pg from "pg";
-import { afterAll, describe, expect, it } from "vitest";
-import { opensslCsr, tempDir } from "./support/openssl.js";
-import { createThrowawayDatabase, postgresAvailable } from "./support/postgres.js";
-import { call, startTestService } from "./support/service.js";
-
-const postgres = await postgresAvailable();
+import { describe, expect } from "vitest";
+import { it } from "./support/fixtures.js";
+import { opensslCsr } from "./support/openssl.js";
+import { call } from "./support/service.js";
 
 describe("/readyz tells whether the store can commit, not merely answer", () => {
-  const cleanups: (() => Promise<void>)[] = [];
-  afterAll(async () => {
-    for (const cleanup of cleanups.reverse()) await cleanup();
-  });
-
-  it("SQLite: not ready while another process holds the write lock, ready again once it lets go", async () => {
-    const service = await startTestService();
-    cleanups.push(service.dispose);
+  it("SQLite: not ready while another process holds the write lock, ready again once it lets go", async ({
+    service,
+    dataDir,
+  }) => {
     expect((await call(`${service.url}/readyz`)).status).toBe(200);
 
     // Another process's connection (a backup tool, a second service on the same file) locks the file.
@@ -38,26 +33,22 @@ describe("/readyz tells whether the store can commit, not merely answer", () => 
     }
     expect((await call(`${service.url}/readyz`)).status).toBe(200);
     // And the store does commit again.
-    const dir = await tempDir();
-    cleanups.push(dir.remove);
-    const { csrPem } = await opensslCsr(dir, "/CN=after-lock");
-    const issued = await call(`${service.url}/v1/certificates`, {
+    const { csrPem } = await opensslCsr(dataDir, "/CN=after-lock");
+    const issued = await call<IssuedCertificate>(`${service.url}/v1/certificates`, {
       token: service.adminToken,
       body: { csr: csrPem },
     });
     expect(issued.status).toBe(201);
   });
 
-  it.runIf(postgres)("PostgreSQL: not ready while its tables are locked against writes", async () => {
-    const database = await createThrowawayDatabase();
-    cleanups.push(database.drop);
-    const service = await startTestService({
-      env: { EDGE_PKI_STORE: "postgres", EDGE_PKI_DATABASE_URL: database.url },
-    });
-    cleanups.push(service.dispose);
+  it("PostgreSQL: not ready while its tables are locked against writes", async ({
+    postgres,
+    startService,
+  }) => {
+    const service = await startService({ env: postgres.env });
     expect((await call(`${service.url}/readyz`)).status).toBe(200);
 
-    const other = new pg.Client({ connectionString: database.url });
+    const other = new pg.Client({ connectionString: postgres.url });
     await other.connect();
     try {
       await other.query("begin");

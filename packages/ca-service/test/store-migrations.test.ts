@@ -1,14 +1,14 @@
+import { randomUUID } from "node:crypto";
 import { join } from "node:path";
 import BetterSqlite3 from "better-sqlite3";
 import { Kysely, PostgresDialect, SqliteDialect, sql } from "kysely";
 import { Migrator } from "kysely/migration";
 import pg from "pg";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect } from "vitest";
 import { migrationProvider, type SqlDialectName } from "../src/adapters/store/migrations.js";
 import { openPostgresStore, openSqliteStore } from "../src/adapters/store/open-store.js";
 import type { CertificateStore } from "../src/ports/certificate-store.js";
-import { tempDir } from "./support/openssl.js";
-import { createThrowawayDatabase, postgresAvailable } from "./support/postgres.js";
+import { test } from "./support/fixtures.js";
 
 /** A database as a release before device keys left it: migrated to 0004, with records in it. */
 async function databaseAt0004(db: Kysely<unknown>, dialect: SqlDialectName): Promise<void> {
@@ -123,52 +123,44 @@ async function expectMigrated(store: CertificateStore) {
   }
 }
 
-const postgres = await postgresAvailable();
+/** Each test builds an old database of its own, then opens it with today's store. */
+const it = test
+  // A SQLite file of the test's own, not there yet, in the file's scratch folder.
+  .extend("sqlitePath", ({ dataDir }) => join(dataDir.path, `${randomUUID()}.sqlite`))
+  // An empty PostgreSQL database of the test's own, dropped when it ends.
+  .extend("emptyPostgres", async ({ postgresServer }, { onCleanup }) => {
+    const database = await postgresServer.createDatabase();
+    onCleanup(() => database.drop());
+    return database;
+  });
+
+const onSqlite = (path: string) =>
+  new Kysely<unknown>({ dialect: new SqliteDialect({ database: new BetterSqlite3(path) }) });
+const onPostgres = (url: string) =>
+  new Kysely<unknown>({
+    dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: url, max: 1 }) }),
+  });
 
 describe("migrating databases of earlier releases", () => {
-  const cleanups: (() => Promise<void>)[] = [];
-  afterAll(async () => {
-    for (const cleanup of cleanups) await cleanup();
+  it("on SQLite: device keys", async ({ sqlitePath }) => {
+    await databaseAt0004(onSqlite(sqlitePath), "sqlite");
+    await expectMigrated(await openSqliteStore(sqlitePath));
   });
 
-  it("on SQLite: device keys", async () => {
-    const dir = await tempDir();
-    cleanups.push(dir.remove);
-    const path = join(dir.path, "edge-pki.sqlite");
-    await databaseAt0004(
-      new Kysely({ dialect: new SqliteDialect({ database: new BetterSqlite3(path) }) }),
-      "sqlite",
-    );
-    await expectMigrated(await openSqliteStore(path));
+  it("on PostgreSQL: device keys", async ({ emptyPostgres }) => {
+    await databaseAt0004(onPostgres(emptyPostgres.url), "postgres");
+    await expectMigrated(await openPostgresStore(emptyPostgres.url));
   });
 
-  it.runIf(postgres)("on PostgreSQL: device keys", async () => {
-    const database = await createThrowawayDatabase();
-    cleanups.push(database.drop);
-    const pool = new pg.Pool({ connectionString: database.url, max: 1 });
-    await databaseAt0004(new Kysely({ dialect: new PostgresDialect({ pool }) }), "postgres");
-    await expectMigrated(await openPostgresStore(database.url));
+  it("on SQLite: tokens minted before the registry, from their audit entries", async ({ sqlitePath }) => {
+    await tokensMintedAt0006(onSqlite(sqlitePath), "sqlite");
+    await expectTokensRecorded(await openSqliteStore(sqlitePath));
   });
 
-  it("on SQLite: tokens minted before the registry, from their audit entries", async () => {
-    const dir = await tempDir();
-    cleanups.push(dir.remove);
-    const path = join(dir.path, "edge-pki.sqlite");
-    await tokensMintedAt0006(
-      new Kysely({ dialect: new SqliteDialect({ database: new BetterSqlite3(path) }) }),
-      "sqlite",
-    );
-    await expectTokensRecorded(await openSqliteStore(path));
+  it("on PostgreSQL: tokens minted before the registry, from their audit entries", async ({
+    emptyPostgres,
+  }) => {
+    await tokensMintedAt0006(onPostgres(emptyPostgres.url), "postgres");
+    await expectTokensRecorded(await openPostgresStore(emptyPostgres.url));
   });
-
-  it.runIf(postgres)(
-    "on PostgreSQL: tokens minted before the registry, from their audit entries",
-    async () => {
-      const database = await createThrowawayDatabase();
-      cleanups.push(database.drop);
-      const pool = new pg.Pool({ connectionString: database.url, max: 1 });
-      await tokensMintedAt0006(new Kysely({ dialect: new PostgresDialect({ pool }) }), "postgres");
-      await expectTokensRecorded(await openPostgresStore(database.url));
-    },
-  );
 });
