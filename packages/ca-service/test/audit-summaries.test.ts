@@ -1,19 +1,15 @@
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import type { IssuedCertificate } from "@edge-pki/api-contract";
+import { describe, expect } from "vitest";
 import { openSqliteStore } from "../src/adapters/store/open-store.js";
 import type { AuditRecord } from "../src/ports/certificate-store.js";
-import { opensslCsr, tempDir } from "./support/openssl.js";
-import { call, startTestService, type TestService } from "./support/service.js";
+import { pinnedClock } from "./support/clock.js";
+import { it } from "./support/fixtures.js";
+import { opensslCsr } from "./support/openssl.js";
+import { call, type TestService } from "./support/service.js";
 
 /** A pinned clock: every request of a test falls in one minute. */
-const pinnedAt = new Date();
-const frozen = { now: () => new Date(pinnedAt) };
-let service: TestService | undefined;
-
-afterEach(async () => {
-  await service?.dispose();
-  service = undefined;
-});
+const frozen = pinnedClock();
 
 /** The audit log as stored once the service has stopped (which writes the open summaries). */
 async function auditAfterStop(target: TestService): Promise<AuditRecord[]> {
@@ -29,12 +25,15 @@ async function auditAfterStop(target: TestService): Promise<AuditRecord[]> {
 const ofAction = (entries: AuditRecord[], action: string) =>
   entries.filter((entry) => entry.action === action);
 
+// Each test starts a service of its own, and stops it to read what the summaries wrote.
 describe("events a client can cause in bulk are audited, summarised per caller and minute", () => {
-  it("refused revocations (404 and 409): the first as it happens, the rest of the minute as one entry", async () => {
-    service = await startTestService({ clock: frozen });
+  it("refused revocations (404 and 409): the first as it happens, the rest of the minute as one entry", async ({
+    startService,
+  }) => {
+    const service = await startService({ clock: frozen });
     const revoke = (serial: string) =>
-      call(`${service?.url}/v1/certificates/${serial}/revoke`, {
-        token: service?.adminToken,
+      call(`${service.url}/v1/certificates/${serial}/revoke`, {
+        token: service.adminToken,
         body: { reason: "keyCompromise" },
       });
     for (let i = 0; i < 40; i += 1)
@@ -56,15 +55,15 @@ describe("events a client can cause in bulk are audited, summarised per caller a
       outcome: "failure",
       details: {
         repeated: 39,
-        from: pinnedAt.toISOString(),
-        to: pinnedAt.toISOString(),
+        from: frozen.at.toISOString(),
+        to: frozen.at.toISOString(),
         targets: ["0a0001", "0a0002", "0a0003", "0a0004", "0a0005"],
       },
     });
   });
 
-  it("rate-limit refusals, by the caller that was refused", async () => {
-    service = await startTestService({ clock: frozen, env: { EDGE_PKI_RATE_LIMIT_PER_MINUTE: "2" } });
+  it("rate-limit refusals, by the caller that was refused", async ({ startService }) => {
+    const service = await startService({ clock: frozen, env: { EDGE_PKI_RATE_LIMIT_PER_MINUTE: "2" } });
     const reader = await service.token(["reader"], { subject: "flooding-reader" });
     const statuses: number[] = [];
     for (let i = 0; i < 30; i += 1) {
@@ -85,22 +84,17 @@ describe("events a client can cause in bulk are audited, summarised per caller a
     ]);
   });
 
-  it("idempotent replays, and failed authentications over the budget", async () => {
-    service = await startTestService({ clock: frozen, env: { EDGE_PKI_AUTH_FAILURES_PER_MINUTE: "2" } });
-    const dir = await tempDir();
-    try {
-      const { csrPem } = await opensslCsr(dir, "/CN=replayed-often");
-      const issue = () =>
-        call(`${service?.url}/v1/certificates`, {
-          token: service?.adminToken,
-          headers: { "idempotency-key": "replayed-often-1" },
-          body: { csr: csrPem },
-        });
-      expect((await issue()).status).toBe(201);
-      for (let i = 0; i < 20; i += 1) expect((await issue()).status).toBe(201);
-    } finally {
-      await dir.remove();
-    }
+  it("idempotent replays, and failed authentications over the budget", async ({ startService, dataDir }) => {
+    const service = await startService({ clock: frozen, env: { EDGE_PKI_AUTH_FAILURES_PER_MINUTE: "2" } });
+    const { csrPem } = await opensslCsr(dataDir, "/CN=replayed-often");
+    const issue = () =>
+      call<IssuedCertificate>(`${service.url}/v1/certificates`, {
+        token: service.adminToken,
+        headers: { "idempotency-key": "replayed-often-1" },
+        body: { csr: csrPem },
+      });
+    expect((await issue()).status).toBe(201);
+    for (let i = 0; i < 20; i += 1) expect((await issue()).status).toBe(201);
     for (let i = 0; i < 12; i += 1) await call(`${service.url}/v1/audit`, { token: `guess-${i}` });
     const entries = await auditAfterStop(service);
     expect(ofAction(entries, "idempotency.replay")).toEqual([

@@ -1,9 +1,10 @@
 import { describe, expect } from "vitest";
+import { pinnedClock } from "./support/clock.js";
 import { it } from "./support/fixtures.js";
 import { call, type TestService } from "./support/service.js";
 
 /** A pinned clock: buckets never refill during a test, so counts are exact. */
-const frozen = { now: () => new Date("2030-01-01T00:00:00Z") };
+const frozen = pinnedClock(new Date("2030-01-01T00:00:00Z"));
 
 /** A protected request that needs no body. */
 const probeAudit = (service: TestService, token: string) =>

@@ -1,20 +1,16 @@
+import type { IssuedCertificate } from "@edge-pki/api-contract";
 import type { Request } from "express";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect } from "vitest";
 import { clientAddressOf, trustedProxies } from "../src/http/trusted-proxies.js";
+import { pinnedClock } from "./support/clock.js";
 import { issueDevice } from "./support/crl.js";
-import { opensslCsr, tempDir } from "./support/openssl.js";
+import { it } from "./support/fixtures.js";
+import { opensslCsr } from "./support/openssl.js";
 import { csrForKey, renewalProof } from "./support/renewal-proof.js";
-import { call, startTestService, type TestService } from "./support/service.js";
+import { call, type TestService } from "./support/service.js";
 
 /** A pinned clock: buckets never refill during a test, so counts are exact. */
-const pinnedAt = new Date();
-const frozen = { now: () => new Date(pinnedAt) };
-let service: TestService | undefined;
-
-afterEach(async () => {
-  await service?.dispose();
-  service = undefined;
-});
+const frozen = pinnedClock();
 
 const request = (peer: string, forwardedFor?: string) =>
   ({
@@ -47,23 +43,26 @@ describe("the client's address", () => {
   });
 });
 
+// Each test starts services of its own: their budgets, their settings, spent by that test alone.
 describe("behind a trusted proxy", () => {
-  const asClient = (address: string, token?: string) =>
-    call(`${service?.url}/v1/audit?limit=1`, {
+  const asClient = (service: TestService, address: string, token?: string) =>
+    call(`${service.url}/v1/audit?limit=1`, {
       headers: { "x-forwarded-for": address },
       ...(token && { token }),
     });
 
-  it("each client has its own failure budget and audit identity; without the setting the header is ignored", async () => {
-    service = await startTestService({
+  it("each client has its own failure budget and audit identity; without the setting the header is ignored", async ({
+    startService,
+  }) => {
+    const service = await startService({
       clock: frozen,
       env: { EDGE_PKI_TRUSTED_PROXIES: "127.0.0.1", EDGE_PKI_AUTH_FAILURES_PER_MINUTE: "2" },
     });
-    expect((await asClient("203.0.113.7", "guess-1")).status).toBe(401);
-    expect((await asClient("203.0.113.7", "guess-2")).status).toBe(401);
-    expect((await asClient("203.0.113.7", "guess-3")).status).toBe(429);
+    expect((await asClient(service, "203.0.113.7", "guess-1")).status).toBe(401);
+    expect((await asClient(service, "203.0.113.7", "guess-2")).status).toBe(401);
+    expect((await asClient(service, "203.0.113.7", "guess-3")).status).toBe(429);
     // Another device behind the same proxy is not blocked by the first one's failures.
-    expect((await asClient("203.0.113.8", "guess-1")).status).toBe(401);
+    expect((await asClient(service, "203.0.113.8", "guess-1")).status).toBe(401);
     const failures = (await service.context.store.listAudit({ limit: 1000 })).filter(
       (e) => e.action === "auth.failure",
     );
@@ -72,38 +71,33 @@ describe("behind a trusted proxy", () => {
       "anonymous@203.0.113.7",
       "anonymous@203.0.113.8",
     ]);
-    await service.dispose();
 
-    service = await startTestService({ clock: frozen, env: { EDGE_PKI_AUTH_FAILURES_PER_MINUTE: "2" } });
-    await asClient("203.0.113.7", "guess-1");
-    expect((await service.context.store.listAudit({ limit: 1000 })).at(-1)?.actor).toBe(
-      "anonymous@127.0.0.1",
-    );
+    const direct = await startService({ clock: frozen, env: { EDGE_PKI_AUTH_FAILURES_PER_MINUTE: "2" } });
+    await asClient(direct, "203.0.113.7", "guess-1");
+    expect((await direct.context.store.listAudit({ limit: 1000 })).at(-1)?.actor).toBe("anonymous@127.0.0.1");
   });
 });
 
 describe("renewal's rate limits", () => {
-  it("malformed renewals spend only a coarse per-address bound, not the budget a device's renewal needs", async () => {
-    service = await startTestService({
+  it("malformed renewals spend only a coarse per-address bound, not the budget a device's renewal needs", async ({
+    startService,
+    dataDir: dir,
+  }) => {
+    const service = await startService({
       clock: frozen,
       env: { EDGE_PKI_RATE_LIMIT_PER_MINUTE: "2", EDGE_PKI_PUBLIC_RATE_LIMIT_PER_MINUTE: "1000" },
     });
-    const dir = await tempDir();
-    try {
-      const { csrPem, keyPath, keyPem } = await opensslCsr(dir, "/CN=renew-budget");
-      const issued = await issueDevice(service, dir, "renew-budget", csrPem);
-      // Ten requests that fail validation, from the address every device shares.
-      for (let i = 0; i < 10; i += 1) {
-        expect((await call(`${service.url}/v1/certificates/renew`, { body: { csr: "x" } })).status).toBe(400);
-      }
-      const renewalCsr = await csrForKey(dir, keyPath, "/CN=renew-budget");
-      const proof = await renewalProof({ keyPem, chainPem: issued.fullChainPem, csrPem: renewalCsr });
-      const renewed = await call(`${service.url}/v1/certificates/renew`, {
-        body: { csr: renewalCsr, proof },
-      });
-      expect(renewed.status).toBe(201);
-    } finally {
-      await dir.remove();
+    const { csrPem, keyPath, keyPem } = await opensslCsr(dir, "/CN=renew-budget");
+    const issued = await issueDevice(service, dir, "renew-budget", csrPem);
+    // Ten requests that fail validation, from the address every device shares.
+    for (let i = 0; i < 10; i += 1) {
+      expect((await call(`${service.url}/v1/certificates/renew`, { body: { csr: "x" } })).status).toBe(400);
     }
+    const renewalCsr = await csrForKey(dir, keyPath, "/CN=renew-budget");
+    const proof = await renewalProof({ keyPem, chainPem: issued.fullChainPem, csrPem: renewalCsr });
+    const renewed = await call<IssuedCertificate>(`${service.url}/v1/certificates/renew`, {
+      body: { csr: renewalCsr, proof },
+    });
+    expect(renewed.status).toBe(201);
   });
 });

@@ -19,5 +19,15 @@ export function fakeClock(): FakeClock {
   };
 }
 
+/** A clock stopped at one instant: budgets never refill and every request falls in one minute. */
+export interface PinnedClock extends Clock {
+  /** The instant it shows. */
+  readonly at: Date;
+}
+
+export function pinnedClock(at: Date = new Date()): PinnedClock {
+  return { at, now: () => new Date(at) };
+}
+
 export const DAY_MS = 24 * 60 * 60 * 1000;
 export const HOUR_MS = 60 * 60 * 1000;
