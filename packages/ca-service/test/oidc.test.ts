@@ -6,19 +6,33 @@ import { systemClock } from "../src/ports/clock.js";
 import { test } from "./support/fixtures.js";
 import { hmacToken } from "./support/forged-tokens.js";
 import { type OidcIssuerStandIn, startOidcIssuer } from "./support/oidc-issuer.js";
-import { call } from "./support/service.js";
+import { call, startTestService, type TestService } from "./support/service.js";
 
 const AUDIENCE = "api://edge-pki-test";
 /** Nothing listens on port 9 of loopback (discard): an identity provider that is down. */
 const UNREACHABLE = "http://127.0.0.1:9";
 
-// An Entra ID stand-in for the file; the service trusts it, and an issuer that is down.
-// biome-ignore lint/correctness/noEmptyPattern: Vitest reads a fixture's dependencies from this pattern.
-const it = test.extend("idp", { scope: "file" }, async ({}, { onCleanup }) => {
-  const idp = await startOidcIssuer();
-  onCleanup(() => idp.stop());
-  return idp;
-});
+const it = test
+  // An Entra ID stand-in for the file; the service trusts it, and an issuer that is down.
+  // biome-ignore lint/correctness/noEmptyPattern: Vitest reads a fixture's dependencies from this pattern.
+  .extend("idp", { scope: "file" }, async ({}, { onCleanup }) => {
+    const idp = await startOidcIssuer();
+    onCleanup(() => idp.stop());
+    return idp;
+  })
+  // A second service trusting the same issuer more strictly: tokens living an hour at most, and
+  // Entra's version 2.0 only.
+  .extend("strict", { scope: "file" }, async ({ idp }, { onCleanup }) => {
+    const strict = await startTestService({
+      env: {
+        EDGE_PKI_OIDC_ISSUERS: JSON.stringify([
+          { issuer: idp.issuer, audience: AUDIENCE, maxTokenLifetimeSeconds: 3600, tokenVersions: ["2.0"] },
+        ]),
+      },
+    });
+    onCleanup(() => strict.dispose());
+    return strict;
+  });
 
 it.override("serviceOptions", ({ idp }) => ({
   env: {
@@ -214,29 +228,19 @@ describe("OIDC key rotation", () => {
 });
 
 describe("what an external issuer's token must be", () => {
-  let strict: TestService;
-  beforeAll(async () => {
-    strict = await startTestService({
-      env: {
-        EDGE_PKI_OIDC_ISSUERS: JSON.stringify([
-          { issuer: idp.issuer, audience: AUDIENCE, maxTokenLifetimeSeconds: 3600, tokenVersions: ["2.0"] },
-        ]),
-      },
-    });
-  });
-  afterAll(async () => {
-    await strict?.dispose();
-  });
   const probe = (target: TestService, token: string) => call(`${target.url}/v1/audit?limit=1`, { token });
   const admin = { aud: AUDIENCE, sub: "entra-object-id", roles: ["admin"] };
 
-  it("an access token: accepted", async () => {
+  it("an access token: accepted", async ({ idp, service, strict }) => {
     expect((await probe(service, await idp.sign(admin))).status).toBe(200);
     expect((await probe(strict, await idp.sign({ ...admin, ver: "2.0", idtyp: "user" }))).status).toBe(200);
     expect((await probe(service, await idp.sign(admin, { typ: "at+jwt" }))).status).toBe(200);
   });
 
-  it("an ID token is refused, by its header type or by the claims only ID tokens carry", async () => {
+  it("an ID token is refused, by its header type or by the claims only ID tokens carry", async ({
+    idp,
+    service,
+  }) => {
     const cases: [string, Promise<string>, string][] = [
       [
         "nonce",
@@ -265,7 +269,11 @@ describe("what an external issuer's token must be", () => {
     }
   });
 
-  it("a token that lives longer than the issuer's maximum, or of another Entra version, is refused", async () => {
+  it("a token that lives longer than the issuer's maximum, or of another Entra version, is refused", async ({
+    idp,
+    service,
+    strict,
+  }) => {
     const longLived = await probe(strict, await idp.sign({ ...admin, ver: "2.0" }, { expiresIn: "2h" }));
     expect({ status: longLived.status, detail: longLived.body.detail }).toEqual({
       status: 401,
