@@ -10,7 +10,7 @@ import type {
 } from "../../../src/ports/certificate-store.js";
 import type { RaceOutcome } from "../store-replicas.js";
 import { type ContractTest, RACERS } from "./contract.js";
-import { summary } from "./one-winner.js";
+import { expectOneChange } from "./one-winner.js";
 import { sameEvent } from "./records.js";
 
 const ONE_LIVE_TOKEN = "a subject holds one live token";
@@ -299,31 +299,13 @@ export function apiTokenRules(it: ContractTest): void {
         "revokeApiToken",
         requests.map((request) => [request]),
       );
-      expect(
-        outcomes.filter((outcome) => !outcome.ok),
-        `${REVOKED_ONCE}: revocations must not fail (${summary(outcomes)})`,
-      ).toEqual([]);
-      const changed = requests.filter((_, index) => {
-        const outcome = outcomes[index];
-        return outcome?.ok === true && outcome.value?.changed === true;
-      });
-      expect(
-        changed,
-        `${REVOKED_ONCE}: exactly one of ${RACERS} concurrent revocations may change the token`,
-      ).toHaveLength(1);
-      const winner = changed[0] as RevokeTokenRequest;
       const [stored] = await tokensOf(store, "revocation-race");
+      const winner = expectOneChange(REVOKED_ONCE, "token", requests, outcomes, stored);
       expect(stored, `${REVOKED_ONCE}: the record is the one revocation's that changed it`).toEqual({
         ...token,
         revokedAt: REVOKED_AT,
         revokedBy: winner.by,
       });
-      for (const outcome of outcomes) {
-        expect(
-          outcome.ok && outcome.value?.record,
-          "every revocation answers with the record as it now is",
-        ).toEqual(stored);
-      }
       expect(
         await audited(
           store,

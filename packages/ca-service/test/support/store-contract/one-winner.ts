@@ -1,5 +1,6 @@
 import { expect } from "vitest";
 import type { CertificateStore } from "../../../src/ports/certificate-store.js";
+import type { Outcome } from "../outcome.js";
 import type { RaceOutcome } from "../store-replicas.js";
 import { everyTrace, type IssuanceAttempt, traces } from "./records.js";
 
@@ -31,6 +32,39 @@ export async function expectOneWinner(
     }
   }
   return winner;
+}
+
+/**
+ * The check every race of revocations (`revoke`, `revokeApiToken`) makes: none failed, exactly one
+ * changed what it revoked, and every one answers with the record as it is now, `stored`. Returns the
+ * request that made the change. Failure messages start with the rule that broke.
+ */
+export function expectOneChange<Request>(
+  rule: string,
+  what: string,
+  requests: Request[],
+  outcomes: Outcome<{ record: unknown; changed: boolean } | undefined>[],
+  stored: unknown,
+): Request {
+  expect(
+    outcomes.filter((outcome) => !outcome.ok),
+    `${rule}: revocations must not fail (${summary(outcomes)})`,
+  ).toEqual([]);
+  const changed = requests.filter((_, index) => {
+    const outcome = outcomes[index];
+    return outcome?.ok === true && outcome.value?.changed === true;
+  });
+  expect(
+    changed,
+    `${rule}: exactly one of ${requests.length} concurrent revocations may change the ${what}`,
+  ).toHaveLength(1);
+  for (const outcome of outcomes) {
+    expect(
+      outcome.ok && outcome.value?.record,
+      `${rule}: every revocation answers with the ${what}'s record as it now is`,
+    ).toEqual(stored);
+  }
+  return changed[0] as Request;
 }
 
 /** Outcomes in a line: what a failing race printed is what went wrong. */

@@ -1,8 +1,8 @@
 import { describe, expect } from "vitest";
 import type { Profile } from "../../../src/core/profiles.js";
-import type { CrlIssuer, RevokeRequest } from "../../../src/ports/certificate-store.js";
+import type { CrlIssuer } from "../../../src/ports/certificate-store.js";
 import { type ContractTest, RACERS } from "./contract.js";
-import { summary } from "./one-winner.js";
+import { expectOneChange } from "./one-winner.js";
 import {
   CRL_ISSUERS,
   certificate,
@@ -135,27 +135,9 @@ export function revocationRules(it: ContractTest): void {
           "revoke",
           requests.map((request) => [request]),
         );
-        expect(
-          outcomes.filter((outcome) => !outcome.ok),
-          `${RULE}: revocations must not fail (${summary(outcomes)})`,
-        ).toEqual([]);
-        const changed = requests.filter((_, index) => {
-          const outcome = outcomes[index];
-          return outcome?.ok === true && outcome.value?.changed === true;
-        });
-        expect(
-          changed,
-          `${RULE}: exactly one of ${RACERS} concurrent revocations may change the certificate`,
-        ).toHaveLength(1);
-        const winner = changed[0] as RevokeRequest;
         const stored = await store.findBySerialNumber(record.serialNumber);
+        const winner = expectOneChange(RULE, "certificate", requests, outcomes, stored);
         expect(stored).toMatchObject({ status: "revoked", revocationReason: winner.reason });
-        for (const outcome of outcomes) {
-          expect(
-            outcome.ok && outcome.value?.record,
-            "every revocation answers with the record as it now is",
-          ).toEqual(stored);
-        }
         const audit = await store.listAudit({ limit: 1000 });
         expect(
           requests.filter((request) => audit.some((entry) => sameEvent(entry, request.audit))),
