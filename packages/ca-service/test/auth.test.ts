@@ -3,11 +3,17 @@ import type { AuditEntry, AuditPage, CertificateRecord, IssuedCredentials } from
 import { exportJWK, generateKeyPair, type JSONWebKeySet, type JWK, SignJWT } from "jose";
 import { describe, expect } from "vitest";
 import { API_AUDIENCE, OWN_ISSUER } from "../src/core/token-claims.js";
-import { it } from "./support/fixtures.js";
+import { test } from "./support/fixtures.js";
 import { hmacToken, unsignedToken } from "./support/forged-tokens.js";
 import type { OpenApiDocument } from "./support/openapi.js";
 import { opensslCsr } from "./support/openssl.js";
 import { type Answer, call, type TestService } from "./support/service.js";
+
+// A line's station token, confined to its devices' prefix: one for the file, since a subject holds
+// one live token.
+const it = test.extend("line7", { scope: "file" }, ({ service }) =>
+  service.token(["issuer"], { devicePrefix: "line7-", subject: "line7-station" }),
+);
 
 const CHALLENGE = (description: string) =>
   `Bearer realm="edge-pki", error="invalid_token", error_description="${description}"`;
@@ -319,11 +325,7 @@ describe("403: a valid token without the right", () => {
 });
 
 describe("issuer tokens confined to a device-ID prefix", () => {
-  const line7Token = (service: TestService) =>
-    service.token(["issuer"], { devicePrefix: "line7-", subject: "line7-station" });
-
-  it("issues credentials inside the prefix, refuses outside it", async ({ service }) => {
-    const line7 = await line7Token(service);
+  it("issues credentials inside the prefix, refuses outside it", async ({ service, line7 }) => {
     const inside = await call(`${service.url}/v1/credentials`, {
       body: { deviceId: "line7-a" },
       token: line7,
@@ -339,8 +341,7 @@ describe("issuer tokens confined to a device-ID prefix", () => {
     );
   });
 
-  it("refuses a CSR whose CN is outside the prefix", async ({ service, dataDir }) => {
-    const line7 = await line7Token(service);
+  it("refuses a CSR whose CN is outside the prefix", async ({ service, dataDir, line7 }) => {
     const { csrPem } = await opensslCsr(dataDir, "/CN=line8-csr");
     const response = await call(`${service.url}/v1/certificates`, { body: { csr: csrPem }, token: line7 });
     expect(response.status).toBe(403);
@@ -350,8 +351,7 @@ describe("issuer tokens confined to a device-ID prefix", () => {
     ).toBe(201);
   });
 
-  it("mints bootstrap tokens only inside the prefix", async ({ service }) => {
-    const line7 = await line7Token(service);
+  it("mints bootstrap tokens only inside the prefix", async ({ service, line7 }) => {
     const outside = await call(`${service.url}/v1/bootstrap-tokens`, {
       body: { deviceId: "line8-b" },
       token: line7,
@@ -368,9 +368,16 @@ describe("issuer tokens confined to a device-ID prefix", () => {
 describe("audit of refusals", () => {
   it("records authentication failures as anonymous@address and denials under the token's identity", async ({
     service,
+    line7,
   }) => {
     await probe(service); // no token
     await probe(service, await service.token(["issuer"], { subject: "denied-issuer" }));
+    // Outside its prefix: refused here, whether or not the prefix tests above ran.
+    const outside = await call(`${service.url}/v1/credentials`, {
+      body: { deviceId: "line8-audited" },
+      token: line7,
+    });
+    expect(outside.status).toBe(403);
     const entries: AuditEntry[] = [];
     for (let after: string | null = "0"; after !== null; ) {
       const page: Answer<AuditPage> = await call<AuditPage>(
