@@ -1,0 +1,93 @@
+/**
+ * What the fuzz suite found, reproduced deterministically: one minimal input per finding, sent to
+ * the real service, asserting what it should answer. A test named "BUG (open)" fails until src/ is
+ * fixed; its fuzz property (named in the test) fails with it, whenever the generator comes across
+ * such an input. Once fixed, the test stays as the regression test of the fix.
+ */
+import { describe, expect } from "vitest";
+import { countRows } from "./support/database.js";
+import { integer, nullValue, OID, sequence, set, tlv, utf8String } from "./support/der.js";
+import { it } from "./support/fixtures.js";
+import { csrWithSubject, subjectWithCn, textCn } from "./support/forged-keys.js";
+import { call, type TestService } from "./support/service.js";
+
+const pem = (der: Uint8Array) =>
+  `-----BEGIN CERTIFICATE REQUEST-----\n${Buffer.from(der).toString("base64")}\n-----END CERTIFICATE REQUEST-----\n`;
+
+const ecPublicKey = Uint8Array.from([0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01]);
+
+/**
+ * A CSR around `spki`, with a signature that does not matter: the failure comes before the
+ * signature is looked at.
+ */
+function csrWithKey(spki: Uint8Array, signatureAlgorithm: Uint8Array): string {
+  const info = sequence(integer(0n), textCn("fuzz-finding"), spki, Uint8Array.from([0xa0, 0x00]));
+  return pem(sequence(info, signatureAlgorithm, tlv(0x03, new Uint8Array(65))));
+}
+
+/** Issues as the admin and expects a 400 problem with this code, and nothing stored. */
+async function expectRefusedAndNothingStored(
+  service: TestService,
+  body: Record<string, unknown>,
+  code: string,
+): Promise<void> {
+  const before = countRows(service.dataDir, "certificates");
+  const answer = await call(`${service.url}/v1/certificates`, { token: service.adminToken, body });
+  expect({ status: answer.status, code: answer.problem?.code, detail: answer.problem?.detail }).toMatchObject({
+    status: 400,
+    code,
+  });
+  expect(answer.headers.get("content-type")).toMatch(/^application\/problem\+json/);
+  expect(countRows(service.dataDir, "certificates")).toBe(before);
+}
+
+describe("BUG (open): a CSR whose key the x509 library reads lazily and fails on is a 500, not a 400", () => {
+  // verifyCsr reads csr.publicKey outside any try: @peculiar/x509 parses the key's inner DER only
+  // then, and its plain Error becomes `internal`. Fuzz property: fuzz-csr-parser "mutated DER…".
+  it("an RSA key whose BIT STRING is not an RSAPublicKey", async ({ service }) => {
+    const spki = sequence(sequence(OID.rsaEncryption, nullValue()), tlv(0x03, Uint8Array.from([0, 0x30, 0x00])));
+    await expectRefusedAndNothingStored(
+      service,
+      { csr: csrWithKey(spki, sequence(OID.sha256WithRsa, nullValue())) },
+      "invalid_csr",
+    );
+  });
+
+  it("an EC key whose parameters are a SEQUENCE that is no curve", async ({ service }) => {
+    const spki = sequence(sequence(ecPublicKey, sequence(integer(1n))), tlv(0x03, new Uint8Array(66)));
+    await expectRefusedAndNothingStored(service, { csr: csrWithKey(spki, sequence(OID.ecdsaWithSha256)) }, "invalid_csr");
+  });
+});
+
+describe("BUG (open): a properly signed CSR whose CN is an empty UTCTime is a 500, not a 400", () => {
+  // assertCommonNamesAreText re-serialises the subject (subject.toArrayBuffer()), which throws a
+  // plain Error for a CN value of a type it cannot write back. Fuzz property: fuzz-csr-parser
+  // "refuses a CN that is not text…".
+  it("CN = UTCTime, empty", async ({ service }) => {
+    const { csrPem } = csrWithSubject(subjectWithCn(tlv(0x17, new Uint8Array(0))));
+    await expectRefusedAndNothingStored(service, { csr: csrPem }, "invalid_csr");
+  });
+});
+
+describe("BUG (open): a CSR whose subject holds an element longer than its container is accepted, its CNs lost", () => {
+  // The [0] value `2c 38 20 20` claims 56 bytes inside 4; the ASN.1 reader reads on past its
+  // container, swallowing the RDNs after it, so the parser sees no CN while the signed bytes have
+  // two. openssl refuses to load such a request. With deviceId given, the CA issues for it (201).
+  // Fuzz properties: fuzz-csr-parser "refuses a CN that is not text…" (CN count) and the openssl
+  // cross-check of accepted mutants.
+  const atv = (oid: number[], value: Uint8Array) => sequence(tlv(0x06, Uint8Array.from(oid)), value);
+  const overrunSubject = sequence(
+    set(atv([0x2a, 0x03, 0x04], tlv(0xa0, Uint8Array.from([0x2c, 0x38, 0x20, 0x20])))),
+    set(atv([0x55, 0x04, 0x0b], tlv(0x80, Uint8Array.from([0x20, 0x20, 0x20, 0x20])))),
+    set(
+      atv([0x55, 0x04, 0x03], utf8String("\0\0\0\0")),
+      atv([0x55, 0x04, 0x03], utf8String("\u{10000}\u0800\u{10000}\u{10000}")),
+    ),
+  );
+
+  it("refused as invalid_csr, not issued under the deviceId given alongside", async ({ service }) => {
+    const { csrPem } = csrWithSubject(overrunSubject);
+    await expectRefusedAndNothingStored(service, { csr: csrPem, deviceId: "fuzz-overrun" }, "invalid_csr");
+  });
+});
+
