@@ -33,10 +33,12 @@ async function expectRefusedAndNothingStored(
 ): Promise<void> {
   const before = countRows(service.dataDir, "certificates");
   const answer = await call(`${service.url}/v1/certificates`, { token: service.adminToken, body });
-  expect({ status: answer.status, code: answer.problem?.code, detail: answer.problem?.detail }).toMatchObject({
-    status: 400,
-    code,
-  });
+  expect({ status: answer.status, code: answer.problem?.code, detail: answer.problem?.detail }).toMatchObject(
+    {
+      status: 400,
+      code,
+    },
+  );
   expect(answer.headers.get("content-type")).toMatch(/^application\/problem\+json/);
   expect(countRows(service.dataDir, "certificates")).toBe(before);
 }
@@ -45,7 +47,10 @@ describe("BUG (open): a CSR whose key the x509 library reads lazily and fails on
   // verifyCsr reads csr.publicKey outside any try: @peculiar/x509 parses the key's inner DER only
   // then, and its plain Error becomes `internal`. Fuzz property: fuzz-csr-parser "mutated DER…".
   it("an RSA key whose BIT STRING is not an RSAPublicKey", async ({ service }) => {
-    const spki = sequence(sequence(OID.rsaEncryption, nullValue()), tlv(0x03, Uint8Array.from([0, 0x30, 0x00])));
+    const spki = sequence(
+      sequence(OID.rsaEncryption, nullValue()),
+      tlv(0x03, Uint8Array.from([0, 0x30, 0x00])),
+    );
     await expectRefusedAndNothingStored(
       service,
       { csr: csrWithKey(spki, sequence(OID.sha256WithRsa, nullValue())) },
@@ -55,7 +60,11 @@ describe("BUG (open): a CSR whose key the x509 library reads lazily and fails on
 
   it("an EC key whose parameters are a SEQUENCE that is no curve", async ({ service }) => {
     const spki = sequence(sequence(ecPublicKey, sequence(integer(1n))), tlv(0x03, new Uint8Array(66)));
-    await expectRefusedAndNothingStored(service, { csr: csrWithKey(spki, sequence(OID.ecdsaWithSha256)) }, "invalid_csr");
+    await expectRefusedAndNothingStored(
+      service,
+      { csr: csrWithKey(spki, sequence(OID.ecdsaWithSha256)) },
+      "invalid_csr",
+    );
   });
 });
 
@@ -90,4 +99,3 @@ describe("BUG (open): a CSR whose subject holds an element longer than its conta
     await expectRefusedAndNothingStored(service, { csr: csrPem, deviceId: "fuzz-overrun" }, "invalid_csr");
   });
 });
-
