@@ -30,7 +30,7 @@ import { derTree, encodeDerTree } from "./support/fuzz/der-trees.js";
 import { isFaithfulCsrWrapping, pemWrapping, wrapPem } from "./support/fuzz/pem-wrapping.js";
 import { expectRefusedWith, expectRefusedWithStatus, parseOrRefuse } from "./support/fuzz/refusal.js";
 import { makeSeedCsrs, seedCsrArbitrary } from "./support/fuzz/seed-csrs.js";
-import { fuzzParameters } from "./support/fuzz/settings.js";
+import { fuzzParameters, timeoutFor } from "./support/fuzz/settings.js";
 import { applyTextMutations, textMutations } from "./support/fuzz/text-mutations.js";
 import { AcceptedCsrs, expectUsableCsr } from "./support/fuzz/verified-csr-checks.js";
 
@@ -53,7 +53,7 @@ const framedCsr = (base64: string) =>
   `-----BEGIN CERTIFICATE REQUEST-----\n${base64}\n-----END CERTIFICATE REQUEST-----\n`;
 
 describe("verifyCsr on input that was never a CSR", () => {
-  it("random bytes", async () => {
+  it("random bytes", { timeout: timeoutFor(400, 25) }, async () => {
     await fc.assert(
       fc.asyncProperty(fc.uint8Array({ maxLength: 600 }), async (bytes) => {
         await expectUsableOrRefused(bytes);
@@ -62,7 +62,7 @@ describe("verifyCsr on input that was never a CSR", () => {
     );
   });
 
-  it("random well-formed DER (right lengths, no meaning)", async () => {
+  it("random well-formed DER (right lengths, no meaning)", { timeout: timeoutFor(400, 25) }, async () => {
     await fc.assert(
       fc.asyncProperty(derTree, async (tree) => {
         await expectUsableOrRefused(encodeDerTree(tree));
@@ -71,7 +71,9 @@ describe("verifyCsr on input that was never a CSR", () => {
     );
   });
 
-  it("random text, and random bytes framed as a CSR's PEM block", async () => {
+  it("random text, and random bytes framed as a CSR's PEM block", {
+    timeout: timeoutFor(400, 25),
+  }, async () => {
     const text = fc.oneof(
       fc.string({ unit: "binary", maxLength: 300 }),
       fc.string({ unit: "grapheme-ascii", maxLength: 300 }),
@@ -88,7 +90,7 @@ describe("verifyCsr on input that was never a CSR", () => {
 });
 
 describe("verifyCsr on mutations of real CSRs", () => {
-  it("mutated DER, sent as DER", async ({ seeds, dataDir }) => {
+  it("mutated DER, sent as DER", { timeout: timeoutFor(600, 25) }, async ({ seeds, dataDir }) => {
     const accepted = new AcceptedCsrs(seeds);
     await fc.assert(
       fc.asyncProperty(seedCsrArbitrary(seeds), byteMutations, async (seed, mutations) => {
@@ -99,7 +101,10 @@ describe("verifyCsr on mutations of real CSRs", () => {
     await accepted.expectOpensslVerifies(dataDir);
   });
 
-  it("mutated DER, re-wrapped as PEM in every way tools wrap it", async ({ seeds, dataDir }) => {
+  it("mutated DER, re-wrapped as PEM in every way tools wrap it", { timeout: timeoutFor(400, 25) }, async ({
+    seeds,
+    dataDir,
+  }) => {
     const accepted = new AcceptedCsrs(seeds);
     await fc.assert(
       fc.asyncProperty(
@@ -115,7 +120,9 @@ describe("verifyCsr on mutations of real CSRs", () => {
     await accepted.expectOpensslVerifies(dataDir);
   });
 
-  it("mutated PEM text (characters flipped, inserted, deleted, duplicated)", async ({ seeds, dataDir }) => {
+  it("mutated PEM text (characters flipped, inserted, deleted, duplicated)", {
+    timeout: timeoutFor(600, 25),
+  }, async ({ seeds, dataDir }) => {
     const accepted = new AcceptedCsrs(seeds);
     await fc.assert(
       fc.asyncProperty(seedCsrArbitrary(seeds), textMutations, async (seed, mutations) => {
@@ -126,9 +133,9 @@ describe("verifyCsr on mutations of real CSRs", () => {
     await accepted.expectOpensslVerifies(dataDir);
   });
 
-  it("a faithful re-wrapping (whitespace, line width, padding, text around) changes nothing", async ({
-    seeds,
-  }) => {
+  it("a faithful re-wrapping (whitespace, line width, padding, text around) changes nothing", {
+    timeout: timeoutFor(150, 25),
+  }, async ({ seeds }) => {
     const faithful = pemWrapping.filter(isFaithfulCsrWrapping);
     await fc.assert(
       fc.asyncProperty(seedCsrArbitrary(seeds), faithful, async (seed, wrapping) => {
@@ -147,7 +154,9 @@ describe("verifyCsr on mutations of real CSRs", () => {
 });
 
 describe("verifyCsr on properly signed CSRs with subjects of every shape", () => {
-  it("refuses a CN that is not text, accepts every well-formed subject, and the device-ID rules hold", async () => {
+  it("refuses a CN that is not text, accepts every well-formed subject, and the device-ID rules hold", {
+    timeout: timeoutFor(300, 25),
+  }, async () => {
     await fc.assert(
       fc.asyncProperty(subjectArbitrary, async (subject) => {
         const pem = signedCsrWithSubject(subject);

@@ -13,7 +13,7 @@ import { describe, expect } from "vitest";
 import { forwardedCertificateDer } from "../src/http/authentication/forwarded-client-certificate.js";
 import { it as base } from "./support/fixtures.js";
 import { expectRefusedWith, parseOrRefuse } from "./support/fuzz/refusal.js";
-import { fuzzParameters } from "./support/fuzz/settings.js";
+import { fuzzParameters, timeoutFor } from "./support/fuzz/settings.js";
 import { applyTextMutations, textMutations } from "./support/fuzz/text-mutations.js";
 import { opensslServerCertificate } from "./support/openssl.js";
 
@@ -42,7 +42,7 @@ async function expectBytesOrForbidden(value: string): Promise<Uint8Array | undef
 }
 
 describe("forwardedCertificateDer", () => {
-  it("random header values: bytes or forbidden", async () => {
+  it("random header values: bytes or forbidden", { timeout: timeoutFor(500, 25) }, async () => {
     const headerValue = fc.oneof(
       fc.string({ unit: "binary", maxLength: 200 }),
       fc.string({ maxLength: 200 }),
@@ -69,7 +69,9 @@ describe("forwardedCertificateDer", () => {
     }
   });
 
-  it("mutated encodings of a real certificate: bytes or forbidden", async ({ certificatePem }) => {
+  it("mutated encodings of a real certificate: bytes or forbidden", { timeout: timeoutFor(500, 25) }, async ({
+    certificatePem,
+  }) => {
     const encodings = Object.values(encodingsOf(certificatePem));
     await fc.assert(
       fc.asyncProperty(fc.constantFrom(...encodings), textMutations, async (encoding, mutations) => {

@@ -18,7 +18,7 @@ import { applyByteMutations, byteMutations } from "./support/fuzz/byte-mutations
 import { derTree, encodeDerTree } from "./support/fuzz/der-trees.js";
 import { Outcomes } from "./support/fuzz/outcomes.js";
 import { expectRefusedWith, parseOrRefuse } from "./support/fuzz/refusal.js";
-import { fuzzParameters } from "./support/fuzz/settings.js";
+import { fuzzParameters, timeoutFor } from "./support/fuzz/settings.js";
 import { openssl, type TempDir } from "./support/openssl.js";
 
 interface SeedKey {
@@ -89,7 +89,7 @@ async function expectClassifiedOrRefused(spki: Uint8Array, outcomes?: Outcomes):
 }
 
 describe("classifyPublicKey", () => {
-  it("random bytes and random well-formed DER are refused", async () => {
+  it("random bytes and random well-formed DER are refused", { timeout: timeoutFor(400, 25) }, async () => {
     const input = fc.oneof(fc.uint8Array({ maxLength: 400 }), derTree.map(encodeDerTree));
     await fc.assert(
       fc.asyncProperty(input, (spki) => expectClassifiedOrRefused(spki)),
@@ -101,7 +101,9 @@ describe("classifyPublicKey", () => {
     for (const seed of seedKeys) await expectClassifiedOrRefused(seed.spki);
   });
 
-  it("mutated keys: accepted only as what Node reads, otherwise unsupported_key", async ({ seedKeys }) => {
+  it("mutated keys: accepted only as what Node reads, otherwise unsupported_key", {
+    timeout: timeoutFor(600, 25),
+  }, async ({ seedKeys }) => {
     const outcomes = new Outcomes();
     const runs = 600;
     await fc.assert(

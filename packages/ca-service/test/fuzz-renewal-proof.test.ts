@@ -20,7 +20,7 @@ import { enrolDevice } from "./support/fuzz/enrolled-device.js";
 import { applyJwsMutation, isSameJws, jwsMutation, jwsShaped, signCompact } from "./support/fuzz/jws.js";
 import { Outcomes } from "./support/fuzz/outcomes.js";
 import { expectRefusedWith, parseOrRefuse } from "./support/fuzz/refusal.js";
-import { fuzzParameters } from "./support/fuzz/settings.js";
+import { fuzzParameters, timeoutFor } from "./support/fuzz/settings.js";
 import { csrSha256, renewalProof, x5cOf } from "./support/renewal-proof.js";
 import type { TestService } from "./support/service.js";
 
@@ -49,7 +49,7 @@ async function expectRefused(service: TestService, proof: string): Promise<void>
 }
 
 describe("verifyRenewalProof on input that was never a proof", () => {
-  it("random strings", async ({ service }) => {
+  it("random strings", { timeout: timeoutFor(300, 25) }, async ({ service }) => {
     const text = fc.oneof(fc.string({ unit: "binary", maxLength: 200 }), fc.string({ maxLength: 200 }));
     await fc.assert(
       fc.asyncProperty(text, (proof) => expectRefused(service, proof)),
@@ -57,7 +57,7 @@ describe("verifyRenewalProof on input that was never a proof", () => {
     );
   });
 
-  it("JWS-shaped strings with hostile headers", async ({ service }) => {
+  it("JWS-shaped strings with hostile headers", { timeout: timeoutFor(300, 25) }, async ({ service }) => {
     await fc.assert(
       fc.asyncProperty(jwsShaped, (proof) => expectRefused(service, proof)),
       fuzzParameters(300),
@@ -73,10 +73,9 @@ describe("verifyRenewalProof on a real proof, changed", () => {
     );
   });
 
-  it("mutated without re-signing: refused, unless the change left the very same token", async ({
-    service,
-    renewal,
-  }) => {
+  it("mutated without re-signing: refused, unless the change left the very same token", {
+    timeout: timeoutFor(400, 25),
+  }, async ({ service, renewal }) => {
     await fc.assert(
       fc.asyncProperty(jwsMutation, async (mutation) => {
         const mutated = applyJwsMutation(renewal.proof, mutation);
@@ -89,10 +88,9 @@ describe("verifyRenewalProof on a real proof, changed", () => {
     );
   });
 
-  it("header and claims changed, then signed with the device's key: accepted only within the rules", async ({
-    service,
-    renewal,
-  }) => {
+  it("header and claims changed, then signed with the device's key: accepted only within the rules", {
+    timeout: timeoutFor(400, 25),
+  }, async ({ service, renewal }) => {
     const { device, csrPem } = renewal;
     const now = new Date();
     const nowSeconds = Math.floor(now.getTime() / 1000);

@@ -28,7 +28,7 @@ import { applyMemberChanges, edgeValues, memberChanges } from "./support/fuzz/cl
 import { applyJwsMutation, isSameJws, jwsMutation, jwsShaped, signCompact } from "./support/fuzz/jws.js";
 import { Outcomes } from "./support/fuzz/outcomes.js";
 import { expectRefusedWith, parseOrRefuse } from "./support/fuzz/refusal.js";
-import { fuzzParameters } from "./support/fuzz/settings.js";
+import { fuzzParameters, timeoutFor } from "./support/fuzz/settings.js";
 
 const OIDC_ISSUER = "https://login.example.test/tenant/v2.0";
 const OIDC_AUDIENCE = "api://edge-pki";
@@ -99,12 +99,14 @@ const oidcClaims = { ...apiClaims, iss: OIDC_ISSUER, aud: OIDC_AUDIENCE, ver: "2
 const apiToken = signCompact(apiHeader, apiClaims, own.privateKey);
 
 describe("token verification on input that was never a token", () => {
-  it("random strings", async () => {
+  it("random strings", { timeout: timeoutFor(300, 25) }, async () => {
     const text = fc.oneof(fc.string({ unit: "binary", maxLength: 200 }), fc.string({ maxLength: 200 }));
     await fc.assert(fc.asyncProperty(text, expectUnauthorized), fuzzParameters(300));
   });
 
-  it("JWS-shaped strings with hostile headers (none, HMAC, foreign keys)", async () => {
+  it("JWS-shaped strings with hostile headers (none, HMAC, foreign keys)", {
+    timeout: timeoutFor(300, 25),
+  }, async () => {
     await fc.assert(fc.asyncProperty(jwsShaped, expectUnauthorized), fuzzParameters(300));
   });
 });
@@ -115,7 +117,9 @@ describe("token verification on real tokens, changed", () => {
     expect(principal.ok && principal.value).toMatchObject({ subject: "fuzz-admin", roles: ["admin"] });
   });
 
-  it("mutated without re-signing: refused, unless the change left the very same token", async () => {
+  it("mutated without re-signing: refused, unless the change left the very same token", {
+    timeout: timeoutFor(400, 25),
+  }, async () => {
     await fc.assert(
       fc.asyncProperty(jwsMutation, async (mutation) => {
         const mutated = applyJwsMutation(apiToken, mutation);
@@ -158,7 +162,9 @@ describe("token verification on real tokens, changed", () => {
     { name: "OIDC access token", header: oidcHeader, claims: oidcClaims, key: oidc.privateKey },
   );
 
-  it("header and claims changed, then signed with the issuer's key: a principal only within the rules", async () => {
+  it("header and claims changed, then signed with the issuer's key: a principal only within the rules", {
+    timeout: timeoutFor(500, 25),
+  }, async () => {
     const outcomes = new Outcomes();
     const runs = 500;
     await fc.assert(
