@@ -14,6 +14,8 @@
  * Runs: FUZZ_RUNS=<n> (every property n times) or FUZZ_SCALE=<x> (x times each default). A failure
  * prints fast-check's seed and path; replay it alone with
  *   FUZZ_SEED=<seed> FUZZ_PATH=<path> npx vitest run packages/ca-service/test/fuzz-csr-parser.test.ts -t '<name>'
+ * (the seed CSRs are made afresh for each run, with new keys: a replay applies the same mutations
+ * to a CSR of the same shape, which reproduces what depends on the structure, not on key bytes).
  */
 import fc from "fast-check";
 import { describe, expect } from "vitest";

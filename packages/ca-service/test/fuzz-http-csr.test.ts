@@ -86,7 +86,7 @@ const withDeviceId = (csr: string, deviceId: string | null) =>
   deviceId === null ? { csr } : { csr, deviceId };
 
 describe("POST /v1/certificates with fuzzed CSRs", () => {
-  const runs = 120;
+  const runs = 100;
 
   it("mutated CSRs (DER re-wrapped, PEM text): a contract answer, one certificate per success", {
     timeout: timeoutFor(runs, 150),
@@ -130,7 +130,7 @@ describe("POST /v1/certificates with fuzzed CSRs", () => {
 });
 
 describe("POST /v1/certificates with junk for a JSON body", () => {
-  const runs = 120;
+  const runs = 100;
   /** What a confused or hostile client sends: any text, JSON of the wrong shape, broken gzip. */
   const junk = fc.record({
     contentType: fc.constantFrom(

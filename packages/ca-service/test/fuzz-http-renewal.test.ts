@@ -63,7 +63,7 @@ const change = fc.oneof(
   { weight: 1, arbitrary: fc.constant({ kind: "unchanged" as const }) },
 );
 
-const runs = 60;
+const runs = 50;
 
 it("changed proofs and CSRs: a contract answer; a renewal only for the CSR the device signed for", {
   timeout: timeoutFor(runs, 400),

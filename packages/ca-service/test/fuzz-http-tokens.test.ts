@@ -80,7 +80,7 @@ async function expectOnlyTheRealTokenAdmitted(
 }
 
 describe("GET operations with fuzzed bearer tokens", () => {
-  const runs = 150;
+  const runs = 100;
 
   it("random Authorization headers and tokens: 401", { timeout: timeoutFor(runs, 50) }, async ({
     service,
@@ -140,7 +140,7 @@ describe("GET operations with fuzzed bearer tokens", () => {
 });
 
 describe("POST /v1/certificates with mutated bootstrap tokens", () => {
-  const runs = 40;
+  const runs = 30;
 
   it("a mutated bootstrap token gets nothing and uses nothing up; the real one then redeems once", {
     timeout: timeoutFor(runs, 300),
