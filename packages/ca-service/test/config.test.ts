@@ -95,7 +95,11 @@ describe("listener settings", () => {
       { EDGE_PKI_HOST: "0.0.0.0", EDGE_PKI_TLS_CERT: one.certPath, EDGE_PKI_TLS_KEY: one.keyPath },
       "/tmp",
     );
-    expect(ok.tls).toEqual({ certPath: one.certPath, keyPath: one.keyPath, requestClientCertificates: false });
+    expect(ok.tls).toEqual({
+      certPath: one.certPath,
+      keyPath: one.keyPath,
+      requestClientCertificates: false,
+    });
     expect(problemsOf({ EDGE_PKI_TLS_CERT: "/nope.pem", EDGE_PKI_TLS_KEY: one.keyPath })).toEqual([
       'EDGE_PKI_TLS_CERT="/nope.pem": cannot read the file (ENOENT)',
     ]);
@@ -157,7 +161,9 @@ describe("client-certificate settings", () => {
     expect(config.clientCertificateHeader).toBeUndefined();
   });
 
-  it("read proxies as addresses and CIDR networks, and the header in lower case", async ({ dataDir: dir }) => {
+  it("read proxies as addresses and CIDR networks, and the header in lower case", async ({
+    dataDir: dir,
+  }) => {
     const config = loadConfig(
       {
         EDGE_PKI_TRUSTED_PROXIES: " 10.0.0.5, fd00::/8,192.168.0.0/16 ,",

@@ -1,8 +1,7 @@
 /**
  * What the fuzz suite found, reproduced deterministically: one minimal input per finding, sent to
- * the real service, asserting what it should answer. A test named "BUG (open)" fails until src/ is
- * fixed; its fuzz property (named in the test) fails with it, whenever the generator comes across
- * such an input. Once fixed, the test stays as the regression test of the fix.
+ * the real service, asserting what it now answers. Each stays as the regression test of its fix;
+ * the fuzz property that found it (named in the test) keeps looking for others like it.
  */
 import { describe, expect } from "vitest";
 import { countRows } from "./support/database.js";
@@ -43,7 +42,7 @@ async function expectRefusedAndNothingStored(
   expect(countRows(service.dataDir, "certificates")).toBe(before);
 }
 
-describe("BUG (open): a CSR whose key the x509 library reads lazily and fails on is a 500, not a 400", () => {
+describe("fixed: a CSR whose key the x509 library cannot read is a 400, not a 500", () => {
   // verifyCsr reads csr.publicKey outside any try: @peculiar/x509 parses the key's inner DER only
   // then, and its plain Error becomes `internal`. Fuzz property: fuzz-csr-parser "mutated DER…".
   it("an RSA key whose BIT STRING is not an RSAPublicKey", async ({ service }) => {
@@ -68,7 +67,7 @@ describe("BUG (open): a CSR whose key the x509 library reads lazily and fails on
   });
 });
 
-describe("BUG (open): a properly signed CSR whose CN is an empty UTCTime is a 500, not a 400", () => {
+describe("fixed: a properly signed CSR whose CN is an empty UTCTime is a 400, not a 500", () => {
   // assertCommonNamesAreText re-serialises the subject (subject.toArrayBuffer()), which throws a
   // plain Error for a CN value of a type it cannot write back. Fuzz property: fuzz-csr-parser
   // "refuses a CN that is not text…".
@@ -78,7 +77,7 @@ describe("BUG (open): a properly signed CSR whose CN is an empty UTCTime is a 50
   });
 });
 
-describe("BUG (open): a CSR whose subject holds an element longer than its container is accepted, its CNs lost", () => {
+describe("fixed: a CSR whose subject holds an element longer than its container is refused", () => {
   // The [0] value `2c 38 20 20` claims 56 bytes inside 4; the ASN.1 reader reads on past its
   // container, swallowing the RDNs after it, so the parser sees no CN while the signed bytes have
   // two. openssl refuses to load such a request. With deviceId given, the CA issues for it (201).
@@ -97,5 +96,53 @@ describe("BUG (open): a CSR whose subject holds an element longer than its conta
   it("refused as invalid_csr, not issued under the deviceId given alongside", async ({ service }) => {
     const { csrPem } = csrWithSubject(overrunSubject);
     await expectRefusedAndNothingStored(service, { csr: csrPem, deviceId: "fuzz-overrun" }, "invalid_csr");
+  });
+});
+
+describe("fixed: loose spellings of a CSR's signature, which openssl refuses, are refused", () => {
+  // Proof of possession held (the signed bytes were a real CSR's), but the request was not DER:
+  // WebCrypto verified what openssl would not load. Fuzz property: fuzz-csr-parser "mutated DER…".
+  const respelled = (csrPem: string, respell: (der: Buffer, signatureAt: number) => void) => {
+    const der = Buffer.from(csrPem.replace(/-----[^-]+-----|\s/g, ""), "base64");
+    // A P-256 signature BIT STRING is the last element: 03 <len> 00 30 <len> 02 …
+    const signatureAt = der.lastIndexOf(Buffer.from([0x03]), der.length - 70);
+    respell(der, signatureAt);
+    return pem(der);
+  };
+
+  it("a BIT STRING that claims unused bits", async ({ service }) => {
+    const { csrPem } = csrWithSubject(textCn("fuzz-unused-bits"));
+    const csr = respelled(csrPem, (der, at) => {
+      der[at + 2] = 1;
+    });
+    await expectRefusedAndNothingStored(service, { csr }, "csr_signature_invalid");
+  });
+
+  it("an ECDSA signature whose SEQUENCE tag is respelled", async ({ service }) => {
+    const { csrPem } = csrWithSubject(textCn("fuzz-sequence-tag"));
+    const csr = respelled(csrPem, (der, at) => {
+      der[at + 3] = 0xb0;
+    });
+    await expectRefusedAndNothingStored(service, { csr }, "csr_signature_invalid");
+  });
+});
+
+describe("fixed: a bearer token spelled otherwise than canonical base64url is refused", () => {
+  // jose decodes with atob, which ignores the unused bits of a segment's last character and padding:
+  // the same token under other spellings was accepted. Fuzz property: fuzz-http-tokens "bit flips".
+  it("padding, or other unused bits in the last character of the signature", async ({ service }) => {
+    const token = service.adminToken;
+    const last = token.at(-1) ?? "A";
+    const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    // The signature segment of an ES256 JWS is 86 characters: its last carries 4 unused bits.
+    const sibling = alphabet[(alphabet.indexOf(last) & ~0x0f) | ((alphabet.indexOf(last) + 1) & 0x0f)] ?? "A";
+    for (const spelling of [`${token}==`, `${token.slice(0, -1)}${sibling}`]) {
+      const answer = await call(`${service.url}/v1/audit?limit=1`, { token: spelling });
+      expect({ status: answer.status, detail: answer.problem?.detail }).toEqual({
+        status: 401,
+        detail: "the token is not a JWT in canonical base64url",
+      });
+    }
+    expect((await call(`${service.url}/v1/audit?limit=1`, { token })).status).toBe(200);
   });
 });

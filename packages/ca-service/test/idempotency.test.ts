@@ -115,10 +115,14 @@ describe("Idempotency-Key", () => {
     service,
     dataDir,
   }) => {
-    const minted = await post<BootstrapToken>(service, "/v1/bootstrap-tokens", { deviceId: "idem-boot-body" });
+    const minted = await post<BootstrapToken>(service, "/v1/bootstrap-tokens", {
+      deviceId: "idem-boot-body",
+    });
     const device = minted.body.token;
     const { csrPem } = await opensslCsr(dataDir, "/CN=idem-boot-body");
-    expect((await post(service, "/v1/certificates", { csr: csrPem }, "boot-body-key", device)).status).toBe(201);
+    expect((await post(service, "/v1/certificates", { csr: csrPem }, "boot-body-key", device)).status).toBe(
+      201,
+    );
     const other = await post(
       service,
       "/v1/certificates",
@@ -139,7 +143,8 @@ describe("Idempotency-Key", () => {
     dataDir,
   }) => {
     const mint = async () =>
-      (await post<BootstrapToken>(service, "/v1/bootstrap-tokens", { deviceId: "idem-boot-pair" })).body.token;
+      (await post<BootstrapToken>(service, "/v1/bootstrap-tokens", { deviceId: "idem-boot-pair" })).body
+        .token;
     const [first, second] = [await mint(), await mint()];
     const { csrPem } = await opensslCsr(dataDir, "/CN=idem-boot-pair");
     const byFirst = await post(service, "/v1/certificates", { csr: csrPem }, "pair-key", first);
@@ -162,9 +167,13 @@ describe("Idempotency-Key", () => {
     const { csrPem } = await opensslCsr(dataDir, "/CN=idem-revoked");
     const first = await post(service, "/v1/certificates", { csr: csrPem }, "revoked-key");
     expect(first.status).toBe(201);
-    const revoked = await post<CertificateRecord>(service, `/v1/certificates/${first.body.serialNumber}/revoke`, {
-      reason: "keyCompromise",
-    });
+    const revoked = await post<CertificateRecord>(
+      service,
+      `/v1/certificates/${first.body.serialNumber}/revoke`,
+      {
+        reason: "keyCompromise",
+      },
+    );
     expect(revoked.status).toBe(200);
     const retry = await post(service, "/v1/certificates", { csr: csrPem }, "revoked-key");
     expect(retry.status).toBe(409);
