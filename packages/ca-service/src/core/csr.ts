@@ -2,6 +2,7 @@ import { AsnConvert } from "@peculiar/asn1-schema";
 import { Name } from "@peculiar/asn1-x509";
 import { CaError } from "./errors.js";
 import { canonicalPublicKey, classifyPublicKey, type KeyAlgorithm } from "./key-algorithms.js";
+import { type DerElement, parseStrictDer } from "./strict-der.js";
 import { x509 } from "./x509.js";
 
 /** CSR signature algorithms we verify; SHA-1, RSA-PSS and anything exotic are refused. */
@@ -32,14 +33,17 @@ export interface VerifiedCsr {
  * deliberately ignored.
  */
 export async function verifyCsr(request: string | Uint8Array): Promise<VerifiedCsr> {
-  const csr = parseCsr(typeof request === "string" ? derOfPem(request) : request);
+  const der = typeof request === "string" ? derOfPem(request) : request;
+  const structure = strictStructureOf(der);
+  const csr = parseCsr(der);
   // The key first: "Ed25519 keys are not accepted" helps more than "its signature algorithm is not".
-  const requestedSpki = new Uint8Array(csr.publicKey.rawData);
+  const requestedSpki = publicKeyOf(csr);
   const keyAlgorithm = classifyPublicKey(requestedSpki);
   const signatureAlgorithm = describeSignatureAlgorithm(csr);
   if (!ACCEPTED_CSR_SIGNATURES.has(signatureAlgorithm)) {
     throw csrError("invalid_csr", `the CSR's signature algorithm ${signatureAlgorithm} is not accepted`);
   }
+  assertSignatureIsDer(der, structure, signatureAlgorithm);
   let valid = false;
   try {
     valid = await csr.verify();
@@ -51,22 +55,96 @@ export async function verifyCsr(request: string | Uint8Array): Promise<VerifiedC
       "csr_signature_invalid",
       "the CSR's signature does not verify: proof of possession failed",
     );
-  assertCommonNamesAreText(csr.subjectName);
   return {
     publicKeySpki: canonicalPublicKey(requestedSpki),
     keyAlgorithm,
-    commonNames: csr.subjectName.getField(COMMON_NAME),
+    commonNames: commonNamesOf(csr),
     der: new Uint8Array(csr.rawData),
   };
 }
 
 /**
- * A CN is text. DER would let a CSR put an INTEGER or raw bytes there, which a reader renders as hex
- * that merely looks like a device ID; DirectoryString's choices (and IA5String, which some tools
- * use) are the text a registration ID can be.
+ * The CSR's shape, read by a strict DER reader: a SEQUENCE of the request info, the signature
+ * algorithm and the signature, with every length adding up. Bytes after the request would be
+ * carried along unverified, and an element running past its container would let the library read
+ * other fields than the signature covers.
  */
-function assertCommonNamesAreText(subject: x509.Name): void {
-  const name = AsnConvert.parse(subject.toArrayBuffer(), Name);
+function strictStructureOf(der: Uint8Array): DerElement {
+  let structure: DerElement;
+  try {
+    structure = parseStrictDer(der);
+  } catch (cause) {
+    throw csrError("invalid_csr", `csr is not a valid PKCS#10 request: ${(cause as Error).message}`, cause);
+  }
+  if (structure.tag !== 0x30 || structure.children?.length !== 3) {
+    throw csrError("invalid_csr", "csr is not a valid PKCS#10 request: not a SEQUENCE of three elements");
+  }
+  return structure;
+}
+
+/** The library reads the key's inner structure only when asked: a key it cannot read is bad input. */
+function publicKeyOf(csr: x509.Pkcs10CertificateRequest): Uint8Array {
+  try {
+    return new Uint8Array(csr.publicKey.rawData);
+  } catch (cause) {
+    throw csrError("invalid_csr", "the CSR's public key cannot be read", cause);
+  }
+}
+
+/**
+ * The signature as DER has it, as openssl insists: a BIT STRING with no unused bits and, for ECDSA,
+ * a SEQUENCE of two minimally encoded INTEGERs. WebCrypto would verify some looser spellings.
+ */
+function assertSignatureIsDer(der: Uint8Array, structure: DerElement, signatureAlgorithm: string): void {
+  const signature = structure.children?.[2];
+  const refuse = (reason: string) =>
+    csrError("csr_signature_invalid", `the CSR's signature is not DER: ${reason}`);
+  if (
+    signature?.tag !== 0x03 ||
+    der[signature.contentStart] !== 0 ||
+    signature.contentEnd === signature.contentStart
+  ) {
+    throw refuse("a signature is a BIT STRING with no unused bits");
+  }
+  if (!signatureAlgorithm.startsWith("ECDSA/")) return;
+  let value: DerElement;
+  try {
+    value = parseStrictDer(der.subarray(signature.contentStart + 1, signature.contentEnd));
+  } catch (cause) {
+    throw refuse((cause as Error).message);
+  }
+  const integers = value.children ?? [];
+  const offset = signature.contentStart + 1;
+  const minimal = (integer: DerElement) => {
+    const first = der[offset + integer.contentStart];
+    const second = der[offset + integer.contentStart + 1];
+    const length = integer.contentEnd - integer.contentStart;
+    return (
+      length > 0 &&
+      !(length > 1 && first === 0 && second !== undefined && second < 0x80) &&
+      (first ?? 0) < 0x80
+    );
+  };
+  if (value.tag !== 0x30 || integers.length !== 2 || !integers.every((i) => i.tag === 0x02 && minimal(i))) {
+    throw refuse("an ECDSA signature is a SEQUENCE of two minimally encoded positive INTEGERs");
+  }
+}
+
+/**
+ * The subject's CNs, which must be text. DER would let a CSR put an INTEGER or raw bytes there,
+ * which a reader renders as hex that merely looks like a device ID; DirectoryString's choices (and
+ * IA5String, which some tools use) are the text a registration ID can be. A subject the library
+ * cannot even read back is bad input too.
+ */
+function commonNamesOf(csr: x509.Pkcs10CertificateRequest): string[] {
+  let name: Name;
+  let commonNames: string[];
+  try {
+    name = AsnConvert.parse(csr.subjectName.toArrayBuffer(), Name);
+    commonNames = csr.subjectName.getField(COMMON_NAME);
+  } catch (cause) {
+    throw csrError("invalid_csr", "the CSR's subject cannot be read", cause);
+  }
   for (const attribute of name.flat()) {
     if (attribute.type !== COMMON_NAME) continue;
     const { value } = attribute;
@@ -82,6 +160,7 @@ function assertCommonNamesAreText(subject: x509.Name): void {
       throw csrError("invalid_csr", "the CSR's CN is not a text string (UTF8String or PrintableString)");
     }
   }
+  return commonNames;
 }
 
 /** One PEM block whose END label matches its BEGIN label (`NEW ` is the old Netscape spelling). */
@@ -96,30 +175,11 @@ function derOfPem(pem: string): Uint8Array {
 }
 
 function parseCsr(der: Uint8Array): x509.Pkcs10CertificateRequest {
-  // Bytes after the request would be carried along unverified; a strict DER reader refuses them.
-  if (der.length === 0 || encodedLength(der) !== der.length) {
-    throw csrError(
-      "invalid_csr",
-      "csr is not a valid PKCS#10 request: its DER has a wrong length or trailing bytes",
-    );
-  }
   try {
     return new x509.Pkcs10CertificateRequest(der);
   } catch (cause) {
     throw csrError("invalid_csr", "csr is not a valid PKCS#10 request", cause);
   }
-}
-
-/** The length of the DER element at the start of `der` (tag, length and contents), or -1. */
-function encodedLength(der: Uint8Array): number {
-  const first = der[1];
-  if (first === undefined) return -1;
-  if (first < 0x80) return 2 + first;
-  const octets = first & 0x7f;
-  if (octets === 0 || octets > 4 || der.length < 2 + octets) return -1;
-  let length = 0;
-  for (let i = 0; i < octets; i++) length = length * 256 + (der[2 + i] ?? 0);
-  return 2 + octets + length;
 }
 
 function describeSignatureAlgorithm(csr: x509.Pkcs10CertificateRequest): string {

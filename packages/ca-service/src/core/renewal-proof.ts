@@ -1,5 +1,6 @@
 import { createHash, createPublicKey } from "node:crypto";
 import { decodeProtectedHeader, errors as joseErrors, jwtVerify } from "jose";
+import { isLooseCompactJws } from "./compact-jws.js";
 import { CaError } from "./errors.js";
 import { isIssuedBy } from "./issued-by.js";
 import { classifyPublicKey, isRsa, type KeyAlgorithm } from "./key-algorithms.js";
@@ -79,6 +80,10 @@ export async function verifyRenewalProof(request: RenewalProofRequest): Promise<
     ));
   } catch (cause) {
     throw proofError(describeJoseFailure(cause, request.audiences), cause);
+  }
+  // A proof that verifies, spelled otherwise than base64url writes it, is not taken as itself.
+  if (isLooseCompactJws(request.proof)) {
+    throw proofError("the proof is not a compact JWS in canonical base64url");
   }
   const { iat, exp, jti } = payload as { iat: number; exp: number; jti: unknown };
   if (exp - iat > MAX_PROOF_LIFETIME_SECONDS) {

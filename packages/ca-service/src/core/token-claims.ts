@@ -125,7 +125,8 @@ export function principalFromToken(token: VerifiedToken): Principal {
 
   if (!rolesClaim.every(isRole)) throw invalid("the token names an unknown role");
   const roles = rolesClaim as Role[];
-  const audiences = typeof claims.aud === "string" ? [claims.aud] : (claims.aud as string[]);
+  const audiences =
+    typeof claims.aud === "string" ? [claims.aud] : Array.isArray(claims.aud) ? claims.aud : [];
   if (roles.includes("device-bootstrap")) {
     const { jti, exp } = claims;
     if (roles.length !== 1 || audiences.length !== 1 || audiences[0] !== BOOTSTRAP_AUDIENCE) {

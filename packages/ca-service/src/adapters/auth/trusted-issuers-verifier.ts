@@ -1,5 +1,6 @@
 import { decodeJwt, type JWTVerifyGetKey, jwtVerify } from "jose";
 import { type AccessTokenRules, assertAccessToken } from "../../core/access-token-rules.js";
+import { isLooseCompactJws } from "../../core/compact-jws.js";
 import { CaError } from "../../core/errors.js";
 import { CLOCK_TOLERANCE_SECONDS, type IssuerKind, type VerifiedToken } from "../../core/token-claims.js";
 import type { Clock } from "../../ports/clock.js";
@@ -53,6 +54,10 @@ export class TrustedIssuersVerifier implements TokenVerifier {
       const latest = this.clock.now().getTime() / 1000 + CLOCK_TOLERANCE_SECONDS;
       if (typeof payload.iat === "number" && payload.iat > latest) {
         throw new CaError("unauthorized", "the token was issued in the future");
+      }
+      // A token that verifies, spelled otherwise than base64url writes it, is not taken as itself.
+      if (isLooseCompactJws(token)) {
+        throw new CaError("unauthorized", "the token is not a JWT in canonical base64url");
       }
       const claims = payload as Record<string, unknown>;
       if (trusted.accessTokens !== undefined)
