@@ -1,6 +1,6 @@
 export { type CliCommand, parseCliArguments } from "./cli-options.js";
 export type { TokenPredicate } from "./key-vault/auth.js";
-export type { KeyVaultErrorCode } from "./key-vault/errors.js";
+export type { KeyVaultErrorCode, KeyVaultInnerErrorCode } from "./key-vault/errors.js";
 export type { FaultOptions } from "./key-vault/faults.js";
 export {
   type KeyVaultEmulator,

@@ -44,6 +44,17 @@ describe("Key Vault emulator: throttling and faults", () => {
     expect(error).toMatchObject({ statusCode: 429, code: "Throttled" });
   });
 
+  it("refuses like a vault without the role: 403 Forbidden, innererror ForbiddenByRbac", async () => {
+    const client = keyClient(emulator, { maxRetries: 0 });
+    await client.getKey("target");
+    await emulator.setFaults({ faults: { errorRate: 1, errorStatus: 403 } });
+    randomValues = [0];
+    const error = await caught(() => client.getKey("target"));
+    expect(error).toMatchObject({ statusCode: 403, code: "Forbidden" });
+    expect(error.message).toMatch(/^Caller is not authorized to perform action on resource\./);
+    expect(error.details?.error?.innerError?.code).toBe("ForbiddenByRbac");
+  });
+
   it("answers every request with 503 during an outage, and recovers afterwards", async () => {
     const client = keyClient(emulator, { maxRetries: 0 });
     await client.getKey("target");

@@ -1,14 +1,26 @@
 /** Fault injection: added latency, random errors (server errors or 403) and a full outage. */
+import { KeyVaultError } from "./errors.js";
 
-/** The answer to an injected error of each status. */
-export const INJECTED_ERRORS = {
-  403: {
-    code: "Forbidden",
-    message: "Caller is not authorized to perform action on resource (injected fault).",
-  },
-  500: { code: "InternalServerError", message: "An unexpected error occurred (injected fault)." },
-  503: { code: "ServiceUnavailable", message: "The service is temporarily unavailable." },
-} as const;
+/**
+ * The answer to an injected error of each status. The 403 is a vault's refusal under Azure RBAC:
+ * code `Forbidden`, the multi-line message, and `innererror.code` `ForbiddenByRbac`, as real vaults
+ * answer a caller without the role (e.g. hashicorp/terraform-provider-azurerm#27817).
+ */
+export function injectedError(status: 403 | 500 | 503): KeyVaultError {
+  switch (status) {
+    case 403:
+      return new KeyVaultError(
+        403,
+        "Forbidden",
+        "Caller is not authorized to perform action on resource.\r\nIf role assignments, deny assignments or role definitions were changed recently, please observe propagation time.\r\nCaller: (injected fault)\r\nAssignment: (not found)\r\nDecisionReason: 'DeniedWithNoValidRBAC'",
+        "ForbiddenByRbac",
+      );
+    case 500:
+      return new KeyVaultError(500, "InternalServerError", "An unexpected error occurred (injected fault).");
+    case 503:
+      return new KeyVaultError(503, "ServiceUnavailable", "The service is temporarily unavailable.");
+  }
+}
 
 export interface FaultOptions {
   /** Probability (0..1) that an authenticated request fails with `errorStatus`. */

@@ -14,7 +14,7 @@ import { CertificateStore } from "./certificate-store.js";
 import { certificateRoutes } from "./certificates.js";
 import { CONTROL_PREFIX, controlRoutes } from "./control.js";
 import { badParameter, KeyVaultError } from "./errors.js";
-import { type FaultOptions, INJECTED_ERRORS, validateFaults } from "./faults.js";
+import { type FaultOptions, injectedError, validateFaults } from "./faults.js";
 import { KeyStore } from "./key-store.js";
 import { keyRoutes } from "./keys.js";
 import { matchRoute, type RequestContext, type Route, readJsonBody } from "./routing.js";
@@ -54,6 +54,12 @@ export interface KeyVaultEmulatorOptions {
   random?: () => number;
   /** Clock in ms for timestamps and the throttle window; default `Date.now`. */
   clock?: () => number;
+  /**
+   * How long a certificate created with issuer `Self` stays in progress before Key Vault completes
+   * it, in ms; default 100. Real vaults take seconds (the SDK's recorded "can wait until a
+   * certificate is created" session polls for 10 s), so clients must poll, never assume.
+   */
+  selfSignedDelayMs?: number;
 }
 
 /** Runtime changes; a key that is present replaces that whole setting (`throttle: null` turns it off). */
@@ -120,7 +126,9 @@ export async function startKeyVaultEmulator(
     ...keyRoutes(keys, () => {
       stats.signs++;
     }),
-    ...certificateRoutes(new CertificateStore(keys, clock)),
+    ...certificateRoutes(
+      new CertificateStore(keys, { clock, selfSignedDelayMs: options.selfSignedDelayMs ?? 100 }),
+    ),
   ];
 
   /** Set once the emulator object exists (the control routes act on it); before that, none match. */
@@ -164,8 +172,7 @@ export async function startKeyVaultEmulator(
       }
       if (faults.errorRate && random() < faults.errorRate) {
         stats.faults++;
-        const status = faults.errorStatus ?? 500;
-        throw new KeyVaultError(status, INJECTED_ERRORS[status].code, INJECTED_ERRORS[status].message);
+        throw injectedError(faults.errorStatus ?? 500);
       }
       const apiVersion = checkApiVersion(new URLSearchParams(query).get("api-version"));
       await answer(routes, request, response, path, headers, apiVersion);
