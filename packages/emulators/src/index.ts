@@ -10,4 +10,4 @@ export {
   SUPPORTED_API_VERSIONS,
   startKeyVaultEmulator,
 } from "./key-vault/server.js";
-export type { ThrottleOptions } from "./key-vault/throttle.js";
+export { type ThrottleOptions, TRANSACTION_TYPES, type TransactionType } from "./key-vault/throttle.js";

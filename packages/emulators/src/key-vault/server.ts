@@ -18,7 +18,13 @@ import { type FaultOptions, injectedError, validateFaults } from "./faults.js";
 import { KeyStore } from "./key-store.js";
 import { keyRoutes } from "./keys.js";
 import { matchRoute, type RequestContext, type Route, readJsonBody } from "./routing.js";
-import { SlidingWindowThrottle, type ThrottleOptions } from "./throttle.js";
+import {
+  SlidingWindowThrottle,
+  type ThrottleOptions,
+  TRANSACTION_TYPES,
+  type TransactionType,
+  transactionTypeOf,
+} from "./throttle.js";
 import { createTlsIdentity } from "./tls.js";
 
 /** API versions the Azure SDKs can send (`serviceVersion`). */
@@ -76,6 +82,8 @@ export interface KeyVaultEmulatorStats {
   unauthorized: number;
   /** 429 answers. */
   throttled: number;
+  /** 429 answers by transaction type (see `ThrottleOptions.limits`). */
+  throttledByType: Record<TransactionType, number>;
   /** Injected error answers (error rate and outage). */
   faults: number;
   /** Successful `/sign` calls. */
@@ -119,7 +127,17 @@ export async function startKeyVaultEmulator(
   const tenantId = options.tenantId ?? "00000000-0000-0000-0000-000000000000";
   const throttle = new SlidingWindowThrottle(options.throttle);
   let faults = validateFaults(options.faults);
-  const stats: KeyVaultEmulatorStats = { requests: 0, unauthorized: 0, throttled: 0, faults: 0, signs: 0 };
+  const stats: KeyVaultEmulatorStats = {
+    requests: 0,
+    unauthorized: 0,
+    throttled: 0,
+    throttledByType: Object.fromEntries(TRANSACTION_TYPES.map((type) => [type, 0])) as Record<
+      TransactionType,
+      number
+    >,
+    faults: 0,
+    signs: 0,
+  };
 
   const keys = new KeyStore(clock);
   const routes: Route[] = [
@@ -160,10 +178,13 @@ export async function startKeyVaultEmulator(
         headers["www-authenticate"] = challengeHeader(tenantId);
         throw error;
       }
-      const decision = throttle.admit(clock());
+      const type = transactionTypeOf(request.method ?? "GET", path);
+      const decision = throttle.admit(type, clock());
       if (!decision.admitted) {
         stats.throttled++;
-        headers["retry-after"] = String(decision.retryAfterSeconds);
+        stats.throttledByType[type]++;
+        if (decision.retryAfterSeconds !== undefined)
+          headers["retry-after"] = String(decision.retryAfterSeconds);
         throw new KeyVaultError(
           429,
           "Throttled",
@@ -247,7 +268,7 @@ export async function startKeyVaultEmulator(
     caCertificatePem: identity?.certificatePem,
     caCertificatePath: identity ? options.certificatePath : undefined,
     get stats() {
-      return { ...stats };
+      return { ...stats, throttledByType: { ...stats.throttledByType } };
     },
     async setFaults(update) {
       if ("throttle" in update) throttle.configure(update.throttle ?? undefined);
