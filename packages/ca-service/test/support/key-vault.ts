@@ -10,7 +10,12 @@ import {
   KeyVaultKeyStore,
   type KeyVaultKeyStoreOptions,
 } from "../../src/adapters/keys/azure-key-vault/key-vault-key-store.js";
-import { SdkKeyVaultClient } from "../../src/adapters/keys/azure-key-vault/sdk-key-vault-client.js";
+import { createSdkClients } from "../../src/adapters/keys/azure-key-vault/sdk-clients.js";
+import {
+  SdkKeyVaultClient,
+  type SdkKeyVaultClientOptions,
+} from "../../src/adapters/keys/azure-key-vault/sdk-key-vault-client.js";
+import type { ThrottleBackoff } from "../../src/adapters/keys/azure-key-vault/throttle-retry-policy.js";
 import { type TempDir, tempDir } from "./openssl.js";
 
 /** The emulator takes any token; expiry far enough out that the SDK never refreshes. */
@@ -28,16 +33,20 @@ export interface TestVault {
   /** Settings that point the service at this emulator. */
   env(overrides?: Record<string, string>): Record<string, string>;
   /**
-   * A KeyVaultKeyStore over the official clients (injected, not built from settings). Certificate
-   * names not given derive from the root's: `<root>-token` for the token-signing key.
+   * A KeyVaultKeyStore over the official clients, configured as the service configures them but
+   * built here (not from settings). Certificate names not given derive from the root's:
+   * `<root>-token` for the token-signing key. `backoff` and `callDeadlineMs` shorten the waits of
+   * reads, creates and merges for tests of throttling.
    */
-  keyStore(
-    options?: Partial<Omit<KeyVaultKeyStoreOptions, "certificateNames">> & {
-      certificateNames?: Partial<KeyVaultKeyStoreOptions["certificateNames"]>;
-    },
-  ): KeyVaultKeyStore;
+  keyStore(options?: TestKeyStoreOptions): KeyVaultKeyStore;
   stop(): Promise<void>;
 }
+
+export type TestKeyStoreOptions = Partial<Omit<KeyVaultKeyStoreOptions, "certificateNames" | "client">> &
+  SdkKeyVaultClientOptions & {
+    certificateNames?: Partial<KeyVaultKeyStoreOptions["certificateNames"]>;
+    backoff?: ThrottleBackoff;
+  };
 
 /** Starts the Key Vault emulator on 127.0.0.1 with the official SDK clients pointed at it. */
 export async function startTestVault(options: KeyVaultEmulatorOptions = {}): Promise<TestVault> {
@@ -62,17 +71,15 @@ export async function startTestVault(options: KeyVaultEmulatorOptions = {}): Pro
       EDGE_PKI_KEYVAULT_EMULATOR: "true",
       ...overrides,
     }),
-    keyStore: ({ certificateNames = {}, ...storeOptions } = {}) => {
+    keyStore: ({ certificateNames = {}, backoff, callDeadlineMs, ...storeOptions } = {}) => {
       const root = certificateNames.root ?? "edge-pki-root";
+      const clients = createSdkClients(emulator.url, credential, {
+        tlsCa: emulator.caCertificatePem,
+        disableChallengeResourceVerification: true,
+        backoff,
+      });
       return new KeyVaultKeyStore({
-        client: new SdkKeyVaultClient({
-          keys,
-          unretried: new KeyClient(emulator.url, credential, {
-            ...pipeline,
-            retryOptions: { maxRetries: 0 },
-          }),
-          certificates,
-        }),
+        client: new SdkKeyVaultClient(clients, { callDeadlineMs }),
         hsm: false,
         ...storeOptions,
         certificateNames: {

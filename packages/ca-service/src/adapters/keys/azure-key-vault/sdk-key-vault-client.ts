@@ -10,6 +10,7 @@ import {
   type KeyVaultKey,
   parseKeyVaultKeyIdentifier,
 } from "@azure/keyvault-keys";
+import { abortAfter } from "./abort-after.js";
 import {
   type CallOptions,
   type KeyVaultClient,
@@ -22,9 +23,12 @@ import {
 import { toVaultCallError, type VaultRole } from "./vault-failure.js";
 
 export interface SdkClients {
-  /** Certificates: read, create (issuer Unknown), pending operation, merge. */
+  /**
+   * Certificates: read, create (issuer Unknown), pending operation, merge. Built with the throttle
+   * retry policy (`sdk-clients.ts`), so a 429 without Retry-After is waited out too.
+   */
   certificates: CertificateClient;
-  /** Keys: public keys of certificate keys. */
+  /** Keys: public keys of certificate keys; same retry policy. */
   keys: KeyClient;
   /**
    * Keys again, built with `retryOptions: { maxRetries: 0 }`: signing (the signing policy retries
@@ -32,6 +36,14 @@ export interface SdkClients {
    * CryptographyClient shares this one pipeline, so the 401 challenge is answered once.
    */
   unretried: KeyClient;
+}
+
+export interface SdkKeyVaultClientOptions {
+  /**
+   * Each read, create or merge in total, 429 waits and retries included; then it fails. Default
+   * 60 s: init and start wait out a busy vault, but not forever.
+   */
+  callDeadlineMs?: number;
 }
 
 /** One key version's CryptographyClient, and its first call, which the others wait for. */
@@ -44,23 +56,32 @@ interface KeySigner {
 export class SdkKeyVaultClient implements KeyVaultClient {
   readonly vaultUrl: string;
   readonly #signers = new Map<string, KeySigner>();
+  readonly #callDeadlineMs: number;
 
-  constructor(private readonly clients: SdkClients) {
+  constructor(
+    private readonly clients: SdkClients,
+    options: SdkKeyVaultClientOptions = {},
+  ) {
     this.vaultUrl = clients.keys.vaultUrl;
+    this.#callDeadlineMs = options.callDeadlineMs ?? 60_000;
   }
 
   async getCertificate(name: string): Promise<VaultCertificate | undefined> {
     const { certificates } = this.clients;
     const read = `read certificate ${name}`;
-    const latest = await this.#absentOn404(read, "readCertificates", () => certificates.getCertificate(name));
+    const latest = await this.#absentOn404(read, "readCertificates", (abortSignal) =>
+      certificates.getCertificate(name, { abortSignal }),
+    );
     if (!latest) return undefined;
     if (isIssued(latest)) return vaultCertificate(name, latest);
     // The latest version is pending (its key and CSR exist, no `cer` yet) or disabled. That can be
     // someone's beginCreateCertificate on a CA that exists: the issued version still stands, and
     // must win, or init would build a new CA on the pending key.
     const issued: CertificateProperties[] = [];
-    await this.#call(`list the versions of certificate ${name}`, "readCertificates", async () => {
-      for await (const properties of certificates.listPropertiesOfCertificateVersions(name)) {
+    await this.#call(`list the versions of certificate ${name}`, "readCertificates", async (abortSignal) => {
+      for await (const properties of certificates.listPropertiesOfCertificateVersions(name, {
+        abortSignal,
+      })) {
         if (properties.enabled !== false && properties.x509Thumbprint && properties.version) {
           issued.push(properties);
         }
@@ -69,8 +90,8 @@ export class SdkKeyVaultClient implements KeyVaultClient {
     // Newest first; the listing's order is not specified, so later entries win ties.
     issued.reverse().sort((a, b) => (b.createdOn?.getTime() ?? 0) - (a.createdOn?.getTime() ?? 0));
     for (const { version } of issued) {
-      const certificate = await this.#call(read, "readCertificates", () =>
-        certificates.getCertificateVersion(name, version as string),
+      const certificate = await this.#call(read, "readCertificates", (abortSignal) =>
+        certificates.getCertificateVersion(name, version as string, { abortSignal }),
       );
       if (isIssued(certificate)) return vaultCertificate(name, certificate);
     }
@@ -81,7 +102,7 @@ export class SdkKeyVaultClient implements KeyVaultClient {
     const poller = await this.#absentOn404(
       `read the pending operation of certificate ${name}`,
       "certificates",
-      () => this.clients.certificates.getCertificateOperation(name),
+      (abortSignal) => this.clients.certificates.getCertificateOperation(name, { abortSignal }),
     );
     const operation = poller?.getOperationState().certificateOperation;
     if (operation?.status !== "inProgress") return undefined;
@@ -95,26 +116,24 @@ export class SdkKeyVaultClient implements KeyVaultClient {
         ? { keyType: key.hsm ? ("EC-HSM" as const) : ("EC" as const), keyCurveName: key.curve }
         : { keyType: key.hsm ? ("RSA-HSM" as const) : ("RSA" as const), keySize: key.keySize };
     // Returns after the first poll; the operation stays inProgress until the merge (never pollUntilDone).
-    await this.#call(`create certificate ${name}`, "certificates", () =>
-      this.clients.certificates.beginCreateCertificate(name, {
-        issuerName: "Unknown",
-        subject,
-        ...keyProperties,
-        exportable: false,
-        reuseKey: false,
-      }),
+    await this.#call(`create certificate ${name}`, "certificates", (abortSignal) =>
+      this.clients.certificates.beginCreateCertificate(
+        name,
+        { issuerName: "Unknown", subject, ...keyProperties, exportable: false, reuseKey: false },
+        { abortSignal },
+      ),
     );
   }
 
   async mergeCertificate(name: string, certificateDer: Uint8Array): Promise<void> {
-    await this.#call(`merge certificate ${name}`, "certificates", () =>
-      this.clients.certificates.mergeCertificate(name, [certificateDer]),
+    await this.#call(`merge certificate ${name}`, "certificates", (abortSignal) =>
+      this.clients.certificates.mergeCertificate(name, [certificateDer], { abortSignal }),
     );
   }
 
   async getKey(name: string, version?: string, options: CallOptions = {}): Promise<VaultKey> {
-    const key = await this.#call(`get key ${name}`, "crypto", () =>
-      this.clients.keys.getKey(name, { version, abortSignal: options.abortSignal }),
+    const key = await this.#call(`get key ${name}`, "crypto", (abortSignal) =>
+      this.clients.keys.getKey(name, { version, abortSignal: anyOf(abortSignal, options.abortSignal) }),
     );
     const id = key.id;
     if (!key.key || !id || !key.properties.version)
@@ -129,7 +148,7 @@ export class SdkKeyVaultClient implements KeyVaultClient {
   }
 
   async probe(keyName: string, options: CallOptions): Promise<void> {
-    await this.#call(`get key ${keyName}`, "crypto", () =>
+    await this.#attempt(`get key ${keyName}`, "crypto", () =>
       this.clients.unretried.getKey(keyName, { abortSignal: options.abortSignal }),
     );
   }
@@ -145,15 +164,36 @@ export class SdkKeyVaultClient implements KeyVaultClient {
     // A client's first call answers the challenge (when the pipeline has not yet) and fetches the
     // key; a burst behind it waits for that instead of doing the same 32 times over.
     if (signer.first) await signer.first.catch(() => undefined);
-    const call = this.#call(`sign with key ${keyId}`, "crypto", () =>
+    const call = this.#attempt(`sign with key ${keyId}`, "crypto", () =>
       signer.client.sign(algorithm, digest, { abortSignal: options.abortSignal }),
     );
     signer.first ??= call;
     return (await call).result;
   }
 
+  /**
+   * One read, create or merge within the call deadline (the SDK's retries included); a failure
+   * becomes a VaultCallError naming the vault, the operation and the role.
+   */
+  async #call<T>(operation: string, role: VaultRole, call: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    const deadline = abortAfter(this.#callDeadlineMs);
+    try {
+      return await this.#attempt(operation, role, () => call(deadline.signal));
+    } catch (error) {
+      if (!deadline.signal.aborted) throw error;
+      throw new VaultCallError(
+        "transient",
+        `Key Vault ${this.vaultUrl}: ${operation} failed: no success within ${this.#callDeadlineMs} ms (the vault kept throttling, failing or not answering)`,
+        undefined,
+        { cause: error },
+      );
+    } finally {
+      deadline.clear();
+    }
+  }
+
   /** Runs one SDK call; a failure becomes a VaultCallError naming the vault, the operation and the role. */
-  async #call<T>(operation: string, role: VaultRole, call: () => Promise<T>): Promise<T> {
+  async #attempt<T>(operation: string, role: VaultRole, call: () => Promise<T>): Promise<T> {
     try {
       return await call();
     } catch (error) {
@@ -161,7 +201,11 @@ export class SdkKeyVaultClient implements KeyVaultClient {
     }
   }
 
-  async #absentOn404<T>(operation: string, role: VaultRole, call: () => Promise<T>): Promise<T | undefined> {
+  async #absentOn404<T>(
+    operation: string,
+    role: VaultRole,
+    call: (signal: AbortSignal) => Promise<T>,
+  ): Promise<T | undefined> {
     try {
       return await this.#call(operation, role, call);
     } catch (error) {
@@ -169,6 +213,10 @@ export class SdkKeyVaultClient implements KeyVaultClient {
       throw error;
     }
   }
+}
+
+function anyOf(signal: AbortSignal, other: AbortSignal | undefined): AbortSignal {
+  return other ? AbortSignal.any([signal, other]) : signal;
 }
 
 /** A completed, enabled version: it has its certificate, and the versioned id of its key. */
