@@ -39,14 +39,29 @@ export interface TestVault {
    * reads, creates and merges for tests of throttling.
    */
   keyStore(options?: TestKeyStoreOptions): KeyVaultKeyStore;
+  /** The KeyVaultClient port over the official clients, as `keyStore` uses it (to wrap, in tests of crashes). */
+  client(options?: TestClientOptions): SdkKeyVaultClient;
   stop(): Promise<void>;
 }
 
+export type TestClientOptions = SdkKeyVaultClientOptions & { backoff?: ThrottleBackoff };
+
 export type TestKeyStoreOptions = Partial<Omit<KeyVaultKeyStoreOptions, "certificateNames" | "client">> &
-  SdkKeyVaultClientOptions & {
+  TestClientOptions & {
     certificateNames?: Partial<KeyVaultKeyStoreOptions["certificateNames"]>;
-    backoff?: ThrottleBackoff;
   };
+
+/** Certificate names from a root name: `<root>-issuing`, `<root>-token`, unless given. */
+export function certificateNamesOf(
+  names: Partial<KeyVaultKeyStoreOptions["certificateNames"]> = {},
+): KeyVaultKeyStoreOptions["certificateNames"] {
+  const root = names.root ?? "edge-pki-root";
+  return {
+    root,
+    intermediate: names.intermediate ?? "edge-pki-intermediate",
+    "token-signing": names["token-signing"] ?? `${root}-token`,
+  };
+}
 
 /** Starts the Key Vault emulator on 127.0.0.1 with the official SDK clients pointed at it. */
 export async function startTestVault(options: KeyVaultEmulatorOptions = {}): Promise<TestVault> {
@@ -57,6 +72,15 @@ export async function startTestVault(options: KeyVaultEmulatorOptions = {}): Pro
     disableChallengeResourceVerification: true,
     tlsOptions: { ca: emulator.caCertificatePem },
   };
+  const client = ({ backoff, callDeadlineMs }: TestClientOptions = {}) =>
+    new SdkKeyVaultClient(
+      createSdkClients(emulator.url, credential, {
+        tlsCa: emulator.caCertificatePem,
+        disableChallengeResourceVerification: true,
+        backoff,
+      }),
+      { callDeadlineMs },
+    );
   const keys = new KeyClient(emulator.url, credential, pipeline);
   const certificates = new CertificateClient(emulator.url, credential, pipeline);
   return {
@@ -71,24 +95,14 @@ export async function startTestVault(options: KeyVaultEmulatorOptions = {}): Pro
       EDGE_PKI_KEYVAULT_EMULATOR: "true",
       ...overrides,
     }),
-    keyStore: ({ certificateNames = {}, backoff, callDeadlineMs, ...storeOptions } = {}) => {
-      const root = certificateNames.root ?? "edge-pki-root";
-      const clients = createSdkClients(emulator.url, credential, {
-        tlsCa: emulator.caCertificatePem,
-        disableChallengeResourceVerification: true,
-        backoff,
-      });
-      return new KeyVaultKeyStore({
-        client: new SdkKeyVaultClient(clients, { callDeadlineMs }),
+    client,
+    keyStore: ({ certificateNames, backoff, callDeadlineMs, ...storeOptions } = {}) =>
+      new KeyVaultKeyStore({
+        client: client({ backoff, callDeadlineMs }),
         hsm: false,
         ...storeOptions,
-        certificateNames: {
-          root,
-          intermediate: certificateNames.intermediate ?? "edge-pki-intermediate",
-          "token-signing": certificateNames["token-signing"] ?? `${root}-token`,
-        },
-      });
-    },
+        certificateNames: certificateNamesOf(certificateNames),
+      }),
     stop: async () => {
       await emulator.stop();
       await dir.remove();

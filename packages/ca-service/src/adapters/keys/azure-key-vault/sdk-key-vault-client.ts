@@ -1,4 +1,5 @@
 import { createPublicKey } from "node:crypto";
+import { setTimeout as sleep } from "node:timers/promises";
 import type {
   CertificateClient,
   CertificateProperties,
@@ -13,19 +14,20 @@ import {
 import { abortAfter } from "./abort-after.js";
 import {
   type CallOptions,
+  type CertificateCreation,
   type KeyVaultClient,
   VaultCallError,
   type VaultCertificate,
   type VaultKey,
-  type VaultKeySpec,
+  type VaultOperation,
   type VaultSignatureAlgorithm,
 } from "./key-vault-client.js";
 import { toVaultCallError, type VaultRole } from "./vault-failure.js";
 
 export interface SdkClients {
   /**
-   * Certificates: read, create (issuer Unknown), pending operation, merge. Built with the throttle
-   * retry policy (`sdk-clients.ts`), so a 429 without Retry-After is waited out too.
+   * Certificates: read, create, pending operation, merge. Built with the throttle retry policy
+   * (`sdk-clients.ts`), so a 429 without Retry-After is waited out too.
    */
   certificates: CertificateClient;
   /** Keys: public keys of certificate keys; same retry policy. */
@@ -52,6 +54,9 @@ interface KeySigner {
   first?: Promise<unknown>;
 }
 
+/** Polls of an operation in progress: quick at first, then every 2 s (Self takes seconds). */
+const operationPollMs = (poll: number) => Math.min(2_000, 100 * 2 ** poll);
+
 /** The KeyVaultClient port over the official `@azure/keyvault-*` clients. */
 export class SdkKeyVaultClient implements KeyVaultClient {
   readonly vaultUrl: string;
@@ -75,8 +80,8 @@ export class SdkKeyVaultClient implements KeyVaultClient {
     if (!latest) return undefined;
     if (isIssued(latest)) return vaultCertificate(name, latest);
     // The latest version is pending (its key and CSR exist, no `cer` yet) or disabled. That can be
-    // someone's beginCreateCertificate on a CA that exists: the issued version still stands, and
-    // must win, or init would build a new CA on the pending key.
+    // a rotation begun on a CA that exists, or the last step of init: the issued version still
+    // stands, and must win, or init would build a new CA on the pending key.
     const issued: CertificateProperties[] = [];
     await this.#call(`list the versions of certificate ${name}`, "readCertificates", async (abortSignal) => {
       for await (const properties of certificates.listPropertiesOfCertificateVersions(name, {
@@ -98,42 +103,65 @@ export class SdkKeyVaultClient implements KeyVaultClient {
     return undefined;
   }
 
-  async getPendingCsr(name: string): Promise<Uint8Array | undefined> {
-    const poller = await this.#absentOn404(
-      `read the pending operation of certificate ${name}`,
-      "certificates",
-      (abortSignal) => this.clients.certificates.getCertificateOperation(name, { abortSignal }),
-    );
-    const operation = poller?.getOperationState().certificateOperation;
+  async getPendingOperation(name: string): Promise<VaultOperation | undefined> {
+    const operation = await this.#operation(name);
     if (operation?.status !== "inProgress") return undefined;
     if (!operation.csr) throw new Error(`the pending operation of certificate ${name} has no CSR`);
-    return operation.csr;
+    return { issuer: operation.issuerName ?? "Unknown", csr: operation.csr };
   }
 
-  async beginCreateCertificate(name: string, subject: string, key: VaultKeySpec): Promise<void> {
+  async createCertificate(name: string, creation: CertificateCreation): Promise<void> {
+    const { key } = creation;
     const keyProperties =
       key.keyType === "EC"
         ? { keyType: key.hsm ? ("EC-HSM" as const) : ("EC" as const), keyCurveName: key.curve }
         : { keyType: key.hsm ? ("RSA-HSM" as const) : ("RSA" as const), keySize: key.keySize };
-    // Returns after the first poll; the operation stays inProgress until the merge (never pollUntilDone).
+    // The SDK returns after its first poll; the operation stays in progress until Key Vault (Self)
+    // or a merge completes it: never pollUntilDone here.
     await this.#call(`create certificate ${name}`, "certificates", (abortSignal) =>
       this.clients.certificates.beginCreateCertificate(
         name,
-        { issuerName: "Unknown", subject, ...keyProperties, exportable: false, reuseKey: false },
-        { abortSignal },
+        {
+          issuerName: creation.issuer,
+          subject: creation.subject,
+          ...keyProperties,
+          exportable: false,
+          reuseKey: creation.reuseKey,
+          keyUsage: creation.keyUsage,
+          ...(creation.validityMonths === undefined ? {} : { validityInMonths: creation.validityMonths }),
+          // Not Key Vault's AutoRenew: a renewal would make a version we did not ask for.
+          lifetimeActions: [{ action: "EmailContacts", lifetimePercentage: 80 }],
+        },
+        { abortSignal, ...(creation.tags ? { tags: creation.tags } : {}) },
       ),
     );
   }
 
-  async mergeCertificate(name: string, certificateDer: Uint8Array): Promise<void> {
-    await this.#call(`merge certificate ${name}`, "certificates", (abortSignal) =>
-      this.clients.certificates.mergeCertificate(name, [certificateDer], { abortSignal }),
-    );
+  async waitForOperation(name: string): Promise<void> {
+    const deadline = Date.now() + this.#callDeadlineMs;
+    for (let poll = 0; (await this.#operation(name))?.status === "inProgress"; poll++) {
+      const wait = operationPollMs(poll);
+      if (Date.now() + wait > deadline) {
+        throw new VaultCallError(
+          "transient",
+          `Key Vault ${this.vaultUrl}: certificate ${name} was still in progress after ${this.#callDeadlineMs} ms`,
+        );
+      }
+      await sleep(wait);
+    }
   }
 
-  async getKey(name: string, version?: string, options: CallOptions = {}): Promise<VaultKey> {
+  async mergeCertificate(name: string, certificateDer: Uint8Array): Promise<VaultCertificate> {
+    const merged = await this.#call(`merge certificate ${name}`, "certificates", (abortSignal) =>
+      this.clients.certificates.mergeCertificate(name, [certificateDer], { abortSignal }),
+    );
+    if (!isIssued(merged)) throw new Error(`the merge of certificate ${name} returned no certificate`);
+    return vaultCertificate(name, merged);
+  }
+
+  async getKey(name: string, version: string): Promise<VaultKey> {
     const key = await this.#call(`get key ${name}`, "crypto", (abortSignal) =>
-      this.clients.keys.getKey(name, { version, abortSignal: anyOf(abortSignal, options.abortSignal) }),
+      this.clients.keys.getKey(name, { version, abortSignal }),
     );
     const id = key.id;
     if (!key.key || !id || !key.properties.version)
@@ -169,6 +197,16 @@ export class SdkKeyVaultClient implements KeyVaultClient {
     );
     signer.first ??= call;
     return (await call).result;
+  }
+
+  /** The certificate's latest operation (any status), or undefined when it has none. */
+  async #operation(name: string) {
+    const poller = await this.#absentOn404(
+      `read the pending operation of certificate ${name}`,
+      "certificates",
+      (abortSignal) => this.clients.certificates.getCertificateOperation(name, { abortSignal }),
+    );
+    return poller?.getOperationState().certificateOperation;
   }
 
   /**
@@ -215,10 +253,6 @@ export class SdkKeyVaultClient implements KeyVaultClient {
   }
 }
 
-function anyOf(signal: AbortSignal, other: AbortSignal | undefined): AbortSignal {
-  return other ? AbortSignal.any([signal, other]) : signal;
-}
-
 /** A completed, enabled version: it has its certificate, and the versioned id of its key. */
 function isIssued(certificate: KeyVaultCertificate): boolean {
   return (
@@ -229,7 +263,12 @@ function isIssued(certificate: KeyVaultCertificate): boolean {
 function vaultCertificate(name: string, certificate: KeyVaultCertificate): VaultCertificate {
   const key = certificate.keyId ? parseKeyVaultKeyIdentifier(certificate.keyId) : undefined;
   if (!key?.version) throw new Error(`certificate ${name} names no versioned key (${certificate.keyId})`);
-  return { certificateDer: certificate.cer as Uint8Array, keyName: key.name, keyVersion: key.version };
+  return {
+    certificateDer: certificate.cer as Uint8Array,
+    keyName: key.name,
+    keyVersion: key.version,
+    tags: { ...certificate.properties.tags },
+  };
 }
 
 function publicKeySpkiOf(key: KeyVaultKey): Uint8Array {
