@@ -208,6 +208,26 @@ describe("Key Vault emulator: certificates", () => {
     expect(missing).toMatchObject({ statusCode: 404, code: "CertificateNotFound" });
   });
 
+  it("deletes a certificate with its key, keeps it as deleted, and frees its name only once purged", async () => {
+    await certificates.beginCreateCertificate("short-lived", {
+      issuerName: "Unknown",
+      subject: "CN=short-lived",
+    });
+    const deleted = await (await certificates.beginDeleteCertificate("short-lived")).pollUntilDone();
+    expect(deleted.recoveryId).toBe(`${emulator.url}/deletedcertificates/short-lived`);
+    expect(await caught(() => certificates.getCertificate("short-lived"))).toMatchObject({ statusCode: 404 });
+    expect(await caught(() => keyClient(emulator).getKey("short-lived"))).toMatchObject({ statusCode: 404 });
+    const reused = await caught(() =>
+      certificates.beginCreateCertificate("short-lived", { issuerName: "Unknown", subject: "CN=again" }),
+    );
+    expect(reused).toMatchObject({ statusCode: 409, code: "Conflict" });
+    await certificates.purgeDeletedCertificate("short-lived");
+    expect(await caught(() => certificates.getDeletedCertificate("short-lived"))).toMatchObject({
+      statusCode: 404,
+    });
+    await certificates.beginCreateCertificate("short-lived", { issuerName: "Unknown", subject: "CN=again" });
+  });
+
   it("maps missing certificates and operations to RestErrors with Key Vault codes", async () => {
     const missing = await caught(() => certificates.getCertificate("nope"));
     expect(missing).toMatchObject({ statusCode: 404, code: "CertificateNotFound" });

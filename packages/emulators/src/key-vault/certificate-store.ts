@@ -16,7 +16,13 @@ import {
   keyOperationsFor,
   parseCertificatePolicy,
 } from "./certificate-policy.js";
-import { badParameter, certificateNotFound, KeyVaultError, pendingCertificateNotFound } from "./errors.js";
+import {
+  badParameter,
+  certificateNotFound,
+  deletedCertificateNotFound,
+  KeyVaultError,
+  pendingCertificateNotFound,
+} from "./errors.js";
 import type { KeyAttributes, KeyStore, StoredKey } from "./key-store.js";
 import { parseX5c } from "./x5c.js";
 import { x509 } from "./x509.js";
@@ -52,6 +58,16 @@ export interface CertificateOperation {
   selfSigned?: { der: Uint8Array; completesAt: number; enabled: boolean | undefined };
 }
 
+/** A soft-deleted certificate: recoverable (not implemented) or purgeable, its name not reusable until purged. */
+export interface DeletedCertificate {
+  /** The latest version when it was deleted, and the policy then. */
+  latest: CertificateVersion;
+  policy: ReturnType<CertificateStore["policy"]>;
+  /** Unix seconds. */
+  deletedDate: number;
+  scheduledPurgeDate: number;
+}
+
 interface CertificateEntry {
   versions: CertificateVersion[];
   policy: CertificatePolicy;
@@ -82,11 +98,15 @@ export const PENDING_DETAILS = "Pending certificate created. Please Perform Merg
 const SELF_PENDING_DETAILS =
   "Pending certificate created. Certificate request is in progress. This may take some time based on the issuer provider. Please check again later.";
 
+/** Days a deleted certificate stays recoverable (`recoverableDays` of the versions). */
+export const RETENTION_DAYS = 90;
+
 /** A pending version's planned validity starts this long before its creation, as recorded. */
 const PENDING_NOT_BEFORE_LEAD_SECONDS = 600;
 
 export class CertificateStore {
   readonly #entries = new Map<string, CertificateEntry>();
+  readonly #deleted = new Map<string, DeletedCertificate>();
   readonly #creating = new Set<string>();
   readonly #keys: KeyStore;
   readonly #options: CertificateStoreOptions;
@@ -102,6 +122,13 @@ export class CertificateStore {
    */
   async create(name: string, request: CreateCertificateRequest): Promise<CertificateOperation> {
     const entry = this.#settled(name);
+    if (this.#deleted.has(name)) {
+      throw new KeyVaultError(
+        409,
+        "Conflict",
+        `Certificate ${name} is currently in a deleted but recoverable state, and its name cannot be reused; in this state, the certificate can only be recovered or purged.`,
+      );
+    }
     if (this.#creating.has(name) || entry?.operation?.status === "inProgress") {
       // The status and code of create-certificate-scenarios.md, "Create (or Import) when pending
       // request exists".
@@ -256,6 +283,37 @@ export class CertificateStore {
     operation.version = version;
     this.#complete(merged, operation, leaf, request.enabled);
     return merged;
+  }
+
+  /**
+   * Deletes the certificate with every version, its pending operation and its key, as a vault
+   * with soft-delete does (the default since 2020): it stays readable as deleted until purged.
+   */
+  delete(name: string): DeletedCertificate {
+    const latest = this.get(name);
+    const deletedDate = this.#seconds();
+    const deleted = {
+      latest,
+      policy: this.policy(name),
+      deletedDate,
+      scheduledPurgeDate: deletedDate + RETENTION_DAYS * 86_400,
+    };
+    this.#entries.delete(name);
+    this.#keys.removeAll(name);
+    this.#deleted.set(name, deleted);
+    return deleted;
+  }
+
+  /** A deleted certificate; 404 when there is none of that name. */
+  deletedCertificate(name: string): DeletedCertificate {
+    const deleted = this.#deleted.get(name);
+    if (!deleted) throw deletedCertificateNotFound(name);
+    return deleted;
+  }
+
+  /** Forgets a deleted certificate for good, so that its name can be used again. */
+  purge(name: string): void {
+    if (!this.#deleted.delete(name)) throw deletedCertificateNotFound(name);
   }
 
   /** The entry, with an issuer `Self` operation completed once its time has come. */

@@ -4,7 +4,12 @@
  */
 import { createHash } from "node:crypto";
 import type { CertificatePolicy } from "./certificate-policy.js";
-import type { CertificateOperation, CertificateStore, CertificateVersion } from "./certificate-store.js";
+import type {
+  CertificateOperation,
+  CertificateStore,
+  CertificateVersion,
+  DeletedCertificate,
+} from "./certificate-store.js";
 import { toBase64, toBase64Url } from "./encoding.js";
 import { RECOVERY } from "./keys.js";
 import { objectName, objectVersion, type Route } from "./routing.js";
@@ -65,6 +70,30 @@ export function certificateRoutes(store: CertificateStore): Route[] {
           },
           headers: { location: `${ctx.vaultUrl}/certificates/${name}?api-version=${ctx.apiVersion}` },
         };
+      },
+    },
+    {
+      method: "DELETE",
+      pattern: /^\/certificates\/([^/]+)$/,
+      handle: ([name], ctx) => ({
+        status: 200,
+        body: deletedBundle(store.delete(objectName(name)), ctx.vaultUrl),
+      }),
+    },
+    {
+      method: "GET",
+      pattern: /^\/deletedcertificates\/([^/]+)$/,
+      handle: ([name], ctx) => ({
+        status: 200,
+        body: deletedBundle(store.deletedCertificate(objectName(name)), ctx.vaultUrl),
+      }),
+    },
+    {
+      method: "DELETE",
+      pattern: /^\/deletedcertificates\/([^/]+)$/,
+      handle: ([name]) => {
+        store.purge(objectName(name));
+        return { status: 204, body: undefined };
       },
     },
     {
@@ -148,6 +177,18 @@ function certificateItem(certificate: CertificateVersion, vaultUrl: string): Rec
       ...RECOVERY,
     },
     ...(certificate.tags ? { tags: certificate.tags } : {}),
+  };
+}
+
+/** DeletedCertificateBundle: the latest version's bundle, with where and until when it can be recovered. */
+function deletedBundle(deleted: DeletedCertificate, vaultUrl: string): Record<string, unknown> {
+  const { name } = deleted.latest;
+  const { policy, created, updated } = deleted.policy;
+  return {
+    ...certificateBundle(deleted.latest, (url) => policyBody(name, policy, created, updated, url), vaultUrl),
+    recoveryId: `${vaultUrl}/deletedcertificates/${name}`,
+    deletedDate: deleted.deletedDate,
+    scheduledPurgeDate: deleted.scheduledPurgeDate,
   };
 }
 

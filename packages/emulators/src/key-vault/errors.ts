@@ -73,3 +73,6 @@ export const certificateNotFound = (name: string): KeyVaultError =>
 
 export const pendingCertificateNotFound = (name: string): KeyVaultError =>
   new KeyVaultError(404, "PendingCertificateNotFound", `Pending certificate not found: ${name}`);
+
+export const deletedCertificateNotFound = (name: string): KeyVaultError =>
+  new KeyVaultError(404, "CertificateNotFound", `Deleted Certificate not found: ${name}`);

@@ -116,6 +116,11 @@ export class KeyStore {
     key.updated = Math.floor(this.#clock() / 1000);
   }
 
+  /** Forgets every version of `name` (its certificate was deleted). */
+  removeAll(name: string): void {
+    this.#keys.delete(name);
+  }
+
   /** Forgets one version (a merge replaces the pending version with one of a new id). */
   remove(key: StoredKey): void {
     const versions = this.#keys.get(key.name)?.filter((candidate) => candidate !== key) ?? [];

@@ -325,6 +325,11 @@ function send(
     response.end();
     return;
   }
+  if (status === 204) {
+    response.writeHead(status, { ...headers, "x-ms-keyvault-service-version": "1.9.0.0" });
+    response.end();
+    return;
+  }
   const payload = JSON.stringify(body);
   response.writeHead(status, {
     ...headers,
