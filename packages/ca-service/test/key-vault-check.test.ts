@@ -79,7 +79,7 @@ describe("pnpm keyvault:check, the conformance check for a real vault", () => {
     );
     expect(lines).toContainEqual(expect.stringMatching(/^cleanup refused-pending: could not delete: 403 /));
     expect(result.stderr.trim().split("\n")).toEqual([
-      "edge-pki-keyvault-check: the vault did not pass the conformance check: step 1 (root key: a Self placeholder that Key Vault completes) failed; delete by hand: refused-root, refused-pending",
+      "edge-pki-keyvault-check: the vault did not pass the conformance check: step 1 (root key: a Self placeholder that Key Vault completes) failed; left in the vault: refused-root, refused-pending (see the cleanup lines)",
     ]);
   });
 

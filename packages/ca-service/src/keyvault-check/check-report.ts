@@ -47,7 +47,7 @@ export function failureOf(report: CheckReport): string | undefined {
   const left = report.cleanup.filter((item) => item.outcome === "left").map((item) => item.name);
   const reasons = [
     ...(failed >= 0 ? [`step ${failed + 1} (${report.steps[failed]?.title}) failed`] : []),
-    ...(left.length > 0 ? [`delete by hand: ${left.join(", ")}`] : []),
+    ...(left.length > 0 ? [`left in the vault: ${left.join(", ")} (see the cleanup lines)`] : []),
   ];
   return reasons.length === 0
     ? undefined
