@@ -2,6 +2,7 @@
 import { createProgram, type HostCommand, isHelpDisplayed, UsageError } from "@edge-pki/host-kit/cli";
 import type { FaultOptions } from "./key-vault/faults.js";
 import type { KeyVaultEmulatorOptions } from "./key-vault/server.js";
+import { TRANSACTION_TYPES, type TransactionType } from "./key-vault/throttle.js";
 
 /** The flags as commander parses them: every value a string, checked by `emulatorOptions`. */
 export interface EmulatorFlags {
@@ -19,6 +20,7 @@ export interface EmulatorFlags {
   errorRate?: string;
   errorStatus?: string;
   latencyMs?: string;
+  throttleFirstAttempts?: string;
   outage?: true;
 }
 
@@ -40,6 +42,10 @@ export function emulatorProgram(): HostCommand {
     .option("--error-rate <0..1>", "share of authenticated requests answered with --error-status")
     .option("--error-status <status>", "500 (default), 503, or 403 (a missing role assignment)")
     .option("--latency-ms <ms>", "delay before every request is handled")
+    .option(
+      "--throttle-first-attempts <types>",
+      "429 without Retry-After to the first attempt of every operation of these types (comma-separated)",
+    )
     .option("--outage", "answer every request 503 until changed (POST /_emulator/faults)")
     .addHelpText(
       "after",
@@ -112,6 +118,7 @@ export function emulatorOptions(flags: EmulatorFlags): KeyVaultEmulatorOptions {
       "latencyMs",
       number("latency-ms", flags.latencyMs, (n) => n >= 0),
     ),
+    ...optional("throttleFirstAttempts", transactionTypes(flags.throttleFirstAttempts)),
     ...(flags.outage ? { outage: true } : {}),
   };
   return {
@@ -132,6 +139,19 @@ export function emulatorOptions(flags: EmulatorFlags): KeyVaultEmulatorOptions {
       : {}),
     ...(Object.keys(faults).length === 0 ? {} : { faults }),
   };
+}
+
+/** `createKey,vault` as transaction types; a UsageError names what is not one. */
+function transactionTypes(raw: string | undefined): TransactionType[] | undefined {
+  if (raw === undefined) return undefined;
+  const types = raw.split(",").map((type) => type.trim());
+  const unknown = types.filter((type) => !(TRANSACTION_TYPES as readonly string[]).includes(type));
+  if (unknown.length > 0) {
+    throw new UsageError(
+      `Invalid --throttle-first-attempts: ${raw} (types: ${TRANSACTION_TYPES.join(", ")})`,
+    );
+  }
+  return types as TransactionType[];
 }
 
 /** `{ [key]: value }` when the value is set, `{}` otherwise (options never carry `undefined`). */

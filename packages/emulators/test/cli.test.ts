@@ -114,6 +114,12 @@ describe("edge-pki-emulators command line", () => {
       },
     });
     expect(() => parseCliArguments(["--no-retry-after"])).toThrow(/need a --\*ops-per-10s limit/);
+    expect(parseCliArguments(["--throttle-first-attempts", "createKey,vault"])).toMatchObject({
+      options: { faults: { throttleFirstAttempts: ["createKey", "vault"] } },
+    });
+    expect(() => parseCliArguments(["--throttle-first-attempts", "vault,sign"])).toThrow(
+      "Invalid --throttle-first-attempts: vault,sign (types: createKey, keyOperation, vault)",
+    );
     expect(() => parseCliArguments(["--error-rate", "2"])).toThrow("Invalid --error-rate: 2");
     expect(() => parseCliArguments(["--error-status", "404"])).toThrow("Invalid --error-status: 404");
     expect(() => parseCliArguments(["--latency-ms", ""])).toThrow("Invalid --latency-ms");

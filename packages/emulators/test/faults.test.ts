@@ -1,6 +1,14 @@
+import { KeyClient } from "@azure/keyvault-keys";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { type KeyVaultEmulator, startKeyVaultEmulator } from "../src/index.js";
-import { caught, certificateClient, ExchangeRecorder, keyClient } from "./helpers.js";
+import {
+  caught,
+  certificateClient,
+  credential,
+  ExchangeRecorder,
+  keyClient,
+  type PipelinePolicy,
+} from "./helpers.js";
 
 describe("Key Vault emulator: throttling and faults", () => {
   let emulator: KeyVaultEmulator;
@@ -82,6 +90,41 @@ describe("Key Vault emulator: throttling and faults", () => {
     ]);
   });
 
+  it("throttles each operation's first attempt once, without Retry-After, and lets its retry through", async () => {
+    const recorder = new ExchangeRecorder();
+    // The smallest retry there is: the same request once more, as the SDK's retry policies resend it.
+    const retryOnce: PipelinePolicy = {
+      name: "retry-once",
+      sendRequest: async (request, next) => {
+        const first = await next(request);
+        return first.status === 429 ? next(request) : first;
+      },
+    };
+    const client = new KeyClient(emulator.url, credential, {
+      disableChallengeResourceVerification: true,
+      tlsOptions: { ca: emulator.caCertificatePem },
+      additionalPolicies: [
+        { policy: retryOnce, position: "perCall" },
+        { policy: recorder.policy, position: "perRetry" },
+      ],
+    });
+    await client.getKey("target");
+    await emulator.setFaults({ faults: { throttleFirstAttempts: ["keyOperation"] } });
+    const before = emulator.stats.throttledByType.keyOperation;
+    for (let i = 0; i < 3; i++) expect((await client.getKey("target")).name).toBe("target");
+    expect(emulator.stats.throttledByType.keyOperation - before).toBe(3);
+    expect(
+      recorder.exchanges.slice(-6).map((exchange) => [exchange.status, exchange.headers.retryAfter]),
+    ).toEqual([
+      [429, undefined],
+      [200, undefined],
+      [429, undefined],
+      [200, undefined],
+      [429, undefined],
+      [200, undefined],
+    ]);
+  });
+
   it("refuses like a vault without the role: 403 Forbidden, innererror ForbiddenByRbac", async () => {
     const client = keyClient(emulator, { maxRetries: 0 });
     await client.getKey("target");
@@ -152,5 +195,10 @@ describe("Key Vault emulator: throttling and faults", () => {
     await expect(
       emulator.setFaults({ throttle: { limits: { signing: 5 } as Record<string, number> } }),
     ).rejects.toThrow("throttle.limits: unknown transaction type 'signing' (createKey, keyOperation, vault)");
+    await expect(
+      emulator.setFaults({ faults: { throttleFirstAttempts: ["sign"] as unknown as ["vault"] } }),
+    ).rejects.toThrow(
+      "faults.throttleFirstAttempts must list transaction types (createKey, keyOperation, vault)",
+    );
   });
 });

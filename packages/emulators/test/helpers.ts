@@ -4,7 +4,8 @@ import { CertificateClient } from "@azure/keyvault-certificates";
 import { CryptographyClient, KeyClient, type KeyClientOptions, type KeyVaultKey } from "@azure/keyvault-keys";
 import type { KeyVaultEmulator } from "../src/index.js";
 
-type PipelinePolicy = NonNullable<KeyClientOptions["additionalPolicies"]>[number]["policy"];
+/** A policy of the SDK's pipeline (the type `@azure/core-rest-pipeline` exports, reached through the client's options). */
+export type PipelinePolicy = NonNullable<KeyClientOptions["additionalPolicies"]>[number]["policy"];
 
 /** Any token works against the emulator; expiry far enough out that the SDK never refreshes. */
 export const credential: TokenCredential = {

@@ -1,5 +1,6 @@
 /** Fault injection: added latency, random errors (server errors or 403) and a full outage. */
 import { KeyVaultError } from "./errors.js";
+import { TRANSACTION_TYPES, type TransactionType } from "./throttle.js";
 
 /**
  * The answer to an injected error of each status. The 403 is a vault's refusal under Azure RBAC:
@@ -30,6 +31,13 @@ export interface FaultOptions {
   /** Delay before every request is handled, in ms. */
   latencyMs?: number;
   /**
+   * Answers the first attempt of every operation of these transaction types with 429 without
+   * Retry-After, and lets its retries through: an operation is known by `x-ms-client-request-id`,
+   * which the SDK's retries keep. So every call meets one bare 429, whatever the timing. (A signature
+   * that a caller retries with a new SDK call is a new operation: leave `keyOperation` out then.)
+   */
+  throttleFirstAttempts?: TransactionType[];
+  /**
    * `true`: every request gets 503 ServiceUnavailable.
    * `"connection-refused"`: the listener is closed (clients get ECONNREFUSED) until the outage ends.
    */
@@ -47,6 +55,15 @@ export function validateFaults(faults: FaultOptions | undefined): FaultOptions {
   }
   if (copy.latencyMs !== undefined && !(copy.latencyMs >= 0)) {
     throw new RangeError("faults.latencyMs must be non-negative");
+  }
+  const types = copy.throttleFirstAttempts;
+  if (
+    types !== undefined &&
+    !(Array.isArray(types) && types.every((type) => (TRANSACTION_TYPES as readonly string[]).includes(type)))
+  ) {
+    throw new RangeError(
+      `faults.throttleFirstAttempts must list transaction types (${TRANSACTION_TYPES.join(", ")})`,
+    );
   }
   return copy;
 }

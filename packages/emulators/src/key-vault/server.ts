@@ -23,6 +23,7 @@ import {
   type ThrottleOptions,
   TRANSACTION_TYPES,
   type TransactionType,
+  throttled,
   transactionTypeOf,
 } from "./throttle.js";
 import { createTlsIdentity } from "./tls.js";
@@ -127,6 +128,8 @@ export async function startKeyVaultEmulator(
   const tenantId = options.tenantId ?? "00000000-0000-0000-0000-000000000000";
   const throttle = new SlidingWindowThrottle(options.throttle);
   let faults = validateFaults(options.faults);
+  /** Operations (`x-ms-client-request-id`) already throttled once by `throttleFirstAttempts`. */
+  const firstAttempts = new Set<string>();
   const stats: KeyVaultEmulatorStats = {
     requests: 0,
     unauthorized: 0,
@@ -185,11 +188,16 @@ export async function startKeyVaultEmulator(
         stats.throttledByType[type]++;
         if (decision.retryAfterSeconds !== undefined)
           headers["retry-after"] = String(decision.retryAfterSeconds);
-        throw new KeyVaultError(
-          429,
-          "Throttled",
-          "Request was not processed because too many requests were received. Reason: VaultRequestTypeLimitReached",
-        );
+        throw throttled();
+      }
+      const operationId = request.headers["x-ms-client-request-id"];
+      if (faults.throttleFirstAttempts?.includes(type) && typeof operationId === "string") {
+        if (!firstAttempts.has(operationId)) {
+          firstAttempts.add(operationId);
+          stats.throttled++;
+          stats.throttledByType[type]++;
+          throw throttled();
+        }
       }
       if (faults.errorRate && random() < faults.errorRate) {
         stats.faults++;

@@ -1,3 +1,5 @@
+import { KeyVaultError } from "./errors.js";
+
 /**
  * Key Vault's throttling model: a sliding window of admitted transactions per vault and per
  * transaction type (service-limits: creating keys has a limit of its own, 10 per 10 s for HSM keys
@@ -28,6 +30,14 @@ export interface ThrottleOptions {
    */
   retryAfter?: boolean;
 }
+
+/** Key Vault's 429. */
+export const throttled = (): KeyVaultError =>
+  new KeyVaultError(
+    429,
+    "Throttled",
+    "Request was not processed because too many requests were received. Reason: VaultRequestTypeLimitReached",
+  );
 
 export type ThrottleDecision =
   | { admitted: true }
