@@ -180,28 +180,32 @@ describe("Key Vault emulator: a certificate's lifecycle as recorded against real
   });
 
   it("completes an issuer Self certificate only after a while, so a client has to poll", async () => {
-    const poller = await certificates.beginCreateCertificate(
-      "self-later",
-      {
-        issuerName: "Self",
-        subject: "CN=self-later",
-        keyType: "EC",
-        keyCurveName: "P-256",
-      },
-      { intervalInMs: 50 },
-    );
-    expect(poller.isDone()).toBe(false);
-    expect((await keys.getKey("self-later")).properties.enabled).toBe(false);
-    const done = await poller.pollUntilDone();
-    const certificate = new x509.X509Certificate(done.cer as Uint8Array);
-    const key = await keys.getKey("self-later");
-    // Self keeps the version id; its key now mirrors the certificate.
-    expect(key.id).toBe(done.keyId);
-    expect(key.properties.enabled).toBe(true);
-    expect(key.properties.expiresOn?.getTime()).toBe(certificate.notAfter.getTime());
-    const merge = await caught(() =>
-      certificates.mergeCertificate("self-later", [new Uint8Array(certificate.rawData)]),
-    );
-    expect(merge).toMatchObject({ statusCode: 404, code: "PendingCertificateNotFound" });
+    // An emulator of its own, on a clock the test moves: in progress until the delay has passed.
+    let now = Date.now();
+    const slow = await startKeyVaultEmulator({ clock: () => now, selfSignedDelayMs: 10_000 });
+    try {
+      const selfCertificates = certificateClient(slow);
+      const poller = await selfCertificates.beginCreateCertificate(
+        "self-later",
+        { issuerName: "Self", subject: "CN=self-later", keyType: "EC", keyCurveName: "P-256" },
+        { intervalInMs: 50 },
+      );
+      expect(poller.isDone()).toBe(false);
+      expect((await keyClient(slow).getKey("self-later")).properties.enabled).toBe(false);
+      now += 10_000;
+      const done = await poller.pollUntilDone();
+      const certificate = new x509.X509Certificate(done.cer as Uint8Array);
+      const key = await keyClient(slow).getKey("self-later");
+      // Self keeps the version id; its key now mirrors the certificate.
+      expect(key.id).toBe(done.keyId);
+      expect(key.properties.enabled).toBe(true);
+      expect(key.properties.expiresOn?.getTime()).toBe(certificate.notAfter.getTime());
+      const merge = await caught(() =>
+        selfCertificates.mergeCertificate("self-later", [new Uint8Array(certificate.rawData)]),
+      );
+      expect(merge).toMatchObject({ statusCode: 404, code: "PendingCertificateNotFound" });
+    } finally {
+      await slow.stop();
+    }
   });
 });
