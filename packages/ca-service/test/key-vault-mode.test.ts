@@ -3,7 +3,6 @@ import { join } from "node:path";
 import type { IssuedCertificate } from "@edge-pki/api-contract";
 import { describe, expect } from "vitest";
 import { initCa } from "../src/app/init-ca.js";
-import { x509 } from "../src/core/x509.js";
 import { secureRandom, systemClock } from "../src/ports/clock.js";
 import { runCli } from "./support/cli.js";
 import { it } from "./support/fixtures.js";
@@ -108,36 +107,6 @@ describe("Key Vault mode", () => {
     expect(await certificateInVault(vault, "cli-issuing")).toEqual(intermediate);
   });
 
-  it("resumes an init that crashed after Key Vault created the root's key, using that key", async ({
-    vault,
-    dataDir: dir,
-  }) => {
-    // What a crash right after createKey leaves behind: an operation in progress, nothing merged.
-    await vault.certificates.beginCreateCertificate("half-root", {
-      issuerName: "Unknown",
-      subject: "CN=half-root",
-      keyType: "EC",
-      keyCurveName: "P-256",
-      exportable: false,
-    });
-    const pendingCsr = (await vault.certificates.getCertificateOperation("half-root")).getOperationState()
-      .certificateOperation?.csr;
-    const pendingKey = new x509.Pkcs10CertificateRequest(pendingCsr ?? new Uint8Array()).publicKey.rawData;
-
-    const resumed = await runCli(
-      initArgs(vault, join(dir.path, "half")),
-      cliEnv(vault, "half-root", "half-issuing"),
-    );
-    expect(resumed.code).toBe(0);
-    expect(resumed.stdout).toContain("created root and intermediate");
-    const root = new x509.X509Certificate((await certificateInVault(vault, "half-root")).der);
-    expect(Buffer.from(root.publicKey.rawData)).toEqual(Buffer.from(pendingKey));
-    const latestKey = await vault.keys.getKey("half-root");
-    const certificate = await vault.certificates.getCertificate("half-root");
-    expect(certificate.keyId).toBe(latestKey.id);
-    expect(root.subject).toBe("CN=Edge PKI Root CA");
-  });
-
   const initIn = (vault: TestVault, root: string, intermediate: string) =>
     initCa({
       keyStore: vault.keyStore({ certificateNames: { root, intermediate } }),
@@ -153,15 +122,19 @@ describe("Key Vault mode", () => {
     name: string,
     keyUsage: ("keyCertSign" | "cRLSign" | "digitalSignature")[],
   ) =>
-    vault.certificates.beginCreateCertificate(name, {
-      issuerName: "Self",
-      subject: `CN=${name}`,
-      keyType: "EC",
-      keyCurveName: "P-256",
-      exportable: false,
-      keyUsage,
-      validityInMonths: 24,
-    });
+    vault.certificates.beginCreateCertificate(
+      name,
+      {
+        issuerName: "Self",
+        subject: `CN=${name}`,
+        keyType: "EC",
+        keyCurveName: "P-256",
+        exportable: false,
+        keyUsage,
+        validityInMonths: 24,
+      },
+      { intervalInMs: 50 },
+    );
 
   it("adopts a root that already exists in Key Vault and builds the intermediate under it", async ({
     vault,

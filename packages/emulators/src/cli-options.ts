@@ -2,6 +2,7 @@
 import { createProgram, type HostCommand, isHelpDisplayed, UsageError } from "@edge-pki/host-kit/cli";
 import type { FaultOptions } from "./key-vault/faults.js";
 import type { KeyVaultEmulatorOptions } from "./key-vault/server.js";
+import { TRANSACTION_TYPES, type TransactionType } from "./key-vault/throttle.js";
 
 /** The flags as commander parses them: every value a string, checked by `emulatorOptions`. */
 export interface EmulatorFlags {
@@ -11,10 +12,15 @@ export interface EmulatorFlags {
   http?: true;
   tenant?: string;
   opsPer10s?: string;
+  createOpsPer10s?: string;
+  keyOpsPer10s?: string;
+  vaultOpsPer10s?: string;
   throttleWindowMs?: string;
+  retryAfter?: boolean;
   errorRate?: string;
   errorStatus?: string;
   latencyMs?: string;
+  throttleFirstAttempts?: string;
   outage?: true;
 }
 
@@ -27,17 +33,25 @@ export function emulatorProgram(): HostCommand {
     .option("--cert-out <path>", "write the TLS certificate (PEM) here, e.g. for NODE_EXTRA_CA_CERTS")
     .option("--http", "plain http instead of https (the Azure SDK requires https for its challenge)")
     .option("--tenant <id>", "tenant id named in the 401 challenge")
-    .option("--ops-per-10s <n>", "throttle to n requests per window (429 with Retry-After)")
+    .option("--ops-per-10s <n>", "throttle every transaction type to n requests per window (429)")
+    .option("--create-ops-per-10s <n>", "throttle key and certificate creation to n per window")
+    .option("--key-ops-per-10s <n>", "throttle the other key operations (get, sign) to n per window")
+    .option("--vault-ops-per-10s <n>", "throttle certificate reads, pending operations and merges")
     .option("--throttle-window-ms <ms>", "the throttle's window (default 10000, Key Vault's 10 s)")
+    .option("--no-retry-after", "answer 429 without Retry-After, as a real vault may")
     .option("--error-rate <0..1>", "share of authenticated requests answered with --error-status")
     .option("--error-status <status>", "500 (default), 503, or 403 (a missing role assignment)")
     .option("--latency-ms <ms>", "delay before every request is handled")
+    .option(
+      "--throttle-first-attempts <types>",
+      "429 without Retry-After to the first attempt of every operation of these types (comma-separated)",
+    )
     .option("--outage", "answer every request 503 until changed (POST /_emulator/faults)")
     .addHelpText(
       "after",
       `
 Emulator-only control routes (no auth): POST /_emulator/faults with the JSON of setFaults,
-e.g. {"faults":{"outage":true}} or {"throttle":{"operationsPer10Seconds":5},"faults":{}};
+e.g. {"faults":{"outage":true}} or {"throttle":{"limits":{"createKey":10},"retryAfter":false}};
 GET /_emulator/stats.`,
     );
 }
@@ -77,10 +91,18 @@ export function emulatorOptions(flags: EmulatorFlags): KeyVaultEmulatorOptions {
     return parsed;
   };
   const port = number("port", flags.port, (n) => Number.isInteger(n) && n >= 0 && n <= 65_535) as number;
-  const ops = number("ops-per-10s", flags.opsPer10s, (n) => Number.isInteger(n) && n > 0);
+  const count = (flag: string, raw: string | undefined) =>
+    number(flag, raw, (n) => Number.isInteger(n) && n > 0);
+  const ops = count("ops-per-10s", flags.opsPer10s);
+  const limits = {
+    ...optional("createKey", count("create-ops-per-10s", flags.createOpsPer10s)),
+    ...optional("keyOperation", count("key-ops-per-10s", flags.keyOpsPer10s)),
+    ...optional("vault", count("vault-ops-per-10s", flags.vaultOpsPer10s)),
+  };
+  const throttled = ops !== undefined || Object.keys(limits).length > 0;
   const windowMs = number("throttle-window-ms", flags.throttleWindowMs, (n) => n > 0);
-  if (windowMs !== undefined && ops === undefined)
-    throw new UsageError("--throttle-window-ms needs --ops-per-10s");
+  if ((windowMs !== undefined || flags.retryAfter === false) && !throttled)
+    throw new UsageError("--throttle-window-ms and --no-retry-after need a --*ops-per-10s limit");
   const faults: FaultOptions = {
     ...optional(
       "errorRate",
@@ -96,6 +118,7 @@ export function emulatorOptions(flags: EmulatorFlags): KeyVaultEmulatorOptions {
       "latencyMs",
       number("latency-ms", flags.latencyMs, (n) => n >= 0),
     ),
+    ...optional("throttleFirstAttempts", transactionTypes(flags.throttleFirstAttempts)),
     ...(flags.outage ? { outage: true } : {}),
   };
   return {
@@ -104,11 +127,31 @@ export function emulatorOptions(flags: EmulatorFlags): KeyVaultEmulatorOptions {
     protocol: flags.http ? "http" : "https",
     ...optional("certificatePath", flags.certOut),
     ...optional("tenantId", flags.tenant),
-    ...(ops === undefined
-      ? {}
-      : { throttle: { operationsPer10Seconds: ops, ...optional("windowMs", windowMs) } }),
+    ...(throttled
+      ? {
+          throttle: {
+            ...optional("operationsPer10Seconds", ops),
+            ...(Object.keys(limits).length > 0 ? { limits } : {}),
+            ...optional("windowMs", windowMs),
+            ...(flags.retryAfter === false ? { retryAfter: false } : {}),
+          },
+        }
+      : {}),
     ...(Object.keys(faults).length === 0 ? {} : { faults }),
   };
+}
+
+/** `createKey,vault` as transaction types; a UsageError names what is not one. */
+function transactionTypes(raw: string | undefined): TransactionType[] | undefined {
+  if (raw === undefined) return undefined;
+  const types = raw.split(",").map((type) => type.trim());
+  const unknown = types.filter((type) => !(TRANSACTION_TYPES as readonly string[]).includes(type));
+  if (unknown.length > 0) {
+    throw new UsageError(
+      `Invalid --throttle-first-attempts: ${raw} (types: ${TRANSACTION_TYPES.join(", ")})`,
+    );
+  }
+  return types as TransactionType[];
 }
 
 /** `{ [key]: value }` when the value is set, `{}` otherwise (options never carry `undefined`). */

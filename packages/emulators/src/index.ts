@@ -1,6 +1,6 @@
 export { type CliCommand, parseCliArguments } from "./cli-options.js";
 export type { TokenPredicate } from "./key-vault/auth.js";
-export type { KeyVaultErrorCode } from "./key-vault/errors.js";
+export type { KeyVaultErrorCode, KeyVaultInnerErrorCode } from "./key-vault/errors.js";
 export type { FaultOptions } from "./key-vault/faults.js";
 export {
   type KeyVaultEmulator,
@@ -10,4 +10,4 @@ export {
   SUPPORTED_API_VERSIONS,
   startKeyVaultEmulator,
 } from "./key-vault/server.js";
-export type { ThrottleOptions } from "./key-vault/throttle.js";
+export { type ThrottleOptions, TRANSACTION_TYPES, type TransactionType } from "./key-vault/throttle.js";

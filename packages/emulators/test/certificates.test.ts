@@ -5,55 +5,7 @@ import * as x509 from "@peculiar/x509";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type KeyVaultEmulator, startKeyVaultEmulator } from "../src/index.js";
 import { caught, certificateClient, cryptographyClient, keyClient } from "./helpers.js";
-
-const ecdsa = { name: "ECDSA", namedCurve: "P-256", hash: "SHA-256" };
-
-/** A local CA standing in for whatever signs the vault's CSR. */
-async function localCa(): Promise<{ certificate: x509.X509Certificate; keys: webcrypto.CryptoKeyPair }> {
-  const keys = (await webcrypto.subtle.generateKey(ecdsa, true, [
-    "sign",
-    "verify",
-  ])) as webcrypto.CryptoKeyPair;
-  const certificate = await x509.X509CertificateGenerator.createSelfSigned(
-    {
-      name: "CN=Test Offline Root",
-      keys,
-      signingAlgorithm: ecdsa,
-      notBefore: new Date(Date.now() - 60_000),
-      notAfter: new Date(Date.now() + 86_400_000),
-      extensions: [new x509.BasicConstraintsExtension(true, undefined, true)],
-    },
-    webcrypto,
-  );
-  return { certificate, keys };
-}
-
-async function issue(
-  ca: Awaited<ReturnType<typeof localCa>>,
-  subject: x509.Name,
-  publicKey: x509.PublicKey | webcrypto.CryptoKey,
-): Promise<x509.X509Certificate> {
-  return x509.X509CertificateGenerator.create(
-    {
-      subject,
-      issuer: ca.certificate.subjectName,
-      publicKey,
-      signingKey: ca.keys.privateKey,
-      signingAlgorithm: ecdsa,
-      notBefore: new Date(Date.now() - 60_000),
-      notAfter: new Date(Date.now() + 3_600_000),
-      extensions: [new x509.BasicConstraintsExtension(true, 0, true)],
-    },
-    webcrypto,
-  );
-}
-
-async function pendingCsr(client: CertificateClient, name: string): Promise<x509.Pkcs10CertificateRequest> {
-  const operation = await client.getCertificateOperation(name);
-  const csr = operation.getOperationState().certificateOperation?.csr;
-  if (!csr) throw new Error("no CSR");
-  return new x509.Pkcs10CertificateRequest(csr);
-}
+import { ecdsa, issue, localCa, pendingCsr } from "./local-ca.js";
 
 describe("Key Vault emulator: certificates", () => {
   let emulator: KeyVaultEmulator;
@@ -68,14 +20,18 @@ describe("Key Vault emulator: certificates", () => {
   });
 
   it("creates and completes a self-signed certificate for issuer Self", async () => {
-    const poller = await certificates.beginCreateCertificate("self-root", {
-      issuerName: "Self",
-      subject: "CN=Edge PKI Root",
-      keyType: "EC",
-      keyCurveName: "P-384",
-      keyUsage: ["keyCertSign", "cRLSign", "digitalSignature"],
-      validityInMonths: 24,
-    });
+    const poller = await certificates.beginCreateCertificate(
+      "self-root",
+      {
+        issuerName: "Self",
+        subject: "CN=Edge PKI Root",
+        keyType: "EC",
+        keyCurveName: "P-384",
+        keyUsage: ["keyCertSign", "cRLSign", "digitalSignature"],
+        validityInMonths: 24,
+      },
+      { intervalInMs: 50 },
+    );
     const created = await poller.pollUntilDone();
     expect(created.properties.enabled).toBe(true);
 
@@ -154,7 +110,9 @@ describe("Key Vault emulator: certificates", () => {
     expect(merged.properties.enabled).toBe(true);
 
     const fetched = await certificates.getCertificate("issuing-ca");
-    expect(fetched.properties.version).toBe(pending.properties.version);
+    // The merge completes the certificate under a new version id, as in the recorded sessions.
+    expect(fetched.properties.version).toBe(merged.properties.version);
+    expect(fetched.properties.version).not.toBe(pending.properties.version);
     expect(Buffer.from(fetched.cer as Uint8Array).equals(Buffer.from(issued.rawData))).toBe(true);
     const byVersion = await certificates.getCertificateVersion(
       "issuing-ca",
@@ -197,11 +155,16 @@ describe("Key Vault emulator: certificates", () => {
     expect(state.certificateOperation?.status).toBe("inProgress");
   });
 
-  it("answers 409 to a second create while an operation is in progress", async () => {
+  it("answers 409 Forbidden to a second create while an operation is in progress, as the docs say", async () => {
     const policy = { issuerName: "Unknown", subject: "CN=Busy" } as const;
     await certificates.beginCreateCertificate("busy", policy);
     const error = await caught(() => certificates.beginCreateCertificate("busy", policy));
-    expect(error).toMatchObject({ statusCode: 409, code: "Conflict" });
+    expect(error).toMatchObject({
+      statusCode: 409,
+      code: "Forbidden",
+      message:
+        "A new key vault certificate can not be created or imported while a pending key vault certificate's status is inProgress.",
+    });
   });
 
   it("creates RSA certificates (the Key Vault default key type) with SANs in the CSR", async () => {
@@ -221,7 +184,11 @@ describe("Key Vault emulator: certificates", () => {
 
   it("lists every version, a pending one without a thumbprint, and keeps the issued one readable", async () => {
     const issued = await (
-      await certificates.beginCreateCertificate("versioned", { issuerName: "Self", subject: "CN=V1" })
+      await certificates.beginCreateCertificate(
+        "versioned",
+        { issuerName: "Self", subject: "CN=V1" },
+        { intervalInMs: 50 },
+      )
     ).pollUntilDone();
     await certificates.beginCreateCertificate("versioned", { issuerName: "Unknown", subject: "CN=V2" });
     const versions = [];
@@ -239,6 +206,26 @@ describe("Key Vault emulator: certificates", () => {
       for await (const _ of certificates.listPropertiesOfCertificateVersions("nope")) break;
     });
     expect(missing).toMatchObject({ statusCode: 404, code: "CertificateNotFound" });
+  });
+
+  it("deletes a certificate with its key, keeps it as deleted, and frees its name only once purged", async () => {
+    await certificates.beginCreateCertificate("short-lived", {
+      issuerName: "Unknown",
+      subject: "CN=short-lived",
+    });
+    const deleted = await (await certificates.beginDeleteCertificate("short-lived")).pollUntilDone();
+    expect(deleted.recoveryId).toBe(`${emulator.url}/deletedcertificates/short-lived`);
+    expect(await caught(() => certificates.getCertificate("short-lived"))).toMatchObject({ statusCode: 404 });
+    expect(await caught(() => keyClient(emulator).getKey("short-lived"))).toMatchObject({ statusCode: 404 });
+    const reused = await caught(() =>
+      certificates.beginCreateCertificate("short-lived", { issuerName: "Unknown", subject: "CN=again" }),
+    );
+    expect(reused).toMatchObject({ statusCode: 409, code: "Conflict" });
+    await certificates.purgeDeletedCertificate("short-lived");
+    expect(await caught(() => certificates.getDeletedCertificate("short-lived"))).toMatchObject({
+      statusCode: 404,
+    });
+    await certificates.beginCreateCertificate("short-lived", { issuerName: "Unknown", subject: "CN=again" });
   });
 
   it("maps missing certificates and operations to RestErrors with Key Vault codes", async () => {

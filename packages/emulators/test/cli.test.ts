@@ -98,10 +98,32 @@ describe("edge-pki-emulators command line", () => {
         faults: { errorRate: 0.25, errorStatus: 403, latencyMs: 150, outage: true },
       },
     });
+    expect(
+      parseCliArguments([
+        "--create-ops-per-10s",
+        "10",
+        "--key-ops-per-10s",
+        "2000",
+        "--vault-ops-per-10s",
+        "4000",
+        "--no-retry-after",
+      ]),
+    ).toMatchObject({
+      options: {
+        throttle: { limits: { createKey: 10, keyOperation: 2000, vault: 4000 }, retryAfter: false },
+      },
+    });
+    expect(() => parseCliArguments(["--no-retry-after"])).toThrow(/need a --\*ops-per-10s limit/);
+    expect(parseCliArguments(["--throttle-first-attempts", "createKey,vault"])).toMatchObject({
+      options: { faults: { throttleFirstAttempts: ["createKey", "vault"] } },
+    });
+    expect(() => parseCliArguments(["--throttle-first-attempts", "vault,sign"])).toThrow(
+      "Invalid --throttle-first-attempts: vault,sign (types: createKey, keyOperation, vault)",
+    );
     expect(() => parseCliArguments(["--error-rate", "2"])).toThrow("Invalid --error-rate: 2");
     expect(() => parseCliArguments(["--error-status", "404"])).toThrow("Invalid --error-status: 404");
     expect(() => parseCliArguments(["--latency-ms", ""])).toThrow("Invalid --latency-ms");
-    expect(() => parseCliArguments(["--throttle-window-ms", "1000"])).toThrow(/needs --ops-per-10s/);
+    expect(() => parseCliArguments(["--throttle-window-ms", "1000"])).toThrow(/need a --\*ops-per-10s limit/);
   });
 
   it("takes faults and reports stats on its control routes, without auth, even during an outage", async () => {

@@ -1,6 +1,14 @@
+import { KeyClient } from "@azure/keyvault-keys";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { type KeyVaultEmulator, startKeyVaultEmulator } from "../src/index.js";
-import { caught, keyClient } from "./helpers.js";
+import {
+  caught,
+  certificateClient,
+  credential,
+  ExchangeRecorder,
+  keyClient,
+  type PipelinePolicy,
+} from "./helpers.js";
 
 describe("Key Vault emulator: throttling and faults", () => {
   let emulator: KeyVaultEmulator;
@@ -42,6 +50,90 @@ describe("Key Vault emulator: throttling and faults", () => {
     await client.getKey("target");
     const error = await caught(() => client.getKey("target"));
     expect(error).toMatchObject({ statusCode: 429, code: "Throttled" });
+  });
+
+  it("counts each transaction type apart: creating keys runs out while signing goes on", async () => {
+    const client = keyClient(emulator, { maxRetries: 0 });
+    const signer = client.getCryptographyClient("target");
+    await signer.sign("ES256", new Uint8Array(32)); // challenge and key fetch before throttling starts
+    await emulator.setFaults({ throttle: { limits: { createKey: 1 }, windowMs: 60_000 } });
+    const before = emulator.stats.throttledByType;
+    await client.createEcKey("first-of-window", { curve: "P-256" });
+    const second = await caught(() => client.createEcKey("second-of-window", { curve: "P-256" }));
+    expect(second).toMatchObject({ statusCode: 429, code: "Throttled" });
+    const certificate = await caught(() =>
+      certificateClient(emulator, { maxRetries: 0 }).beginCreateCertificate("third-of-window", {
+        issuerName: "Unknown",
+        subject: "CN=third",
+      }),
+    );
+    expect(certificate).toMatchObject({ statusCode: 429 });
+    for (let i = 0; i < 5; i++)
+      expect((await signer.sign("ES256", new Uint8Array(32))).result).toHaveLength(64);
+    const after = emulator.stats.throttledByType;
+    expect([after.createKey - before.createKey, after.keyOperation - before.keyOperation]).toEqual([2, 0]);
+  });
+
+  it("can answer 429 without Retry-After, which the SDK's default retry policy does not retry", async () => {
+    const recorder = new ExchangeRecorder();
+    const client = keyClient(emulator, { recorder });
+    await client.getKey("target");
+    await emulator.setFaults({
+      throttle: { operationsPer10Seconds: 1, windowMs: 60_000, retryAfter: false },
+    });
+    await client.getKey("target");
+    const attemptsBefore = recorder.exchanges.length;
+    const error = await caught(() => client.getKey("target"));
+    expect(error).toMatchObject({ statusCode: 429, code: "Throttled" });
+    expect(recorder.exchanges.slice(attemptsBefore)).toEqual([
+      expect.objectContaining({ status: 429, headers: { retryAfter: undefined, location: undefined } }),
+    ]);
+  });
+
+  it("throttles each operation's first attempt once, without Retry-After, and lets its retry through", async () => {
+    const recorder = new ExchangeRecorder();
+    // The smallest retry there is: the same request once more, as the SDK's retry policies resend it.
+    const retryOnce: PipelinePolicy = {
+      name: "retry-once",
+      sendRequest: async (request, next) => {
+        const first = await next(request);
+        return first.status === 429 ? next(request) : first;
+      },
+    };
+    const client = new KeyClient(emulator.url, credential, {
+      disableChallengeResourceVerification: true,
+      tlsOptions: { ca: emulator.caCertificatePem },
+      additionalPolicies: [
+        { policy: retryOnce, position: "perCall" },
+        { policy: recorder.policy, position: "perRetry" },
+      ],
+    });
+    await client.getKey("target");
+    await emulator.setFaults({ faults: { throttleFirstAttempts: ["keyOperation"] } });
+    const before = emulator.stats.throttledByType.keyOperation;
+    for (let i = 0; i < 3; i++) expect((await client.getKey("target")).name).toBe("target");
+    expect(emulator.stats.throttledByType.keyOperation - before).toBe(3);
+    expect(
+      recorder.exchanges.slice(-6).map((exchange) => [exchange.status, exchange.headers.retryAfter]),
+    ).toEqual([
+      [429, undefined],
+      [200, undefined],
+      [429, undefined],
+      [200, undefined],
+      [429, undefined],
+      [200, undefined],
+    ]);
+  });
+
+  it("refuses like a vault without the role: 403 Forbidden, innererror ForbiddenByRbac", async () => {
+    const client = keyClient(emulator, { maxRetries: 0 });
+    await client.getKey("target");
+    await emulator.setFaults({ faults: { errorRate: 1, errorStatus: 403 } });
+    randomValues = [0];
+    const error = await caught(() => client.getKey("target"));
+    expect(error).toMatchObject({ statusCode: 403, code: "Forbidden" });
+    expect(error.message).toMatch(/^Caller is not authorized to perform action on resource\./);
+    expect(error.details?.error?.innerError?.code).toBe("ForbiddenByRbac");
   });
 
   it("answers every request with 503 during an outage, and recovers afterwards", async () => {
@@ -97,5 +189,16 @@ describe("Key Vault emulator: throttling and faults", () => {
   it("rejects invalid fault settings", async () => {
     await expect(emulator.setFaults({ faults: { errorRate: 2 } })).rejects.toThrow(RangeError);
     await expect(emulator.setFaults({ throttle: { operationsPer10Seconds: 0 } })).rejects.toThrow(RangeError);
+    await expect(emulator.setFaults({ throttle: {} })).rejects.toThrow(
+      "throttle needs operationsPer10Seconds or limits",
+    );
+    await expect(
+      emulator.setFaults({ throttle: { limits: { signing: 5 } as Record<string, number> } }),
+    ).rejects.toThrow("throttle.limits: unknown transaction type 'signing' (createKey, keyOperation, vault)");
+    await expect(
+      emulator.setFaults({ faults: { throttleFirstAttempts: ["sign"] as unknown as ["vault"] } }),
+    ).rejects.toThrow(
+      "faults.throttleFirstAttempts must list transaction types (createKey, keyOperation, vault)",
+    );
   });
 });

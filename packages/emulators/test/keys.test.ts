@@ -1,10 +1,15 @@
 import { constants, createHash, verify } from "node:crypto";
-import { KeyClient, type KeyClientOptions } from "@azure/keyvault-keys";
+import { KeyClient } from "@azure/keyvault-keys";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type KeyVaultEmulator, startKeyVaultEmulator } from "../src/index.js";
-import { caught, credential, cryptographyClient, keyClient, publicKeyOf } from "./helpers.js";
-
-type PipelinePolicy = NonNullable<KeyClientOptions["additionalPolicies"]>[number]["policy"];
+import {
+  caught,
+  credential,
+  cryptographyClient,
+  keyClient,
+  type PipelinePolicy,
+  publicKeyOf,
+} from "./helpers.js";
 
 describe("Key Vault emulator: keys", () => {
   let emulator: KeyVaultEmulator;

@@ -74,9 +74,11 @@ export async function initCa(request: InitCaRequest): Promise<InitCaResult> {
     }
     const signer = stored?.signer ?? (await keyStore.createKey(name, part.keyAlgorithm));
     const certificate = await part.make(signer);
-    await keyStore.saveCertificate(name, new Uint8Array(certificate.rawData));
+    // What signs from here on (the root certifies the rest) is the key the store serves the saved
+    // certificate with: in Key Vault, the key of the certificate's current version.
+    const served = await keyStore.saveCertificate(name, new Uint8Array(certificate.rawData));
     created.push(name);
-    return { signer, certificate };
+    return { signer: served ?? signer, certificate };
   };
   const serialNumber = () => randomSerialNumber(request.random);
 

@@ -26,6 +26,10 @@ export interface CaSigner {
 }
 
 export interface StoredCa {
+  /**
+   * The key's signer. Before its certificate is saved, a store may hold a key that cannot sign
+   * yet (Key Vault: a certificate an older init left pending); its `sign` then says what to do.
+   */
   signer: CaSigner;
   /** DER certificate; absent when a key was created but its certificate never saved (a half-done init). */
   certificateDer: Uint8Array | undefined;
@@ -37,8 +41,12 @@ export interface CaKeyStore {
   load(name: CaName): Promise<StoredCa | undefined>;
   /** Creates the CA's key; fails when one exists. */
   createKey(name: CaName, algorithm: KeyAlgorithm): Promise<CaSigner>;
-  /** Stores the certificate for the key `createKey` made; fails when a certificate exists. */
-  saveCertificate(name: CaName, certificateDer: Uint8Array): Promise<void>;
+  /**
+   * Stores the certificate for the key `createKey` made; fails when a certificate exists. Returns
+   * the signer that serves the certificate from now on when it is not the one the key was made
+   * with (Key Vault: the key of the certificate's new version); undefined when it is.
+   */
+  saveCertificate(name: CaName, certificateDer: Uint8Array): Promise<CaSigner | undefined>;
   /** Throws when the key store cannot be used (for readiness). */
   check(): Promise<void>;
 }

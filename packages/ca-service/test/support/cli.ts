@@ -4,14 +4,18 @@ import { fileURLToPath } from "node:url";
 /** The built CLI (`pnpm test` builds first), run as a user would run it. */
 export const CLI = fileURLToPath(new URL("../../dist/cli/main.js", import.meta.url));
 
+/** The built Key Vault conformance check (`pnpm keyvault:check`), for `runCli`'s `script`. */
+export const KEYVAULT_CHECK_CLI = fileURLToPath(new URL("../../dist/cli/keyvault-check.js", import.meta.url));
+
 export function runCli(
   args: string[],
   env: Record<string, string>,
+  script = CLI,
 ): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     execFile(
       process.execPath,
-      [CLI, ...args],
+      [script, ...args],
       { env: { PATH: process.env.PATH ?? "", ...env }, timeout: 60_000 },
       (error, stdout, stderr) => {
         resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr });

@@ -3,7 +3,7 @@
  * what a client sends, and the defaults Key Vault fills in.
  */
 import { badParameter } from "./errors.js";
-import type { KeyType } from "./key-store.js";
+import { EC_KEY_OPS, isEcType, type KeyType, RSA_KEY_OPS } from "./key-store.js";
 import type { Curve } from "./signing.js";
 import { asObject, optionalBoolean } from "./validation.js";
 import { x509 } from "./x509.js";
@@ -36,6 +36,32 @@ export type KeyUsage = keyof typeof x509.KeyUsageFlags;
 /** Issuer names that make Key Vault sign the certificate itself. */
 export const isSelfIssuer = (policy: CertificatePolicy): boolean =>
   policy.issuer.name.toLowerCase() === "self";
+
+/**
+ * The key operations each X.509 key usage grants the certificate's key ("Mapping X.509 usage to key
+ * operations" in MicrosoftDocs/azure-security-docs articles/key-vault/certificates/about-certificates.md).
+ */
+const USAGE_OPERATIONS: Partial<Record<KeyUsage, readonly string[]>> = {
+  dataEncipherment: ["encrypt", "decrypt"],
+  decipherOnly: ["decrypt"],
+  digitalSignature: ["sign", "verify"],
+  encipherOnly: ["encrypt"],
+  keyCertSign: ["sign", "verify"],
+  keyEncipherment: ["wrapKey", "unwrapKey"],
+  nonRepudiation: ["sign", "verify"],
+  cRLSign: ["sign", "verify"],
+};
+
+/** Key Vault's usages when a policy names none (same article: "Key Vault default"). */
+const DEFAULT_KEY_USAGES: readonly KeyUsage[] = ["digitalSignature", "keyEncipherment"];
+
+/** The operations of a certificate's key: those its policy's key usages grant that its key type has. */
+export function keyOperationsFor(policy: CertificatePolicy): string[] {
+  const usages = policy.x509_props.key_usage ?? DEFAULT_KEY_USAGES;
+  const possible: readonly string[] = isEcType(policy.key_props.kty) ? EC_KEY_OPS : RSA_KEY_OPS;
+  const granted = new Set(usages.flatMap((usage) => USAGE_OPERATIONS[usage] ?? []));
+  return possible.filter((operation) => granted.has(operation));
+}
 
 const KEY_USAGES = Object.keys(x509.KeyUsageFlags).filter((k) => Number.isNaN(Number(k))) as KeyUsage[];
 const OID = /^\d+(\.\d+)+$/;

@@ -1,11 +1,22 @@
-/** Certificate routes: create, pending operation, merge, policy, versions and get; plus their wire shapes. */
+/**
+ * Certificate routes: create, pending operation, merge, policy, versions and get; plus their wire
+ * shapes, as the SDK's recorded sessions show them (see the package README for each source).
+ */
 import { createHash } from "node:crypto";
 import type { CertificatePolicy } from "./certificate-policy.js";
-import type { CertificateOperation, CertificateStore, CertificateVersion } from "./certificate-store.js";
+import type {
+  CertificateOperation,
+  CertificateStore,
+  CertificateVersion,
+  DeletedCertificate,
+} from "./certificate-store.js";
 import { toBase64, toBase64Url } from "./encoding.js";
 import { RECOVERY } from "./keys.js";
 import { objectName, objectVersion, type Route } from "./routing.js";
 import { asObject, optionalBoolean, parseTags } from "./validation.js";
+
+/** Real vaults answer a create, and a poll of an operation in progress, with `Retry-After: 10`. */
+const POLL_AGAIN = { "retry-after": "10" };
 
 export function certificateRoutes(store: CertificateStore): Route[] {
   return [
@@ -21,28 +32,68 @@ export function certificateRoutes(store: CertificateStore): Route[] {
           tags: parseTags(ctx.body.tags),
         });
         const location = `${ctx.vaultUrl}/certificates/${name}/pending?api-version=${ctx.apiVersion}&request_id=${operation.requestId}`;
-        return { status: 202, body: operationBody(operation, ctx.vaultUrl), headers: { location } };
+        return {
+          status: 202,
+          body: operationBody(operation, ctx.vaultUrl),
+          headers: { location, ...POLL_AGAIN },
+        };
       },
     },
     {
       method: "GET",
       pattern: /^\/certificates\/([^/]+)\/pending$/,
-      handle: ([name], ctx) => ({
-        status: 200,
-        body: operationBody(store.operation(objectName(name)), ctx.vaultUrl),
-      }),
+      handle: ([name], ctx) => {
+        const operation = store.operation(objectName(name));
+        return {
+          status: 200,
+          body: operationBody(operation, ctx.vaultUrl),
+          headers: operation.status === "inProgress" ? POLL_AGAIN : {},
+        };
+      },
     },
     {
       method: "POST",
       pattern: /^\/certificates\/([^/]+)\/pending\/merge$/,
       handle: ([rawName], ctx) => {
         const attributes = asObject(ctx.body.attributes, "attributes");
-        const version = store.merge(objectName(rawName), {
+        const name = objectName(rawName);
+        const version = store.merge(name, {
           x5c: ctx.body.x5c,
           enabled: optionalBoolean(attributes.enabled, "attributes.enabled"),
           tags: parseTags(ctx.body.tags),
         });
-        return { status: 201, body: certificateBundle(version, policyOf(store, version.name), ctx.vaultUrl) };
+        return {
+          status: 201,
+          body: {
+            ...certificateBundle(version, policyOf(store, name), ctx.vaultUrl),
+            pending: { id: `${ctx.vaultUrl}/certificates/${name}/pending` },
+          },
+          headers: { location: `${ctx.vaultUrl}/certificates/${name}?api-version=${ctx.apiVersion}` },
+        };
+      },
+    },
+    {
+      method: "DELETE",
+      pattern: /^\/certificates\/([^/]+)$/,
+      handle: ([name], ctx) => ({
+        status: 200,
+        body: deletedBundle(store.delete(objectName(name)), ctx.vaultUrl),
+      }),
+    },
+    {
+      method: "GET",
+      pattern: /^\/deletedcertificates\/([^/]+)$/,
+      handle: ([name], ctx) => ({
+        status: 200,
+        body: deletedBundle(store.deletedCertificate(objectName(name)), ctx.vaultUrl),
+      }),
+    },
+    {
+      method: "DELETE",
+      pattern: /^\/deletedcertificates\/([^/]+)$/,
+      handle: ([name]) => {
+        store.purge(objectName(name));
+        return { status: 204, body: undefined };
       },
     },
     {
@@ -119,8 +170,8 @@ function certificateItem(certificate: CertificateVersion, vaultUrl: string): Rec
     ...(cer ? { x5t: toBase64Url(createHash("sha1").update(cer).digest()) } : {}),
     attributes: {
       enabled: certificate.enabled,
-      ...(certificate.notBefore === undefined ? {} : { nbf: certificate.notBefore }),
-      ...(certificate.expires === undefined ? {} : { exp: certificate.expires }),
+      nbf: certificate.notBefore,
+      exp: certificate.expires,
       created: certificate.created,
       updated: certificate.updated,
       ...RECOVERY,
@@ -129,18 +180,38 @@ function certificateItem(certificate: CertificateVersion, vaultUrl: string): Rec
   };
 }
 
-/** CertificateBundle: the item plus `cer` (base64 DER), `kid` (the backing key version), `sid` and the policy. */
+/** DeletedCertificateBundle: the latest version's bundle, with where and until when it can be recovered. */
+function deletedBundle(deleted: DeletedCertificate, vaultUrl: string): Record<string, unknown> {
+  const { name } = deleted.latest;
+  const { policy, created, updated } = deleted.policy;
+  return {
+    ...certificateBundle(deleted.latest, (url) => policyBody(name, policy, created, updated, url), vaultUrl),
+    recoveryId: `${vaultUrl}/deletedcertificates/${name}`,
+    deletedDate: deleted.deletedDate,
+    scheduledPurgeDate: deleted.scheduledPurgeDate,
+  };
+}
+
+/**
+ * CertificateBundle. Completed: the item plus `cer` (base64 DER), `kid` (the backing key version),
+ * `sid` and the policy. Pending: no `kid`, `sid`, `x5t` or `cer`, but `pending: { id }`, as the
+ * recorded GET of a pending certificate shows.
+ */
 export function certificateBundle(
   certificate: CertificateVersion,
   policy: PolicyRenderer,
   vaultUrl: string,
 ): Record<string, unknown> {
   const { name, version, cer } = certificate;
+  const item = certificateItem(certificate, vaultUrl);
+  if (!cer) {
+    return { ...item, policy: policy(vaultUrl), pending: { id: `${vaultUrl}/certificates/${name}/pending` } };
+  }
   return {
-    ...certificateItem(certificate, vaultUrl),
+    ...item,
     kid: `${vaultUrl}/keys/${name}/${version}`,
     sid: `${vaultUrl}/secrets/${name}/${version}`,
-    ...(cer ? { cer: toBase64(cer) } : {}),
+    cer: toBase64(cer),
     policy: policy(vaultUrl),
   };
 }

@@ -1,6 +1,8 @@
 /**
- * In-memory key store: named keys with immutable versions. Private material stays in here;
- * callers get public JWKs, signatures and (for the certificate flow) a WebCrypto handle.
+ * In-memory key store: named keys with versions whose material never changes (their attributes
+ * may, as Key Vault's update-key does, and a certificate's key mirrors its certificate). Private
+ * material stays in here; callers get public JWKs, signatures and (for the certificate flow) a
+ * WebCrypto handle.
  */
 import { generateKeyPair, type JsonWebKey, type KeyObject, randomBytes, webcrypto } from "node:crypto";
 import { promisify } from "node:util";
@@ -30,7 +32,7 @@ export interface CreateKeyRequest {
   version?: string | undefined;
 }
 
-/** One immutable key version. */
+/** One key version: fixed material, attributes that a certificate's lifecycle changes. */
 export interface StoredKey {
   readonly name: string;
   readonly version: string;
@@ -38,12 +40,12 @@ export interface StoredKey {
   readonly crv: Curve | undefined;
   readonly keySize: number | undefined;
   readonly keyOps: readonly string[];
-  readonly enabled: boolean;
+  enabled: boolean;
   /** Unix seconds. */
-  readonly notBefore: number | undefined;
-  readonly expires: number | undefined;
+  notBefore: number | undefined;
+  expires: number | undefined;
   readonly created: number;
-  readonly updated: number;
+  updated: number;
   readonly exportable: boolean;
   readonly tags: Record<string, string> | undefined;
   readonly managed: boolean;
@@ -56,6 +58,13 @@ export interface StoredKey {
 
 export const EC_KEY_OPS = ["sign", "verify"] as const;
 export const RSA_KEY_OPS = ["encrypt", "decrypt", "sign", "verify", "wrapKey", "unwrapKey"] as const;
+
+/** The attributes a key version shares with its certificate version (about-certificates.md). */
+export interface KeyAttributes {
+  enabled: boolean;
+  notBefore: number | undefined;
+  expires: number | undefined;
+}
 
 const forbidden = (message: string): KeyVaultError => new KeyVaultError(403, "Forbidden", message);
 
@@ -99,10 +108,41 @@ export class KeyStore {
     return this.#keys.get(name)?.at(-1);
   }
 
-  /** Signs a digest with one version; key state checks come first, as in Key Vault. */
+  /** Changes a version's attributes (a certificate version completing mirrors onto its key). */
+  setAttributes(key: StoredKey, attributes: KeyAttributes): void {
+    key.enabled = attributes.enabled;
+    key.notBefore = attributes.notBefore;
+    key.expires = attributes.expires;
+    key.updated = Math.floor(this.#clock() / 1000);
+  }
+
+  /** Forgets every version of `name` (its certificate was deleted). */
+  removeAll(name: string): void {
+    this.#keys.delete(name);
+  }
+
+  /** Forgets one version (a merge replaces the pending version with one of a new id). */
+  remove(key: StoredKey): void {
+    const versions = this.#keys.get(key.name)?.filter((candidate) => candidate !== key) ?? [];
+    if (versions.length > 0) this.#keys.set(key.name, versions);
+    else this.#keys.delete(key.name);
+  }
+
+  /**
+   * Signs a digest with one version; key state checks come first, as in Key Vault: a disabled
+   * version (a pending certificate's key is one) is refused with 403 and innererror `KeyDisabled`
+   * (Azure/azure-sdk-for-python#45342 quotes the server's answer).
+   */
   sign(key: StoredKey, alg: SigningAlgorithm, digest: Uint8Array): Uint8Array {
     const now = Math.floor(this.#clock() / 1000);
-    if (!key.enabled) throw forbidden("Operation sign is not allowed on a disabled key.");
+    if (!key.enabled) {
+      throw new KeyVaultError(
+        403,
+        "Forbidden",
+        "Operation sign is not allowed on a disabled key.",
+        "KeyDisabled",
+      );
+    }
     if (!key.keyOps.includes("sign")) throw forbidden("Operation sign is not permitted on this key.");
     if (key.notBefore !== undefined && now < key.notBefore) {
       throw forbidden("Operation sign is not allowed on a key that is not yet valid (nbf).");

@@ -19,7 +19,7 @@ export interface RouteResult {
 }
 
 export interface Route {
-  method: "GET" | "POST";
+  method: "GET" | "POST" | "DELETE";
   /** Matched against the raw path; capture groups are URL-decoded and passed as `params`. */
   pattern: RegExp;
   handle(params: string[], context: RequestContext): Promise<RouteResult> | RouteResult;

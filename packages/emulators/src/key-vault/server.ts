@@ -14,11 +14,18 @@ import { CertificateStore } from "./certificate-store.js";
 import { certificateRoutes } from "./certificates.js";
 import { CONTROL_PREFIX, controlRoutes } from "./control.js";
 import { badParameter, KeyVaultError } from "./errors.js";
-import { type FaultOptions, INJECTED_ERRORS, validateFaults } from "./faults.js";
+import { type FaultOptions, injectedError, validateFaults } from "./faults.js";
 import { KeyStore } from "./key-store.js";
 import { keyRoutes } from "./keys.js";
 import { matchRoute, type RequestContext, type Route, readJsonBody } from "./routing.js";
-import { SlidingWindowThrottle, type ThrottleOptions } from "./throttle.js";
+import {
+  SlidingWindowThrottle,
+  type ThrottleOptions,
+  TRANSACTION_TYPES,
+  type TransactionType,
+  throttled,
+  transactionTypeOf,
+} from "./throttle.js";
 import { createTlsIdentity } from "./tls.js";
 
 /** API versions the Azure SDKs can send (`serviceVersion`). */
@@ -54,6 +61,12 @@ export interface KeyVaultEmulatorOptions {
   random?: () => number;
   /** Clock in ms for timestamps and the throttle window; default `Date.now`. */
   clock?: () => number;
+  /**
+   * How long a certificate created with issuer `Self` stays in progress before Key Vault completes
+   * it, in ms; default 100. Real vaults take seconds (the SDK's recorded "can wait until a
+   * certificate is created" session polls for 10 s), so clients must poll, never assume.
+   */
+  selfSignedDelayMs?: number;
 }
 
 /** Runtime changes; a key that is present replaces that whole setting (`throttle: null` turns it off). */
@@ -70,6 +83,8 @@ export interface KeyVaultEmulatorStats {
   unauthorized: number;
   /** 429 answers. */
   throttled: number;
+  /** 429 answers by transaction type (see `ThrottleOptions.limits`). */
+  throttledByType: Record<TransactionType, number>;
   /** Injected error answers (error rate and outage). */
   faults: number;
   /** Successful `/sign` calls. */
@@ -113,14 +128,28 @@ export async function startKeyVaultEmulator(
   const tenantId = options.tenantId ?? "00000000-0000-0000-0000-000000000000";
   const throttle = new SlidingWindowThrottle(options.throttle);
   let faults = validateFaults(options.faults);
-  const stats: KeyVaultEmulatorStats = { requests: 0, unauthorized: 0, throttled: 0, faults: 0, signs: 0 };
+  /** Operations (`x-ms-client-request-id`) already throttled once by `throttleFirstAttempts`. */
+  const firstAttempts = new Set<string>();
+  const stats: KeyVaultEmulatorStats = {
+    requests: 0,
+    unauthorized: 0,
+    throttled: 0,
+    throttledByType: Object.fromEntries(TRANSACTION_TYPES.map((type) => [type, 0])) as Record<
+      TransactionType,
+      number
+    >,
+    faults: 0,
+    signs: 0,
+  };
 
   const keys = new KeyStore(clock);
   const routes: Route[] = [
     ...keyRoutes(keys, () => {
       stats.signs++;
     }),
-    ...certificateRoutes(new CertificateStore(keys, clock)),
+    ...certificateRoutes(
+      new CertificateStore(keys, { clock, selfSignedDelayMs: options.selfSignedDelayMs ?? 100 }),
+    ),
   ];
 
   /** Set once the emulator object exists (the control routes act on it); before that, none match. */
@@ -152,20 +181,27 @@ export async function startKeyVaultEmulator(
         headers["www-authenticate"] = challengeHeader(tenantId);
         throw error;
       }
-      const decision = throttle.admit(clock());
+      const type = transactionTypeOf(request.method ?? "GET", path);
+      const decision = throttle.admit(type, clock());
       if (!decision.admitted) {
         stats.throttled++;
-        headers["retry-after"] = String(decision.retryAfterSeconds);
-        throw new KeyVaultError(
-          429,
-          "Throttled",
-          "Request was not processed because too many requests were received. Reason: VaultRequestTypeLimitReached",
-        );
+        stats.throttledByType[type]++;
+        if (decision.retryAfterSeconds !== undefined)
+          headers["retry-after"] = String(decision.retryAfterSeconds);
+        throw throttled();
+      }
+      const operationId = request.headers["x-ms-client-request-id"];
+      if (faults.throttleFirstAttempts?.includes(type) && typeof operationId === "string") {
+        if (!firstAttempts.has(operationId)) {
+          firstAttempts.add(operationId);
+          stats.throttled++;
+          stats.throttledByType[type]++;
+          throw throttled();
+        }
       }
       if (faults.errorRate && random() < faults.errorRate) {
         stats.faults++;
-        const status = faults.errorStatus ?? 500;
-        throw new KeyVaultError(status, INJECTED_ERRORS[status].code, INJECTED_ERRORS[status].message);
+        throw injectedError(faults.errorStatus ?? 500);
       }
       const apiVersion = checkApiVersion(new URLSearchParams(query).get("api-version"));
       await answer(routes, request, response, path, headers, apiVersion);
@@ -240,7 +276,7 @@ export async function startKeyVaultEmulator(
     caCertificatePem: identity?.certificatePem,
     caCertificatePath: identity ? options.certificatePath : undefined,
     get stats() {
-      return { ...stats };
+      return { ...stats, throttledByType: { ...stats.throttledByType } };
     },
     async setFaults(update) {
       if ("throttle" in update) throttle.configure(update.throttle ?? undefined);
@@ -294,6 +330,11 @@ function send(
   headers: Record<string, string>,
 ): void {
   if (response.headersSent) {
+    response.end();
+    return;
+  }
+  if (status === 204) {
+    response.writeHead(status, { ...headers, "x-ms-keyvault-service-version": "1.9.0.0" });
     response.end();
     return;
   }

@@ -68,12 +68,14 @@ export class LocalFileKeyStore implements CaKeyStore {
     }
   }
 
-  async saveCertificate(name: CaName, certificateDer: Uint8Array): Promise<void> {
+  /** The key file does not change, so neither does its signer: returns undefined. */
+  async saveCertificate(name: CaName, certificateDer: Uint8Array): Promise<undefined> {
     await writeNewFile(
       this.certificatePath(name),
       new x509.X509Certificate(certificateDer).toString("pem"),
       0o644,
     );
+    return undefined;
   }
 
   async check(): Promise<void> {

@@ -12,11 +12,34 @@ export interface VaultKey {
   publicKeySpki: Uint8Array;
 }
 
-/** A completed certificate and the versioned id of the key it certifies. */
+/** A completed certificate version and the versioned id of the key it certifies. */
 export interface VaultCertificate {
   certificateDer: Uint8Array;
   keyName: string;
   keyVersion: string;
+  /** The version's tags (`{}` when it has none). */
+  tags: Record<string, string>;
+}
+
+/** A certificate operation in progress: who issues it, and the CSR of its (disabled) key. */
+export interface VaultOperation {
+  /** `Self`, `Unknown` (a merge completes it), or an issuer configured in the vault. */
+  issuer: string;
+  /** DER PKCS#10. */
+  csr: Uint8Array;
+}
+
+/** A new certificate version: Key Vault makes its key (non-exportable) and, for `Self`, signs it. */
+export interface CertificateCreation {
+  issuer: "Self" | "Unknown";
+  subject: string;
+  key: VaultKeySpec;
+  /** A new version of the latest key's material instead of a new key. */
+  reuseKey: boolean;
+  /** X.509 key usages of the policy; they decide the key's operations (sign needs one of them). */
+  keyUsage: ("digitalSignature" | "keyCertSign" | "cRLSign")[];
+  validityMonths?: number;
+  tags?: Record<string, string>;
 }
 
 /** The key Key Vault generates for a new certificate. `hsm` selects EC-HSM/RSA-HSM (Premium vaults). */
@@ -63,22 +86,21 @@ export interface KeyVaultClient {
    * version is pending; undefined when no version was ever completed.
    */
   getCertificate(name: string): Promise<VaultCertificate | undefined>;
-  /** The DER CSR of the certificate's operation when one is in progress; undefined otherwise. */
-  getPendingCsr(name: string): Promise<Uint8Array | undefined>;
-  /**
-   * Starts a certificate with issuer `Unknown`: Key Vault creates a non-exportable key and a CSR and
-   * waits for a merge. `subject` only fills the CSR; the CA builds the real certificate itself.
-   */
-  beginCreateCertificate(name: string, subject: string, key: VaultKeySpec): Promise<void>;
-  /** Completes the pending certificate with `certificateDer` (its key must be the pending key). */
-  mergeCertificate(name: string, certificateDer: Uint8Array): Promise<void>;
+  /** The certificate's operation when one is in progress; undefined otherwise. */
+  getPendingOperation(name: string): Promise<VaultOperation | undefined>;
+  /** Starts a certificate version; its operation stays in progress until Key Vault (Self) or a merge completes it. */
+  createCertificate(name: string, creation: CertificateCreation): Promise<void>;
+  /** Waits, polling within the call deadline, until the certificate's operation is no longer in progress. */
+  waitForOperation(name: string): Promise<void>;
+  /** Completes the pending `Unknown` version with `certificateDer`; returns the completed version (a new version id). */
+  mergeCertificate(name: string, certificateDer: Uint8Array): Promise<VaultCertificate>;
   /**
    * Readiness: one GET of the key's latest version, never retried (a caller that waits out a 429
    * would outlive a probe's timeout). Throws a VaultCallError.
    */
   probe(keyName: string, options: CallOptions): Promise<void>;
-  /** A key version (the latest when `version` is undefined). Throws a VaultCallError when it fails. */
-  getKey(name: string, version?: string, options?: CallOptions): Promise<VaultKey>;
+  /** One key version. Throws a VaultCallError when it fails. */
+  getKey(name: string, version: string): Promise<VaultKey>;
   /** Signs a digest with a versioned key; ECDSA results are raw r‖s. Throws a VaultCallError. */
   sign(
     keyId: string,

@@ -1,15 +1,17 @@
-import type { KeyAlgorithm } from "../../../core/key-algorithms.js";
+import { classifyPublicKey, type KeyAlgorithm } from "../../../core/key-algorithms.js";
 import { x509 } from "../../../core/x509.js";
 import type { CaKeyStore, CaName, CaSigner, StoredCa } from "../../../ports/ca-key-store.js";
 import { AdaptiveConcurrencyLimit } from "./adaptive-concurrency-limit.js";
-import type { KeyVaultClient, VaultKeySpec } from "./key-vault-client.js";
+import { type CertificateState, KEY_PLACEHOLDER_TAGS, readCertificateState } from "./certificate-state.js";
+import type { KeyVaultClient, VaultCertificate, VaultKeySpec, VaultOperation } from "./key-vault-client.js";
 import { keyVaultSigner } from "./key-vault-signer.js";
+import { pendingKeySigner } from "./pending-key-signer.js";
 import { ReadinessProbe } from "./readiness-probe.js";
 import { DEFAULT_SIGNING_POLICY, type SigningPolicy } from "./signing-policy.js";
 
 export interface KeyVaultKeyStoreOptions {
   client: KeyVaultClient;
-  /** Key Vault certificate names of the two CAs. */
+  /** Key Vault certificate names of the two CAs and the token-signing key. */
   certificateNames: Record<CaName, string>;
   /** Create EC-HSM/RSA-HSM keys (Premium vaults) instead of software keys. */
   hsm: boolean;
@@ -22,15 +24,26 @@ export interface KeyVaultKeyStoreOptions {
 }
 
 /**
- * CA keys as non-exportable Key Vault keys behind Key Vault certificates. Each CA is one certificate
- * created with issuer `Unknown`: `createKey` starts it (Key Vault generates the key and a CSR) and
- * returns a signer on that pending key version; the CA's own core builds the certificate (the root
- * self-signed through its Key Vault key, the intermediate by the root), and `saveCertificate`
- * merges it. Why not issuer `Self` for the root: Key Vault then builds the root from a policy that
- * cannot express our profile (no control over basicConstraints or pathlen, validity only in whole
- * months so it cannot end exactly before 2038, its own default key usages and EKUs); signing it
- * ourselves gives the root exactly the profile of the local key store. A root someone already
- * created (even with `Self`) is adopted as it is; init refuses it when it is no usable CA.
+ * The placeholder lives a month: long enough to finish an init, short enough that its version of
+ * the CA key (the same key as the certificate's) does not outlive it by years.
+ */
+const PLACEHOLDER_VALIDITY_MONTHS = 1;
+
+/**
+ * CA keys as non-exportable Key Vault keys behind Key Vault certificates, made only of steps the
+ * REST specs and the recorded sessions guarantee (docs/azure-key-vault.md, "How the CA is created"):
+ *
+ * 1. `createKey` creates a first version with issuer `Self`, tagged as the key placeholder: Key
+ *    Vault generates the key and completes the version itself, so the key is enabled and signs
+ *    (the root signs its own certificate with it). A pending certificate's key cannot sign.
+ * 2. `saveCertificate` creates the next version with issuer `Unknown` and `reuse_key`, so its CSR
+ *    holds the same key, and merges the certificate the CA's core built; the merge completes it
+ *    under a new version id, whose key serves from then on.
+ *
+ * A certificate someone made (even with `Self`) is adopted as it is, and one an older init made
+ * (`Unknown`, merged) is used as it is: a completed certificate's key signs under the strict rules
+ * too. A certificate an older init left pending is resumed when its key need not sign first (the
+ * intermediate, the token-signing key); for the root, init stops with the way out.
  */
 export class KeyVaultKeyStore implements CaKeyStore {
   readonly kind = "keyvault";
@@ -51,40 +64,68 @@ export class KeyVaultKeyStore implements CaKeyStore {
     );
   }
 
-  /** The completed certificate and a signer on its versioned key, or only the pending key's signer. */
+  /** The certificate and a signer on its versioned key; before it is merged, the key alone. */
   async load(name: CaName): Promise<StoredCa | undefined> {
     const certificateName = this.#options.certificateNames[name];
-    const completed = await this.#options.client.getCertificate(certificateName);
-    if (completed) {
-      const key = await this.#options.client.getKey(completed.keyName, completed.keyVersion);
-      return { signer: this.#signer(key), certificateDer: completed.certificateDer };
+    const state = await this.#state(certificateName);
+    switch (state.kind) {
+      case "absent":
+        return undefined;
+      case "certified":
+        return {
+          signer: await this.#signerOf(state.certificate),
+          certificateDer: state.certificate.certificateDer,
+        };
+      case "placeholder":
+        return { signer: await this.#signerOf(state.placeholder), certificateDer: undefined };
+      case "pending":
+        return {
+          signer: pendingKeySigner(this.#options.client.vaultUrl, certificateName, state.operation.csr),
+          certificateDer: undefined,
+        };
     }
-    const pending = await this.#pendingSigner(certificateName);
-    return pending && { signer: pending, certificateDer: undefined };
   }
 
+  /** Step 1: the key placeholder, completed by Key Vault; returns the signer on its key. */
   async createKey(name: CaName, algorithm: KeyAlgorithm): Promise<CaSigner> {
     const certificateName = this.#options.certificateNames[name];
     const { client } = this.#options;
     // Key Vault would happily add a version; CA material is never replaced, so refuse first.
-    if ((await client.getCertificate(certificateName)) || (await client.getPendingCsr(certificateName))) {
+    if ((await this.#state(certificateName)).kind !== "absent") {
       throw new Error(`Key Vault certificate ${certificateName} already exists; not creating another key`);
     }
-    await client.beginCreateCertificate(certificateName, `CN=${certificateName}`, this.#keySpec(algorithm));
-    const signer = await this.#pendingSigner(certificateName);
-    if (!signer)
-      throw new Error(`Key Vault certificate ${certificateName} has no pending operation after create`);
-    return signer;
+    await client.createCertificate(certificateName, {
+      issuer: "Self",
+      subject: `CN=${certificateName} key placeholder`,
+      key: this.#keySpec(algorithm),
+      reuseKey: false,
+      keyUsage: ["digitalSignature"],
+      validityMonths: PLACEHOLDER_VALIDITY_MONTHS,
+      tags: { ...KEY_PLACEHOLDER_TAGS },
+    });
+    await client.waitForOperation(certificateName);
+    const created = await this.#state(certificateName);
+    if (created.kind !== "placeholder") {
+      throw new Error(`Key Vault did not complete the key placeholder of certificate ${certificateName}`);
+    }
+    return this.#signerOf(created.placeholder);
   }
 
-  async saveCertificate(name: CaName, certificateDer: Uint8Array): Promise<void> {
+  /**
+   * Step 2: a version with `reuse_key`, completed by merging `certificateDer`. Returns the signer
+   * that serves the certificate from now on: the key of the merged version.
+   */
+  async saveCertificate(name: CaName, certificateDer: Uint8Array): Promise<CaSigner> {
     const certificateName = this.#options.certificateNames[name];
-    if (await this.#options.client.getCertificate(certificateName)) {
+    const certificate = new x509.X509Certificate(certificateDer);
+    const operation = await this.#operationFor(certificateName, certificate);
+    const csrKey = new x509.Pkcs10CertificateRequest(operation.csr).publicKey.rawData;
+    if (!sameBytes(csrKey, certificate.publicKey.rawData)) {
       throw new Error(
-        `Key Vault certificate ${certificateName} already has a certificate; never overwritten`,
+        `the pending version of Key Vault certificate ${certificateName} is not for the key of the certificate to merge; delete its pending operation and run init again`,
       );
     }
-    await this.#options.client.mergeCertificate(certificateName, certificateDer);
+    return this.#signerOf(await this.#options.client.mergeCertificate(certificateName, certificateDer));
   }
 
   /** Reachability, see {@link ReadinessProbe}; throws a CaError whose message says why. */
@@ -92,22 +133,49 @@ export class KeyVaultKeyStore implements CaKeyStore {
     return this.#readiness.check();
   }
 
-  /**
-   * The signer of a certificate's in-progress operation. Its key is the latest version of the
-   * certificate's key; the CSR proves which one, so a mismatch is refused rather than guessed.
-   */
-  async #pendingSigner(certificateName: string): Promise<CaSigner | undefined> {
-    const csrDer = await this.#options.client.getPendingCsr(certificateName);
-    if (!csrDer) return undefined;
-    const key = await this.#options.client.getKey(certificateName);
-    const csrKey = new Uint8Array(new x509.Pkcs10CertificateRequest(csrDer).publicKey.rawData);
-    if (!Buffer.from(csrKey).equals(Buffer.from(key.publicKeySpki))) {
-      throw new Error(`the latest key of ${certificateName} is not the key of its pending CSR`);
+  /** The operation the certificate will be merged into, started when the placeholder has none yet. */
+  async #operationFor(certificateName: string, certificate: x509.X509Certificate): Promise<VaultOperation> {
+    const state = await this.#state(certificateName);
+    switch (state.kind) {
+      case "certified":
+        throw new Error(
+          `Key Vault certificate ${certificateName} already has a certificate; never overwritten`,
+        );
+      case "absent":
+        throw new Error(`Key Vault certificate ${certificateName} has no key to certify yet`);
+      case "pending":
+        return state.operation;
+      case "placeholder": {
+        if (state.operation) return state.operation;
+        const placeholderKey = new x509.X509Certificate(state.placeholder.certificateDer).publicKey.rawData;
+        if (!sameBytes(placeholderKey, certificate.publicKey.rawData)) {
+          throw new Error(
+            `the certificate to save is not for the key of Key Vault certificate ${certificateName}`,
+          );
+        }
+        const spki = new Uint8Array(certificate.publicKey.rawData);
+        await this.#options.client.createCertificate(certificateName, {
+          issuer: "Unknown",
+          subject: certificate.subject,
+          key: this.#keySpec(classifyPublicKey(spki)),
+          reuseKey: true,
+          // Usages that grant the key `sign`; the certificate merged carries the CA's own.
+          keyUsage: ["digitalSignature", "keyCertSign", "cRLSign"],
+        });
+        const started = await this.#options.client.getPendingOperation(certificateName);
+        if (!started)
+          throw new Error(`Key Vault certificate ${certificateName} has no pending operation after create`);
+        return started;
+      }
     }
-    return this.#signer(key);
   }
 
-  #signer(key: Parameters<typeof keyVaultSigner>[0]): CaSigner {
+  #state(certificateName: string): Promise<CertificateState> {
+    return readCertificateState(this.#options.client, certificateName);
+  }
+
+  async #signerOf(certificate: VaultCertificate): Promise<CaSigner> {
+    const key = await this.#options.client.getKey(certificate.keyName, certificate.keyVersion);
     return keyVaultSigner(key, { client: this.#options.client, limit: this.#limit, policy: this.#policy });
   }
 
@@ -126,4 +194,8 @@ export class KeyVaultKeyStore implements CaKeyStore {
         return { keyType: "RSA", keySize: 4096, hsm };
     }
   }
+}
+
+function sameBytes(a: ArrayBuffer, b: ArrayBuffer): boolean {
+  return Buffer.from(a).equals(Buffer.from(b));
 }

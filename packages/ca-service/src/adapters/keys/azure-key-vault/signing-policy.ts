@@ -2,6 +2,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { abortAfter } from "./abort-after.js";
 import type { AdaptiveConcurrencyLimit } from "./adaptive-concurrency-limit.js";
 import { VaultCallError } from "./key-vault-client.js";
+import { KEY_VAULT_BACKOFF, throttleBackoffMs } from "./throttle-retry-policy.js";
 
 /** How long and how often a signature is tried before the caller gets "unavailable". */
 export interface SigningPolicy {
@@ -19,8 +20,6 @@ export const DEFAULT_SIGNING_POLICY: SigningPolicy = {
   maxTransientFailures: 3,
 };
 
-/** Key Vault's advice when a 429 carries no Retry-After: 1, 2, 4, 8, 16 s. */
-const throttleBackoffMs = (attempt: number) => Math.min(16_000, 1_000 * 2 ** attempt);
 const transientBackoffMs = (attempt: number) => 100 * 2 ** attempt * (0.5 + Math.random());
 
 /**
@@ -89,7 +88,8 @@ async function attemptUntilDone<T>(
       lastFailure = error;
       const failure = error instanceof VaultCallError ? error : undefined;
       if (failure?.kind === "throttled") {
-        permit.throttled(failure.retryAfterMs ?? throttleBackoffMs(throttles++));
+        // Without Retry-After, Key Vault's advice: 1, 2, 4, 8, 16 s.
+        permit.throttled(failure.retryAfterMs ?? throttleBackoffMs(throttles++, KEY_VAULT_BACKOFF));
       } else {
         permit.release();
       }

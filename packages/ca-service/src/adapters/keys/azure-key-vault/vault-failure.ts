@@ -1,4 +1,6 @@
+import { isRestError } from "@azure/core-rest-pipeline";
 import { VaultCallError } from "./key-vault-client.js";
+import { retryAfterMs } from "./throttle-retry-policy.js";
 
 /** The Azure RBAC role an operation needs (see docs/azure-key-vault.md), named when the vault says 401/403. */
 const ROLES = {
@@ -37,10 +39,11 @@ export function toVaultCallError(error: unknown, context: VaultCallContext): Vau
     const wait = retryAfterMs(failure.response?.headers?.get("retry-after"));
     return new VaultCallError("throttled", message, wait, { cause: error, status });
   }
-  // @azure/identity's failures (no credential found, token refused) come without a status.
-  const credential = failure.name === "CredentialUnavailableError" || failure.name === "AuthenticationError";
-  const transient =
-    !credential && (status === undefined || status === 408 || status >= 500 || failure.name === "AbortError");
+  // Without a status, only a connection failure (a RestError) or a timeout is worth another try.
+  // The rest failed before any request: @azure/identity's credential errors, and the SDK's own
+  // checks of a fetched key (CryptographyClient refuses locally outside the key's nbf/exp).
+  const unanswered = isRestError(error) || failure.name === "AbortError" || failure.name === "TimeoutError";
+  const transient = status === undefined ? unanswered : status === 408 || status >= 500;
   return new VaultCallError(transient ? "transient" : "rejected", message, undefined, {
     cause: error,
     status,
@@ -53,13 +56,4 @@ function hint(status: number | undefined, role: VaultRole): string {
   }
   if (status === 403) return ` (the service's identity needs the role ${ROLES[role]} on this vault)`;
   return "";
-}
-
-/** `Retry-After` as seconds or an HTTP date. */
-function retryAfterMs(header: string | undefined): number | undefined {
-  if (!header) return undefined;
-  const seconds = Number(header);
-  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
-  const at = Date.parse(header);
-  return Number.isNaN(at) ? undefined : Math.max(0, at - Date.now());
 }

@@ -1,0 +1,31 @@
+import { RestError } from "@azure/core-rest-pipeline";
+import { describe, expect, it } from "vitest";
+import { toVaultCallError } from "../src/adapters/keys/azure-key-vault/vault-failure.js";
+
+const context = {
+  vaultUrl: "https://ca.vault.azure.net",
+  operation: "sign with key k",
+  role: "crypto",
+} as const;
+const kindOf = (error: unknown) => toVaultCallError(error, context).kind;
+
+describe("what a failed Key Vault call is worth retrying", () => {
+  it("retries what the vault may answer next time: 429 (waiting), 5xx, 408, no answer at all", () => {
+    expect(kindOf(new RestError("throttled", { statusCode: 429 }))).toBe("throttled");
+    expect(kindOf(new RestError("unavailable", { statusCode: 503 }))).toBe("transient");
+    expect(kindOf(new RestError("timeout", { statusCode: 408 }))).toBe("transient");
+    expect(kindOf(new RestError("connect ECONNREFUSED", { code: "ECONNREFUSED" }))).toBe("transient");
+    expect(kindOf(new DOMException("timed out", "TimeoutError"))).toBe("transient");
+  });
+
+  it("does not retry what fails the same way every time: 403, and the SDK's own refusal before any request", () => {
+    expect(kindOf(new RestError("forbidden", { statusCode: 403 }))).toBe("rejected");
+    // CryptographyClient checks a fetched key's nbf/exp itself and throws a plain Error.
+    expect(
+      kindOf(new Error("Key https://ca.vault.azure.net/keys/k/1 expired at 2025-01-01T00:00:00.000Z")),
+    ).toBe("rejected");
+    expect(kindOf(Object.assign(new Error("no credential"), { name: "CredentialUnavailableError" }))).toBe(
+      "rejected",
+    );
+  });
+});
