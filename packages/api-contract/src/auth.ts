@@ -60,7 +60,9 @@ export const JsonWebKeySet = z
 export const TokenIdParams = z.strictObject({
   tokenId: z
     .string()
-    .regex(/^[A-Za-z0-9_-]{1,128}$/, { message: "tokenId must be a token's jti (base64url)" })
+    .regex(/^[A-Za-z0-9_-]{1,128}$/, {
+      message: "tokenId must be a token's jti (hexadecimal, or base64url for older tokens)",
+    })
     .describe("The token's jti"),
 });
 

@@ -80,8 +80,13 @@ export async function mintApiToken(
     const { holder } = outcome;
     throw new CaError(
       "token_subject_in_use",
-      `the subject ${request.subject} already has a live token (${holder.tokenId}, expires ${holder.expiresAt.toISOString()}): revoke it first (edge-pki-ca token revoke ${holder.tokenId}) or choose another subject`,
+      `the subject ${request.subject} already has a live token (${holder.tokenId}, expires ${holder.expiresAt.toISOString()}): revoke it first (edge-pki-ca token revoke ${revokeArgument(holder.tokenId)}) or choose another subject`,
     );
   }
   return { token, expiresAt };
+}
+
+/** Ids of tokens minted before they were hexadecimal may start with `-`: `--` keeps them an argument. */
+function revokeArgument(tokenId: string): string {
+  return tokenId.startsWith("-") ? `-- ${tokenId}` : tokenId;
 }
