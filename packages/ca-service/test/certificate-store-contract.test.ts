@@ -1,13 +1,13 @@
 import { randomUUID } from "node:crypto";
 import { join } from "node:path";
-import { describe, expect } from "vitest";
+import { describe } from "vitest";
 import { openPostgresStore, openSqliteStore } from "../src/adapters/store/open-store.js";
 import { test } from "./support/fixtures.js";
 import { apiTokenRules } from "./support/store-contract/api-tokens.js";
 import type { ContractTest, StoreUnderTest } from "./support/store-contract/contract.js";
 import { crlNumberRules } from "./support/store-contract/crl-numbers.js";
 import { idempotencyRules } from "./support/store-contract/idempotency.js";
-import { CA_CERTIFICATE_RACE, issuanceRules } from "./support/store-contract/issuance.js";
+import { issuanceRules } from "./support/store-contract/issuance.js";
 import { purgeRules } from "./support/store-contract/purge.js";
 import { readinessRules } from "./support/store-contract/readiness.js";
 import { renewalProofRules } from "./support/store-contract/renewal-proofs.js";
@@ -78,38 +78,11 @@ const postgres = test
     return { store, race: replicas.race };
   });
 
-/**
- * Rules an adapter breaks today: bugs this suite found, left for the store's owners. Such a test
- * must fail with exactly the symptom given; once the store is fixed it passes, the expectation
- * fails, and the entry goes.
- */
-type KnownViolations = Record<string, string>;
-
-const POSTGRES_KNOWN_VIOLATIONS: KnownViolations = {
-  // recordCaCertificate inserts … ON CONFLICT (serial_number) DO NOTHING, but the fingerprint is
-  // unique too and no arbiter: a replica that records the same CA certificate as another at the same
-  // moment (replicas starting together on a new database) gets a unique violation and fails to start.
-  [CA_CERTIFICATE_RACE]: 'unique constraint "certificates_sha256_fingerprint_key"',
-};
-
 /** The contract's tests on one adapter's `stores` fixture. */
 function contractOn(
   api: (name: string, fn: (context: { stores: StoreUnderTest }) => Promise<void>) => void,
-  knownViolations: KnownViolations = {},
 ): ContractTest {
-  return (name, body) => {
-    const symptom = knownViolations[name];
-    if (symptom === undefined) {
-      api(name, ({ stores }) => body(stores));
-      return;
-    }
-    api(`${name} (known violation, see POSTGRES_KNOWN_VIOLATIONS)`, async ({ stores }) => {
-      await expect(
-        body(stores),
-        "this known violation no longer happens: the store is fixed, so remove it from the known violations",
-      ).rejects.toThrow(symptom);
-    });
-  };
+  return (name, body) => api(name, ({ stores }) => body(stores));
 }
 
 describe("CertificateStore contract: SQLite", () => {
@@ -117,5 +90,5 @@ describe("CertificateStore contract: SQLite", () => {
 });
 
 describe("CertificateStore contract: PostgreSQL", () => {
-  certificateStoreContract(contractOn(postgres, POSTGRES_KNOWN_VIOLATIONS));
+  certificateStoreContract(contractOn(postgres));
 });

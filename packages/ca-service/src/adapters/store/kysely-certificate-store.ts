@@ -71,10 +71,13 @@ export class KyselyCertificateStore implements CertificateStore {
   }
 
   async recordCaCertificate(certificate: CertificateRecord): Promise<void> {
+    // No conflict target: the serial and the fingerprint are both unique, and replicas starting
+    // together on a new database may record the same CA certificate at the same moment; whichever
+    // constraint the loser meets first, it must do nothing rather than fail to start.
     await this.db
       .insertInto("certificates")
       .values(toRow(certificate))
-      .onConflict((conflict) => conflict.column("serial_number").doNothing())
+      .onConflict((conflict) => conflict.doNothing())
       .execute();
   }
 

@@ -11,7 +11,7 @@ import {
   traces,
 } from "./records.js";
 
-export const CA_CERTIFICATE_RACE = `${RACERS} replicas recording one CA certificate at once: every start succeeds, one record`;
+const CA_CERTIFICATE_RACE = `${RACERS} replicas recording one CA certificate at once: every start succeeds, one record`;
 /**
  * Rounds of that race, a bound: a round meets PostgreSQL's race window only now and then (in six
  * runs here, within 2 to 10 rounds), and one that passes proves little.
