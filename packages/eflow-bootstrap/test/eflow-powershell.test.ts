@@ -184,6 +184,43 @@ describe("provision on EFLOW, through Windows PowerShell", () => {
     expect((await admin.listDeviceCertificates(deviceId)).items).toHaveLength(1);
   });
 
+  test("an unhealthy IoT Edge fails the run, and the next run only verifies again", async ({
+    admin,
+    ca,
+    work,
+  }) => {
+    const deviceId = "eflow-0005";
+    const { token } = await admin.createBootstrapToken(deviceId);
+    const config = await file(
+      work,
+      "eflow-0005.json",
+      JSON.stringify({
+        deviceId,
+        ca: { url: ca.url },
+        dir: join(work, deviceId),
+        dps: { idScope: "0ne00000005" },
+        target: "eflow",
+      }),
+    );
+    const powershell = await standIn(work, "unhealthy");
+    const first = await eflowBootstrap(["run", "--config", config], {
+      ...powershell.env({ verify: "unhealthy" }),
+      EDGE_PKI_BOOTSTRAP_TOKEN: token,
+    });
+    expect(first.code).toBe(1);
+    expect(first.stderr).toMatch(
+      /provisioned but not healthy yet: edgeAgent failed; iotedge check: 20 succeeded, 0 warnings, 1 errors.*\[verification_failed\]/s,
+    );
+    const second = await eflowBootstrap(["run", "--config", config], powershell.env());
+    expect(second.code).toBe(0);
+    expect((await powershell.calls()).map((call) => call.payload.action)).toEqual([
+      "inspect",
+      "provision",
+      "verify",
+      "verify",
+    ]);
+  });
+
   test("--dry-run prints every action with the exact PowerShell command, and changes nothing", async ({
     ca,
     work,

@@ -240,17 +240,23 @@ describe("ARM certificates and proof of possession, through @azure/arm-devicepro
     ).rejects.toMatchObject({
       statusCode: 400,
     });
+    // Before proof of possession, a group that refers to the certificate vouches for nobody.
+    await serviceClient(dps).createOrUpdateEnrollmentGroup({
+      enrollmentGroupId: "by-reference",
+      attestation: { type: "x509", x509: { caReferences: { primary: "fleet-root" } } },
+    } as never);
+    await serviceClient(dps).deleteEnrollmentGroup("fleet", "*");
+    const early = await pki.device("line7-0006");
+    expect(
+      (await refusal(register(dps, "line7-0006", { cert: early.chainPem, key: early.keyPem }))).status,
+    ).toBe(401);
+
     const proof = await pki.signCsr(await csr(verificationCode), "root");
     const verified = await arm.verifyCertificate("fleet-root", code.etag as string, "rg", "dps", {
       certificate: proof,
     });
     expect(verified.properties?.isVerified).toBe(true);
 
-    await serviceClient(dps).createOrUpdateEnrollmentGroup({
-      enrollmentGroupId: "by-reference",
-      attestation: { type: "x509", x509: { caReferences: { primary: "fleet-root" } } },
-    } as never);
-    await serviceClient(dps).deleteEnrollmentGroup("fleet", "*");
     const device = await pki.device("line7-0005");
     const result = await register(dps, "line7-0005", { cert: device.chainPem, key: device.keyPem });
     expect(result).toMatchObject({ status: "assigned", deviceId: "line7-0005" });

@@ -103,6 +103,14 @@ switch (payload.action) {
     result({ outcome: "ok", result: "OK" });
     break;
   case "verify":
+    if (scenario.verify === "unhealthy") {
+      result({
+        outcome: "ok",
+        list: "NAME             STATUS           DESCRIPTION      CONFIG\nedgeAgent        failed           Failed (1) 3 seconds ago     mcr.microsoft.com/azureiotedge-agent:1.5\n",
+        check:
+          "× production readiness: DPS connectivity - Error\n\n20 check(s) succeeded.\n1 check(s) raised errors. Re-run with --verbose for more details.\n",
+      });
+    }
     result({
       outcome: "ok",
       list: "NAME             STATUS           DESCRIPTION      CONFIG\nedgeAgent        running          Up 1 minutes     mcr.microsoft.com/azureiotedge-agent:1.5\nedgeHub          running          Up 1 minutes     mcr.microsoft.com/azureiotedge-hub:1.5\n",
