@@ -105,6 +105,14 @@ describe("provision on EFLOW, through Windows PowerShell", () => {
     expect(again.stderr).toContain("provisioning was done");
     expect(await powershell.calls()).toHaveLength(3);
     expect((await admin.listDeviceCertificates(deviceId)).items).toHaveLength(1);
+
+    // provision again: the files the module copied into the VM before go first (iotedge-eflow #103).
+    const reprovisioned = await eflowBootstrap(["provision", "--config", config], powershell.env());
+    expect(reprovisioned.code).toBe(0);
+    const calls2 = await powershell.calls();
+    expect(calls2.slice(3).map((call) => call.payload.action)).toEqual(["inspect", "provision", "verify"]);
+    expect(calls2[4]?.payload).toMatchObject({ action: "provision", clearPreviousFiles: true });
+    expect(provision.payload).not.toHaveProperty("clearPreviousFiles");
   });
 
   test("finds the key parameter's name in the installed module (-identityPrivateKey in some docs)", async ({

@@ -207,6 +207,10 @@ describe("ARM certificates and proof of possession, through @azure/arm-devicepro
       properties: { certificate: der },
     });
     expect(uploaded.properties?.isVerified).toBe(false);
+    // Replacing an uploaded certificate needs its etag.
+    await expect(
+      arm.createOrUpdate("rg", "dps", "fleet-root", { properties: { certificate: der } }),
+    ).rejects.toMatchObject({ statusCode: 412 });
     const code = await arm.generateVerificationCode("fleet-root", uploaded.etag as string, "rg", "dps");
     const verificationCode = code.properties?.verificationCode as string;
     expect(verificationCode).toMatch(/^[0-9A-F]{48}$/);

@@ -4,9 +4,8 @@ import { RevocationReason } from "@edge-pki/api-contract";
 import type { EdgePkiClient } from "@edge-pki/client-sdk";
 import type { HostCommand } from "@edge-pki/host-kit/cli";
 import { UsageError } from "@edge-pki/host-kit/cli";
-import { disableDevice } from "../dps/disable-device.js";
-import { type EnrollmentSettings, enrollDevice, enrollGroup } from "../dps/enroll.js";
-import { verifyCa } from "../dps/verify-ca.js";
+// The DPS and ARM clients load only when a dps command runs: a device never needs them.
+import type { EnrollmentSettings } from "../dps/enroll.js";
 import {
   addCaFlags,
   addDpsFlags,
@@ -67,7 +66,8 @@ export function addDpsCommands(program: HostCommand, env: NodeJS.ProcessEnv): vo
   );
   enroll.action(async () => {
     const flags = enroll.opts<EnrollFlags>();
-    const connection = dpsConnection(flags, env);
+    const connection = await dpsConnection(flags, env);
+    const { enrollDevice, enrollGroup } = await import("../dps/enroll.js");
     const settings = enrollmentSettings(flags);
     if (flags.deviceCertificate !== undefined) {
       if (flags.group !== undefined)
@@ -148,12 +148,13 @@ export function addDpsCommands(program: HostCommand, env: NodeJS.ProcessEnv): vo
     if (flags.certificate !== "root" && flags.certificate !== "intermediate") {
       throw new UsageError(`--certificate must be root or intermediate, not ${flags.certificate}`);
     }
+    const { verifyCa } = await import("../dps/verify-ca.js");
     const result = await verifyCa(
       {
         subscriptionId: flags.subscription,
         resourceGroup: flags.resourceGroup,
         dpsName: flags.dpsName,
-        credential: armCredential(flags.armTokenFile),
+        credential: await armCredential(flags.armTokenFile),
         endpoint: flags.armEndpoint,
         caPem: flags.armCaFile === undefined ? undefined : readFileSync(flags.armCaFile, "utf8"),
       },
@@ -196,7 +197,8 @@ export function addDpsCommands(program: HostCommand, env: NodeJS.ProcessEnv): vo
       revoke = parsed.data;
     }
     const ca = caClient(flags, env, flags.certificateFile === undefined || revoke !== undefined);
-    const result = await disableDevice(dpsConnection(flags, env), {
+    const { disableDevice } = await import("../dps/disable-device.js");
+    const result = await disableDevice(await dpsConnection(flags, env), {
       deviceId,
       ...(flags.certificateFile !== undefined && {
         certificatePems: [readFileSync(flags.certificateFile, "utf8")],

@@ -1,6 +1,5 @@
 import { readFileSync } from "node:fs";
 import type { AccessToken, TokenCredential } from "@azure/core-auth";
-import { DefaultAzureCredential } from "@azure/identity";
 import { EdgePkiClient } from "@edge-pki/client-sdk";
 import { type HostCommand, UsageError } from "@edge-pki/host-kit/cli";
 import type { DpsConnection } from "../dps/dps-connection.js";
@@ -25,7 +24,7 @@ export function addDpsFlags(command: HostCommand): HostCommand {
     .option("--dps-ca-file <file>", "trust this CA (PEM) for --dps-endpoint");
 }
 
-export function dpsConnection(flags: DpsFlags, env: NodeJS.ProcessEnv): DpsConnection {
+export async function dpsConnection(flags: DpsFlags, env: NodeJS.ProcessEnv): Promise<DpsConnection> {
   const connectionString = secretFrom(
     flags.connectionStringFile,
     "DPS_CONNECTION_STRING",
@@ -42,7 +41,7 @@ export function dpsConnection(flags: DpsFlags, env: NodeJS.ProcessEnv): DpsConne
         ? ({
             kind: "token-credential",
             hostName: flags.dpsHost,
-            credential: new DefaultAzureCredential(),
+            credential: await defaultAzureCredential(),
           } as const)
         : undefined;
   if (authentication === undefined) {
@@ -89,10 +88,16 @@ export function caClient(
 }
 
 /** ARM's credential: a token from a file (`az account get-access-token`), else DefaultAzureCredential. */
-export function armCredential(tokenFile: string | undefined): TokenCredential {
-  if (tokenFile === undefined) return new DefaultAzureCredential();
+export async function armCredential(tokenFile: string | undefined): Promise<TokenCredential> {
+  if (tokenFile === undefined) return defaultAzureCredential();
   const token = readSecretFile(tokenFile, "the ARM access token");
   return {
     getToken: async (): Promise<AccessToken> => ({ token, expiresOnTimestamp: Date.now() + 5 * 60_000 }),
   };
+}
+
+/** `@azure/identity` loads only when Entra ID is used. */
+async function defaultAzureCredential(): Promise<TokenCredential> {
+  const { DefaultAzureCredential } = await import("@azure/identity");
+  return new DefaultAzureCredential();
 }

@@ -77,7 +77,8 @@ export async function obtainCredentials(request: CredentialsRequest): Promise<De
     }
     const archive = await archiveDeviceFiles(dir, request.deviceId);
     log(`--reissue: the current files were moved to ${archive}`);
-    state = { ...state, credentials: undefined, provision: undefined, verify: undefined };
+    // The provisioning record stays: the VM still holds the old files, which a re-provisioning removes.
+    state = { ...state, credentials: undefined, verify: undefined };
     await saveState(dir, state);
   }
 

@@ -20,6 +20,8 @@ export type EflowPayload =
       /** The name the installed module gives the key parameter (see `chooseKeyParameter`). */
       keyParameter: string;
       globalEndpoint?: string;
+      /** Remove the identity files a previous provisioning copied into the VM first. */
+      clearPreviousFiles?: boolean;
     }
   | { action: "verify" };
 
@@ -34,6 +36,7 @@ const PAYLOAD_PLACEHOLDER = "__EDGE_PKI_PAYLOAD__";
  */
 const SCRIPT = `$ErrorActionPreference = 'Stop'
 $ProgressPreference = 'SilentlyContinue'
+[Console]::OutputEncoding = [Text.Encoding]::UTF8
 function Send-Result([string]$Outcome, [hashtable]$Fields) {
   $Fields['outcome'] = $Outcome
   Write-Output ('${RESULT_MARKER}' + ($Fields | ConvertTo-Json -Compress -Depth 4))
@@ -62,6 +65,11 @@ switch ([string]$p.action) {
     Send-Result 'ok' @{ vmDeployed = [bool](Verify-EflowVm); parameters = $names; moduleVersion = [string]$module.Version }
   }
   'provision' {
+    if ($p.clearPreviousFiles) {
+      # Re-provisioning: the module's scp cannot overwrite the files it copied and chowned before
+      # (iotedge-eflow #103). A fixed command: only files of our own naming, in the module's folders.
+      Invoke-EflowVmCommand -command 'sudo rm -f /home/iotedge-user/certs/iot-edge-device-identity-* /home/iotedge-user/private/iot-edge-device-identity-*' -ignoreError | Out-Null
+    }
     $arguments = @{ provisioningType = 'DpsX509'; scopeId = [string]$p.scopeId; identityCertPath = [string]$p.identityCertPath; headless = $true }
     $arguments[[string]$p.keyParameter] = [string]$p.identityPrivKeyPath
     if ($p.globalEndpoint) { $arguments['globalEndpoint'] = [string]$p.globalEndpoint }

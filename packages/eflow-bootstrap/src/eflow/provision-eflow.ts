@@ -16,6 +16,8 @@ export interface EflowProvisionRequest {
   identityPrivKeyPath: string;
   globalEndpoint?: string | undefined;
   executionPolicyBypass?: boolean;
+  /** The VM was provisioned before: the identity files it holds are removed first (iotedge-eflow #103). */
+  reprovisioning?: boolean;
   host?: PowerShellHost;
   log?: (line: string) => void;
 }
@@ -59,6 +61,7 @@ export async function provisionEflow(request: EflowProvisionRequest): Promise<{ 
       identityPrivKeyPath: request.identityPrivKeyPath,
       keyParameter,
       ...(request.globalEndpoint !== undefined && { globalEndpoint: request.globalEndpoint }),
+      ...(request.reprovisioning === true && { clearPreviousFiles: true }),
     },
     options,
   );

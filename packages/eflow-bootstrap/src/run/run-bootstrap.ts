@@ -109,6 +109,7 @@ export async function runBootstrap(options: RunOptions): Promise<RunResult> {
         identityCertPath: credentials.fullChainPath,
         identityPrivKeyPath: credentials.privateKeyPath,
         globalEndpoint: config.dps.globalEndpoint,
+        reprovisioning: state.provision !== undefined,
         ...eflowOptions,
         log,
       });

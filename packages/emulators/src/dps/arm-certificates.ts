@@ -60,7 +60,8 @@ export class ArmCertificateStore {
       throw new ArmError(400, "InvalidParameter", "properties.isVerified must be a boolean.");
     }
     const existing = this.get(name);
-    if (existing !== undefined && ifMatch !== undefined && !sameEtag(ifMatch, existing.etag)) {
+    // Creating needs no etag; replacing an uploaded certificate needs its current one.
+    if (existing !== undefined && (ifMatch === undefined || !sameEtag(ifMatch, existing.etag))) {
       throw preconditionFailed(name);
     }
     const sameCertificate =
