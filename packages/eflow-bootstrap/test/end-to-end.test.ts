@@ -154,6 +154,39 @@ describe("from a fresh device to a DPS registration", () => {
     }
   });
 
+  test("dps enroll with a Microsoft Entra ID credential instead of a connection string", async ({ dps }) => {
+    const { enrollGroup } = await import("../src/dps/enroll.js");
+    const pki = await createPki("entra");
+    try {
+      let scopes: string | string[] = "";
+      const credential = {
+        getToken: async (scope: string | string[]) => {
+          scopes = scope;
+          return { token: "entra-access-token", expiresOnTimestamp: Date.now() + 3_600_000 };
+        },
+      };
+      const connection = {
+        authentication: { kind: "token-credential" as const, hostName: "localhost", credential },
+        endpoint: dps.serviceUrl,
+        caPem: dps.caCertificatePem,
+      };
+      const created = await enrollGroup(connection, {
+        enrollmentGroupId: "entra",
+        signingCertificatePem: pki.root.certificatePem,
+      });
+      expect(created.outcome).toBe("created");
+      expect(scopes).toBe("https://azure-devices-provisioning.net/.default");
+      const updated = await enrollGroup(connection, {
+        enrollmentGroupId: "entra",
+        signingCertificatePem: pki.root.certificatePem,
+        provisioningStatus: "disabled",
+      });
+      expect(updated).toMatchObject({ outcome: "updated", record: { provisioningStatus: "disabled" } });
+    } finally {
+      await pki.dispose();
+    }
+  });
+
   test("proof of possession: dps verify-ca, then a group that refers to the verified CA", async ({
     ca,
     admin,

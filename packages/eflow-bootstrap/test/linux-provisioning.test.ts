@@ -171,3 +171,30 @@ describe("provisioning IoT Edge on Linux", () => {
     expect(calls).toEqual([]);
   });
 });
+
+describe("run --dry-run on Linux", () => {
+  it("prints the files it would place, the exact [provisioning] and iotedge config apply, and creates nothing", async () => {
+    const { runBootstrap } = await import("../src/run/run-bootstrap.js");
+    const { parseBootstrapConfig } = await import("../src/config/bootstrap-config.js");
+    const dir = join(tmpdir(), `eflow-dry-run-${process.pid}`);
+    const config = parseBootstrapConfig({
+      deviceId: "line7-0009",
+      ca: { url: "https://pki.example.com" },
+      dir,
+      dps: { idScope: "0ne00ABCDEF" },
+      target: "linux",
+    });
+    const { plan } = await runBootstrap({ config, dryRun: true, platform: "linux" });
+    const text = plan.join("\n");
+    expect(text).toContain("POST https://pki.example.com/v1/certificates with a CSR for CN=line7-0009");
+    expect(text).toContain(
+      "copy the key to /var/aziot/secrets/iot-edge-device-identity-line7-0009.key.pem (0600; chown aziotks:aziotks; folder 0700)",
+    );
+    expect(text).toContain('id_scope = "0ne00ABCDEF"');
+    expect(text).toContain(
+      'identity_pk = "file:///var/aziot/secrets/iot-edge-device-identity-line7-0009.key.pem"',
+    );
+    expect(text).toContain("run: iotedge config apply");
+    await expect(stat(dir)).rejects.toThrow(/ENOENT/);
+  });
+});
