@@ -62,7 +62,9 @@ switch ([string]$p.action) {
     $names = @()
     foreach ($parameter in $command.Parameters.Values) { $names += $parameter.Name; $names += $parameter.Aliases }
     $module = Get-Module -Name AzureEFLOW
-    Send-Result 'ok' @{ vmDeployed = [bool](Verify-EflowVm); parameters = $names; moduleVersion = [string]$module.Version }
+    # True or False, as a boolean or as text: [bool]'False' would be true.
+    $deployed = [string](@(Verify-EflowVm)[-1]) -ieq 'True'
+    Send-Result 'ok' @{ vmDeployed = $deployed; parameters = $names; moduleVersion = [string]$module.Version }
   }
   'provision' {
     if ($p.clearPreviousFiles) {
