@@ -2,17 +2,8 @@ import { describe, expect, it } from "vitest";
 import { eflowBootstrap } from "./support/cli.js";
 
 describe("eflow-bootstrap's command line", () => {
-  it("prints help for every command on stdout, exit 0", async () => {
-    for (const command of [
-      [],
-      ["run"],
-      ["credentials"],
-      ["provision"],
-      ["dps"],
-      ["dps", "enroll"],
-      ["dps", "verify-ca"],
-      ["dps", "disable-device"],
-    ]) {
+  it("prints help on stdout, exit 0", async () => {
+    for (const command of [[], ["run"], ["dps", "enroll"]]) {
       const help = await eflowBootstrap([...command, "--help"]);
       expect({ command, code: help.code, stderr: help.stderr }).toEqual({ command, code: 0, stderr: "" });
       expect(help.stdout).toMatch(/^Usage: eflow-bootstrap/);

@@ -55,13 +55,6 @@ export function provisioningServiceClient(connection: DpsConnection): Provisioni
   return new ProvisioningServiceClient(config as unknown as Config, rest);
 }
 
-/** The host name a connection's SAS tokens or Entra tokens are for. */
-export function dpsHostName(authentication: DpsAuthentication): string {
-  return authentication.kind === "connection-string"
-    ? (parseConnectionString(authentication.connectionString).HostName as string)
-    : authentication.hostName;
-}
-
 function sasConfig(connectionString: string) {
   const parsed = parseConnectionString(connectionString);
   // Signed once; RestApiClient extends a SharedAccessSignature object by an hour on every request.
@@ -87,7 +80,7 @@ function parseConnectionString(connectionString: string): ConnectionString {
 }
 
 /** An agent to `endpoint`, whose certificate is checked for the endpoint's own host name. */
-export function agentFor(endpoint: string, caPem: string | undefined): Agent {
+function agentFor(endpoint: string, caPem: string | undefined): Agent {
   const url = new URL(endpoint);
   if (url.protocol !== "https:") throw new BootstrapError("config_invalid", `${endpoint} must be https://`);
   return new Agent({
