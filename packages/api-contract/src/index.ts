@@ -49,3 +49,9 @@ export {
   RevokeRequest,
   SerialNumberParams,
 } from "./schemas.js";
+export {
+  VERIFICATION_CODE_PATTERN,
+  VerificationCertificate,
+  VerificationCertificateRequest,
+  VerificationIssuer,
+} from "./verification.js";

@@ -25,6 +25,7 @@ import {
   RevokeRequest,
   SerialNumberParams,
 } from "./schemas.js";
+import { VerificationCertificate, VerificationCertificateRequest } from "./verification.js";
 
 const BAD_REQUEST = "Invalid input";
 const TOO_LARGE = "Body over 64 KiB";
@@ -91,6 +92,27 @@ export const operations = {
     idempotent: false,
     success: { status: 200, description: "CA chain", mediaType: PEM },
     problems: {},
+  },
+  createVerificationCertificate: {
+    method: "POST",
+    path: "/v1/ca/verification-certificates",
+    summary:
+      "Sign a short-lived verification certificate (CN = a DPS or IoT Hub verification code) with the root's or the intermediate's key: proof of possession of that CA",
+    tags: ["ca"],
+    authentication: { kind: "bearer", permissions: ["ca:verify"] },
+    idempotent: false,
+    body: json(VerificationCertificateRequest),
+    success: {
+      status: 201,
+      description:
+        "Signed, recorded and audited. An end entity that authenticates nothing: no TLS EKU, valid for one hour",
+      ...json(VerificationCertificate),
+    },
+    problems: {
+      400: "Invalid input: a CSR that does not verify, or whose subject is not one CN holding a verification code",
+      413: TOO_LARGE,
+      503: "Signing or recording failed; nothing was signed",
+    },
   },
   createBootstrapToken: {
     method: "POST",

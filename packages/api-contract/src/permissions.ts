@@ -12,6 +12,7 @@ export const PERMISSIONS = [
   "tokens:read",
   "tokens:revoke",
   "audit:read",
+  "ca:verify",
 ] as const;
 
 export type Permission = (typeof PERMISSIONS)[number];

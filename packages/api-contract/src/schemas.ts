@@ -102,7 +102,14 @@ export const CertificateRecord = z
   .object({
     serialNumber: SerialNumber,
     deviceId: z.string().nullable(),
-    profile: z.enum(["root", "intermediate", "token-signer", "device"]),
+    profile: z.enum([
+      "root",
+      "intermediate",
+      "token-signer",
+      "device",
+      "root-verification",
+      "intermediate-verification",
+    ]),
     subject: z.string(),
     status: CertificateStatus,
     notBefore: z.iso.datetime(),

@@ -11,6 +11,8 @@ import type {
   CertificateRecord,
   IssuedCertificate,
   RevocationReason,
+  VerificationCertificate,
+  VerificationIssuer,
 } from "@edge-pki/api-contract";
 import { authorizationFor, type Credential } from "./core/credential.js";
 import { type CallOptions, RequestCore } from "./core/request-core.js";
@@ -275,6 +277,25 @@ export class EdgePkiClient {
    */
   getCa(options?: CallOptions): Promise<CaInfo> {
     return this.#core.call("getCa", {}, options);
+  }
+
+  /**
+   * Proof of possession of a CA key for DPS (or IoT Hub): the CA signs a one-hour certificate whose
+   * CN is `verificationCode` with the key of `issuer`, the CA certificate uploaded there. Its key is
+   * made here and dropped: only the certificate is needed. Admins only (`ca:verify`).
+   *
+   * @example
+   * ```ts
+   * const { certificatePem } = await client.createVerificationCertificate(code, { issuer: "root" });
+   * ```
+   */
+  async createVerificationCertificate(
+    verificationCode: string,
+    options: CallOptions & { issuer: VerificationIssuer },
+  ): Promise<VerificationCertificate> {
+    const { issuer, ...call } = options;
+    const csr = await buildCsr(verificationCode, await generateDeviceKey("ECDSA_P256"));
+    return this.#core.call("createVerificationCertificate", { body: { csr: csr.pem, issuer } }, call);
   }
 
   /**

@@ -19,12 +19,15 @@ export { buildCsr, type CertificateSigningRequest } from "./device/csr.js";
 export type { DeviceIdentity } from "./device/device-identity.js";
 export { type DeviceFileLayout, deviceFileLayout, ROOT_CERTIFICATE_FILE } from "./device/file-layout.js";
 export { DEVICE_KEY_ALGORITHMS, type DeviceKeyAlgorithm } from "./device/key-algorithm.js";
-export { type DeviceKeyPair, generateDeviceKey } from "./device/key-pair.js";
+export { type DeviceKeyPair, generateDeviceKey, privateKeyPem } from "./device/key-pair.js";
 export {
+  absoluteLayout,
   type DeviceFileContents,
   type WriteOptions,
   type WrittenDeviceFiles,
+  writeCertificateFiles,
   writeDeviceFiles,
+  writePrivateKeyFile,
 } from "./device/write-device-files.js";
 export {
   AbortError,

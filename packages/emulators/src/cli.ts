@@ -1,8 +1,10 @@
 #!/usr/bin/env node
 /**
- * `edge-pki-emulators`: runs the Key Vault emulator as a local dev service until SIGINT/SIGTERM.
+ * `edge-pki-emulators`: runs the Key Vault emulator as a local dev service until SIGINT/SIGTERM;
+ * `edge-pki-emulators dps` runs the DPS emulator.
  *
  *   edge-pki-emulators --port 8444 --cert-out ./kv-emulator.pem
+ *   edge-pki-emulators dps --service-port 8445 --device-port 8446 --cert-out ./dps-emulator.pem
  */
 import { runProgram } from "@edge-pki/host-kit/cli";
 import {
@@ -11,6 +13,7 @@ import {
   emulatorProgram,
   withoutLeadingSeparator,
 } from "./cli-options.js";
+import { dpsCommand } from "./dps/cli.js";
 import { startKeyVaultEmulator } from "./key-vault/server.js";
 
 const program = emulatorProgram().action(async () => {
@@ -35,5 +38,8 @@ const program = emulatorProgram().action(async () => {
   process.once("SIGINT", stop);
   process.once("SIGTERM", stop);
 });
+
+// `edge-pki-emulators dps …`: the DPS emulator; its flags are its own (positional options).
+program.enablePositionalOptions().addCommand(dpsCommand());
 
 await runProgram(program, withoutLeadingSeparator(process.argv.slice(2)));

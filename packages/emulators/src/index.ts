@@ -1,4 +1,11 @@
 export { type CliCommand, parseCliArguments } from "./cli-options.js";
+export {
+  type DpsEmulator,
+  type DpsEmulatorOptions,
+  type DpsEmulatorStats,
+  type DpsFaults,
+  startDpsEmulator,
+} from "./dps/server.js";
 export type { TokenPredicate } from "./key-vault/auth.js";
 export type { KeyVaultErrorCode, KeyVaultInnerErrorCode } from "./key-vault/errors.js";
 export type { FaultOptions } from "./key-vault/faults.js";

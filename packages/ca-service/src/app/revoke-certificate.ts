@@ -1,6 +1,7 @@
 import type { RevocationReason } from "@edge-pki/api-contract";
 import { CaError } from "../core/errors.js";
 import { identityOf, type Principal } from "../core/principal.js";
+import { type Profile, signingCaOf } from "../core/profiles.js";
 import { truncateToSecond } from "../core/validity.js";
 import type { CertificateRecord, CertificateStore } from "../ports/certificate-store.js";
 import type { AuditSummaries } from "./audit-summaries.js";
@@ -47,6 +48,12 @@ export async function revokeCertificate(
 /** Refusals of a revocation that are audited: no such certificate, already revoked, not revocable here. */
 const REFUSALS = new Set(["not_found", "already_revoked", "not_revocable"]);
 
+/**
+ * End entities: device certificates, and verification certificates (which a revocation lists on the
+ * CRL of the CA that signed them). The CA's own certificates are retired by an operator procedure.
+ */
+const REVOCABLE: ReadonlySet<Profile> = new Set(["device", "root-verification", "intermediate-verification"]);
+
 async function revoke(
   deps: RevocationDeps,
   { serialNumber, reason, principal }: RevocationRequest,
@@ -54,7 +61,8 @@ async function revoke(
   const existing = await deps.store.findBySerialNumber(serialNumber);
   if (existing === undefined)
     throw new CaError("not_found", `no certificate has serial number ${serialNumber}`);
-  if (existing.profile !== "device") {
+  const crlIssuer = signingCaOf(existing.profile);
+  if (!REVOCABLE.has(existing.profile) || crlIssuer === undefined) {
     throw new CaError(
       "not_revocable",
       `certificate ${serialNumber} is the CA's ${existing.profile} certificate; it is not revoked here. To retire a compromised issuing CA, see docs/operations.md`,
@@ -87,7 +95,7 @@ async function revoke(
     );
   }
   try {
-    await publishCrl(deps, "issuing-ca");
+    await publishCrl(deps, crlIssuer);
   } catch (cause) {
     // The revocation is committed; the stored CRL is now stale and the next fetch re-signs it.
     throw new CaError(

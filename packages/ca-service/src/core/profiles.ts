@@ -3,8 +3,39 @@ import { x509 } from "./x509.js";
 
 const { KeyUsageFlags } = x509;
 
-/** The kinds of certificate the service makes; `token-signer` carries the key that signs its API tokens. */
-export type Profile = "root" | "intermediate" | "token-signer" | "device";
+/**
+ * The kinds of certificate the service makes; `token-signer` carries the key that signs its API
+ * tokens; `root-verification` and `intermediate-verification` prove to DPS that we hold that CA's key.
+ */
+export type Profile =
+  | "root"
+  | "intermediate"
+  | "token-signer"
+  | "device"
+  | "root-verification"
+  | "intermediate-verification";
+
+/** A CA that signs certificates and a CRL of its own. */
+export type SigningCa = "issuing-ca" | "root";
+
+/** The profiles of the certificates each CA signs, and so lists on its CRL when they are revoked. */
+export const SIGNED_BY: Readonly<Record<SigningCa, readonly Profile[]>> = {
+  "issuing-ca": ["device", "intermediate-verification"],
+  root: ["intermediate", "token-signer", "root-verification"],
+};
+
+/** Which CA signed certificates of `profile` (undefined for the self-signed root). */
+export function signingCaOf(profile: Profile): SigningCa | undefined {
+  return (Object.keys(SIGNED_BY) as SigningCa[]).find((ca) => SIGNED_BY[ca].includes(profile));
+}
+
+/**
+ * The purpose a verification certificate names instead of a TLS one: an OID under the UUID arc
+ * (ITU-T X.667, 2.25), which needs no registration. A certificate without any extendedKeyUsage is
+ * good for every purpose (RFC 5280 §4.2.1.12), so TLS clients and servers would take it; with only
+ * this one, OpenSSL, Go, .NET and browsers refuse it for client and server authentication.
+ */
+export const PROOF_OF_POSSESSION_PURPOSE = "2.25.159959549803170669981886672383700642142";
 
 /** Root CA: signs only the intermediate and CRLs. */
 export async function rootExtensions(publicKeySpki: Uint8Array): Promise<x509.Extension[]> {
@@ -87,6 +118,24 @@ export async function tokenSignerExtensions(
   return [
     new x509.BasicConstraintsExtension(false, undefined, true),
     new x509.KeyUsagesExtension(KeyUsageFlags.digitalSignature, true),
+    await x509.SubjectKeyIdentifierExtension.create(publicKeySpki),
+    new x509.AuthorityKeyIdentifierExtension(issuerKeyId),
+  ];
+}
+
+/**
+ * A verification certificate: an end entity whose only use is to show DPS (or IoT Hub) that whoever
+ * asked holds the key of the CA certificate that signed it. It authenticates nothing: no TLS purpose
+ * (see {@link PROOF_OF_POSSESSION_PURPOSE}), and the CA's own authentication accepts only `device`.
+ */
+export async function verificationExtensions(
+  publicKeySpki: Uint8Array,
+  issuerKeyId: string,
+): Promise<x509.Extension[]> {
+  return [
+    new x509.BasicConstraintsExtension(false, undefined, true),
+    new x509.KeyUsagesExtension(KeyUsageFlags.digitalSignature, true),
+    new x509.ExtendedKeyUsageExtension([PROOF_OF_POSSESSION_PURPOSE], false),
     await x509.SubjectKeyIdentifierExtension.create(publicKeySpki),
     new x509.AuthorityKeyIdentifierExtension(issuerKeyId),
   ];

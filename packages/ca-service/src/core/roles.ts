@@ -17,6 +17,7 @@ const GRANTS: Record<Role, readonly Permission[]> = {
     "tokens:read",
     "tokens:revoke",
     "audit:read",
+    "ca:verify",
   ],
   issuer: ["certificates:issue", "bootstrap-tokens:create"],
   reader: ["certificates:read", "audit:read"],

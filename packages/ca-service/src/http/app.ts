@@ -19,6 +19,7 @@ import { healthHandlers } from "./routes/health.js";
 import { renewalHandlers } from "./routes/renewal.js";
 import { revocationHandlers } from "./routes/revocation.js";
 import { tokenHandlers } from "./routes/tokens.js";
+import { verificationHandlers } from "./routes/verification.js";
 import { clientAddressOf, type TrustedProxies, trustedProxies } from "./trusted-proxies.js";
 
 export interface RateLimits {
@@ -52,6 +53,7 @@ export function createHttpApp(options: HttpAppOptions): express.Express {
     ...renewalHandlers(context),
     ...revocationHandlers(context),
     ...auditHandlers(context),
+    ...verificationHandlers(context),
   };
   const proxies = options.trustedProxies ?? trustedProxies([]);
   const clientAddress = (request: Request) => clientAddressOf(request, proxies);

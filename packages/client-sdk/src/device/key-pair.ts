@@ -30,7 +30,15 @@ export async function generateDeviceKey(
   return { algorithm, ...pair };
 }
 
-/** Unencrypted PKCS#8 PEM: what IoT Edge's keyd loads (it takes no passphrase). */
+/**
+ * Unencrypted PKCS#8 PEM: what IoT Edge's keyd loads (it takes no passphrase).
+ *
+ * @example
+ * ```ts
+ * const key = await generateDeviceKey();
+ * await writePrivateKeyFile("./out", "line7-0001", privateKeyPem(key.privateKey));
+ * ```
+ */
 export function privateKeyPem(key: KeyObject): string {
   return key.export({ type: "pkcs8", format: "pem" }) as string;
 }

@@ -58,7 +58,13 @@ export async function writeDeviceFiles(
 
 /**
  * Writes the certificate files of a device whose key is already in place (`writePrivateKeyFile`):
- * the root, the certificate, then the full chain.
+ * the root, the certificate, then the full chain. Same rules as `writeDeviceFiles`.
+ *
+ * @example
+ * ```ts
+ * const issued = await client.issueCertificate({ csr: csr.pem }, { idempotencyKey });
+ * await writeCertificateFiles("./out", issued.deviceId, issued);
+ * ```
  */
 export async function writeCertificateFiles(
   outDir: string,
@@ -77,8 +83,15 @@ export async function writeCertificateFiles(
 }
 
 /**
- * Writes only the device's key, into the private folder: a batch does so before it sends the CSR,
- * so that a run killed after the service's answer can send the same request again.
+ * Writes only the device's key, into the private folder: a batch (or a device's first boot) does so
+ * before it sends the CSR, so that a run killed after the service's answer can send the same request
+ * again. Returns the key file's absolute path.
+ *
+ * @example
+ * ```ts
+ * const key = await generateDeviceKey();
+ * const path = await writePrivateKeyFile("./out", "line7-0001", privateKeyPem(key.privateKey));
+ * ```
  */
 export async function writePrivateKeyFile(
   outDir: string,
@@ -102,7 +115,14 @@ async function preparePrivateFolder(path: string, host: FileHost): Promise<void>
   prepared.add(path);
 }
 
-/** The layout with absolute paths. */
+/**
+ * The layout with absolute paths.
+ *
+ * @example
+ * ```ts
+ * absoluteLayout("/srv/out", "line7-0001").privateKey; // "/srv/out/private/iot-edge-device-identity-line7-0001.key.pem"
+ * ```
+ */
 export function absoluteLayout(outDir: string, deviceId: string): DeviceFileLayout {
   const base = resolve(outDir);
   const layout = deviceFileLayout(deviceId);

@@ -1,7 +1,7 @@
 import type { Kysely, Selectable } from "kysely";
 import { Migrator } from "kysely/migration";
 import { deviceIdKey } from "../../core/device-id.js";
-import type { Profile } from "../../core/profiles.js";
+import { type Profile, SIGNED_BY, signingCaOf } from "../../core/profiles.js";
 import type {
   ApiTokenRecord,
   AuditEvent,
@@ -37,15 +37,8 @@ import type { WriteProbe } from "./write-probe.js";
 /** crl_state holds one row per CRL, created by the migrations. */
 const CRL_STATE_ROW: Record<CrlIssuer, number> = { "issuing-ca": 1, root: 2 };
 
-/** The profiles of the certificates each CA signs, and so lists on its CRL. */
-const SIGNED_BY: Record<CrlIssuer, Profile[]> = {
-  "issuing-ca": ["device"],
-  root: ["intermediate", "token-signer"],
-};
-
-function crlIssuerOf(profile: Profile): CrlIssuer | undefined {
-  return (Object.keys(SIGNED_BY) as CrlIssuer[]).find((issuer) => SIGNED_BY[issuer].includes(profile));
-}
+/** The CRL that lists a revoked certificate of `profile`: its signer's. */
+const crlIssuerOf: (profile: Profile) => CrlIssuer | undefined = signingCaOf;
 
 /** The one store implementation: the same queries run on SQLite and PostgreSQL. */
 export class KyselyCertificateStore implements CertificateStore {
@@ -225,7 +218,7 @@ export class KyselyCertificateStore implements CertificateStore {
       .selectFrom("certificates")
       .select(["serial_number", "revoked_at", "revocation_reason"])
       .where("status", "=", "revoked")
-      .where("profile", "in", SIGNED_BY[options.issuer])
+      .where("profile", "in", [...SIGNED_BY[options.issuer]])
       .where("revoked_at", "is not", null)
       .where("not_after", ">", options.unexpiredAt.toISOString())
       .orderBy("serial_number")

@@ -1,0 +1,65 @@
+import { BootstrapError } from "../errors.js";
+
+/** What a create-or-update did. */
+export type UpsertOutcome = "created" | "updated";
+
+/** The HTTP status an azure-iot SDK error carries (on its `response`), if any. */
+export function statusOf(error: unknown): number | undefined {
+  const failure = error as { response?: { statusCode?: number }; statusCode?: number };
+  return failure?.response?.statusCode ?? failure?.statusCode;
+}
+
+const ATTEMPTS = 3;
+
+/**
+ * Create-or-update with etags, so that a re-run converges: read the record; absent, create it
+ * without `If-Match`; present, update it with its etag. DPS answers 409 to a create that lost a race
+ * and 412 to an update over a changed record: both read again, a bounded number of times.
+ */
+export async function upsertWithEtag<Record extends { etag?: string }>(
+  what: string,
+  operations: {
+    get(): Promise<Record | undefined>;
+    put(body: Record): Promise<Record>;
+  },
+  desired: Record,
+): Promise<{ outcome: UpsertOutcome; record: Record }> {
+  let lastError: unknown;
+  for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
+    const existing = await operations.get();
+    const body = existing?.etag === undefined ? withoutEtag(desired) : { ...desired, etag: existing.etag };
+    try {
+      return { outcome: existing === undefined ? "created" : "updated", record: await operations.put(body) };
+    } catch (error) {
+      const status = statusOf(error);
+      if (status !== 409 && status !== 412) throw dpsRefused(what, error);
+      lastError = error;
+    }
+  }
+  throw dpsRefused(what, lastError);
+}
+
+/** `get` for the SDK's getters: undefined on 404. */
+export async function orUndefined<Result>(
+  promise: Promise<{ responseBody: Result }>,
+): Promise<Result | undefined> {
+  try {
+    return (await promise).responseBody;
+  } catch (error) {
+    if (statusOf(error) === 404) return undefined;
+    throw error;
+  }
+}
+
+export function dpsRefused(what: string, error: unknown): BootstrapError {
+  const status = statusOf(error);
+  const message = error instanceof Error ? error.message : String(error);
+  return new BootstrapError("dps_refused", `DPS refused ${what}${status ? ` (${status})` : ""}: ${message}`, {
+    cause: error,
+  });
+}
+
+function withoutEtag<Record extends { etag?: string }>(record: Record): Record {
+  const { etag: _etag, ...rest } = record;
+  return rest as Record;
+}

@@ -1,0 +1,61 @@
+import { describe, expect, it } from "vitest";
+import { eflowBootstrap } from "./support/cli.js";
+
+describe("eflow-bootstrap's command line", () => {
+  it("prints help on stdout, exit 0", async () => {
+    for (const command of [[], ["run"], ["dps", "enroll"]]) {
+      const help = await eflowBootstrap([...command, "--help"]);
+      expect({ command, code: help.code, stderr: help.stderr }).toEqual({ command, code: 0, stderr: "" });
+      expect(help.stdout).toMatch(/^Usage: eflow-bootstrap/);
+    }
+  });
+
+  it("reports usage mistakes in one line, exit 2, before doing anything", async () => {
+    const cases: [string[], Record<string, string>, string][] = [
+      [
+        ["run"],
+        {},
+        "eflow-bootstrap: required option '--config <file>' not specified; run eflow-bootstrap run --help\n",
+      ],
+      [
+        ["dps", "enroll", "--group", "g", "--certificate", "root"],
+        {},
+        "eflow-bootstrap: DPS needs --connection-string-file (or DPS_CONNECTION_STRING) or --dps-host; run eflow-bootstrap dps enroll --help\n",
+      ],
+      [
+        ["dps", "enroll", "--group", "g"],
+        { DPS_CONNECTION_STRING: "HostName=h;SharedAccessKeyName=n;SharedAccessKey=c2VjcmV0c2VjcmV0" },
+        "eflow-bootstrap: give exactly one of --certificate root|intermediate, --certificate-file, --ca-reference; run eflow-bootstrap dps enroll --help\n",
+      ],
+      [
+        ["dps", "disable-device", "d", "--revoke", "bored"],
+        {},
+        "eflow-bootstrap: --revoke: bored is not a revocation reason; run eflow-bootstrap dps disable-device --help\n",
+      ],
+    ];
+    for (const [args, env, stderr] of cases) {
+      expect({ args, ...(await eflowBootstrap(args, env)) }).toEqual({ args, code: 2, stdout: "", stderr });
+    }
+  });
+
+  it("names every bad field of bootstrap.json, exit 1", async () => {
+    const { writeFile, mkdtemp, rm } = await import("node:fs/promises");
+    const { join } = await import("node:path");
+    const { tmpdir } = await import("node:os");
+    const dir = await mkdtemp(join(tmpdir(), "eflow-cli-"));
+    try {
+      const config = join(dir, "bootstrap.json");
+      await writeFile(
+        config,
+        JSON.stringify({ deviceId: "bad id!", ca: { url: "ftp://x" }, dir, dps: {}, extra: 1 }),
+      );
+      const run = await eflowBootstrap(["run", "--config", config]);
+      expect(run.code).toBe(1);
+      for (const field of ["deviceId:", "ca.url:", "dps.idScope:", "Unrecognized key"])
+        expect(run.stderr).toContain(field);
+      expect(run.stderr).toContain("[config_invalid]");
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
