@@ -32,6 +32,18 @@ describe("the client's address", () => {
     expect(clientAddressOf(request("fd00::1", "2001:db8::7"), proxies)).toBe("2001:db8::7");
   });
 
+  it("drops the port that Azure Application Gateway writes after each client address", () => {
+    expect(clientAddressOf(request("10.0.0.5", "203.0.113.7:50123"), proxies)).toBe("203.0.113.7");
+    expect(clientAddressOf(request("10.0.0.5", "[2001:db8::7]:50123"), proxies)).toBe("2001:db8::7");
+    expect(clientAddressOf(request("10.0.0.5", "[2001:db8::7]"), proxies)).toBe("2001:db8::7");
+    expect(clientAddressOf(request("10.0.0.5", "1.2.3.4:1, 203.0.113.7:2, 10.1.2.3:3"), proxies)).toBe(
+      "203.0.113.7",
+    );
+    // A port alone, or a port that is not one, is still not an address.
+    expect(clientAddressOf(request("10.0.0.5", "203.0.113.7:http"), proxies)).toBe("10.0.0.5");
+    expect(clientAddressOf(request("10.0.0.5", ":50123"), proxies)).toBe("10.0.0.5");
+  });
+
   it("stays the proxy's when the header is missing or names something that is not an address", () => {
     expect(clientAddressOf(request("10.0.0.5"), proxies)).toBe("10.0.0.5");
     expect(clientAddressOf(request("10.0.0.5", "not-an-address"), proxies)).toBe("10.0.0.5");

@@ -50,12 +50,24 @@ export function clientAddressOf(request: Request, proxies: TrustedProxies): stri
     .filter((hop) => hop !== "");
   let client = unmapped(peer);
   for (const hop of hops.reverse()) {
+    const address = addressOfHop(hop);
     // Something that is not an address: believe nothing further left.
-    if (isIP(unmapped(hop)) === 0) break;
-    client = unmapped(hop);
-    if (!proxies.includes(hop)) break;
+    if (address === undefined) break;
+    client = address;
+    if (!proxies.includes(address)) break;
   }
   return client;
+}
+
+/**
+ * A hop's address. Most proxies write a bare address; Azure Application Gateway writes the client's
+ * port too (`203.0.113.7:50123`, `[2001:db8::7]:50123`), and that port is no part of who the client is.
+ */
+function addressOfHop(hop: string): string | undefined {
+  const bracketed = /^\[([^\]]+)\](?::\d{1,5})?$/.exec(hop);
+  const withPort = /^(\d+\.\d+\.\d+\.\d+):\d{1,5}$/.exec(hop);
+  const address = unmapped(bracketed?.[1] ?? withPort?.[1] ?? hop);
+  return isIP(address) === 0 ? undefined : address;
 }
 
 /** An IPv4 client may show as `::ffff:a.b.c.d` on a dual-stack socket. */
