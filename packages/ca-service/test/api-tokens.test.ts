@@ -3,6 +3,7 @@ import { decodeJwt } from "jose";
 import { describe, expect } from "vitest";
 import { runCli } from "./support/cli.js";
 import { it, test } from "./support/fixtures.js";
+import { opensslCsr } from "./support/openssl.js";
 import { call, type TestService } from "./support/service.js";
 
 // The service and its replica (same data folder, so the same SQLite file) run on the file's clock,
@@ -92,6 +93,56 @@ describe("the token registry", () => {
     const reader = await service.token(["reader"]);
     expect((await call(`${service.url}/v1/tokens`, { token: reader })).status).toBe(403);
     expect((await revokeToken(service, jti as string, reader)).status).toBe(403);
+  });
+
+  it("revoking a token voids the bootstrap tokens it minted, which never outlive it", async ({
+    service,
+    replica,
+    clock,
+    dataDir,
+  }) => {
+    const issuer = await service.token(["issuer"], { subject: "leaky-line" });
+    const mint = async (deviceId: string, ttlSeconds: number) => {
+      const minted = await call<{ token: string; expiresAt: string }>(`${service.url}/v1/bootstrap-tokens`, {
+        token: issuer,
+        body: { deviceId, ttlSeconds },
+      });
+      expect(minted.status).toBe(201);
+      return minted.body;
+    };
+    const redeem = async (target: TestService, token: string, deviceId: string) =>
+      call(`${target.url}/v1/certificates`, {
+        token,
+        body: { csr: (await opensslCsr(dataDir, `/CN=${deviceId}`)).csrPem },
+      });
+
+    const before = await mint("after-revoke-0", 86_400);
+    expect(decodeJwt(before.token)).toMatchObject({ minted_by: decodeJwt(issuer).jti });
+    const kept = await mint("after-revoke-1", 86_400);
+    expect((await redeem(service, before.token, "after-revoke-0")).status).toBe(201);
+
+    expect((await revokeToken(service, decodeJwt(issuer).jti as string)).status).toBe(200);
+    const here = await redeem(service, kept.token, "after-revoke-1");
+    expect({ status: here.status, detail: here.body.detail }).toEqual({
+      status: 401,
+      detail: "the token that minted this bootstrap token has been revoked",
+    });
+    clock.advance(2_001);
+    expect((await redeem(replica, kept.token, "after-revoke-1")).status).toBe(401);
+    expect(await service.context.store.listByDevice("after-revoke-1", { limit: 10 })).toEqual([]);
+
+    // A revocation is remembered until the revoked token expires, so nothing it mints lives longer.
+    const shortLived = await service.token(["issuer"], { subject: "short-line" });
+    const left = (decodeJwt(shortLived).exp as number) * 1000 - clock.now().getTime();
+    const capped = await call<{ expiresAt: string }>(`${service.url}/v1/bootstrap-tokens`, {
+      token: shortLived,
+      body: { deviceId: "capped-1", ttlSeconds: 86_400 },
+    });
+    expect(capped.status).toBe(201);
+    expect(new Date(capped.body.expiresAt).getTime()).toBeLessThanOrEqual(
+      (decodeJwt(shortLived).exp as number) * 1000,
+    );
+    expect(left).toBeLessThan(86_400_000);
   });
 
   it("a subject holds one live token: another is refused until the first is revoked or expires", async ({

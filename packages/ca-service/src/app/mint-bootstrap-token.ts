@@ -54,6 +54,10 @@ export async function mintBootstrapToken(
         lifetimeSeconds: request.ttlSeconds ?? BOOTSTRAP_TOKEN_DEFAULT_SECONDS,
         now,
         tokenId: newTokenId(deps.random),
+        mintedBy:
+          principal.apiTokenId === undefined
+            ? undefined
+            : { tokenId: principal.apiTokenId, expiresAt: principal.apiTokenExpiresAt },
       });
       const token = await deps.tokens.sign(claims);
       const expiresAt = new Date(claims.exp * 1000);
@@ -65,7 +69,7 @@ export async function mintBootstrapToken(
           action: "bootstrap-token.create",
           target: request.deviceId,
           outcome: "success",
-          details: { tokenId: claims.jti, expiresAt: stored.expiresAt },
+          details: { tokenId: claims.jti, expiresAt: stored.expiresAt, mintedBy: claims.minted_by },
         },
         idempotency: record?.(201, stored),
       });

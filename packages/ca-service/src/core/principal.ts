@@ -7,6 +7,8 @@ import type { x509 } from "./x509.js";
 export interface BootstrapGrant {
   tokenId: string;
   expiresAt: Date;
+  /** The jti of the API token of ours that minted it: revoking that token voids this one too. */
+  mintedBy: string | undefined;
 }
 
 /**
@@ -35,6 +37,8 @@ export interface Principal {
   bootstrap: BootstrapGrant | undefined;
   /** The jti of an API token from our own issuer: what revoking that token names. */
   apiTokenId?: string | undefined;
+  /** When that API token expires: nothing it mints may outlive it. */
+  apiTokenExpiresAt?: Date | undefined;
   /** Set only for a device that proved possession of its certificate's key; its subject is the CN. */
   holder?: CertificateHolder | undefined;
 }

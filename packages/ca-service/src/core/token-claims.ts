@@ -63,21 +63,33 @@ export function apiTokenClaims(request: ApiTokenRequest): TokenClaims {
   return result;
 }
 
-/** Claims of a one-time bootstrap token: `sub` is the only device it may get a certificate for. */
+/**
+ * Claims of a one-time bootstrap token: `sub` is the only device it may get a certificate for.
+ * `minted_by` names the API token of ours that minted it, so that revoking that token voids every
+ * bootstrap token it handed out; and the bootstrap token expires no later than that token, because a
+ * revocation is only remembered until the revoked token expires.
+ */
 export function bootstrapTokenClaims(request: {
   deviceId: string;
   lifetimeSeconds: number;
   now: Date;
   tokenId: string;
+  mintedBy?: { tokenId: string; expiresAt: Date | undefined } | undefined;
 }): TokenClaims {
+  const minterSecondsLeft =
+    request.mintedBy?.expiresAt === undefined
+      ? Number.POSITIVE_INFINITY
+      : Math.floor((request.mintedBy.expiresAt.getTime() - request.now.getTime()) / 1000);
   const claims = baseClaims(
     request.deviceId,
     BOOTSTRAP_AUDIENCE,
     request.now,
-    request.lifetimeSeconds,
+    Math.max(0, Math.min(request.lifetimeSeconds, minterSecondsLeft)),
     request.tokenId,
   );
-  return { ...claims, roles: ["device-bootstrap"] };
+  const result: TokenClaims = { ...claims, roles: ["device-bootstrap"] };
+  if (request.mintedBy !== undefined) result.minted_by = request.mintedBy.tokenId;
+  return result;
 }
 
 function baseClaims(subject: string, audience: string, now: Date, lifetimeSeconds: number, tokenId: string) {
@@ -136,12 +148,17 @@ export function principalFromToken(token: VerifiedToken): Principal {
       throw invalid("a bootstrap token needs a jti and an expiry");
     }
     if (!DEVICE_ID_PATTERN.test(subject)) throw invalid("a bootstrap token's subject must be a device ID");
-    return { ...base, roles, bootstrap: { tokenId: jti, expiresAt: new Date(exp * 1000) } };
+    const mintedBy = claims.minted_by;
+    if (mintedBy !== undefined && (typeof mintedBy !== "string" || mintedBy.length === 0)) {
+      throw invalid("a bootstrap token's minted_by claim must be a token id");
+    }
+    return { ...base, roles, bootstrap: { tokenId: jti, expiresAt: new Date(exp * 1000), mintedBy } };
   }
   if (!audiences.includes(API_AUDIENCE)) throw invalid("the token is not meant for this API");
-  const { jti } = claims;
+  const { jti, exp } = claims;
   if (typeof jti !== "string" || jti.length === 0) throw invalid("an API token needs a jti");
-  return { ...base, roles, apiTokenId: jti };
+  const apiTokenExpiresAt = typeof exp === "number" ? new Date(exp * 1000) : undefined;
+  return { ...base, roles, apiTokenId: jti, apiTokenExpiresAt };
 }
 
 function invalid(message: string): CaError {

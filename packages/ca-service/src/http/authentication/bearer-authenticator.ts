@@ -7,7 +7,8 @@ import { bearerTokenOf } from "./bearer-token.js";
 
 /**
  * `Authorization: Bearer <JWT>` from our own issuer or a trusted OpenID Connect issuer. An API token
- * of ours that an operator revoked is refused, on every replica within seconds.
+ * of ours that an operator revoked is refused, on every replica within seconds, and so is every
+ * bootstrap token it minted.
  */
 export function bearerAuthenticator(verifier: TokenVerifier, revocations: TokenRevocations): Authenticator {
   return {
@@ -18,6 +19,10 @@ export function bearerAuthenticator(verifier: TokenVerifier, revocations: TokenR
       const principal = principalFromToken(await verifier.verify(bearerTokenOf(request)));
       if (principal.apiTokenId !== undefined && (await revocations.isRevoked(principal.apiTokenId))) {
         throw new CaError("unauthorized", "the token has been revoked");
+      }
+      const mintedBy = principal.bootstrap?.mintedBy;
+      if (mintedBy !== undefined && (await revocations.isRevoked(mintedBy))) {
+        throw new CaError("unauthorized", "the token that minted this bootstrap token has been revoked");
       }
       return principal;
     },
