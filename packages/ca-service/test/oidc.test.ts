@@ -234,6 +234,15 @@ describe("what an external issuer's token must be", () => {
   it("an access token: accepted", async ({ idp, service, strict }) => {
     expect((await probe(service, await idp.sign(admin))).status).toBe(200);
     expect((await probe(strict, await idp.sign({ ...admin, ver: "2.0", idtyp: "user" }))).status).toBe(200);
+    // Entra's access tokens name the client application: azp in v2.0, appid in v1.0.
+    const tid = "72f988bf-86f1-41af-91ab-2d7cd011db47";
+    const client = "0a1b2c3d-0000-4000-8000-000000000001";
+    expect((await probe(strict, await idp.sign({ ...admin, ver: "2.0", tid, azp: client }))).status).toBe(
+      200,
+    );
+    expect((await probe(service, await idp.sign({ ...admin, ver: "1.0", tid, appid: client }))).status).toBe(
+      200,
+    );
     expect((await probe(service, await idp.sign(admin, { typ: "at+jwt" }))).status).toBe(200);
   });
 
@@ -258,6 +267,11 @@ describe("what an external issuer's token must be", () => {
         "a token of type id_token+jwt is not an access token",
       ],
       ["idtyp", idp.sign({ ...admin, idtyp: "device" }), "the token's idtyp does not name an access token"],
+      [
+        "Entra ID token without nonce",
+        idp.sign({ ...admin, tid: "72f988bf-86f1-41af-91ab-2d7cd011db47", ver: "2.0" }),
+        "the Entra token names no client application (azp or appid): it is not an access token",
+      ],
     ];
     for (const [name, token, detail] of cases) {
       const response = await probe(service, await token);

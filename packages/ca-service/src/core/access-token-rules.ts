@@ -39,6 +39,12 @@ export function assertAccessToken(
   if (claims.idtyp !== undefined && !ENTRA_IDTYPS.has(String(claims.idtyp))) {
     throw refuse("the token's idtyp does not name an access token");
   }
+  // `idtyp` is an optional claim, and an Entra ID token fetched without a nonce carries none of the
+  // claims above; but only Entra's access tokens name the client application (`azp` in v2.0,
+  // `appid` in v1.0). `tid` marks a token as Entra's.
+  if (claims.tid !== undefined && claims.azp === undefined && claims.appid === undefined) {
+    throw refuse("the Entra token names no client application (azp or appid): it is not an access token");
+  }
   if (rules.versions !== undefined && !rules.versions.includes(String(claims.ver))) {
     throw refuse(`the token's ver must be ${rules.versions.join(" or ")}`);
   }
