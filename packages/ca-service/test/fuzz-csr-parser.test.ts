@@ -5,8 +5,7 @@
  * either accepts a usable request (allowed key, text CNs, the very DER it was sent) or refuses with
  * a 400 CaError: never another exception, which the HTTP layer would turn into a 500.
  *
- * OPEN BUGS this file finds (reproduced deterministically in fuzz-findings.test.ts): the mutation
- * properties and the subject property fail, as they should, until src/core/csr.ts refuses
+ * What it found is fixed in src/core/csr.ts and kept, deterministically, in fuzz-findings.test.ts:
  * (1) keys the x509 library cannot read lazily (a plain Error from `csr.publicKey`: a 500),
  * (2) CN values of a type the subject cannot be re-serialised with (a plain Error: a 500), and
  * (3) DER whose inner lengths overrun their container (accepted, the subject misread).

@@ -5,9 +5,8 @@
  * certificate openssl verifies against the service's root and chain; each answer stores exactly
  * one certificate if it is a success, and nothing at all otherwise.
  *
- * OPEN BUGS this file finds (see fuzz-findings.test.ts): mutated CSRs reach the CSR parser's 500s,
- * and subjects that overrun their container are issued; the CSR properties fail until those are
- * fixed in src/core/csr.ts.
+ * What it found (mutated CSRs reaching 500s in the CSR parser, subjects that overrun their container
+ * being issued) is fixed in src/core/csr.ts and kept as regression tests in fuzz-findings.test.ts.
  *
  * Runs: FUZZ_RUNS=<n> or FUZZ_SCALE=<x>. Replay a failure with the seed and path it printed:
  *   FUZZ_SEED=<seed> FUZZ_PATH=<path> npx vitest run packages/ca-service/test/fuzz-http-csr.test.ts -t '<name>'

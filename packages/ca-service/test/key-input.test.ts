@@ -4,6 +4,7 @@ import { join } from "node:path";
 import type { CaInfo, IssuedCertificate } from "@edge-pki/api-contract";
 import { describe, expect } from "vitest";
 import { certificateRecord } from "../src/app/certificate-record.js";
+import { recogniseDeviceCertificate } from "../src/app/recognise-device-certificate.js";
 import { signDeviceCertificate } from "../src/core/device-certificate.js";
 import { randomSerialNumber } from "../src/core/serial-number.js";
 import { computeValidity } from "../src/core/validity.js";
@@ -112,6 +113,10 @@ describe("RSA public exponents", () => {
     });
     expect(response.body.detail).toMatch(/not one this CA issues for/);
     expect((await service.context.store.findBySerialNumber(record.serialNumber))?.supersededBy).toBeNull();
+    // Nor does that certificate, presented as a TLS client certificate, authenticate its device.
+    await expect(
+      recogniseDeviceCertificate(context, new Uint8Array(certificate.rawData)),
+    ).rejects.toMatchObject({ code: "forbidden", message: /not one this CA issues for/ });
   });
 });
 
@@ -131,7 +136,7 @@ describe("the CSR's CN", () => {
         code: "invalid_csr",
       });
       expect(response.problem.detail).toBe(
-        "the CSR's CN is not a text string (UTF8String or PrintableString)",
+        "the CSR's CN is not a text string (such as UTF8String or PrintableString)",
       );
     }
   });

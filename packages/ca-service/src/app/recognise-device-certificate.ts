@@ -1,6 +1,7 @@
 import type { IssuingCa } from "../core/device-certificate.js";
 import { CaError } from "../core/errors.js";
 import { isIssuedBy } from "../core/issued-by.js";
+import { classifyPublicKey } from "../core/key-algorithms.js";
 import { holderPrincipal, type Principal } from "../core/principal.js";
 import { x509 } from "../core/x509.js";
 import type { CertificateStore } from "../ports/certificate-store.js";
@@ -15,7 +16,8 @@ export interface RecognitionDeps {
 /**
  * The device a client certificate stands for. The caller has already proved it holds the key (the
  * TLS handshake did); here the certificate itself must be one our intermediate signed, within its
- * validity, and on record as a valid device certificate: a revoked certificate authenticates no one.
+ * validity, on record as a valid device certificate (a revoked certificate authenticates no one), and
+ * with a key this CA still issues for (one certified before the allow-list, e = 1 say, does not).
  */
 export async function recogniseDeviceCertificate(deps: RecognitionDeps, der: Uint8Array): Promise<Principal> {
   let certificate: x509.X509Certificate;
@@ -39,6 +41,11 @@ export async function recogniseDeviceCertificate(deps: RecognitionDeps, der: Uin
     throw refused("the client certificate is not a device certificate this CA has on record");
   }
   if (record.status === "revoked") throw refused(`the client certificate ${serialNumber} is revoked`);
+  try {
+    classifyPublicKey(new Uint8Array(certificate.publicKey.rawData));
+  } catch (cause) {
+    throw refused("the client certificate's key is not one this CA issues for", cause);
+  }
   return holderPrincipal(record.deviceId, { certificate, proof: undefined });
 }
 

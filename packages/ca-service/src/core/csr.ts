@@ -157,7 +157,10 @@ function commonNamesOf(csr: x509.Pkcs10CertificateRequest): string[] {
       value.teletexString,
     ];
     if (text.every((choice) => choice === undefined)) {
-      throw csrError("invalid_csr", "the CSR's CN is not a text string (UTF8String or PrintableString)");
+      throw csrError(
+        "invalid_csr",
+        "the CSR's CN is not a text string (such as UTF8String or PrintableString)",
+      );
     }
   }
   return commonNames;
