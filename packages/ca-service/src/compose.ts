@@ -19,6 +19,7 @@ import { recordCaCertificates } from "./app/record-ca-certificates.js";
 import type { ServiceContext } from "./app/service-context.js";
 import { TokenRevocations } from "./app/token-revocations.js";
 import type { Config } from "./config/config.js";
+import { DeviceCertificateWriter } from "./core/device-certificate-writer.js";
 import { CaError } from "./core/errors.js";
 import { RENEWAL_AUDIENCE } from "./core/renewal-proof.js";
 import { API_AUDIENCE, BOOTSTRAP_AUDIENCE, OWN_ALGORITHMS, OWN_ISSUER } from "./core/token-claims.js";
@@ -176,16 +177,15 @@ export async function openServiceContext(runtime: Runtime, keyStore: CaKeyStore)
     clock.now(),
   );
   const { publicUrl } = runtime.config;
+  const crlDistributionPoint = publicUrl === undefined ? undefined : `${publicUrl}${operations.getCrl.path}`;
   return {
     ca,
+    deviceCertificates: DeviceCertificateWriter.prepare(ca, crlDistributionPoint),
     keyStore,
     store,
     clock,
     random: runtime.random ?? secureRandom,
-    policy: {
-      maxValidityDays: runtime.config.maxValidityDays,
-      crlDistributionPoint: publicUrl === undefined ? undefined : `${publicUrl}${operations.getCrl.path}`,
-    },
+    policy: { maxValidityDays: runtime.config.maxValidityDays, crlDistributionPoint },
     crl: { validityHours: runtime.config.crlValidityHours },
     renewal: {
       graceDays: runtime.config.renewalGraceDays,

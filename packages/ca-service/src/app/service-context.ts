@@ -1,4 +1,5 @@
 import type { IssuingCa } from "../core/device-certificate.js";
+import type { DeviceCertificateWriter } from "../core/device-certificate-writer.js";
 import type { CaKeyStore } from "../ports/ca-key-store.js";
 import type { CertificateStore } from "../ports/certificate-store.js";
 import type { Clock, RandomBytes } from "../ports/clock.js";
@@ -32,6 +33,8 @@ export interface RenewalPolicy {
  */
 export interface ServiceContext {
   ca: IssuingCa;
+  /** Device certificates of `ca` on the hot path, prepared once from `ca` and `policy`. */
+  deviceCertificates: DeviceCertificateWriter;
   keyStore: CaKeyStore;
   store: CertificateStore;
   clock: Clock;

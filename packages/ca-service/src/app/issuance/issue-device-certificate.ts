@@ -1,4 +1,5 @@
 import type { IssuingCa } from "../../core/device-certificate.js";
+import type { DeviceCertificateWriter } from "../../core/device-certificate-writer.js";
 import type { KeyAlgorithm } from "../../core/key-algorithms.js";
 import { randomSerialNumber } from "../../core/serial-number.js";
 import { computeValidity } from "../../core/validity.js";
@@ -14,6 +15,8 @@ import { signForDevice } from "./sign-device-certificate.js";
 /** What issuing a device certificate uses. */
 export interface IssuanceDeps {
   ca: IssuingCa;
+  /** The hot path: device certificates of `ca`, with what they share encoded once. */
+  deviceCertificates: DeviceCertificateWriter;
   store: Pick<CertificateStore, "recordIssuance" | "isTokenUsed" | "findBySerialNumber">;
   clock: Clock;
   random: RandomBytes;
@@ -55,19 +58,17 @@ export async function issueDeviceCertificate(
     strict: request.strict,
   });
   const serialNumber = randomSerialNumber(deps.random);
-  const certificate = await signForDevice({
-    ca: deps.ca,
+  const certificate = await signForDevice(deps.deviceCertificates, {
     deviceId: request.deviceId,
     publicKeySpki: request.publicKeySpki,
     keyAlgorithm: request.keyAlgorithm,
     validity,
     serialNumber,
-    crlDistributionPoint: deps.policy.crlDistributionPoint,
   });
   const issued: IssuedDeviceCertificate = {
     serialNumber,
     deviceId: request.deviceId,
-    certificateDer: new Uint8Array(certificate.rawData),
+    certificateDer: certificate.der,
     chainDer: issuingChainDer(deps.ca),
     notBefore: validity.notBefore,
     notAfter: validity.notAfter,
