@@ -19,7 +19,6 @@ import { recordCaCertificates } from "./app/record-ca-certificates.js";
 import type { ServiceContext } from "./app/service-context.js";
 import { TokenRevocations } from "./app/token-revocations.js";
 import type { Config } from "./config/config.js";
-import { DeviceCertificateWriter } from "./core/device-certificate-writer.js";
 import { CaError } from "./core/errors.js";
 import { RENEWAL_AUDIENCE } from "./core/renewal-proof.js";
 import { API_AUDIENCE, BOOTSTRAP_AUDIENCE, OWN_ALGORITHMS, OWN_ISSUER } from "./core/token-claims.js";
@@ -180,7 +179,6 @@ export async function openServiceContext(runtime: Runtime, keyStore: CaKeyStore)
   const crlDistributionPoint = publicUrl === undefined ? undefined : `${publicUrl}${operations.getCrl.path}`;
   return {
     ca,
-    deviceCertificates: DeviceCertificateWriter.prepare(ca, crlDistributionPoint),
     keyStore,
     store,
     clock,

@@ -1,5 +1,4 @@
 import type { IssuingCa } from "../core/device-certificate.js";
-import type { DeviceCertificateWriter } from "../core/device-certificate-writer.js";
 import type { CaKeyStore } from "../ports/ca-key-store.js";
 import type { CertificateStore } from "../ports/certificate-store.js";
 import type { Clock, RandomBytes } from "../ports/clock.js";
@@ -33,8 +32,6 @@ export interface RenewalPolicy {
  */
 export interface ServiceContext {
   ca: IssuingCa;
-  /** Device certificates of `ca` on the hot path, prepared once from `ca` and `policy`. */
-  deviceCertificates: DeviceCertificateWriter;
   keyStore: CaKeyStore;
   store: CertificateStore;
   clock: Clock;

@@ -30,7 +30,22 @@ export class DeviceCertificateWriter {
     private readonly verification: { key: KeyObject; hash: string },
   ) {}
 
-  /** Encodes what every device certificate of `ca` shares; once, at start. */
+  /**
+   * The writer for `ca`'s device certificates: prepared on first use and kept for as long as that
+   * CA object lives (the service's, all its life), so that what they share is encoded once.
+   */
+  static for(ca: IssuingCa, crlDistributionPoint: string | undefined): DeviceCertificateWriter {
+    const writers = PREPARED.get(ca) ?? new Map<string | undefined, DeviceCertificateWriter>();
+    PREPARED.set(ca, writers);
+    let writer = writers.get(crlDistributionPoint);
+    if (writer === undefined) {
+      writer = DeviceCertificateWriter.prepare(ca, crlDistributionPoint);
+      writers.set(crlDistributionPoint, writer);
+    }
+    return writer;
+  }
+
+  /** Encodes what every device certificate of `ca` shares. */
   static prepare(ca: IssuingCa, crlDistributionPoint: string | undefined): DeviceCertificateWriter {
     const { signatureAlgorithm } = ca.signer;
     const around = (keyAlgorithm: "ECDSA_P256" | "RSA_2048"): Extensions => {
@@ -123,6 +138,8 @@ export class DeviceCertificateWriter {
     return { der, serialNumber: serial.text };
   }
 }
+
+const PREPARED = new WeakMap<IssuingCa, Map<string | undefined, DeviceCertificateWriter>>();
 
 interface Extensions {
   leading: Uint8Array;

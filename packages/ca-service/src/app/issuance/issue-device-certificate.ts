@@ -1,5 +1,5 @@
 import type { IssuingCa } from "../../core/device-certificate.js";
-import type { DeviceCertificateWriter } from "../../core/device-certificate-writer.js";
+import { DeviceCertificateWriter } from "../../core/device-certificate-writer.js";
 import type { KeyAlgorithm } from "../../core/key-algorithms.js";
 import { randomSerialNumber } from "../../core/serial-number.js";
 import { computeValidity } from "../../core/validity.js";
@@ -15,8 +15,6 @@ import { signForDevice } from "./sign-device-certificate.js";
 /** What issuing a device certificate uses. */
 export interface IssuanceDeps {
   ca: IssuingCa;
-  /** The hot path: device certificates of `ca`, with what they share encoded once. */
-  deviceCertificates: DeviceCertificateWriter;
   store: Pick<CertificateStore, "recordIssuance" | "isTokenUsed" | "findBySerialNumber">;
   clock: Clock;
   random: RandomBytes;
@@ -58,7 +56,8 @@ export async function issueDeviceCertificate(
     strict: request.strict,
   });
   const serialNumber = randomSerialNumber(deps.random);
-  const certificate = await signForDevice(deps.deviceCertificates, {
+  const writer = DeviceCertificateWriter.for(deps.ca, deps.policy.crlDistributionPoint);
+  const certificate = await signForDevice(writer, {
     deviceId: request.deviceId,
     publicKeySpki: request.publicKeySpki,
     keyAlgorithm: request.keyAlgorithm,
