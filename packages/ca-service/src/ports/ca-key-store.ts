@@ -35,7 +35,10 @@ export interface StoredCa {
   certificateDer: Uint8Array | undefined;
 }
 
-/** Where CA (and token-signing) keys and certificates live. Created once and never overwritten. */
+/**
+ * Where CA (and token-signing) keys and certificates live. Created once and never overwritten; the
+ * intermediate alone may be replaced (retired), and then its material is kept, never deleted.
+ */
 export interface CaKeyStore {
   readonly kind: string;
   load(name: CaName): Promise<StoredCa | undefined>;
@@ -47,6 +50,20 @@ export interface CaKeyStore {
    * with (Key Vault: the key of the certificate's new version); undefined when it is.
    */
   saveCertificate(name: CaName, certificateDer: Uint8Array): Promise<CaSigner | undefined>;
+  /**
+   * Replacing the intermediate, step 1: the key that will replace the current one, made beside it
+   * (the current key keeps serving until {@link promoteNextKey}). A retry after a crash gets the
+   * same key, never a second. Its signer may be unable to sign before promotion: only the root
+   * signs with it in between, the intermediate's certificate.
+   */
+  nextKey(name: "intermediate", algorithm: KeyAlgorithm): Promise<CaSigner>;
+  /**
+   * Step 2: makes the next key current, with its certificate. The key and certificate it replaces
+   * are kept (archived files, an earlier Key Vault version), never deleted. Running it again after
+   * it succeeded, with the certificate now current, changes nothing. Returns the signer that serves
+   * the certificate from now on.
+   */
+  promoteNextKey(name: "intermediate", certificateDer: Uint8Array): Promise<CaSigner>;
   /** Throws when the key store cannot be used (for readiness). */
   check(): Promise<void>;
 }
