@@ -159,15 +159,17 @@ describe.each(implementations)("CaKeyStore contract: %s", (_label, opener) => {
     });
     const der = new Uint8Array(successor.rawData);
     const promoted = await store.promoteNextKey("intermediate", der);
-    expect(Buffer.from(promoted.publicKeySpki)).toEqual(Buffer.from(next.publicKeySpki));
+    expect(Buffer.from(promoted.signer.publicKeySpki)).toEqual(Buffer.from(next.publicKeySpki));
+    expect(promoted.replacedKeyRef).toMatch(/retired|\/keys\//);
+    expect(promoted.replacedKeyRef).not.toBe(promoted.signer.keyRef);
     const loaded = await store.load("intermediate");
     expect(Buffer.from(loaded?.certificateDer ?? [])).toEqual(Buffer.from(der));
     const data = new TextEncoder().encode("signed by the successor");
     expect(verifies(next, data, await (loaded as { signer: CaSigner }).signer.sign(data))).toBe(true);
     // A retry after success changes nothing.
-    expect(Buffer.from((await store.promoteNextKey("intermediate", der)).publicKeySpki)).toEqual(
-      Buffer.from(next.publicKeySpki),
-    );
+    const again = await store.promoteNextKey("intermediate", der);
+    expect(Buffer.from(again.signer.publicKeySpki)).toEqual(Buffer.from(next.publicKeySpki));
+    expect(again.replacedKeyRef).toBeUndefined();
     expect(Buffer.from((await store.load("root"))?.certificateDer ?? [])).toEqual(Buffer.from(root.rawData));
   });
 

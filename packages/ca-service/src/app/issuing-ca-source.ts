@@ -3,7 +3,7 @@ import { CaError } from "../core/errors.js";
 import type { RetiredIntermediate } from "../core/retired-intermediate.js";
 import { x509 } from "../core/x509.js";
 import type { CaKeyStore } from "../ports/ca-key-store.js";
-import type { CertificateStore, CrlIssuer } from "../ports/certificate-store.js";
+import type { CertificateStore } from "../ports/certificate-store.js";
 import type { Clock } from "../ports/clock.js";
 import { loadIssuingCa } from "./load-issuing-ca.js";
 
@@ -58,11 +58,11 @@ export class IssuingCaSource {
   }
 
   /**
-   * The CA for signing `issuer`'s CRL: the root's is signed even while the intermediate is retired
-   * and its successor not in place, since it is what tells relying parties of the retirement.
+   * The CA that signs the CRLs: as `current`, except that while the intermediate is retired and its
+   * successor not in place the CRLs are still served, the root's saying it is retired and the
+   * intermediate's listing the device certificates revoked so far.
    */
-  async currentFor(issuer: CrlIssuer): Promise<IssuingCa> {
-    if (issuer === "issuing-ca") return this.current();
+  async forCrls(): Promise<IssuingCa> {
     await this.refreshIfStale();
     return this.ca;
   }

@@ -39,7 +39,7 @@ export interface IntermediateRetirement {
   /** True when an earlier run had revoked it and stopped before its successor was in place. */
   resumed: boolean;
   /** Where the retired key is kept (an archived file, a Key Vault key version). */
-  retiredKeyRef: string;
+  retiredKeyRef: string | undefined;
 }
 
 /**
@@ -118,7 +118,10 @@ export async function retireIntermediate(
     outcome: "success",
     details: { replaces: serialNumber },
   });
-  const signer = await deps.keyStore.promoteNextKey("intermediate", new Uint8Array(successor.rawData));
+  const { signer, replacedKeyRef } = await deps.keyStore.promoteNextKey(
+    "intermediate",
+    new Uint8Array(successor.rawData),
+  );
   await assertCaPairConsistent(
     { certificate: ca.root, signer: ca.rootSigner },
     { certificate: successor, signer },
@@ -130,6 +133,6 @@ export async function retireIntermediate(
     revokedAt: record.revokedAt ?? at,
     successor,
     resumed: !revoked.changed,
-    retiredKeyRef: ca.signer.keyRef,
+    retiredKeyRef: replacedKeyRef,
   };
 }

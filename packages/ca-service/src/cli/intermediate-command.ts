@@ -53,7 +53,7 @@ export function addIntermediateCommand(program: HostCommand): void {
       );
       const serial = (certificate: typeof done.retired) => certificate.serialNumber.toLowerCase();
       process.stdout.write(
-        `${done.resumed ? "finished retiring" : "retired"} intermediate ${serial(done.retired)} (${done.reason}, revoked ${done.revokedAt.toISOString()}; on the root's CRL); its key is kept: ${done.retiredKeyRef}\n` +
+        `${done.resumed ? "finished retiring" : "retired"} intermediate ${serial(done.retired)} (${done.reason}, revoked ${done.revokedAt.toISOString()}; on the root's CRL)${done.retiredKeyRef === undefined ? "" : `; its key is kept: ${done.retiredKeyRef}`}\n` +
           `new intermediate ${serial(done.successor)}, valid until ${done.successor.notAfter.toISOString()}, SHA-256 ${createHash("sha256").update(new Uint8Array(done.successor.rawData)).digest("hex")}\n` +
           "running replicas sign with it within seconds; what devices and DPS need: docs/operations.md\n",
       );

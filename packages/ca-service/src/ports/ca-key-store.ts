@@ -35,6 +35,17 @@ export interface StoredCa {
   certificateDer: Uint8Array | undefined;
 }
 
+/** A next key made current. */
+export interface PromotedKey {
+  /** The signer that serves the new certificate from now on. */
+  signer: CaSigner;
+  /**
+   * Where the key it replaced is kept: an archived file, a Key Vault key version (to disable once
+   * nothing needs it). Undefined when the key had been promoted before this call.
+   */
+  replacedKeyRef: string | undefined;
+}
+
 /**
  * Where CA (and token-signing) keys and certificates live. Created once and never overwritten; the
  * intermediate alone may be replaced (retired), and then its material is kept, never deleted.
@@ -60,10 +71,9 @@ export interface CaKeyStore {
   /**
    * Step 2: makes the next key current, with its certificate. The key and certificate it replaces
    * are kept (archived files, an earlier Key Vault version), never deleted. Running it again after
-   * it succeeded, with the certificate now current, changes nothing. Returns the signer that serves
-   * the certificate from now on.
+   * it succeeded, with the certificate now current, changes nothing.
    */
-  promoteNextKey(name: "intermediate", certificateDer: Uint8Array): Promise<CaSigner>;
+  promoteNextKey(name: "intermediate", certificateDer: Uint8Array): Promise<PromotedKey>;
   /** Throws when the key store cannot be used (for readiness). */
   check(): Promise<void>;
 }

@@ -11,7 +11,7 @@ import {
 } from "../../core/key-algorithms.js";
 import { x509 } from "../../core/x509.js";
 import { decryptPrivateKey, encryptPrivateKey } from "../../crypto/encrypted-private-key.js";
-import type { CaKeyStore, CaName, CaSigner, StoredCa } from "../../ports/ca-key-store.js";
+import type { CaKeyStore, CaName, CaSigner, PromotedKey, StoredCa } from "../../ports/ca-key-store.js";
 import { readIfPresent } from "../fs/read-if-present.js";
 import { sameBytes } from "./same-bytes.js";
 
@@ -67,13 +67,15 @@ export class LocalFileKeyStore implements CaKeyStore {
     return this.writeNewKey(file, algorithm);
   }
 
-  async promoteNextKey(name: "intermediate", certificateDer: Uint8Array): Promise<CaSigner> {
+  async promoteNextKey(name: "intermediate", certificateDer: Uint8Array): Promise<PromotedKey> {
     const certificate = new x509.X509Certificate(certificateDer);
     const nextKey = await readIfPresent(join(this.dataDir, this.nextKeyFile(name)));
     if (nextKey === undefined) {
       const current = await this.load(name);
       // Promoted already (a retry after it succeeded): nothing to do.
-      if (current?.certificateDer && sameBytes(current.certificateDer, certificateDer)) return current.signer;
+      if (current?.certificateDer && sameBytes(current.certificateDer, certificateDer)) {
+        return { signer: current.signer, replacedKeyRef: undefined };
+      }
       throw new Error(`there is no next ${name} key to promote`);
     }
     const next = await this.decryptSigner(nextKey, name, this.nextKeyFile(name));
@@ -83,12 +85,12 @@ export class LocalFileKeyStore implements CaKeyStore {
     // A staged certificate left by a run that stopped before moving the key is for this same key.
     await rm(this.stagedCertificatePath(name), { force: true });
     await writeNewFile(this.stagedCertificatePath(name), certificate.toString("pem"), 0o644);
-    await this.archiveCurrent(name);
+    const replacedKeyRef = await this.archiveCurrent(name);
     await rename(join(this.dataDir, this.nextKeyFile(name)), this.keyPath(name));
     await this.finishInterruptedPromotion(name);
     const promoted = await this.load(name);
     if (promoted === undefined) throw new Error(`the ${name} key vanished while it was promoted`);
-    return promoted.signer;
+    return { signer: promoted.signer, replacedKeyRef };
   }
 
   /** The key file does not change, so neither does its signer: returns undefined. */
@@ -132,15 +134,17 @@ export class LocalFileKeyStore implements CaKeyStore {
   }
 
   /** Copies the current key and certificate under `retired/`, named by the certificate's serial number. */
-  private async archiveCurrent(name: CaName): Promise<void> {
+  private async archiveCurrent(name: CaName): Promise<string> {
     const [key, pem] = await Promise.all([
       readIfPresent(this.keyPath(name)),
       readIfPresent(this.certificatePath(name)),
     ]);
     if (key === undefined || pem === undefined) throw new Error(`there is no current ${name} to replace`);
     const serial = new x509.X509Certificate(pem.toString("utf8")).serialNumber.toLowerCase();
-    await keepCopy(join(this.dataDir, "keys", "retired", `${name}-${serial}.key.pem`), key, 0o600);
+    const keyFile = `keys/retired/${name}-${serial}.key.pem`;
+    await keepCopy(join(this.dataDir, keyFile), key, 0o600);
     await keepCopy(join(this.dataDir, "ca", "retired", `${name}-${serial}.pem`), pem, 0o644);
+    return keyFile;
   }
 
   /**

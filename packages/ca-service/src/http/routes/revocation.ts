@@ -28,5 +28,5 @@ export function revocationHandlers(
 }
 
 async function crlOf(context: ServiceContext, issuer: CrlIssuer) {
-  return currentCrl({ ...context, ca: await context.issuingCa.currentFor(issuer) }, issuer);
+  return currentCrl({ ...context, ca: await context.issuingCa.forCrls() }, issuer);
 }

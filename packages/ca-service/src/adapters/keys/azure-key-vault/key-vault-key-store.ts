@@ -1,6 +1,6 @@
 import { classifyPublicKey, type KeyAlgorithm } from "../../../core/key-algorithms.js";
 import { x509 } from "../../../core/x509.js";
-import type { CaKeyStore, CaName, CaSigner, StoredCa } from "../../../ports/ca-key-store.js";
+import type { CaKeyStore, CaName, CaSigner, PromotedKey, StoredCa } from "../../../ports/ca-key-store.js";
 import { sameBytes } from "../same-bytes.js";
 import { AdaptiveConcurrencyLimit } from "./adaptive-concurrency-limit.js";
 import { type CertificateState, KEY_PLACEHOLDER_TAGS, readCertificateState } from "./certificate-state.js";
@@ -164,14 +164,16 @@ export class KeyVaultKeyStore implements CaKeyStore {
     );
   }
 
-  async promoteNextKey(name: "intermediate", certificateDer: Uint8Array): Promise<CaSigner> {
+  async promoteNextKey(name: "intermediate", certificateDer: Uint8Array): Promise<PromotedKey> {
     const certificateName = this.#options.certificateNames[name];
     const { client } = this.#options;
     const operation = await client.getPendingOperation(certificateName);
+    const current = await client.getCertificate(certificateName);
     if (operation === undefined) {
-      const current = await client.getCertificate(certificateName);
       // Merged already (a retry after it succeeded): nothing to do.
-      if (current && sameBytes(current.certificateDer, certificateDer)) return this.#signerOf(current);
+      if (current && sameBytes(current.certificateDer, certificateDer)) {
+        return { signer: await this.#signerOf(current), replacedKeyRef: undefined };
+      }
       throw new Error(`Key Vault certificate ${certificateName} has no pending version to merge into`);
     }
     const csrKey = new x509.Pkcs10CertificateRequest(operation.csr).publicKey.rawData;
@@ -180,7 +182,11 @@ export class KeyVaultKeyStore implements CaKeyStore {
         `the certificate to promote is not for the pending key of Key Vault certificate ${certificateName}`,
       );
     }
-    return this.#signerOf(await client.mergeCertificate(certificateName, certificateDer));
+    const replacedKeyRef = current && (await client.getKey(current.keyName, current.keyVersion)).id;
+    return {
+      signer: await this.#signerOf(await client.mergeCertificate(certificateName, certificateDer)),
+      replacedKeyRef,
+    };
   }
 
   /** Reachability, see {@link ReadinessProbe}; throws a CaError whose message says why. */
