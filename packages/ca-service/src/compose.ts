@@ -12,6 +12,7 @@ import { openPostgresStore, openSqliteStore } from "./adapters/store/open-store.
 import { outageAsUnavailable } from "./adapters/store/outage-as-unavailable.js";
 import { AuditSummaries } from "./app/audit-summaries.js";
 import { type InitCaResult, initCa } from "./app/init-ca.js";
+import { IssuingCaSource } from "./app/issuing-ca-source.js";
 import { loadIssuingCa } from "./app/load-issuing-ca.js";
 import { loadTokenKey } from "./app/load-token-key.js";
 import { mintFirstAdminToken } from "./app/mint-first-admin-token.js";
@@ -177,7 +178,11 @@ export async function openServiceContext(runtime: Runtime, keyStore: CaKeyStore)
   );
   const { publicUrl } = runtime.config;
   return {
-    ca,
+    issuingCa: new IssuingCaSource({ keyStore, store, clock }, ca, (error) =>
+      runtime.logger.error("could not check the issuing CA for a retirement; the last view stands", {
+        error: describeError(error),
+      }),
+    ),
     keyStore,
     store,
     clock,
@@ -230,7 +235,7 @@ export async function firstAdminTokenFile(
   init: InitCaResult | undefined,
 ): Promise<AdminTokenFile | undefined> {
   const mint = init?.created.includes("token-signing")
-    ? async () => (await mintFirstAdminToken(context)).token
+    ? async () => (await mintFirstAdminToken({ ...context, ca: await context.issuingCa.current() })).token
     : undefined;
   return adminTokenFile(runtime.config.dataDir, mint);
 }

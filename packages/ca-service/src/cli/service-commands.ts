@@ -67,7 +67,7 @@ async function runService(command: ServiceCommand, env: NodeJS.ProcessEnv): Prom
   const adminToken = await firstAdminTokenFile(runtime, context, init);
   const server = await startServer(context, runtime.config, runtime.logger);
   process.stdout.write(
-    `Edge PKI CA listening on ${server.url}\nroot SHA-256 fingerprint: ${sha256(context.ca.root.rawData)}\ndata folder: ${runtime.config.dataDir}\n${adminTokenLine(adminToken)}`,
+    `Edge PKI CA listening on ${server.url}\nroot SHA-256 fingerprint: ${sha256(context.issuingCa.root.rawData)}\ndata folder: ${runtime.config.dataDir}\n${adminTokenLine(adminToken)}`,
   );
   const stop = async () => {
     await server.close();
