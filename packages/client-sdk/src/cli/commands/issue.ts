@@ -1,9 +1,9 @@
 import { readFileSync } from "node:fs";
 import { relative } from "node:path";
 import { type HostCommand, UsageError } from "@edge-pki/host-kit/cli";
-import { writeDeviceFiles } from "../../device/write-device-files.js";
 import { summarise } from "../certificate-summary.js";
 import { deviceIdArgument } from "../device-id.js";
+import { assertNewDeviceFiles, writeOrRecover } from "../device-output.js";
 import { addIssuanceFlags, type IssuanceFlags, issuanceSettings } from "../key-flags.js";
 import { printResult } from "../output.js";
 import { openSession } from "../settings.js";
@@ -39,10 +39,11 @@ export function addIssueCommand(program: HostCommand, env: NodeJS.ProcessEnv): v
     }
     const pfxPassword = flags.pfxPasswordFile === undefined ? undefined : readPassword(flags.pfxPasswordFile);
     const { client, json } = openSession(issue, env);
+    await assertNewDeviceFiles(flags.out, deviceId);
     const identity = flags.serverKeygen
       ? await client.issueCredentials(deviceId, { ...settings, pfxPassword })
       : await client.createDeviceIdentity(deviceId, settings);
-    const files = await writeDeviceFiles(flags.out, identity);
+    const files = await writeOrRecover(flags.out, identity);
     const result = {
       deviceId,
       ...summarise(identity.certificatePem),
