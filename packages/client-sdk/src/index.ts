@@ -36,6 +36,7 @@ export {
   BadRequestError,
   ConflictError,
   ConnectionError,
+  CredentialError,
   CredentialsAlreadyIssuedError,
   EdgePkiError,
   type EdgePkiErrorCode,

@@ -10,6 +10,7 @@ import {
   BadRequestError,
   ConflictError,
   ConnectionError,
+  CredentialError,
   CredentialsAlreadyIssuedError,
   EdgePkiClient,
   InternalServerError,
@@ -134,6 +135,51 @@ describe("typed errors", () => {
     expect(error).toBeInstanceOf(UnavailableError);
     expect(error).toMatchObject({ status: 502, title: "Bad Gateway", detail: "<html>Bad gateway</html>" });
     expect((error as UnavailableError).problem.code).toBeUndefined();
+  });
+});
+
+describe("a credential that gives no token", () => {
+  it("no credential: a CredentialError before anything is sent, never retried", async () => {
+    const { fetch, seen } = scriptedFetch([issued, issued, issued]);
+    const bare = new EdgePkiClient({ baseUrl: "http://127.0.0.1:1", fetch, maxRetries: 2 });
+    const error = await bare.listTokens().catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(CredentialError);
+    expect(error).not.toBeInstanceOf(ConnectionError);
+    expect(error).toMatchObject({
+      code: "ERR_CREDENTIAL",
+      operationId: "listTokens",
+      message: "listTokens needs a credential: pass one to the EdgePkiClient",
+    });
+    expect(seen).toHaveLength(0);
+  });
+
+  it("a TokenCredential whose getToken throws: a CredentialError with its cause, asked once", async () => {
+    const { fetch, seen } = scriptedFetch([issued, issued, issued]);
+    const failure = new Error("AADSTS700016: application not found");
+    let calls = 0;
+    const failing = new EdgePkiClient({
+      baseUrl: "http://127.0.0.1:1",
+      credential: {
+        getToken: async () => {
+          calls++;
+          throw failure;
+        },
+      },
+      scopes: "api://edge-pki/.default",
+      fetch,
+      maxRetries: 2,
+      backoff: { initialDelayMs: 1, maxDelayMs: 5 },
+    });
+    const error = await failing.issueCertificate({ csr: "csr" }).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(CredentialError);
+    expect(error).toMatchObject({
+      code: "ERR_CREDENTIAL",
+      message: "the credential gave no token: AADSTS700016: application not found",
+      cause: failure,
+    });
+    expect((error as CredentialError).idempotencyKey).toEqual(expect.any(String));
+    expect(calls).toBe(1);
+    expect(seen).toHaveLength(0);
   });
 });
 
