@@ -8,6 +8,7 @@ import {
   openKeyStore,
   openServiceContext,
   type Runtime,
+  refuseRootOverRecordedCaIn,
 } from "../compose.js";
 import { loadConfig } from "../config/config.js";
 import { jsonLogger } from "../logger.js";
@@ -35,6 +36,7 @@ export function addServiceCommands(program: HostCommand): void {
 
 async function runService(command: ServiceCommand, env: NodeJS.ProcessEnv): Promise<void> {
   const runtime: Runtime = { config: loadConfig(env), logger: jsonLogger() };
+  if (command !== "serve") await refuseRootOverRecordedCaIn(runtime);
   const keyStore = await openKeyStore(runtime, command === "serve" ? "use" : "create");
 
   let init: InitCaResult | undefined;
