@@ -105,6 +105,27 @@ describe("edge-pki-ca init", () => {
     }
   });
 
+  it("points at token create when the first admin token never reached admin.token", async ({
+    dataDir: dir,
+  }) => {
+    const dataDir = join(dir.path, "no-admin-token");
+    const env = { EDGE_PKI_KEY_PASSPHRASE: "correct horse battery" };
+    expect((await runCli(["init", "--data-dir", dataDir], env)).code).toBe(0);
+    // What an init killed after making the token-signing key, before writing the file, leaves.
+    await rm(join(dataDir, "admin.token"));
+    const again = await runCli(["init", "--data-dir", dataDir], env);
+    expect(again.code).toBe(0);
+    expect(again.stderr.trim()).toBe(
+      `no admin token in ${join(dataDir, "admin.token")} (the first one is written only by the init that creates the token-signing key): mint one with \`edge-pki-ca token create --role admin --subject <name>\``,
+    );
+    const minted = await runCli(
+      ["token", "create", "--role", "admin", "--subject", "ops", "--data-dir", dataDir],
+      env,
+    );
+    expect(minted.code).toBe(0);
+    expect(minted.stdout.trim()).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+$/);
+  });
+
   it("does not invent a passphrase for keys made with EDGE_PKI_KEY_PASSPHRASE", async ({ dataDir: dir }) => {
     const dataDir = join(dir.path, "env-passphrase");
     expect(
