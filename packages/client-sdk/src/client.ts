@@ -23,6 +23,7 @@ import { type DeviceKeyAlgorithm, keyAlgorithmOf } from "./device/key-algorithm.
 import { generateDeviceKey, privateKeyPem } from "./device/key-pair.js";
 import { pemBlocks } from "./device/pem.js";
 import { renewalProof } from "./device/renewal-proof.js";
+import { UnavailableError } from "./errors.js";
 import { SDK_VERSION } from "./version.js";
 
 /**
@@ -69,6 +70,19 @@ export interface RenewOptions extends CallOptions {
   /** Make a new key of this algorithm; by default the current key is kept. */
   newKeyAlgorithm?: DeviceKeyAlgorithm;
 }
+
+/**
+ * What `getReadiness` tells: ready, with what the service checked, or not (its 503), with why.
+ *
+ * @example
+ * ```ts
+ * const readiness = await client.getReadiness();
+ * if (readiness.status === "unavailable") console.log(readiness.detail);
+ * ```
+ */
+export type Readiness =
+  | { status: "ok"; checks?: Record<string, string> }
+  | { status: "unavailable"; detail: string };
 
 /** Paging of the audit log. */
 export interface AuditOptions extends CallOptions {
@@ -412,15 +426,25 @@ export class EdgePkiClient {
   }
 
   /**
-   * Whether the service is ready (its store and key store usable); a 503 throws `UnavailableError`.
+   * Whether the service is ready (its store and key store usable). A 503 is an answer here, not a
+   * failure: `{ status: "unavailable", detail }` with the service's reason, once the client's
+   * retries are spent (pass `maxRetries: 0` to ask once). Anything else that fails throws.
    *
    * @example
    * ```ts
-   * await client.getReadiness({ maxRetries: 0 });
+   * const { status } = await client.getReadiness({ maxRetries: 0 });
    * ```
    */
-  getReadiness(options?: CallOptions): Promise<{ status: "ok" | "unavailable" }> {
-    return this.#core.call("getReadiness", {}, options);
+  async getReadiness(options?: CallOptions): Promise<Readiness> {
+    try {
+      const { status, checks } = await this.#core.call("getReadiness", {}, options);
+      return status === "ok" ? { status, ...(checks && { checks }) } : { status, detail: "" };
+    } catch (error) {
+      if (error instanceof UnavailableError && error.status === 503) {
+        return { status: "unavailable", detail: error.detail };
+      }
+      throw error;
+    }
   }
 
   /**

@@ -183,6 +183,32 @@ describe("a credential that gives no token", () => {
   });
 });
 
+describe("getReadiness", () => {
+  it("a 503 is an answer: unavailable, with the service's reason; a 200 is ok", async () => {
+    const notReady = () =>
+      problem("unavailable", { detail: "not ready: store unusable" }, { "retry-after": "0" });
+    const { fetch, seen } = scriptedFetch([
+      notReady,
+      notReady,
+      () => Response.json({ status: "ok", checks: { store: "ok", keyStore: "ok" } }),
+    ]);
+    expect(await client(fetch, { maxRetries: 1 }).getReadiness()).toEqual({
+      status: "unavailable",
+      detail: "not ready: store unusable",
+    });
+    expect(seen).toHaveLength(2);
+    expect(await client(fetch, { maxRetries: 0 }).getReadiness()).toEqual({
+      status: "ok",
+      checks: { store: "ok", keyStore: "ok" },
+    });
+  });
+
+  it("other failures still throw", async () => {
+    const { fetch } = scriptedFetch([() => problem("internal")]);
+    await expect(client(fetch, { maxRetries: 0 }).getReadiness()).rejects.toBeInstanceOf(InternalServerError);
+  });
+});
+
 describe("retries", () => {
   it("retries network errors and 503 with one Idempotency-Key, and the path keeps the base URL's prefix", async () => {
     const { fetch, seen } = scriptedFetch([networkError, () => problem("unavailable"), () => issued()]);
