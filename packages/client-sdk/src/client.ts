@@ -14,6 +14,7 @@ import type {
   VerificationCertificate,
   VerificationIssuer,
 } from "@edge-pki/api-contract";
+import { buildPfx } from "@edge-pki/host-kit/pkcs";
 import { authorizationFor, type Credential } from "./core/credential.js";
 import { type CallOptions, RequestCore } from "./core/request-core.js";
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from "./core/retry-policy.js";
@@ -136,7 +137,8 @@ export class EdgePkiClient {
 
   /**
    * Makes a key pair here, sends a CSR for it, and returns the key with the certificate and the
-   * chain. The key never leaves this process.
+   * chain. The key never leaves this process. With `pfxPassword`, a PKCS#12 of the key and the
+   * chain is built here too (PBES2, AES-256, as `openssl pkcs12 -export` writes).
    *
    * @example
    * ```ts
@@ -144,12 +146,26 @@ export class EdgePkiClient {
    * await writeDeviceFiles("./out", identity);
    * ```
    */
-  async createDeviceIdentity(deviceId: string, options: IssueOptions = {}): Promise<DeviceIdentity> {
-    const { keyAlgorithm = "ECDSA_P256", validityDays, strict, ...call } = options;
+  async createDeviceIdentity(
+    deviceId: string,
+    options: IssueOptions & { pfxPassword?: string } = {},
+  ): Promise<DeviceIdentity> {
+    const { keyAlgorithm = "ECDSA_P256", validityDays, strict, pfxPassword, ...call } = options;
+    // Checked before the request: a certificate must not be issued for a PKCS#12 that cannot be built.
+    if (pfxPassword !== undefined) assertPfxPassword(pfxPassword);
     const key = await generateDeviceKey(keyAlgorithm);
     const csr = await buildCsr(deviceId, key);
     const issued = await this.issueCertificate({ csr: csr.pem, deviceId, validityDays, strict }, call);
-    return { ...issued, keyAlgorithm, privateKeyPem: privateKeyPem(key.privateKey) };
+    const pfx =
+      pfxPassword === undefined
+        ? undefined
+        : buildPfx({
+            privateKeyPkcs8: key.privateKey.export({ format: "der", type: "pkcs8" }),
+            certificates: pemBlocks(issued.fullChainPem, "CERTIFICATE"),
+            password: pfxPassword,
+            friendlyName: deviceId,
+          });
+    return { ...issued, keyAlgorithm, privateKeyPem: privateKeyPem(key.privateKey), ...(pfx && { pfx }) };
   }
 
   /**
@@ -477,5 +493,12 @@ export class EdgePkiClient {
       if (page.next === null) return;
       after = page.next;
     }
+  }
+}
+
+/** What buildPfx accepts: a non-empty password with a UTF-8 form (no lone surrogate). */
+function assertPfxPassword(password: string): void {
+  if (password === "" || /\p{Surrogate}/u.test(password)) {
+    throw new TypeError("pfxPassword must be a non-empty, well-formed string");
   }
 }

@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { runEdgePki } from "./support/edge-pki-cli.js";
 import { test } from "./support/fixtures.js";
+import { openssl } from "./support/openssl.js";
 
 const COMMANDS = [
   "issue",
@@ -42,7 +43,6 @@ describe("edge-pki usage", () => {
     [["revoke", "01", "--reason", "certificateHold"], "--reason must be one of"],
     [["bootstrap-token", "dev-1", "--ttl", "10s"], "--ttl must be a duration"],
     [["issue", "dev-1", "--out", "a", "--out", "b"], "--out was given more than once"],
-    [["issue", "dev-1", "--pfx-password-file", "p"], "--pfx-password-file needs --server-keygen"],
   ])("%j is a usage error: one line, exit 2", async (args, message) => {
     const result = await runEdgePki(args, {
       EDGE_PKI_URL: "http://127.0.0.1:9",
@@ -131,6 +131,38 @@ describe("edge-pki against the real CA", () => {
       .split("\n")
       .map((line) => JSON.parse(line).action);
     expect(actions).toEqual(expect.arrayContaining(["certificate.issue", "certificate.revoke"]));
+  });
+
+  test("a key made here with a PKCS#12: openssl reads the chain and the very key of the key file", async ({
+    ca,
+    dir,
+  }) => {
+    const env = { EDGE_PKI_URL: ca.url, EDGE_PKI_TOKEN: ca.adminToken };
+    const password = join(dir, "pfx-password");
+    await writeFile(password, "local pfx secret\n");
+    const out = join(dir, "local-pfx");
+    const issued = await runEdgePki(
+      ["issue", "cli-local-pfx", "--pfx-password-file", password, "--out", out, "--json"],
+      env,
+    );
+    expect(issued.stderr).toBe("");
+    const { files } = JSON.parse(issued.stdout);
+    expect(files.pfx).toBe(join(out, "private", "iot-edge-device-identity-cli-local-pfx.cert.pfx"));
+    expect((await stat(files.pfx)).mode & 0o777).toBe(0o600);
+    const passin = ["-passin", `file:${password}`];
+    const info = await openssl(["pkcs12", "-info", "-in", files.pfx, ...passin, "-nokeys"]);
+    expect(info.code).toBe(0);
+    expect(info.output).toContain("MAC: sha256");
+    expect(info.output).toContain("PBES2, PBKDF2, AES-256-CBC");
+    expect(info.output.match(/-----BEGIN CERTIFICATE-----/g)).toHaveLength(3);
+    expect(info.output).toMatch(/subject=CN ?= ?cli-local-pfx/);
+    const key = await openssl(["pkcs12", "-in", files.pfx, ...passin, "-nocerts", "-nodes"]);
+    expect(key.code).toBe(0);
+    const keyInPfx = join(dir, "key-in-pfx.pem");
+    await writeFile(keyInPfx, key.output);
+    const publicKey = async (path: string) => (await openssl(["pkey", "-in", path, "-pubout"])).output;
+    expect(await publicKey(keyInPfx)).toBe(await publicKey(files.privateKey));
+    expect(await publicKey(keyInPfx)).toMatch(/^-----BEGIN PUBLIC KEY-----/);
   });
 
   test("server-side keys with a PKCS#12; a bootstrap token; a renewal with a new key", async ({
