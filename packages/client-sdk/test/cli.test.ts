@@ -93,6 +93,45 @@ describe("edge-pki usage", () => {
   });
 });
 
+describe("edge-pki batch input", () => {
+  test.for([
+    ["an empty file", "", "devices.csv is empty: it needs a header row with a deviceId column"],
+    ["a header without devices", "deviceId,slot\n", "devices.csv has a header row but no devices"],
+    [
+      "deviceId named twice",
+      "deviceId,slot,deviceId\na-1,1,a-2\n",
+      "devices.csv names the column deviceId twice in its header",
+    ],
+    [
+      "a column the manifest writes",
+      "deviceId,status\na-1,tested\n",
+      "devices.csv has a column status, which the manifest writes itself (deviceId, status, serialNumber, notAfter, sha256Fingerprint, fullChain, certificate, privateKey, root, error): rename it, for example to input_status",
+    ],
+  ])("%s: one line, exit 1, before any request", async ([, content, message], { dir }) => {
+    const input = join(dir, "devices.csv");
+    await writeFile(input, content as string);
+    const result = await runEdgePki(["batch", "--input", input, "--out", join(dir, "out")], {
+      EDGE_PKI_URL: "http://127.0.0.1:9",
+      EDGE_PKI_TOKEN: "not-a-real-token",
+    });
+    expect(result.code).toBe(1);
+    oneLine(result.stderr);
+    expect(result.stderr).toBe(`edge-pki: ${join(dir, message as string)}\n`);
+  });
+
+  test("duplicates are found without regard to case, as DPS registration IDs", async ({ dir }) => {
+    const input = join(dir, "devices.csv");
+    await writeFile(input, "deviceId\nLine7-A\nline7-b\nline7-a\n");
+    const result = await runEdgePki(["batch", "--input", input, "--out", join(dir, "out")], {
+      EDGE_PKI_URL: "http://127.0.0.1:9",
+      EDGE_PKI_TOKEN: "not-a-real-token",
+    });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain("1 bad row(s)");
+    expect(result.stderr).toContain("line 4: line7-a is already on line 2 (device IDs are case-insensitive)");
+  });
+});
+
 describe("edge-pki against the real CA", () => {
   test("issue, check, ca get, revoke, crl get, audit; the token file's newline is trimmed", async ({
     ca,
