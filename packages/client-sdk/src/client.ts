@@ -228,8 +228,13 @@ export class EdgePkiClient {
         : await generateDeviceKey(newKeyAlgorithm);
     const leaf = pemBlocks(certificateChainPem, "CERTIFICATE")[0];
     if (leaf === undefined) throw new TypeError("certificateChainPem holds no certificate");
+    const current = new X509Certificate(leaf);
+    // A proof with another key would be refused; say so before the request.
+    if (!current.checkPrivateKey(privateKey)) {
+      throw new TypeError("privateKeyPem does not belong to the first certificate of certificateChainPem");
+    }
     // The new CSR keeps the current CN, which the service requires.
-    const deviceId = new X509Certificate(leaf).subject.replace(/^CN=/, "");
+    const deviceId = current.subject.replace(/^CN=/, "");
     const csr = await buildCsr(deviceId, next);
     const proof = await renewalProof({ algorithm, privateKey, chainPem: certificateChainPem }, csr);
     const issued = await this.#core.call("renewCertificate", { body: { csr: csr.pem, proof } }, call);

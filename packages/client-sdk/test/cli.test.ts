@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { runEdgePki } from "./support/edge-pki-cli.js";
 import { test } from "./support/fixtures.js";
-import { openssl } from "./support/openssl.js";
+import { openssl, selfSigned } from "./support/openssl.js";
 
 const COMMANDS = [
   "issue",
@@ -43,6 +43,14 @@ describe("edge-pki usage", () => {
     [["revoke", "01", "--reason", "certificateHold"], "--reason must be one of"],
     [["bootstrap-token", "dev-1", "--ttl", "10s"], "--ttl must be a duration"],
     [["issue", "dev-1", "--out", "a", "--out", "b"], "--out was given more than once"],
+    [
+      ["revoke", "not-hex", "--reason", "keyCompromise"],
+      '"not-hex" is not a serial number: serialNumber must be hexadecimal',
+    ],
+    [
+      ["crl", "get", "--der", "--json"],
+      "--der and --json do not go together: the DER CRL is binary; drop one",
+    ],
   ])("%j is a usage error: one line, exit 2", async (args, message) => {
     const result = await runEdgePki(args, {
       EDGE_PKI_URL: "http://127.0.0.1:9",
@@ -90,6 +98,46 @@ describe("edge-pki usage", () => {
     expect(result.stderr).toContain('line 3: "bad id" is not a valid device ID');
     expect(result.stderr).toContain("line 4: ok-1 is already on line 2");
     expect(result.stderr).not.toMatch(/\n\s+at /);
+  });
+});
+
+describe("edge-pki renew checks its files before any request", () => {
+  const unreachable = { EDGE_PKI_URL: "http://127.0.0.1:9" };
+
+  test("--cert and --key given the wrong way round: they look swapped, exit 2", async ({ dir }) => {
+    const [key, cert] = [join(dir, "device.key.pem"), join(dir, "device.cert.pem")];
+    await selfSigned(key, cert, "swap-1", 30);
+    const result = await runEdgePki(
+      ["renew", "--cert", key, "--key", cert, "--out", join(dir, "out")],
+      unreachable,
+    );
+    expect(result.code).toBe(2);
+    oneLine(result.stderr);
+    expect(result.stderr).toContain(
+      `--cert and --key look swapped: ${key} holds a private key and ${cert} a certificate`,
+    );
+  });
+
+  test("a key that does not belong to the certificate: one line, exit 1, nothing sent", async ({ dir }) => {
+    await selfSigned(join(dir, "a.key.pem"), join(dir, "a.cert.pem"), "mismatch-a", 30);
+    await selfSigned(join(dir, "b.key.pem"), join(dir, "b.cert.pem"), "mismatch-b", 30);
+    const result = await runEdgePki(
+      [
+        "renew",
+        "--cert",
+        join(dir, "a.cert.pem"),
+        "--key",
+        join(dir, "b.key.pem"),
+        "--out",
+        join(dir, "out"),
+      ],
+      unreachable,
+    );
+    expect(result.code).toBe(1);
+    oneLine(result.stderr);
+    expect(result.stderr).toBe(
+      `edge-pki: the key in ${join(dir, "b.key.pem")} does not belong to the certificate in ${join(dir, "a.cert.pem")} (CN=mismatch-a): give the device's own key\n`,
+    );
   });
 });
 

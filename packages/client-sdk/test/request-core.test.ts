@@ -301,6 +301,26 @@ describe("retries", () => {
     }
   });
 
+  it("a renewal with a key that is not the certificate's is refused before anything is sent", async ({
+    task,
+  }) => {
+    const dir = await mkdtemp(join(tmpdir(), `${task.id}-`));
+    try {
+      await selfSigned(join(dir, "a.key"), join(dir, "a.pem"), "dev-a", 1);
+      await selfSigned(join(dir, "b.key"), join(dir, "b.pem"), "dev-b", 1);
+      const { fetch, seen } = scriptedFetch([() => issued()]);
+      await expect(
+        client(fetch).renew({
+          certificateChainPem: await readFile(join(dir, "a.pem"), "utf8"),
+          privateKeyPem: await readFile(join(dir, "b.key"), "utf8"),
+        }),
+      ).rejects.toThrow("privateKeyPem does not belong to the first certificate of certificateChainPem");
+      expect(seen).toHaveLength(0);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it("a timeout per attempt is a TimeoutError once retries are spent", async () => {
     const hanging = (async (_input: unknown, init?: RequestInit) =>
       new Promise((_resolve, reject) => {

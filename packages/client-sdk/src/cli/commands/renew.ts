@@ -1,10 +1,10 @@
-import { readFileSync } from "node:fs";
 import { relative } from "node:path";
 import { type HostCommand, UsageError } from "@edge-pki/host-kit/cli";
 import { DEVICE_KEY_ALGORITHMS, type DeviceKeyAlgorithm } from "../../device/key-algorithm.js";
 import { summarise } from "../certificate-summary.js";
 import { assertDeviceFolder, writeOrRecover } from "../device-output.js";
 import { printResult } from "../output.js";
+import { readRenewalFiles } from "../renewal-files.js";
 import { openSession } from "../settings.js";
 
 interface RenewFlags {
@@ -44,8 +44,10 @@ export function addRenewCommand(program: HostCommand, env: NodeJS.ProcessEnv): v
     if (newKeyAlgorithm !== undefined && !DEVICE_KEY_ALGORITHMS.includes(newKeyAlgorithm)) {
       throw new UsageError(`--new-key must be one of ${DEVICE_KEY_ALGORITHMS.join(", ")}`);
     }
-    const certificateChainPem = readFileSync(flags.cert as string, "utf8");
-    const privateKeyPem = readFileSync(flags.key as string, "utf8");
+    const { certificateChainPem, privateKeyPem } = readRenewalFiles(
+      flags.cert as string,
+      flags.key as string,
+    );
     const { client, json } = openSession(renew, env, { needsToken: false });
     // A certificate renews once: a renewal whose files cannot be written is spent for nothing.
     await assertDeviceFolder(flags.out as string);
