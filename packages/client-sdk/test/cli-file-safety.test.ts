@@ -100,6 +100,20 @@ describe("edge-pki never loses what the CA issued to a folder it cannot write", 
     expect((await client.listDeviceCertificates("issue-twice")).items).toHaveLength(1);
   });
 
+  test("batch and ca get check --out before any request too", async ({ dir }) => {
+    const unreachable = { EDGE_PKI_URL: "http://127.0.0.1:9", EDGE_PKI_TOKEN: "not-a-real-token" };
+    const input = join(dir, "devices.csv");
+    await writeFile(input, "deviceId\nbatch-1\n");
+    expectOneLineFailure(
+      await runEdgePki(["batch", "--input", input, "--out", "/proc/edge-pki-batch"], unreachable),
+      /^edge-pki: cannot write to \/proc: /,
+    );
+    expectOneLineFailure(
+      await runEdgePki(["ca", "get", "--out", join(input, "ca")], unreachable),
+      `cannot write to ${join(input, "ca")}: ${input} is a file, not a folder`,
+    );
+  });
+
   test("a write that fails after the renewal saves the new files beside the target, and says where", async ({
     ca,
     dir,
