@@ -19,6 +19,7 @@ export const PROBLEMS = {
   proof_invalid: { status: 401, title: "Renewal proof invalid" },
   forbidden: { status: 403, title: "Permission missing" },
   renewal_refused: { status: 403, title: "Renewal refused" },
+  reenrolment_required: { status: 403, title: "Issued by a retired CA: enrol again" },
   not_found: { status: 404, title: "Not found" },
   method_not_allowed: { status: 405, title: "Method not allowed" },
   already_revoked: { status: 409, title: "Already revoked" },
@@ -32,6 +33,7 @@ export const PROBLEMS = {
   internal: { status: 500, title: "Internal error" },
   ca_not_initialized: { status: 503, title: "CA not initialised" },
   ca_material_invalid: { status: 503, title: "CA material invalid" },
+  issuing_ca_retired: { status: 503, title: "Issuing CA retired, its successor not in place yet" },
   unavailable: { status: 503, title: "Service unavailable" },
 } as const satisfies Record<string, { status: number; title: string }>;
 

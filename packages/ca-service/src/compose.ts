@@ -7,15 +7,17 @@ import { type TrustedIssuer, TrustedIssuersVerifier } from "./adapters/auth/trus
 import { privateDataFolder } from "./adapters/fs/private-data-folder.js";
 import { openKeyVaultKeyStore } from "./adapters/keys/azure-key-vault/open-key-vault-key-store.js";
 import { LocalFileKeyStore } from "./adapters/keys/local-file-key-store.js";
-import { resolvePassphrase } from "./adapters/keys/passphrase.js";
+import { hasKeyFiles, resolvePassphrase } from "./adapters/keys/passphrase.js";
 import { openPostgresStore, openSqliteStore } from "./adapters/store/open-store.js";
 import { outageAsUnavailable } from "./adapters/store/outage-as-unavailable.js";
 import { AuditSummaries } from "./app/audit-summaries.js";
 import { type InitCaResult, initCa } from "./app/init-ca.js";
+import { IssuingCaSource } from "./app/issuing-ca-source.js";
 import { loadIssuingCa } from "./app/load-issuing-ca.js";
 import { loadTokenKey } from "./app/load-token-key.js";
 import { mintFirstAdminToken } from "./app/mint-first-admin-token.js";
 import { recordCaCertificates } from "./app/record-ca-certificates.js";
+import { refuseRootOverRecordedCa } from "./app/refuse-root-over-recorded-ca.js";
 import type { ServiceContext } from "./app/service-context.js";
 import { TokenRevocations } from "./app/token-revocations.js";
 import type { Config } from "./config/config.js";
@@ -105,6 +107,39 @@ export function openKeyStore(runtime: Runtime, access: KeyStoreAccess): Promise<
   return keyStoreFactories[runtime.config.keyStore.kind](runtime, access);
 }
 
+/**
+ * Before a command that may create CA keys opens the key store for creation: refuses a key store
+ * without a root when the database already records one (see `refuseRootOverRecordedCa`). Opens
+ * the key store only for use, so a refusal writes nothing to it.
+ */
+export async function refuseRootOverRecordedCaIn(runtime: Runtime): Promise<void> {
+  const store = await openCertificateStore(runtime);
+  try {
+    await refuseRootOverRecordedCa({
+      store,
+      holdsRoot: async () => {
+        let keyStore: CaKeyStore;
+        try {
+          keyStore = await openKeyStore(runtime, "use");
+        } catch (error) {
+          // Local keys without their passphrase: holding none is certain only without key files.
+          if (error instanceof CaError && error.code === "ca_not_initialized") {
+            return (await hasKeyFiles(runtime.config.dataDir)) ? undefined : false;
+          }
+          throw error;
+        }
+        return (await keyStore.load("root"))?.certificateDer !== undefined;
+      },
+      keyStoreLocation:
+        runtime.config.keyStore.kind === "keyvault"
+          ? `the Key Vault ${runtime.config.keyStore.vaultUrl}`
+          : `the data folder ${runtime.config.dataDir}`,
+    });
+  } finally {
+    await store.close();
+  }
+}
+
 /** Creates the missing parts of the CA; never overwrites existing material. */
 export async function initialiseCa(runtime: Runtime, keyStore: CaKeyStore): Promise<InitCaResult> {
   const { ca } = runtime.config;
@@ -178,7 +213,11 @@ export async function openServiceContext(runtime: Runtime, keyStore: CaKeyStore)
   const { publicUrl } = runtime.config;
   const crlDistributionPoint = publicUrl === undefined ? undefined : `${publicUrl}${operations.getCrl.path}`;
   return {
-    ca,
+    issuingCa: new IssuingCaSource({ keyStore, store, clock }, ca, (error) =>
+      runtime.logger.error("could not check the issuing CA for a retirement; the last view stands", {
+        error: describeError(error),
+      }),
+    ),
     keyStore,
     store,
     clock,
@@ -228,7 +267,7 @@ export async function firstAdminTokenFile(
   init: InitCaResult | undefined,
 ): Promise<AdminTokenFile | undefined> {
   const mint = init?.created.includes("token-signing")
-    ? async () => (await mintFirstAdminToken(context)).token
+    ? async () => (await mintFirstAdminToken({ ...context, ca: await context.issuingCa.current() })).token
     : undefined;
   return adminTokenFile(runtime.config.dataDir, mint);
 }

@@ -39,7 +39,11 @@ export async function startServer(
         {
           cert: readFileSync(config.tls.certPath),
           key: readFileSync(config.tls.keyPath),
-          ...(config.tls.requestClientCertificates && requestClientCertificates(context.ca)),
+          ...(config.tls.requestClientCertificates &&
+            requestClientCertificates([
+              ...(await context.issuingCa.knownIntermediates()),
+              context.issuingCa.root,
+            ])),
         },
         app,
       )

@@ -2,6 +2,7 @@ import { createPublicKey, verify } from "node:crypto";
 import { describe, expect } from "vitest";
 import { LocalFileKeyStore } from "../src/adapters/keys/local-file-key-store.js";
 import { initCa } from "../src/app/init-ca.js";
+import { createIntermediateCertificate } from "../src/core/ca-hierarchy.js";
 import type { KeyAlgorithm } from "../src/core/key-algorithms.js";
 import { x509 } from "../src/core/x509.js";
 import type { CaKeyStore, CaSigner } from "../src/ports/ca-key-store.js";
@@ -126,5 +127,59 @@ describe.each(implementations)("CaKeyStore contract: %s", (_label, opener) => {
     expect(Buffer.from(result.root.publicKey.rawData)).toEqual(Buffer.from(pendingRoot.publicKeySpki));
     expect(await result.root.verify({ signatureOnly: true })).toBe(true);
     expect(result.root.getExtension(x509.BasicConstraintsExtension)?.ca).toBe(true);
+  });
+
+  it("replaces the intermediate: a next key beside it (the same on a retry), then promoted with its certificate", async ({
+    open,
+  }) => {
+    const store = open();
+    const { root, intermediate } = await initCa(initRequest(store));
+    const rootSigner = (await store.load("root"))?.signer as CaSigner;
+    const next = await store.nextKey("intermediate", "ECDSA_P256");
+    expect(Buffer.from((await store.nextKey("intermediate", "ECDSA_P256")).publicKeySpki)).toEqual(
+      Buffer.from(next.publicKeySpki),
+    );
+    expect(Buffer.from(next.publicKeySpki)).not.toEqual(Buffer.from(intermediate.publicKey.rawData));
+    // Until promotion, the current intermediate is what loads.
+    expect(Buffer.from((await store.load("intermediate"))?.certificateDer ?? [])).toEqual(
+      Buffer.from(intermediate.rawData),
+    );
+    await expect(store.promoteNextKey("intermediate", new Uint8Array(intermediate.rawData))).rejects.toThrow(
+      /not for the (next|pending)/,
+    );
+
+    const successor = await createIntermediateCertificate({
+      signer: next,
+      rootSigner,
+      root,
+      commonName: "Contract Issuing CA",
+      validityDays: 365,
+      serialNumber: "7e57",
+      now: new Date(),
+    });
+    const der = new Uint8Array(successor.rawData);
+    const promoted = await store.promoteNextKey("intermediate", der);
+    expect(Buffer.from(promoted.signer.publicKeySpki)).toEqual(Buffer.from(next.publicKeySpki));
+    expect(promoted.replacedKeyRef).toMatch(/retired|\/keys\//);
+    expect(promoted.replacedKeyRef).not.toBe(promoted.signer.keyRef);
+    const loaded = await store.load("intermediate");
+    expect(Buffer.from(loaded?.certificateDer ?? [])).toEqual(Buffer.from(der));
+    const data = new TextEncoder().encode("signed by the successor");
+    expect(verifies(next, data, await (loaded as { signer: CaSigner }).signer.sign(data))).toBe(true);
+    // A retry after success changes nothing.
+    const again = await store.promoteNextKey("intermediate", der);
+    expect(Buffer.from(again.signer.publicKeySpki)).toEqual(Buffer.from(next.publicKeySpki));
+    expect(again.replacedKeyRef).toBeUndefined();
+    expect(Buffer.from((await store.load("root"))?.certificateDer ?? [])).toEqual(Buffer.from(root.rawData));
+  });
+
+  it("has no next key to promote before one was made", async ({ open }) => {
+    const store = open();
+    const { intermediate } = await initCa(initRequest(store));
+    const other = new Uint8Array((await initCa(initRequest(open()))).intermediate.rawData);
+    await expect(store.promoteNextKey("intermediate", other)).rejects.toThrow(/no (next|pending)/);
+    expect(Buffer.from((await store.load("intermediate"))?.certificateDer ?? [])).toEqual(
+      Buffer.from(intermediate.rawData),
+    );
   });
 });

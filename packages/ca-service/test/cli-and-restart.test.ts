@@ -82,6 +82,50 @@ describe("edge-pki-ca init", () => {
     expect(await readdir(join(dataDir, "keys"))).not.toContain("root.key.pem");
   });
 
+  it("refuses to make a new root when the database records a CA its key store does not hold", async ({
+    dataDir: dir,
+  }) => {
+    const dataDir = join(dir.path, "emptied-keys");
+    const env = { EDGE_PKI_KEY_PASSPHRASE: "correct horse battery" };
+    expect((await runCli(["init", "--data-dir", dataDir], env)).code).toBe(0);
+    // The keys are gone (another data folder restored without them, a wrong volume): the database stays.
+    await rm(join(dataDir, "keys"), { recursive: true });
+    await rm(join(dataDir, "ca"), { recursive: true });
+    const before = (await readdir(dataDir)).sort();
+    for (const command of ["init", "start"]) {
+      const again = await runCli([command, "--data-dir", dataDir], { ...env, EDGE_PKI_PORT: "0" });
+      expect(again.code).toBe(1);
+      expect(again.stderr.trim().split("\n")).toHaveLength(1);
+      expect(again.stderr.trim()).toMatch(
+        new RegExp(
+          `^edge-pki-ca: the database already records the CA root CN=.+ Root CA \\(serial [0-9a-f]+\\) but the data folder ${dataDir} holds no CA: point the service at the key store that holds that root \\(EDGE_PKI_KEY_STORE, EDGE_PKI_KEYVAULT_URL or EDGE_PKI_DATA_DIR\\), or at a new database for a new CA; nothing was created$`,
+        ),
+      );
+      expect((await readdir(dataDir)).sort()).toEqual(before);
+    }
+  });
+
+  it("points at token create when the first admin token never reached admin.token", async ({
+    dataDir: dir,
+  }) => {
+    const dataDir = join(dir.path, "no-admin-token");
+    const env = { EDGE_PKI_KEY_PASSPHRASE: "correct horse battery" };
+    expect((await runCli(["init", "--data-dir", dataDir], env)).code).toBe(0);
+    // What an init killed after making the token-signing key, before writing the file, leaves.
+    await rm(join(dataDir, "admin.token"));
+    const again = await runCli(["init", "--data-dir", dataDir], env);
+    expect(again.code).toBe(0);
+    expect(again.stderr.trim()).toBe(
+      `no admin token in ${join(dataDir, "admin.token")} (the first one is written only by the init that creates the token-signing key): mint one with \`edge-pki-ca token create --role admin --subject <name>\``,
+    );
+    const minted = await runCli(
+      ["token", "create", "--role", "admin", "--subject", "ops", "--data-dir", dataDir],
+      env,
+    );
+    expect(minted.code).toBe(0);
+    expect(minted.stdout.trim()).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+$/);
+  });
+
   it("does not invent a passphrase for keys made with EDGE_PKI_KEY_PASSPHRASE", async ({ dataDir: dir }) => {
     const dataDir = join(dir.path, "env-passphrase");
     expect(

@@ -30,10 +30,14 @@ describe("edge-pki-ca usage", () => {
     expect(await runCli([], {})).toEqual({
       code: 2,
       stdout: "",
-      stderr: "edge-pki-ca: missing command (init, serve, start, token); run edge-pki-ca --help\n",
+      stderr:
+        "edge-pki-ca: missing command (init, serve, start, token, intermediate); run edge-pki-ca --help\n",
     });
     expect((await runCli(["token"], {})).stderr).toBe(
       "edge-pki-ca: missing command (create, list, revoke); run edge-pki-ca token --help\n",
+    );
+    expect((await runCli(["intermediate"], {})).stderr).toBe(
+      "edge-pki-ca: missing command (retire); run edge-pki-ca intermediate --help\n",
     );
   });
 

@@ -1,5 +1,6 @@
 import { describe, expect } from "vitest";
 import { publishCrl } from "../src/app/publish-crl.js";
+import { withCurrentCa as withCa } from "../src/http/current-ca.js";
 import { fetchCrl, issueDevice, opensslSerial, revoke } from "./support/crl.js";
 import { it, test } from "./support/fixtures.js";
 import { opensslCsr, type TempDir } from "./support/openssl.js";
@@ -41,7 +42,9 @@ describe("CRL numbers with replicas sharing PostgreSQL", () => {
     const before = (await fetchCrl(replicaA.url, dataDir, "pg-before.pem")).crlNumber;
     const published = await Promise.all(
       Array.from({ length: 10 }, (_, index) =>
-        publishCrl((index % 2 === 0 ? replicaA : replicaB).context, "issuing-ca"),
+        withCa((index % 2 === 0 ? replicaA : replicaB).context).then((deps) =>
+          publishCrl(deps, "issuing-ca"),
+        ),
       ),
     );
     const numbers = published.map((crl) => crl.crlNumber);

@@ -9,9 +9,12 @@ import { generateKeyPairSync, X509Certificate } from "node:crypto";
 import type { IssuedCertificate } from "@edge-pki/api-contract";
 import fc from "fast-check";
 import { describe, expect } from "vitest";
-import type { ServiceContext } from "../src/app/service-context.js";
 import { factsOf } from "../src/core/certificate-facts.js";
-import { type DeviceCertificateFields, signDeviceCertificate } from "../src/core/device-certificate.js";
+import {
+  type DeviceCertificateFields,
+  type IssuingCa,
+  signDeviceCertificate,
+} from "../src/core/device-certificate.js";
 import { DeviceCertificateWriter } from "../src/core/device-certificate-writer.js";
 import { CaError } from "../src/core/errors.js";
 import type { KeyAlgorithm } from "../src/core/key-algorithms.js";
@@ -156,13 +159,13 @@ class OpensslSample {
 }
 
 async function expectPathsEqual(
-  context: ServiceContext,
+  ca: IssuingCa,
   keys: ReturnType<typeof keyPool>,
   sample: OpensslSample,
 ): Promise<void> {
   const writers = {
-    withCrl: DeviceCertificateWriter.prepare(context.ca, CRL_URL),
-    withoutCrl: DeviceCertificateWriter.prepare(context.ca, undefined),
+    withCrl: DeviceCertificateWriter.prepare(ca, CRL_URL),
+    withoutCrl: DeviceCertificateWriter.prepare(ca, undefined),
   };
   await fc.assert(
     fc.asyncProperty(
@@ -181,7 +184,7 @@ async function expectPathsEqual(
         };
         const writer = withCrl ? writers.withCrl : writers.withoutCrl;
         const crlDistributionPoint = withCrl ? CRL_URL : undefined;
-        const reference = signDeviceCertificate({ ...fields, ca: context.ca, crlDistributionPoint });
+        const reference = signDeviceCertificate({ ...fields, ca, crlDistributionPoint });
         const fast = writer.sign(fields);
         if (!/^(?!\.+$)[A-Za-z0-9\-._:]{1,64}$/.test(id)) {
           await expectRefusedAlike([reference, fast]);
@@ -198,7 +201,7 @@ async function expectPathsEqual(
         expect(facts).toEqual(referenceFacts);
         expect(
           new X509Certificate(written.der).verify(
-            new X509Certificate(new Uint8Array(context.ca.certificate.rawData)).publicKey,
+            new X509Certificate(new Uint8Array(ca.certificate.rawData)).publicKey,
           ),
         ).toBe(true);
         sample.add(key.keyAlgorithm, written.der);
@@ -215,7 +218,7 @@ describe("the hot path writes what the general path builds", () => {
     dataDir,
   }) => {
     const sample = new OpensslSample();
-    await expectPathsEqual(service.context, keys, sample);
+    await expectPathsEqual(await service.context.issuingCa.current(), keys, sample);
     await sample.expectVerified(service, dataDir, "p256-ca");
   });
 
@@ -225,7 +228,7 @@ describe("the hot path writes what the general path builds", () => {
     async (caKeyAlgorithm, { startService, keys, dataDir }) => {
       const service = await startService({ env: { EDGE_PKI_CA_KEY_ALGORITHM: caKeyAlgorithm } });
       const sample = new OpensslSample();
-      await expectPathsEqual(service.context, keys, sample);
+      await expectPathsEqual(await service.context.issuingCa.current(), keys, sample);
       await sample.expectVerified(service, dataDir, caKeyAlgorithm);
     },
   );
@@ -244,7 +247,7 @@ describe("the service issues on the hot path", () => {
       const der = new Uint8Array(new X509Certificate(issued.body.certificatePem).raw);
       const read = new X509Certificate(der);
       const reference = await signDeviceCertificate({
-        ca: service.context.ca,
+        ca: await service.context.issuingCa.current(),
         crlDistributionPoint: service.context.policy.crlDistributionPoint,
         deviceId: "Hot-Path_1",
         publicKeySpki: new Uint8Array(read.publicKey.export({ type: "spki", format: "der" })),
@@ -279,10 +282,11 @@ describe("keys the hot path does not write verbatim", () => {
       validity: { notBefore: new Date("2030-01-01T00:00:00Z"), notAfter: new Date("2031-01-01T00:00:00Z") },
       serialNumber: randomSerialNumber((bytes) => bytes.fill(7)),
     };
-    const writer = DeviceCertificateWriter.prepare(service.context.ca, undefined);
+    const ca = await service.context.issuingCa.current();
+    const writer = DeviceCertificateWriter.prepare(ca, undefined);
     expect(writer.toBeSigned(fields)).toBeUndefined();
     const written = await writer.sign(fields);
-    const reference = await signDeviceCertificate({ ...fields, ca: service.context.ca });
+    const reference = await signDeviceCertificate({ ...fields, ca });
     expect(toBeSignedOf(written.der)).toEqual(toBeSignedOf(new Uint8Array(reference.rawData)));
   });
 });

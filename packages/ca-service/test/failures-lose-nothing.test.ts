@@ -1,5 +1,6 @@
 import type { IssuedCredentials } from "@edge-pki/api-contract";
 import { describe, expect } from "vitest";
+import { IssuingCaSource } from "../src/app/issuing-ca-source.js";
 import type { ServiceContext } from "../src/app/service-context.js";
 import { loadConfig } from "../src/config/config.js";
 import { silentLogger } from "../src/logger.js";
@@ -67,11 +68,10 @@ describe("when signing or recording fails, nothing leaves the CA", () => {
   });
 
   it("a CA key that cannot sign: 503, nothing stored", async ({ service }) => {
-    const signer = {
-      ...service.context.ca.signer,
-      sign: async () => Promise.reject(new Error("HSM offline")),
-    };
-    const server = await serveWith(service, { ...service.context, ca: { ...service.context.ca, signer } });
+    const ca = await service.context.issuingCa.current();
+    const signer = { ...ca.signer, sign: async () => Promise.reject(new Error("HSM offline")) };
+    const issuingCa = new IssuingCaSource(service.context, { ...ca, signer });
+    const server = await serveWith(service, { ...service.context, issuingCa });
     try {
       const before = countRows(service.dataDir, "certificates");
       const response = await call(`${server.url}/v1/credentials`, {

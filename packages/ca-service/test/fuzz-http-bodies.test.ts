@@ -119,7 +119,10 @@ it("every POST operation, any body: a contract answer, and the store changes onl
   const device = await enrolDevice(service, `fuzz-bodies-${randomUUID()}`);
   const revocableToken = await service.token(["reader"]);
   const targets = {
-    serialNumbers: [device.serialNumber, service.context.ca.certificate.serialNumber.toLowerCase()],
+    serialNumbers: [
+      device.serialNumber,
+      (await service.context.issuingCa.current()).certificate.serialNumber.toLowerCase(),
+    ],
     tokenIds: [decodeJwt(revocableToken).jti as string],
   };
   expect(targets.tokenIds).not.toContain(decodeJwt(service.adminToken).jti);

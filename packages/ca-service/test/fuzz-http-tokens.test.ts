@@ -44,15 +44,16 @@ const GET_WITH_TOKEN = (Object.keys(operations) as OperationId[]).filter(
   (id) => operations[id].method === "GET" && operations[id].authentication.kind === "bearer",
 );
 
-const it = base.extend("paths", { scope: "file" }, ({ service }) =>
-  GET_WITH_TOKEN.map((id) => ({
+const it = base.extend("paths", { scope: "file" }, async ({ service }) => {
+  const intermediate = (await service.context.issuingCa.current()).certificate;
+  return GET_WITH_TOKEN.map((id) => ({
     id,
     path: expandPath(operations[id].path, {
-      serialNumber: service.context.ca.certificate.serialNumber.toLowerCase(),
+      serialNumber: intermediate.serialNumber.toLowerCase(),
       deviceId: "fuzz-device",
     }),
-  })),
-);
+  }));
+});
 
 /** What fetch can put in a header: no control characters, nothing beyond Latin-1. */
 const sendable = (value: string) => /^[\t\x20-\x7e\x80-\xff]*$/.test(value);

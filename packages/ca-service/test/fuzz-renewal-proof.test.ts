@@ -33,10 +33,10 @@ const it = base.extend("renewal", { scope: "file" }, async ({ service }) => {
 });
 
 const verify = (service: TestService, proof: string, now = new Date()) =>
-  parseOrRefuse(() =>
+  parseOrRefuse(async () =>
     verifyRenewalProof({
       proof,
-      issuer: service.context.ca.certificate,
+      issuers: await service.context.issuingCa.knownIntermediates(),
       audiences: service.context.renewal.audiences,
       now,
     }),

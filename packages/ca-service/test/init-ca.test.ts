@@ -33,6 +33,8 @@ function withRoot(keyStore: CaKeyStore, root: CaKeyStore | undefined) {
       return keyStore.createKey(name, algorithm);
     },
     saveCertificate: (name, der) => keyStore.saveCertificate(name, der),
+    nextKey: (name, algorithm) => keyStore.nextKey(name, algorithm),
+    promoteNextKey: (name, der) => keyStore.promoteNextKey(name, der),
     check: () => keyStore.check(),
   };
   return { patched, created };

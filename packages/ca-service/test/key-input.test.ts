@@ -68,13 +68,14 @@ describe("RSA public exponents", () => {
     // Such a certificate can no longer be issued; sign one directly, as an older version would have.
     const key = exponentOneKey();
     const { context } = service;
+    const ca = await context.issuingCa.current();
     const now = context.clock.now();
     const certificate = await signDeviceCertificate({
-      ca: context.ca,
+      ca,
       deviceId: "legacy-e1",
       publicKeySpki: key.spki,
       keyAlgorithm: "RSA_2048",
-      validity: computeValidity({ now, policyMaxDays: 30, issuerNotAfter: context.ca.certificate.notAfter }),
+      validity: computeValidity({ now, policyMaxDays: 30, issuerNotAfter: ca.certificate.notAfter }),
       serialNumber: randomSerialNumber(context.random),
     });
     const record = certificateRecord(certificate, {

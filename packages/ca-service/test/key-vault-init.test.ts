@@ -62,7 +62,7 @@ describe("Key Vault init under the strict rules: a pending certificate's key nev
       ]);
     }
     // The signers are the keys of the certificates' current versions, which the merge created.
-    const { ca } = service.context;
+    const ca = await service.context.issuingCa.current();
     expect(ca.rootSigner.keyRef).toBe((await vault.certificates.getCertificate(names.root)).keyId);
     expect(ca.signer.keyRef).toBe((await vault.certificates.getCertificate(names.intermediate)).keyId);
 

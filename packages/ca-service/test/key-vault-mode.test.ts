@@ -28,7 +28,7 @@ describe("Key Vault mode", () => {
     startService,
   }) => {
     const service = await startService({ env: vault.env() });
-    const { ca } = service.context;
+    const ca = await service.context.issuingCa.current();
     expect(service.context.keyStore.kind).toBe("keyvault");
     expect(ca.signer.keyRef).toMatch(versionedKid(vault, "edge-pki-intermediate"));
     expect((await certificateInVault(vault, "edge-pki-root")).der).toEqual(Buffer.from(ca.root.rawData));
@@ -253,7 +253,7 @@ describe("Key Vault: a pending version started on a CA that exists", () => {
       expect(second.stdout).toContain(sha256(issued.root));
 
       const service = await startService({ env, dataDir });
-      const { ca } = service.context;
+      const ca = await service.context.issuingCa.current();
       expect(sha256(ca.root.rawData)).toBe(sha256(issued.root));
       expect(sha256(ca.certificate.rawData)).toBe(sha256(issued.intermediate));
       const credentials = await call(`${service.url}/v1/credentials`, {

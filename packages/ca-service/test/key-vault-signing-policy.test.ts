@@ -124,6 +124,23 @@ describe("callWithinPolicy", () => {
     expect(remote.attempts()).toBe(1);
   });
 
+  it("after a 429 without Retry-After, backs off on its own and does not claim the vault asked", async () => {
+    const remote = scripted([new VaultCallError("throttled", "429")]);
+    // The first backoff (1 s, ±20 %) reaches past a 500 ms deadline: it gives up at once.
+    const failure = await callWithinPolicy(
+      new AdaptiveConcurrencyLimit({ max: 4 }),
+      { ...policy, deadlineMs: 500 },
+      remote.call,
+    ).catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(VaultUnavailableError);
+    expect((failure as VaultUnavailableError).message).toMatch(
+      /^Key Vault throttled without Retry-After; the backoff of [12] s reaches past the signing deadline$/,
+    );
+    // Nothing the vault said to pass on: the caller's 503 carries the default Retry-After.
+    expect((failure as VaultUnavailableError).retryAfterMs).toBeUndefined();
+    expect(remote.attempts()).toBe(1);
+  });
+
   it("abandons a call that outlives its timeout", async () => {
     let attempts = 0;
     const hanging = (signal: AbortSignal) =>

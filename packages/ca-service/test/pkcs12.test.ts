@@ -10,8 +10,8 @@ import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { createSecureContext } from "node:tls";
 import { promisify } from "node:util";
+import { buildPfx, derivePkcs12Key } from "@edge-pki/host-kit/pkcs";
 import { describe, expect } from "vitest";
-import { buildPfx, derivePkcs12Key } from "../src/crypto/pkcs12.js";
 import { test } from "./support/fixtures.js";
 import type { TempDir } from "./support/openssl.js";
 

@@ -114,8 +114,8 @@ describe("the root's CRL at /v1/ca/crl", () => {
     ca,
     own,
   }) => {
-    // No API revokes an intermediate yet (retiring one is an operator procedure); the store's
-    // revocation is what that procedure records.
+    // The store's revocation is the first step of retiring an intermediate (`edge-pki-ca
+    // intermediate retire`, tested in intermediate-retirement.test.ts): here it stops at that step.
     const { csrPem } = await opensslCsr(dir, "/CN=under-retired");
     await issueDevice(service, dir, "under-retired", csrPem);
     const at = new Date(Math.floor(Date.now() / 1000) * 1000);

@@ -61,7 +61,7 @@ describe("signatures are verified before anything leaves the core", () => {
   });
 
   it("answers an issuance 503 and records nothing", async ({ service }) => {
-    const { ca } = service.context;
+    const ca = await service.context.issuingCa.current();
     const before = countRows(service.dataDir, "certificates");
     const real = ca.signer;
     ca.signer = wrongSignatures(real);

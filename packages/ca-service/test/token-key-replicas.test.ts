@@ -42,7 +42,7 @@ describe("the token-signing key in Key Vault, shared by replicas", () => {
       "token-signer.pem",
       `-----BEGIN CERTIFICATE-----\n${key.x5c?.[0]}\n-----END CERTIFICATE-----\n`,
     );
-    const rootPath = await dir.file("token-root.pem", first.context.ca.root.toString("pem"));
+    const rootPath = await dir.file("token-root.pem", first.context.issuingCa.root.toString("pem"));
     expect(await openssl(["verify", "-CAfile", rootPath, certificatePath])).toContain(": OK");
     const text = await openssl(["x509", "-in", certificatePath, "-noout", "-text"]);
     expect(text).toContain("Subject: CN = Edge PKI Token Signer");

@@ -14,6 +14,7 @@ import type {
   VerificationCertificate,
   VerificationIssuer,
 } from "@edge-pki/api-contract";
+import { buildPfx } from "@edge-pki/host-kit/pkcs";
 import { authorizationFor, type Credential } from "./core/credential.js";
 import { type CallOptions, RequestCore } from "./core/request-core.js";
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from "./core/retry-policy.js";
@@ -23,6 +24,7 @@ import { type DeviceKeyAlgorithm, keyAlgorithmOf } from "./device/key-algorithm.
 import { generateDeviceKey, privateKeyPem } from "./device/key-pair.js";
 import { pemBlocks } from "./device/pem.js";
 import { renewalProof } from "./device/renewal-proof.js";
+import { UnavailableError } from "./errors.js";
 import { SDK_VERSION } from "./version.js";
 
 /**
@@ -69,6 +71,19 @@ export interface RenewOptions extends CallOptions {
   /** Make a new key of this algorithm; by default the current key is kept. */
   newKeyAlgorithm?: DeviceKeyAlgorithm;
 }
+
+/**
+ * What `getReadiness` tells: ready, with what the service checked, or not (its 503), with why.
+ *
+ * @example
+ * ```ts
+ * const readiness = await client.getReadiness();
+ * if (readiness.status === "unavailable") console.log(readiness.detail);
+ * ```
+ */
+export type Readiness =
+  | { status: "ok"; checks?: Record<string, string> }
+  | { status: "unavailable"; detail: string };
 
 /** Paging of the audit log. */
 export interface AuditOptions extends CallOptions {
@@ -122,7 +137,8 @@ export class EdgePkiClient {
 
   /**
    * Makes a key pair here, sends a CSR for it, and returns the key with the certificate and the
-   * chain. The key never leaves this process.
+   * chain. The key never leaves this process. With `pfxPassword`, a PKCS#12 of the key and the
+   * chain is built here too (PBES2, AES-256, as `openssl pkcs12 -export` writes).
    *
    * @example
    * ```ts
@@ -130,12 +146,26 @@ export class EdgePkiClient {
    * await writeDeviceFiles("./out", identity);
    * ```
    */
-  async createDeviceIdentity(deviceId: string, options: IssueOptions = {}): Promise<DeviceIdentity> {
-    const { keyAlgorithm = "ECDSA_P256", validityDays, strict, ...call } = options;
+  async createDeviceIdentity(
+    deviceId: string,
+    options: IssueOptions & { pfxPassword?: string } = {},
+  ): Promise<DeviceIdentity> {
+    const { keyAlgorithm = "ECDSA_P256", validityDays, strict, pfxPassword, ...call } = options;
+    // Checked before the request: a certificate must not be issued for a PKCS#12 that cannot be built.
+    if (pfxPassword !== undefined) assertPfxPassword(pfxPassword);
     const key = await generateDeviceKey(keyAlgorithm);
     const csr = await buildCsr(deviceId, key);
     const issued = await this.issueCertificate({ csr: csr.pem, deviceId, validityDays, strict }, call);
-    return { ...issued, keyAlgorithm, privateKeyPem: privateKeyPem(key.privateKey) };
+    const pfx =
+      pfxPassword === undefined
+        ? undefined
+        : buildPfx({
+            privateKeyPkcs8: key.privateKey.export({ format: "der", type: "pkcs8" }),
+            certificates: pemBlocks(issued.fullChainPem, "CERTIFICATE"),
+            password: pfxPassword,
+            friendlyName: deviceId,
+          });
+    return { ...issued, keyAlgorithm, privateKeyPem: privateKeyPem(key.privateKey), ...(pfx && { pfx }) };
   }
 
   /**
@@ -198,8 +228,13 @@ export class EdgePkiClient {
         : await generateDeviceKey(newKeyAlgorithm);
     const leaf = pemBlocks(certificateChainPem, "CERTIFICATE")[0];
     if (leaf === undefined) throw new TypeError("certificateChainPem holds no certificate");
+    const current = new X509Certificate(leaf);
+    // A proof with another key would be refused; say so before the request.
+    if (!current.checkPrivateKey(privateKey)) {
+      throw new TypeError("privateKeyPem does not belong to the first certificate of certificateChainPem");
+    }
     // The new CSR keeps the current CN, which the service requires.
-    const deviceId = new X509Certificate(leaf).subject.replace(/^CN=/, "");
+    const deviceId = current.subject.replace(/^CN=/, "");
     const csr = await buildCsr(deviceId, next);
     const proof = await renewalProof({ algorithm, privateKey, chainPem: certificateChainPem }, csr);
     const issued = await this.#core.call("renewCertificate", { body: { csr: csr.pem, proof } }, call);
@@ -412,15 +447,25 @@ export class EdgePkiClient {
   }
 
   /**
-   * Whether the service is ready (its store and key store usable); a 503 throws `UnavailableError`.
+   * Whether the service is ready (its store and key store usable). A 503 is an answer here, not a
+   * failure: `{ status: "unavailable", detail }` with the service's reason, once the client's
+   * retries are spent (pass `maxRetries: 0` to ask once). Anything else that fails throws.
    *
    * @example
    * ```ts
-   * await client.getReadiness({ maxRetries: 0 });
+   * const { status } = await client.getReadiness({ maxRetries: 0 });
    * ```
    */
-  getReadiness(options?: CallOptions): Promise<{ status: "ok" | "unavailable" }> {
-    return this.#core.call("getReadiness", {}, options);
+  async getReadiness(options?: CallOptions): Promise<Readiness> {
+    try {
+      const { status, checks } = await this.#core.call("getReadiness", {}, options);
+      return status === "ok" ? { status, ...(checks && { checks }) } : { status, detail: "" };
+    } catch (error) {
+      if (error instanceof UnavailableError && error.status === 503) {
+        return { status: "unavailable", detail: error.detail };
+      }
+      throw error;
+    }
   }
 
   /**
@@ -453,5 +498,12 @@ export class EdgePkiClient {
       if (page.next === null) return;
       after = page.next;
     }
+  }
+}
+
+/** What buildPfx accepts: a non-empty password with a UTF-8 form (no lone surrogate). */
+function assertPfxPassword(password: string): void {
+  if (password === "" || /\p{Surrogate}/u.test(password)) {
+    throw new TypeError("pfxPassword must be a non-empty, well-formed string");
   }
 }

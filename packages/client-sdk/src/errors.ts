@@ -19,6 +19,7 @@ export type EdgePkiErrorCode =
   | "ERR_TIMEOUT"
   | "ERR_ABORTED"
   | "ERR_INVALID_RESPONSE"
+  | "ERR_CREDENTIAL"
   | "ERR_FILE_EXISTS";
 
 /** A field the service named as wrong, from the problem's `errors[]`. */
@@ -183,6 +184,21 @@ export class TimeoutError extends ConnectionError {
 /** The caller's `signal` aborted the call. */
 export class AbortError extends EdgePkiError {
   readonly code = "ERR_ABORTED";
+}
+
+/**
+ * No request was sent: the call needs a credential and the client has none, or the credential
+ * could not give a token (a `TokenCredential` whose `getToken` failed; its error is the `cause`).
+ * Never retried: the same credential would fail the same way. Not an `AuthenticationError`, which
+ * is the service's 401.
+ *
+ * @example
+ * ```ts
+ * if (error instanceof CredentialError) console.error("sign in again:", error.cause);
+ * ```
+ */
+export class CredentialError extends EdgePkiError {
+  readonly code = "ERR_CREDENTIAL";
 }
 
 /** The service answered with a success status but a body the contract does not describe. */

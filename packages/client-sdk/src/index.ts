@@ -3,8 +3,10 @@ export {
   EdgePkiClient,
   type EdgePkiClientOptions,
   type IssueOptions,
+  type Readiness,
   type RenewOptions,
 } from "./client.js";
+export * from "./contract-types.js";
 export { type BootstrapTokenCredential, bootstrapToken, type Credential } from "./core/credential.js";
 export type { CallOptions } from "./core/request-core.js";
 export type { RetryPolicy } from "./core/retry-policy.js";
@@ -36,6 +38,7 @@ export {
   BadRequestError,
   ConflictError,
   ConnectionError,
+  CredentialError,
   CredentialsAlreadyIssuedError,
   EdgePkiError,
   type EdgePkiErrorCode,

@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { runEdgePki } from "./support/edge-pki-cli.js";
 import { test } from "./support/fixtures.js";
+import { openssl, selfSigned } from "./support/openssl.js";
 
 const COMMANDS = [
   "issue",
@@ -42,7 +43,14 @@ describe("edge-pki usage", () => {
     [["revoke", "01", "--reason", "certificateHold"], "--reason must be one of"],
     [["bootstrap-token", "dev-1", "--ttl", "10s"], "--ttl must be a duration"],
     [["issue", "dev-1", "--out", "a", "--out", "b"], "--out was given more than once"],
-    [["issue", "dev-1", "--pfx-password-file", "p"], "--pfx-password-file needs --server-keygen"],
+    [
+      ["revoke", "not-hex", "--reason", "keyCompromise"],
+      '"not-hex" is not a serial number: serialNumber must be hexadecimal',
+    ],
+    [
+      ["crl", "get", "--der", "--json"],
+      "--der and --json do not go together: the DER CRL is binary; drop one",
+    ],
   ])("%j is a usage error: one line, exit 2", async (args, message) => {
     const result = await runEdgePki(args, {
       EDGE_PKI_URL: "http://127.0.0.1:9",
@@ -93,6 +101,85 @@ describe("edge-pki usage", () => {
   });
 });
 
+describe("edge-pki renew checks its files before any request", () => {
+  const unreachable = { EDGE_PKI_URL: "http://127.0.0.1:9" };
+
+  test("--cert and --key given the wrong way round: they look swapped, exit 2", async ({ dir }) => {
+    const [key, cert] = [join(dir, "device.key.pem"), join(dir, "device.cert.pem")];
+    await selfSigned(key, cert, "swap-1", 30);
+    const result = await runEdgePki(
+      ["renew", "--cert", key, "--key", cert, "--out", join(dir, "out")],
+      unreachable,
+    );
+    expect(result.code).toBe(2);
+    oneLine(result.stderr);
+    expect(result.stderr).toContain(
+      `--cert and --key look swapped: ${key} holds a private key and ${cert} a certificate`,
+    );
+  });
+
+  test("a key that does not belong to the certificate: one line, exit 1, nothing sent", async ({ dir }) => {
+    await selfSigned(join(dir, "a.key.pem"), join(dir, "a.cert.pem"), "mismatch-a", 30);
+    await selfSigned(join(dir, "b.key.pem"), join(dir, "b.cert.pem"), "mismatch-b", 30);
+    const result = await runEdgePki(
+      [
+        "renew",
+        "--cert",
+        join(dir, "a.cert.pem"),
+        "--key",
+        join(dir, "b.key.pem"),
+        "--out",
+        join(dir, "out"),
+      ],
+      unreachable,
+    );
+    expect(result.code).toBe(1);
+    oneLine(result.stderr);
+    expect(result.stderr).toBe(
+      `edge-pki: the key in ${join(dir, "b.key.pem")} does not belong to the certificate in ${join(dir, "a.cert.pem")} (CN=mismatch-a): give the device's own key\n`,
+    );
+  });
+});
+
+describe("edge-pki batch input", () => {
+  test.for([
+    ["an empty file", "", "devices.csv is empty: it needs a header row with a deviceId column"],
+    ["a header without devices", "deviceId,slot\n", "devices.csv has a header row but no devices"],
+    [
+      "deviceId named twice",
+      "deviceId,slot,deviceId\na-1,1,a-2\n",
+      "devices.csv names the column deviceId twice in its header",
+    ],
+    [
+      "a column the manifest writes",
+      "deviceId,status\na-1,tested\n",
+      "devices.csv has a column status, which the manifest writes itself (deviceId, status, serialNumber, notAfter, sha256Fingerprint, fullChain, certificate, privateKey, root, error): rename it, for example to input_status",
+    ],
+  ])("%s: one line, exit 1, before any request", async ([, content, message], { dir }) => {
+    const input = join(dir, "devices.csv");
+    await writeFile(input, content as string);
+    const result = await runEdgePki(["batch", "--input", input, "--out", join(dir, "out")], {
+      EDGE_PKI_URL: "http://127.0.0.1:9",
+      EDGE_PKI_TOKEN: "not-a-real-token",
+    });
+    expect(result.code).toBe(1);
+    oneLine(result.stderr);
+    expect(result.stderr).toBe(`edge-pki: ${join(dir, message as string)}\n`);
+  });
+
+  test("duplicates are found without regard to case, as DPS registration IDs", async ({ dir }) => {
+    const input = join(dir, "devices.csv");
+    await writeFile(input, "deviceId\nLine7-A\nline7-b\nline7-a\n");
+    const result = await runEdgePki(["batch", "--input", input, "--out", join(dir, "out")], {
+      EDGE_PKI_URL: "http://127.0.0.1:9",
+      EDGE_PKI_TOKEN: "not-a-real-token",
+    });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain("1 bad row(s)");
+    expect(result.stderr).toContain("line 4: line7-a is already on line 2 (device IDs are case-insensitive)");
+  });
+});
+
 describe("edge-pki against the real CA", () => {
   test("issue, check, ca get, revoke, crl get, audit; the token file's newline is trimmed", async ({
     ca,
@@ -131,6 +218,38 @@ describe("edge-pki against the real CA", () => {
       .split("\n")
       .map((line) => JSON.parse(line).action);
     expect(actions).toEqual(expect.arrayContaining(["certificate.issue", "certificate.revoke"]));
+  });
+
+  test("a key made here with a PKCS#12: openssl reads the chain and the very key of the key file", async ({
+    ca,
+    dir,
+  }) => {
+    const env = { EDGE_PKI_URL: ca.url, EDGE_PKI_TOKEN: ca.adminToken };
+    const password = join(dir, "pfx-password");
+    await writeFile(password, "local pfx secret\n");
+    const out = join(dir, "local-pfx");
+    const issued = await runEdgePki(
+      ["issue", "cli-local-pfx", "--pfx-password-file", password, "--out", out, "--json"],
+      env,
+    );
+    expect(issued.stderr).toBe("");
+    const { files } = JSON.parse(issued.stdout);
+    expect(files.pfx).toBe(join(out, "private", "iot-edge-device-identity-cli-local-pfx.cert.pfx"));
+    expect((await stat(files.pfx)).mode & 0o777).toBe(0o600);
+    const passin = ["-passin", `file:${password}`];
+    const info = await openssl(["pkcs12", "-info", "-in", files.pfx, ...passin, "-nokeys"]);
+    expect(info.code).toBe(0);
+    expect(info.output).toContain("MAC: sha256");
+    expect(info.output).toContain("PBES2, PBKDF2, AES-256-CBC");
+    expect(info.output.match(/-----BEGIN CERTIFICATE-----/g)).toHaveLength(3);
+    expect(info.output).toMatch(/subject=CN ?= ?cli-local-pfx/);
+    const key = await openssl(["pkcs12", "-in", files.pfx, ...passin, "-nocerts", "-nodes"]);
+    expect(key.code).toBe(0);
+    const keyInPfx = join(dir, "key-in-pfx.pem");
+    await writeFile(keyInPfx, key.output);
+    const publicKey = async (path: string) => (await openssl(["pkey", "-in", path, "-pubout"])).output;
+    expect(await publicKey(keyInPfx)).toBe(await publicKey(files.privateKey));
+    expect(await publicKey(keyInPfx)).toMatch(/^-----BEGIN PUBLIC KEY-----/);
   });
 
   test("server-side keys with a PKCS#12; a bootstrap token; a renewal with a new key", async ({

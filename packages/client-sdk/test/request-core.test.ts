@@ -10,6 +10,7 @@ import {
   BadRequestError,
   ConflictError,
   ConnectionError,
+  CredentialError,
   CredentialsAlreadyIssuedError,
   EdgePkiClient,
   InternalServerError,
@@ -137,6 +138,77 @@ describe("typed errors", () => {
   });
 });
 
+describe("a credential that gives no token", () => {
+  it("no credential: a CredentialError before anything is sent, never retried", async () => {
+    const { fetch, seen } = scriptedFetch([issued, issued, issued]);
+    const bare = new EdgePkiClient({ baseUrl: "http://127.0.0.1:1", fetch, maxRetries: 2 });
+    const error = await bare.listTokens().catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(CredentialError);
+    expect(error).not.toBeInstanceOf(ConnectionError);
+    expect(error).toMatchObject({
+      code: "ERR_CREDENTIAL",
+      operationId: "listTokens",
+      message: "listTokens needs a credential: pass one to the EdgePkiClient",
+    });
+    expect(seen).toHaveLength(0);
+  });
+
+  it("a TokenCredential whose getToken throws: a CredentialError with its cause, asked once", async () => {
+    const { fetch, seen } = scriptedFetch([issued, issued, issued]);
+    const failure = new Error("AADSTS700016: application not found");
+    let calls = 0;
+    const failing = new EdgePkiClient({
+      baseUrl: "http://127.0.0.1:1",
+      credential: {
+        getToken: async () => {
+          calls++;
+          throw failure;
+        },
+      },
+      scopes: "api://edge-pki/.default",
+      fetch,
+      maxRetries: 2,
+      backoff: { initialDelayMs: 1, maxDelayMs: 5 },
+    });
+    const error = await failing.issueCertificate({ csr: "csr" }).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(CredentialError);
+    expect(error).toMatchObject({
+      code: "ERR_CREDENTIAL",
+      message: "the credential gave no token: AADSTS700016: application not found",
+      cause: failure,
+    });
+    expect((error as CredentialError).idempotencyKey).toEqual(expect.any(String));
+    expect(calls).toBe(1);
+    expect(seen).toHaveLength(0);
+  });
+});
+
+describe("getReadiness", () => {
+  it("a 503 is an answer: unavailable, with the service's reason; a 200 is ok", async () => {
+    const notReady = () =>
+      problem("unavailable", { detail: "not ready: store unusable" }, { "retry-after": "0" });
+    const { fetch, seen } = scriptedFetch([
+      notReady,
+      notReady,
+      () => Response.json({ status: "ok", checks: { store: "ok", keyStore: "ok" } }),
+    ]);
+    expect(await client(fetch, { maxRetries: 1 }).getReadiness()).toEqual({
+      status: "unavailable",
+      detail: "not ready: store unusable",
+    });
+    expect(seen).toHaveLength(2);
+    expect(await client(fetch, { maxRetries: 0 }).getReadiness()).toEqual({
+      status: "ok",
+      checks: { store: "ok", keyStore: "ok" },
+    });
+  });
+
+  it("other failures still throw", async () => {
+    const { fetch } = scriptedFetch([() => problem("internal")]);
+    await expect(client(fetch, { maxRetries: 0 }).getReadiness()).rejects.toBeInstanceOf(InternalServerError);
+  });
+});
+
 describe("retries", () => {
   it("retries network errors and 503 with one Idempotency-Key, and the path keeps the base URL's prefix", async () => {
     const { fetch, seen } = scriptedFetch([networkError, () => problem("unavailable"), () => issued()]);
@@ -224,6 +296,26 @@ describe("retries", () => {
       );
       expect(seen).toHaveLength(1);
       expect(seen[0]?.headers.get("authorization")).toBeNull();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("a renewal with a key that is not the certificate's is refused before anything is sent", async ({
+    task,
+  }) => {
+    const dir = await mkdtemp(join(tmpdir(), `${task.id}-`));
+    try {
+      await selfSigned(join(dir, "a.key"), join(dir, "a.pem"), "dev-a", 1);
+      await selfSigned(join(dir, "b.key"), join(dir, "b.pem"), "dev-b", 1);
+      const { fetch, seen } = scriptedFetch([() => issued()]);
+      await expect(
+        client(fetch).renew({
+          certificateChainPem: await readFile(join(dir, "a.pem"), "utf8"),
+          privateKeyPem: await readFile(join(dir, "b.key"), "utf8"),
+        }),
+      ).rejects.toThrow("privateKeyPem does not belong to the first certificate of certificateChainPem");
+      expect(seen).toHaveLength(0);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

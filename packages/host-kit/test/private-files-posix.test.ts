@@ -1,11 +1,14 @@
-import { chmod, mkdir, mkdtemp, readdir, readFile, rm, stat } from "node:fs/promises";
+import { chmod, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
+  assertWritableFolder,
   DirectoryWritableByOthersError,
   ensurePrivateDirectory,
   type FileHost,
+  FolderNotWritableError,
+  replaceFiles,
   restrictExistingDirectory,
   writeNewFile,
 } from "../src/private-files/index.js";
@@ -146,5 +149,59 @@ describe("writeNewFile", () => {
     }
     expect(await readFile(path, "utf8")).toBe(contents[winners[0] as number]);
     expect(await readdir(folder)).toEqual(["key-passphrase"]);
+  });
+});
+
+describe("replaceFiles", () => {
+  it("replaces existing files with whole new content and mode, leaving no temporary file", async () => {
+    const folder = join(root, "replace");
+    await mkdir(folder);
+    await writeFile(join(folder, "device.key.pem"), "old key\n", { mode: 0o644 });
+    await replaceFiles([
+      { path: join(folder, "device.key.pem"), content: "new key\n", mode: 0o600 },
+      { path: join(folder, "device.cert.pem"), content: "new certificate\n", mode: 0o644 },
+    ]);
+    expect(await readFile(join(folder, "device.key.pem"), "utf8")).toBe("new key\n");
+    expect(await modeOf(join(folder, "device.key.pem"))).toBe(0o600);
+    expect(await readFile(join(folder, "device.cert.pem"), "utf8")).toBe("new certificate\n");
+    expect((await readdir(folder)).sort()).toEqual(["device.cert.pem", "device.key.pem"]);
+  });
+
+  it("replaces nothing when a file cannot be staged, and cleans up what it staged", async () => {
+    const folder = join(root, "replace-none");
+    await mkdir(folder);
+    await writeFile(join(folder, "a.pem"), "old a\n");
+    const files = [
+      { path: join(folder, "a.pem"), content: "new a\n", mode: 0o644 },
+      { path: join(folder, "missing", "b.pem"), content: "new b\n", mode: 0o644 },
+    ];
+    await expect(replaceFiles(files)).rejects.toMatchObject({ code: "ENOENT" });
+    expect(await readFile(join(folder, "a.pem"), "utf8")).toBe("old a\n");
+    expect(await readdir(folder)).toEqual(["a.pem"]);
+  });
+});
+
+describe("assertWritableFolder", () => {
+  it("passes a writable folder, and a missing one below a writable folder, creating nothing", async () => {
+    const folder = join(root, "writable");
+    await mkdir(folder);
+    await assertWritableFolder(folder, ["certs", "private"]);
+    await assertWritableFolder(join(folder, "not", "yet"));
+    expect(await readdir(folder)).toEqual([]);
+  });
+
+  it("refuses a path that is a file, or lies below one, naming it", async () => {
+    const file = join(root, "a-file");
+    await writeFile(file, "");
+    await expect(assertWritableFolder(file)).rejects.toThrow(
+      `cannot write to ${file}: ${file} is a file, not a folder`,
+    );
+    await expect(assertWritableFolder(join(file, "out"))).rejects.toThrow(
+      new FolderNotWritableError(join(file, "out"), `${file} is a file, not a folder`),
+    );
+  });
+
+  it("refuses a folder where files cannot be created, whatever the permission bits say (/proc)", async () => {
+    await expect(assertWritableFolder("/proc/edge-pki-out")).rejects.toThrow(/^cannot write to \/proc: /);
   });
 });

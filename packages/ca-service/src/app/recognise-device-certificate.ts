@@ -1,4 +1,3 @@
-import type { IssuingCa } from "../core/device-certificate.js";
 import { CaError } from "../core/errors.js";
 import { isIssuedBy } from "../core/issued-by.js";
 import { classifyPublicKey } from "../core/key-algorithms.js";
@@ -6,18 +5,20 @@ import { holderPrincipal, type Principal } from "../core/principal.js";
 import { x509 } from "../core/x509.js";
 import type { CertificateStore } from "../ports/certificate-store.js";
 import type { Clock } from "../ports/clock.js";
+import type { IssuingCaSource } from "./issuing-ca-source.js";
 
 export interface RecognitionDeps {
-  ca: Pick<IssuingCa, "certificate">;
+  issuingCa: Pick<IssuingCaSource, "current">;
   store: Pick<CertificateStore, "findBySerialNumber">;
   clock: Clock;
 }
 
 /**
  * The device a client certificate stands for. The caller has already proved it holds the key (the
- * TLS handshake did); here the certificate itself must be one our intermediate signed, within its
- * validity, on record as a valid device certificate (a revoked certificate authenticates no one), and
- * with a key this CA still issues for (one certified before the allow-list, e = 1 say, does not).
+ * TLS handshake did); here the certificate itself must be one our current intermediate signed (a
+ * retired one's certificates authenticate no one), within its validity, on record as a valid device
+ * certificate (a revoked certificate authenticates no one), and with a key this CA still issues for
+ * (one certified before the allow-list, e = 1 say, does not).
  */
 export async function recogniseDeviceCertificate(deps: RecognitionDeps, der: Uint8Array): Promise<Principal> {
   let certificate: x509.X509Certificate;
@@ -26,7 +27,7 @@ export async function recogniseDeviceCertificate(deps: RecognitionDeps, der: Uin
   } catch (cause) {
     throw refused("the client certificate cannot be parsed", cause);
   }
-  if (!(await isIssuedBy(certificate, deps.ca.certificate))) {
+  if (!(await isIssuedBy(certificate, (await deps.issuingCa.current()).certificate))) {
     throw refused("the client certificate was not issued by this CA");
   }
   const now = deps.clock.now().getTime();

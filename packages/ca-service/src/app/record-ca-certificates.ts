@@ -9,7 +9,7 @@ import { certificateRecord } from "./certificate-record.js";
  * recorded once, on the first start that sees them, so `GET /v1/certificates/{serial}` knows them.
  */
 export async function recordCaCertificates(
-  store: CertificateStore,
+  store: Pick<CertificateStore, "recordCaCertificate">,
   certificates: { profile: Profile; certificate: x509.X509Certificate }[],
   now: Date,
 ): Promise<void> {

@@ -8,6 +8,7 @@ import {
   type VerifiedRenewalProof,
 } from "../core/renewal-proof.js";
 import { assertNotRenewed, assertRenewable, renewalValidityDays } from "../core/renewal-rules.js";
+import { assertRenewableUnderRetired, type RetiredIntermediate } from "../core/retired-intermediate.js";
 import type { CertificateStore } from "../ports/certificate-store.js";
 import { type IssuanceDeps, issueDeviceCertificate } from "./issuance/issue-device-certificate.js";
 import type { IssuedDeviceCertificate } from "./issued-certificate.js";
@@ -15,11 +16,13 @@ import { recordDenial } from "./record-denial.js";
 import type { RenewalPolicy } from "./service-context.js";
 
 /** Refusals of a renewal that are audited: the proof does not hold, or the certificate may not renew. */
-const REFUSALS = new Set(["proof_invalid", "renewal_refused"]);
+const REFUSALS = new Set(["proof_invalid", "renewal_refused", "reenrolment_required"]);
 
 export interface RenewalDeps extends IssuanceDeps {
   store: IssuanceDeps["store"] & Pick<CertificateStore, "consumeRenewalProof" | "appendAudit">;
   renewal: Pick<RenewalPolicy, "graceDays">;
+  /** Intermediates retired so far: a certificate of one renews only if its retirement allows. */
+  retiredIntermediates: readonly RetiredIntermediate[];
 }
 
 export interface RenewalRequest {
@@ -46,6 +49,7 @@ export async function renewCertificate(
   const now = deps.clock.now();
   try {
     assertProofNamesCsr(proof, csr.der);
+    assertIssuerMayRenew(deps, proof);
     const current = assertRenewable({
       current: await deps.store.findBySerialNumber(proof.certificate.serialNumber.toLowerCase()),
       presentedDer: new Uint8Array(proof.certificate.rawData),
@@ -87,4 +91,16 @@ export async function renewCertificate(
     }
     throw error;
   }
+}
+
+/** A certificate of the intermediate in use renews; one of a retired intermediate, as its retirement says. */
+function assertIssuerMayRenew(deps: RenewalDeps, proof: VerifiedRenewalProof): void {
+  const issuerSerial = proof.issuer.serialNumber.toLowerCase();
+  if (issuerSerial === deps.ca.certificate.serialNumber.toLowerCase()) return;
+  const retired = deps.retiredIntermediates.find(
+    (entry) => entry.certificate.serialNumber.toLowerCase() === issuerSerial,
+  );
+  if (retired === undefined)
+    throw new CaError("internal", `intermediate ${issuerSerial} is neither in use nor retired`);
+  assertRenewableUnderRetired(retired, proof.certificate.serialNumber.toLowerCase());
 }

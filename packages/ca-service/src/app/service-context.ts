@@ -1,10 +1,10 @@
-import type { IssuingCa } from "../core/device-certificate.js";
 import type { CaKeyStore } from "../ports/ca-key-store.js";
 import type { CertificateStore } from "../ports/certificate-store.js";
 import type { Clock, RandomBytes } from "../ports/clock.js";
 import type { TokenSigner } from "../ports/token-signer.js";
 import type { TokenVerifier } from "../ports/token-verifier.js";
 import type { AuditSummaries } from "./audit-summaries.js";
+import type { IssuingCaSource } from "./issuing-ca-source.js";
 import type { TokenRevocations } from "./token-revocations.js";
 
 export interface IssuancePolicy {
@@ -31,7 +31,11 @@ export interface RenewalPolicy {
  * takes only the part it needs.
  */
 export interface ServiceContext {
-  ca: IssuingCa;
+  /**
+   * The root and the intermediate in use, which a retirement (on any replica) replaces: read it
+   * per request, never keep it.
+   */
+  issuingCa: IssuingCaSource;
   keyStore: CaKeyStore;
   store: CertificateStore;
   clock: Clock;

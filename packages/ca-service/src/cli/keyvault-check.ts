@@ -14,6 +14,7 @@ import { maskCredentials } from "../config/mask-credentials.js";
 import { failureOf, formatReport } from "../keyvault-check/check-report.js";
 import type { CheckNames } from "../keyvault-check/conformance-steps.js";
 import { runConformanceCheck } from "../keyvault-check/run-conformance-check.js";
+import { trackCertificateCreations } from "../keyvault-check/track-creations.js";
 import { environmentWithFlags } from "./setting-flags.js";
 
 const PREFIX = /^[0-9A-Za-z-]{1,100}$/;
@@ -54,13 +55,16 @@ const program = createProgram("edge-pki-keyvault-check")
         "token-signing": `${prefix}-token`,
       },
     };
-    const clients = await sdkClientsFor(settings);
-    const report = await runConformanceCheck({
-      clients,
-      keyStore: await openKeyVaultKeyStore(settings, clients),
-      names,
-      keyAlgorithm: config.ca.keyAlgorithm,
-    });
+    const { clients, created } = trackCertificateCreations(await sdkClientsFor(settings));
+    const report = await runConformanceCheck(
+      {
+        clients,
+        keyStore: await openKeyVaultKeyStore(settings, clients),
+        names,
+        keyAlgorithm: config.ca.keyAlgorithm,
+      },
+      created,
+    );
     process.stdout.write(`${formatReport(report).join("\n")}\n`);
     const failure = failureOf(report);
     if (failure) throw new Error(failure);

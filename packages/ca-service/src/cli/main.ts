@@ -2,6 +2,7 @@
 import { createProgram, runProgram } from "@edge-pki/host-kit/cli";
 import { maskCredentials } from "../config/mask-credentials.js";
 import { CaError } from "../core/errors.js";
+import { addIntermediateCommand } from "./intermediate-command.js";
 import { addServiceCommands } from "./service-commands.js";
 import { addSettingFlags } from "./setting-flags.js";
 import { addTokenCommand } from "./token-command.js";
@@ -12,6 +13,7 @@ const program = createProgram("edge-pki-ca")
 addSettingFlags(program);
 addServiceCommands(program);
 addTokenCommand(program);
+addIntermediateCommand(program);
 
 await runProgram(program, process.argv.slice(2), {
   describeError: withCauses,

@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
+import { join } from "node:path";
 import type { HostCommand } from "@edge-pki/host-kit/cli";
-import type { AdminTokenFile } from "../adapters/auth/admin-token-file.js";
+import { ADMIN_TOKEN_FILE, type AdminTokenFile, adminTokenFile } from "../adapters/auth/admin-token-file.js";
 import type { InitCaResult } from "../app/init-ca.js";
 import {
   firstAdminTokenFile,
@@ -8,6 +9,7 @@ import {
   openKeyStore,
   openServiceContext,
   type Runtime,
+  refuseRootOverRecordedCaIn,
 } from "../compose.js";
 import { loadConfig } from "../config/config.js";
 import { jsonLogger } from "../logger.js";
@@ -35,6 +37,7 @@ export function addServiceCommands(program: HostCommand): void {
 
 async function runService(command: ServiceCommand, env: NodeJS.ProcessEnv): Promise<void> {
   const runtime: Runtime = { config: loadConfig(env), logger: jsonLogger() };
+  if (command !== "serve") await refuseRootOverRecordedCaIn(runtime);
   const keyStore = await openKeyStore(runtime, command === "serve" ? "use" : "create");
 
   let init: InitCaResult | undefined;
@@ -58,6 +61,8 @@ async function runService(command: ServiceCommand, env: NodeJS.ProcessEnv): Prom
         } finally {
           await context.store.close();
         }
+      } else {
+        noteMissingAdminToken(runtime, await adminTokenFile(runtime.config.dataDir, undefined));
       }
       return;
     }
@@ -65,9 +70,10 @@ async function runService(command: ServiceCommand, env: NodeJS.ProcessEnv): Prom
 
   const context = await openServiceContext(runtime, keyStore);
   const adminToken = await firstAdminTokenFile(runtime, context, init);
+  noteMissingAdminToken(runtime, adminToken);
   const server = await startServer(context, runtime.config, runtime.logger);
   process.stdout.write(
-    `Edge PKI CA listening on ${server.url}\nroot SHA-256 fingerprint: ${sha256(context.ca.root.rawData)}\ndata folder: ${runtime.config.dataDir}\n${adminTokenLine(adminToken)}`,
+    `Edge PKI CA listening on ${server.url}\nroot SHA-256 fingerprint: ${sha256(context.issuingCa.root.rawData)}\ndata folder: ${runtime.config.dataDir}\n${adminTokenLine(adminToken)}`,
   );
   const stop = async () => {
     await server.close();
@@ -87,6 +93,18 @@ async function runService(command: ServiceCommand, env: NodeJS.ProcessEnv): Prom
 function adminTokenLine(file: AdminTokenFile | undefined): string {
   if (file === undefined) return "";
   return `${file.created ? "admin token written to" : "admin token"}: ${file.path}\n`;
+}
+
+/**
+ * No admin.token here: another replica's init minted the deployment's first one, or the init that
+ * made the token-signing key stopped before writing it (it is minted only then). Either way, the
+ * way to an admin token is to mint one.
+ */
+function noteMissingAdminToken(runtime: Runtime, file: AdminTokenFile | undefined): void {
+  if (file !== undefined) return;
+  process.stderr.write(
+    `no admin token in ${join(runtime.config.dataDir, ADMIN_TOKEN_FILE)} (the first one is written only by the init that creates the token-signing key): mint one with \`edge-pki-ca token create --role admin --subject <name>\`\n`,
+  );
 }
 
 function sha256(der: ArrayBuffer): string {

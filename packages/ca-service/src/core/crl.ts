@@ -47,3 +47,12 @@ export async function signCrl(request: SignCrlRequest): Promise<x509.X509Crl> {
   await assertSignatureVerifies(crl, request.ca.signer, "CRL");
   return crl;
 }
+
+/**
+ * Whether a stored CRL is `certificate`'s, by its authority key identifier: after the intermediate
+ * is replaced, the CRL its predecessor signed must not be served as the successor's.
+ */
+export function isCrlOf(crlDer: Uint8Array, certificate: x509.X509Certificate): boolean {
+  const authorityKeyId = new x509.X509Crl(crlDer).getExtension(x509.AuthorityKeyIdentifierExtension)?.keyId;
+  return authorityKeyId === subjectKeyIdOf(certificate);
+}

@@ -27,8 +27,11 @@ const MAX_JTI_LENGTH = 128;
 export interface RenewalProofRequest {
   /** The compact JWS. */
   proof: string;
-  /** Our issuing intermediate: the x5c leaf must carry its signature. */
-  issuer: x509.X509Certificate;
+  /**
+   * Our issuing intermediates, the one in use and those retired: the x5c leaf must carry the
+   * signature of one of them (whether a retired one's certificates may renew is the renewal's call).
+   */
+  issuers: readonly x509.X509Certificate[];
   audiences: readonly string[];
   now: Date;
 }
@@ -36,6 +39,8 @@ export interface RenewalProofRequest {
 export interface VerifiedRenewalProof {
   /** The current certificate: the x5c leaf, issued by us and holding the key that signed the proof. */
   certificate: x509.X509Certificate;
+  /** The intermediate (of `issuers`) that signed it. */
+  issuer: x509.X509Certificate;
   jti: string;
   expiresAt: Date;
   /** The claim binding the new CSR; see `assertProofNamesCsr`. */
@@ -56,9 +61,8 @@ export async function verifyRenewalProof(request: RenewalProofRequest): Promise<
     throw proofError(`alg '${String(algorithm)}' is not accepted: use ES256, ES384, RS256 or PS256`);
   }
   const certificate = leafOf(header.x5c);
-  if (!(await isIssuedBy(certificate, request.issuer))) {
-    throw proofError("the x5c leaf certificate was not issued by this CA");
-  }
+  const issuer = await issuerOf(certificate, request.issuers);
+  if (issuer === undefined) throw proofError("the x5c leaf certificate was not issued by this CA");
   const spki = new Uint8Array(certificate.publicKey.rawData);
   if (!keyFits(keyAlgorithmOf(spki))) {
     throw proofError(`alg ${algorithm} does not fit the x5c leaf certificate's key`);
@@ -92,7 +96,15 @@ export async function verifyRenewalProof(request: RenewalProofRequest): Promise<
   if (typeof jti !== "string" || jti.length === 0 || jti.length > MAX_JTI_LENGTH) {
     throw proofError(`jti must be a string of 1 to ${MAX_JTI_LENGTH} characters`);
   }
-  return { certificate, jti, expiresAt: new Date(exp * 1000), csrSha256: payload.csr_sha256 };
+  return { certificate, issuer, jti, expiresAt: new Date(exp * 1000), csrSha256: payload.csr_sha256 };
+}
+
+async function issuerOf(
+  certificate: x509.X509Certificate,
+  issuers: readonly x509.X509Certificate[],
+): Promise<x509.X509Certificate | undefined> {
+  for (const issuer of issuers) if (await isIssuedBy(certificate, issuer)) return issuer;
+  return undefined;
 }
 
 /** The proof must name the CSR it comes with, so that a captured proof cannot renew onto another key. */

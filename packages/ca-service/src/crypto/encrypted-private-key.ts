@@ -1,8 +1,7 @@
 import { createPrivateKey, type KeyObject } from "node:crypto";
+import { algorithm, octets, pbes2Encrypt, sequence } from "@edge-pki/host-kit/pkcs";
 import type { AlgorithmIdentifier } from "@peculiar/asn1-x509";
 import { x509 } from "../core/x509.js";
-import { algorithm, octets, sequence } from "./der-sequence.js";
-import { pbes2Encrypt } from "./pbes2.js";
 
 /**
  * OWASP's 2023 figure for PBKDF2-HMAC-SHA256. Paid once per key load at start-up; OpenSSL's

@@ -42,8 +42,6 @@ interface Made {
 
 export interface ConformanceStep {
   title: string;
-  /** The throwaway certificate this step may create, to delete afterwards. */
-  creates?: keyof CheckNames;
   /** Runs even after an earlier step failed: it needs nothing they made. */
   independent?: boolean;
   /** Returns what the vault did; throws with what it answered. */
@@ -68,7 +66,6 @@ const serial = (target: CheckTarget) => randomSerialNumber(target.random ?? secu
 export const CONFORMANCE_STEPS: readonly ConformanceStep[] = [
   {
     title: "root key: a Self placeholder that Key Vault completes",
-    creates: "root",
     run: async (target, state) => {
       state.rootKey = await target.keyStore.createKey("root", target.keyAlgorithm);
       return `key ${state.rootKey.keyRef}`;
@@ -92,7 +89,6 @@ export const CONFORMANCE_STEPS: readonly ConformanceStep[] = [
   },
   {
     title: "issuing CA key: a Self placeholder",
-    creates: "intermediate",
     run: async (target, state) => {
       state.intermediateKey = await target.keyStore.createKey("intermediate", target.keyAlgorithm);
       return `key ${state.intermediateKey.keyRef}`;
@@ -200,7 +196,6 @@ export const CONFORMANCE_STEPS: readonly ConformanceStep[] = [
   },
   {
     title: "a pending certificate's key cannot sign (the emulator refuses it)",
-    creates: "pending",
     independent: true,
     run: async (target) => {
       const { certificates, keys } = target.clients;

@@ -1,23 +1,25 @@
 import type { CertificateClient } from "@azure/keyvault-certificates";
 import type { CheckReport, CleanupResult, StepResult } from "./check-report.js";
-import { type CheckNames, type CheckTarget, CONFORMANCE_STEPS } from "./conformance-steps.js";
+import { type CheckTarget, CONFORMANCE_STEPS } from "./conformance-steps.js";
 import { vaultAnswer } from "./vault-answer.js";
 
 /**
  * Runs the conformance steps against a vault, then deletes and purges every throwaway certificate
- * a step set out to create, whatever the steps' outcome. After a failed step the steps that need
- * its result are skipped.
+ * the check created (`created`: see `trackCertificateCreations`), whatever the steps' outcome; one
+ * it never created is neither touched nor reported. After a failed step the steps that need its
+ * result are skipped.
  */
-export async function runConformanceCheck(target: CheckTarget): Promise<CheckReport> {
+export async function runConformanceCheck(
+  target: CheckTarget,
+  created: ReadonlySet<string>,
+): Promise<CheckReport> {
   const steps: StepResult[] = [];
-  const created = new Set<keyof CheckNames>();
   const state = {};
   for (const step of CONFORMANCE_STEPS) {
     if (steps.some((result) => result.outcome === "fail") && !step.independent) {
       steps.push({ title: step.title, outcome: "skip", detail: "" });
       continue;
     }
-    if (step.creates) created.add(step.creates);
     try {
       steps.push({ title: step.title, outcome: "pass", detail: await step.run(target, state) });
     } catch (error) {
@@ -25,7 +27,9 @@ export async function runConformanceCheck(target: CheckTarget): Promise<CheckRep
     }
   }
   const cleanup: CleanupResult[] = [];
-  for (const key of created) cleanup.push(await remove(target.clients.certificates, target.names[key]));
+  for (const name of Object.values(target.names)) {
+    if (created.has(name)) cleanup.push(await remove(target.clients.certificates, name));
+  }
   return { vaultUrl: target.clients.certificates.vaultUrl, steps, cleanup };
 }
 

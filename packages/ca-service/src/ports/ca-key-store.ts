@@ -35,7 +35,21 @@ export interface StoredCa {
   certificateDer: Uint8Array | undefined;
 }
 
-/** Where CA (and token-signing) keys and certificates live. Created once and never overwritten. */
+/** A next key made current. */
+export interface PromotedKey {
+  /** The signer that serves the new certificate from now on. */
+  signer: CaSigner;
+  /**
+   * Where the key it replaced is kept: an archived file, a Key Vault key version (to disable once
+   * nothing needs it). Undefined when the key had been promoted before this call.
+   */
+  replacedKeyRef: string | undefined;
+}
+
+/**
+ * Where CA (and token-signing) keys and certificates live. Created once and never overwritten; the
+ * intermediate alone may be replaced (retired), and then its material is kept, never deleted.
+ */
 export interface CaKeyStore {
   readonly kind: string;
   load(name: CaName): Promise<StoredCa | undefined>;
@@ -47,6 +61,19 @@ export interface CaKeyStore {
    * with (Key Vault: the key of the certificate's new version); undefined when it is.
    */
   saveCertificate(name: CaName, certificateDer: Uint8Array): Promise<CaSigner | undefined>;
+  /**
+   * Replacing the intermediate, step 1: the key that will replace the current one, made beside it
+   * (the current key keeps serving until {@link promoteNextKey}). A retry after a crash gets the
+   * same key, never a second. Its signer may be unable to sign before promotion: only the root
+   * signs with it in between, the intermediate's certificate.
+   */
+  nextKey(name: "intermediate", algorithm: KeyAlgorithm): Promise<CaSigner>;
+  /**
+   * Step 2: makes the next key current, with its certificate. The key and certificate it replaces
+   * are kept (archived files, an earlier Key Vault version), never deleted. Running it again after
+   * it succeeded, with the certificate now current, changes nothing.
+   */
+  promoteNextKey(name: "intermediate", certificateDer: Uint8Array): Promise<PromotedKey>;
   /** Throws when the key store cannot be used (for readiness). */
   check(): Promise<void>;
 }

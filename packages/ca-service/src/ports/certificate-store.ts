@@ -182,6 +182,8 @@ export interface CertificateStore {
   /** Forgets idempotency records past retention and used tokens that can no longer verify. */
   purgeExpired(request: PurgeRequest): Promise<void>;
   findBySerialNumber(serialNumber: string): Promise<CertificateRecord | undefined>;
+  /** The recorded certificates of one profile (the roots a database has known), newest first. */
+  listByProfile(profile: Profile, options: ListOptions): Promise<CertificateRecord[]>;
   /** A device's certificates, newest first; device IDs compare without regard to case, as in DPS. */
   listByDevice(deviceId: string, options: ListOptions): Promise<CertificateRecord[]>;
   /**

@@ -55,7 +55,16 @@ export async function serveOperations<Table extends Record<string, OperationDefi
   app.use(bindOperations(table, handlers, gate));
   app.use(problemHandler(silentLogger));
   const server: Server = options.tls
-    ? createHttpsServer({ ...options.tls, ...requestClientCertificates(context.ca) }, app)
+    ? createHttpsServer(
+        {
+          ...options.tls,
+          ...requestClientCertificates([
+            ...(await context.issuingCa.knownIntermediates()),
+            context.issuingCa.root,
+          ]),
+        },
+        app,
+      )
     : createHttpServer(app);
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;

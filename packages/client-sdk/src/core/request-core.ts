@@ -15,6 +15,7 @@ import {
   ApiError,
   apiErrorOf,
   ConnectionError,
+  CredentialError,
   EdgePkiError,
   InvalidResponseError,
   type RequestContext,
@@ -181,9 +182,20 @@ export class RequestCore {
     // Tokens go only where the table says one is needed: never to public or proof-of-possession calls.
     if (operation.authentication.kind === "bearer") {
       if (this.#options.authorization === undefined) {
-        throw new TypeError(`${operationId} needs a credential: pass one to the EdgePkiClient`);
+        throw new CredentialError(
+          `${operationId} needs a credential: pass one to the EdgePkiClient`,
+          context,
+        );
       }
-      headers.authorization = await this.#options.authorization(operationId, signal);
+      try {
+        headers.authorization = await this.#options.authorization(operationId, signal);
+      } catch (cause) {
+        // A timeout or the caller's abort is reported as such; anything else is the credential's.
+        if (signal.aborted) throw cause;
+        throw new CredentialError(`the credential gave no token: ${describeCause(cause)}`, context, {
+          cause,
+        });
+      }
     }
     return headers;
   }

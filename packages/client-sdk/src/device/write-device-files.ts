@@ -1,6 +1,12 @@
 import { mkdir, stat } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import { ensurePrivateDirectory, type FileHost, thisHost } from "@edge-pki/host-kit/private-files";
+import {
+  ensurePrivateDirectory,
+  type FileHost,
+  type FileToWrite,
+  replaceFiles,
+  thisHost,
+} from "@edge-pki/host-kit/private-files";
 import { type DeviceFileLayout, deviceFileLayout } from "./file-layout.js";
 import { certificatePems } from "./pem.js";
 import { writeOnce } from "./write-once.js";
@@ -20,6 +26,11 @@ export interface DeviceFileContents {
 export type WrittenDeviceFiles = Omit<DeviceFileLayout, "pfx"> & { pfx?: string };
 
 export interface WriteOptions {
+  /**
+   * Replace the device's files when they exist (a renewal in place): each is written to a temporary
+   * file in its folder first, and all are then renamed into place. Default false: never overwrite.
+   */
+  replace?: boolean;
   /** Injected for tests of the Windows branch. */
   host?: FileHost;
 }
@@ -33,6 +44,8 @@ const PUBLIC = 0o644;
  * 0600 files on POSIX and an Administrators-and-SYSTEM ACL on Windows. Each file is created
  * atomically and never overwritten: one that exists with the same content is left as it is (so a
  * resumed run can finish a half-written set), one with other content fails with `FileExistsError`.
+ * With `replace: true` existing files are replaced instead, each atomically (temporary file and
+ * rename in the same folder), after every new file has been written in full.
  *
  * @example
  * ```ts
@@ -44,8 +57,9 @@ const PUBLIC = 0o644;
 export async function writeDeviceFiles(
   outDir: string,
   contents: DeviceFileContents,
-  { host = thisHost }: WriteOptions = {},
+  { host = thisHost, replace = false }: WriteOptions = {},
 ): Promise<WrittenDeviceFiles> {
+  if (replace) return replaceDeviceFiles(outDir, contents, host);
   await writePrivateKeyFile(outDir, contents.deviceId, contents.privateKeyPem, { host });
   let pfx: string | undefined;
   if (contents.pfx !== undefined) {
@@ -104,6 +118,28 @@ export async function writePrivateKeyFile(
   await preparePrivateFolder(join(resolve(outDir), "private"), host);
   await writeOnce(path, privateKeyPem, PRIVATE);
   return path;
+}
+
+async function replaceDeviceFiles(
+  outDir: string,
+  contents: DeviceFileContents,
+  host: FileHost,
+): Promise<WrittenDeviceFiles> {
+  const { pfx: pfxPath, ...paths } = absoluteLayout(outDir, contents.deviceId);
+  const root = certificatePems(contents.fullChainPem).at(-1);
+  if (root === undefined) throw new TypeError("the full chain holds no certificate");
+  await mkdir(join(resolve(outDir), "certs"), { recursive: true, mode: 0o755 });
+  await preparePrivateFolder(join(resolve(outDir), "private"), host);
+  const files: FileToWrite[] = [{ path: paths.privateKey, content: contents.privateKeyPem, mode: PRIVATE }];
+  if (contents.pfx !== undefined) files.push({ path: pfxPath, content: contents.pfx, mode: PRIVATE });
+  files.push(
+    { path: paths.root, content: root, mode: PUBLIC },
+    { path: paths.certificate, content: contents.certificatePem, mode: PUBLIC },
+    // The chain last, as above.
+    { path: paths.fullChain, content: contents.fullChainPem, mode: PUBLIC },
+  );
+  await replaceFiles(files);
+  return contents.pfx === undefined ? paths : { ...paths, pfx: pfxPath };
 }
 
 /** Private folders this process prepared and that still exist: icacls need not run per device. */

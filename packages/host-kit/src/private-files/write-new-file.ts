@@ -1,6 +1,6 @@
-import { randomBytes } from "node:crypto";
-import { link, mkdir, open, unlink } from "node:fs/promises";
-import { dirname, join } from "node:path";
+import { link, mkdir, unlink } from "node:fs/promises";
+import { dirname } from "node:path";
+import { syncDirectory, writeTemporaryBeside } from "./staged-file.js";
 
 /**
  * Writes a file that must not exist yet, atomically and durably: the content goes to a temporary
@@ -14,23 +14,11 @@ import { dirname, join } from "node:path";
  */
 export async function writeNewFile(path: string, content: Uint8Array | string, mode: number): Promise<void> {
   await mkdir(dirname(path), { recursive: true, mode: 0o700 });
-  const temporary = join(dirname(path), `.${randomBytes(8).toString("hex")}.tmp`);
-  const handle = await open(temporary, "wx", mode);
-  try {
-    await handle.writeFile(content);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
+  const temporary = await writeTemporaryBeside(path, content, mode);
   try {
     await link(temporary, path);
   } finally {
     await unlink(temporary);
   }
-  const directory = await open(dirname(path), "r");
-  try {
-    await directory.sync();
-  } finally {
-    await directory.close();
-  }
+  await syncDirectory(dirname(path));
 }

@@ -50,7 +50,8 @@ export async function resolvePassphrase(
   return { passphrase, generatedAt: path };
 }
 
-async function hasKeyFiles(dataDir: string): Promise<boolean> {
+/** Whether the data folder's keys/ holds key files. */
+export async function hasKeyFiles(dataDir: string): Promise<boolean> {
   try {
     return (await readdir(join(dataDir, "keys"))).some((name) => name.endsWith(".key.pem"));
   } catch (error) {

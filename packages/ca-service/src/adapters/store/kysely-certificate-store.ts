@@ -166,6 +166,17 @@ export class KyselyCertificateStore implements CertificateStore {
     return row && fromRow(row);
   }
 
+  async listByProfile(profile: Profile, options: ListOptions): Promise<CertificateRecord[]> {
+    const rows = await this.db
+      .selectFrom("certificates")
+      .selectAll()
+      .where("profile", "=", profile)
+      .orderBy("issued_at", "desc")
+      .limit(options.limit)
+      .execute();
+    return rows.map(fromRow);
+  }
+
   async listByDevice(deviceId: string, options: ListOptions): Promise<CertificateRecord[]> {
     const rows = await this.db
       .selectFrom("certificates")

@@ -15,7 +15,7 @@ export function authenticatorsFor(
   return {
     bearer: bearerAuthenticator(context.verifier, context.tokenRevocations),
     "proof-of-possession": proofOfPossessionAuthenticator({
-      ca: context.ca,
+      issuingCa: context.issuingCa,
       audiences: context.renewal.audiences,
       clock: context.clock,
     }),

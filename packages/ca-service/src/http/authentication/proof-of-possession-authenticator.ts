@@ -1,4 +1,4 @@
-import type { IssuingCa } from "../../core/device-certificate.js";
+import type { IssuingCaSource } from "../../app/issuing-ca-source.js";
 import { CaError } from "../../core/errors.js";
 import { holderPrincipal } from "../../core/principal.js";
 import { deviceIdOfProof, verifyRenewalProof } from "../../core/renewal-proof.js";
@@ -6,7 +6,7 @@ import type { Clock } from "../../ports/clock.js";
 import type { Authenticator } from "./authenticator.js";
 
 export interface ProofOfPossessionDeps {
-  ca: Pick<IssuingCa, "certificate">;
+  issuingCa: Pick<IssuingCaSource, "knownIntermediates">;
   /** What a proof's `aud` may be. */
   audiences: readonly string[];
   clock: Clock;
@@ -14,7 +14,7 @@ export interface ProofOfPossessionDeps {
 
 /**
  * A renewal proof in the body's `proof` member: a short-lived JWS signed by the key of a device
- * certificate our intermediate issued, which travels in its `x5c`. It establishes the device; what
+ * certificate one of our intermediates (the current one or a retired one) issued, which travels in its `x5c`. It establishes the device; what
  * the proof asks for (its CSR, its jti) is the renewal's to check.
  */
 export function proofOfPossessionAuthenticator(deps: ProofOfPossessionDeps): Authenticator {
@@ -26,7 +26,7 @@ export function proofOfPossessionAuthenticator(deps: ProofOfPossessionDeps): Aut
     authenticate: async (_request, body) => {
       const proof = await verifyRenewalProof({
         proof: String((body as { proof?: unknown } | undefined)?.proof ?? ""),
-        issuer: deps.ca.certificate,
+        issuers: await deps.issuingCa.knownIntermediates(),
         audiences: deps.audiences,
         now: deps.clock.now(),
       });

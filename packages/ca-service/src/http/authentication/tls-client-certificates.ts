@@ -1,5 +1,5 @@
 import type { TlsOptions } from "node:tls";
-import type { IssuingCa } from "../../core/device-certificate.js";
+import type { x509 } from "../../core/x509.js";
 
 /**
  * TLS options that ask clients for a certificate without requiring one: operations that
@@ -7,10 +7,10 @@ import type { IssuingCa } from "../../core/device-certificate.js";
  * as before. Our own CA certificates are named as acceptable issuers, so a client picks the right
  * certificate; the client-certificate authenticator verifies it again, with revocation.
  */
-export function requestClientCertificates(ca: Pick<IssuingCa, "certificate" | "root">): TlsOptions {
+export function requestClientCertificates(caCertificates: readonly x509.X509Certificate[]): TlsOptions {
   return {
     requestCert: true,
     rejectUnauthorized: false,
-    ca: [ca.certificate.toString("pem"), ca.root.toString("pem")],
+    ca: caCertificates.map((certificate) => certificate.toString("pem")),
   };
 }

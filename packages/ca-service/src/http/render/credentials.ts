@@ -1,7 +1,7 @@
 import type { IssuedCredentials as WireCredentials } from "@edge-pki/api-contract";
+import { buildPfx } from "@edge-pki/host-kit/pkcs";
 import type { IssuedCredentials } from "../../app/issue-credentials.js";
 import { x509 } from "../../core/x509.js";
-import { buildPfx } from "../../crypto/pkcs12.js";
 import { renderIssuedCertificate } from "./issued-certificate.js";
 
 /**

@@ -4,6 +4,7 @@ import { issueCredentials } from "../../app/issue-credentials.js";
 import { issueFromCsr } from "../../app/issue-from-csr.js";
 import { listDeviceCertificates } from "../../app/list-device-certificates.js";
 import type { ServiceContext } from "../../app/service-context.js";
+import { withCurrentCa } from "../current-ca.js";
 import type { Handlers } from "../handler.js";
 import { idempotencyOf } from "../idempotency-key.js";
 import { renderCertificateRecord } from "../render/certificate-record.js";
@@ -18,7 +19,7 @@ export function certificateHandlers(
 > {
   return {
     issueCertificate: async ({ body, principal, request }) => {
-      const issued = await issueFromCsr(context, {
+      const issued = await issueFromCsr(await withCurrentCa(context), {
         ...body,
         principal,
         idempotency: idempotencyOf(request, "issueCertificate", principal, body),
@@ -29,7 +30,7 @@ export function certificateHandlers(
       // The PFX password stays out of the stored fingerprint, where an unsalted hash could be
       // guessed offline; a retry never returns key material anyway (409), so it changes nothing.
       const { pfxPassword, ...fingerprinted } = body;
-      const credentials = await issueCredentials(context, {
+      const credentials = await issueCredentials(await withCurrentCa(context), {
         ...fingerprinted,
         principal,
         idempotency: idempotencyOf(request, "issueCredentials", principal, fingerprinted),

@@ -1,6 +1,7 @@
 import type { Operations } from "@edge-pki/api-contract";
 import { issueVerificationCertificate } from "../../app/issue-verification-certificate.js";
 import type { ServiceContext } from "../../app/service-context.js";
+import { withCurrentCa } from "../current-ca.js";
 import type { Handlers } from "../handler.js";
 import { certificatePem } from "../render/pem.js";
 
@@ -10,7 +11,7 @@ export function verificationHandlers(
 ): Pick<Handlers<Operations>, "createVerificationCertificate"> {
   return {
     createVerificationCertificate: async ({ body, principal }) => {
-      const issued = await issueVerificationCertificate(context, { ...body, principal });
+      const issued = await issueVerificationCertificate(await withCurrentCa(context), { ...body, principal });
       return {
         body: {
           serialNumber: issued.serialNumber,

@@ -153,6 +153,27 @@ export function issuanceRules(it: ContractTest): void {
       expect(await store.findBySerialNumber(root.serialNumber)).toEqual(root);
     });
 
+    it("lists the certificates of one profile, newest first", async ({ store }) => {
+      const older = certificate("unused", {
+        deviceId: null,
+        profile: "root",
+        issuedAt: new Date("2026-01-01T00:00:00Z"),
+      });
+      const newer = certificate("unused", {
+        deviceId: null,
+        profile: "root",
+        issuedAt: new Date("2026-02-01T00:00:00Z"),
+      });
+      expect(await store.listByProfile("root", { limit: 10 })).toEqual([]);
+      await store.recordCaCertificate(older);
+      await store.recordCaCertificate(newer);
+      const device = certificate("device-f");
+      await store.recordIssuance({ certificate: device, audit: issuanceAudit(device) });
+      expect(await store.listByProfile("root", { limit: 10 })).toEqual([newer, older]);
+      expect(await store.listByProfile("root", { limit: 1 })).toEqual([newer]);
+      expect(await store.listByProfile("intermediate", { limit: 10 })).toEqual([]);
+    });
+
     it(`${RACERS} concurrent issuances under one serial number: one commits, the others write nothing`, async ({
       store,
       race,

@@ -7,6 +7,20 @@ import type { DeviceOutcome } from "./run-batch.js";
 export const MANIFEST_CSV = "manifest.csv";
 export const MANIFEST_JSON = "manifest.json";
 
+/** The manifest's own columns, before the input's other columns. */
+export const MANIFEST_COLUMNS: readonly string[] = [
+  "deviceId",
+  "status",
+  "serialNumber",
+  "notAfter",
+  "sha256Fingerprint",
+  "fullChain",
+  "certificate",
+  "privateKey",
+  "root",
+  "error",
+];
+
 /**
  * Writes `manifest.csv` and `manifest.json` in the output folder: per device, in input order, its
  * status, serial number, notAfter, SHA-256 fingerprint and files (relative to the folder), then the
@@ -28,19 +42,7 @@ export async function writeManifest(
     );
     return { deviceId: outcome.deviceId, status: outcome.status, ...outcome.certificate, files, columns };
   });
-  const header = [
-    "deviceId",
-    "status",
-    "serialNumber",
-    "notAfter",
-    "sha256Fingerprint",
-    "fullChain",
-    "certificate",
-    "privateKey",
-    "root",
-    "error",
-    ...extraColumns,
-  ];
+  const header = [...MANIFEST_COLUMNS, ...extraColumns];
   const records = devices.map((device) => {
     const certificate = "serialNumber" in device ? device : undefined;
     return [

@@ -5,6 +5,7 @@ import { writeManifest } from "../batch/manifest.js";
 import { startProgress, type Tally } from "../batch/progress.js";
 import { readDevices } from "../batch/read-devices.js";
 import { runBatch } from "../batch/run-batch.js";
+import { assertDeviceFolder } from "../device-output.js";
 import { addIssuanceFlags, type IssuanceFlags, issuanceSettings } from "../key-flags.js";
 import { printResult } from "../output.js";
 import { openSession, wholeNumber } from "../settings.js";
@@ -43,6 +44,7 @@ export function addBatchCommand(program: HostCommand, env: NodeJS.ProcessEnv): v
     const { client, json } = openSession(batch, env);
     const outDir = resolve(flags.out);
     const { rows, extraColumns } = await readDevices(flags.input);
+    await assertDeviceFolder(outDir);
 
     const journal = await BatchJournal.open(resolve(outDir, JOURNAL_FILE));
     const tally: Tally = { issued: 0, alreadyComplete: 0, failed: 0 };

@@ -1,6 +1,7 @@
 import { mkdir } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import type { HostCommand } from "@edge-pki/host-kit/cli";
+import { assertWritableFolder } from "@edge-pki/host-kit/private-files";
 import { ROOT_CERTIFICATE_FILE } from "../../device/file-layout.js";
 import { writeOnce } from "../../device/write-once.js";
 import { printResult } from "../output.js";
@@ -21,6 +22,7 @@ export function addCaCommand(program: HostCommand, env: NodeJS.ProcessEnv): void
   get.action(async () => {
     const { out } = get.opts<{ out?: string }>();
     const { client, json } = openSession(get, env, { needsToken: false });
+    if (out !== undefined) await assertWritableFolder(out, ["certs"]);
     const info = await client.getCa();
     const files =
       out === undefined

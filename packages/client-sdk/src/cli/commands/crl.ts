@@ -1,4 +1,4 @@
-import type { HostCommand } from "@edge-pki/host-kit/cli";
+import { type HostCommand, UsageError } from "@edge-pki/host-kit/cli";
 import { openSession } from "../settings.js";
 
 /** `crl get [--der]`: the current CRL on stdout. */
@@ -9,8 +9,12 @@ export function addCrlCommand(program: HostCommand, env: NodeJS.ProcessEnv): voi
     .description("print the current CRL, PEM (or DER with --der, to redirect into a file)")
     .option("--der", "DER bytes instead of PEM");
   get.action(async () => {
+    const { der, json } = get.optsWithGlobals<{ der?: boolean; json?: boolean }>();
+    if (der && json) {
+      throw new UsageError("--der and --json do not go together: the DER CRL is binary; drop one");
+    }
     const { client } = openSession(get, env, { needsToken: false });
-    if (get.opts<{ der?: boolean }>().der) process.stdout.write(await client.getCrl());
+    if (der) process.stdout.write(await client.getCrl());
     else process.stdout.write(await client.getCrlPem());
   });
 }

@@ -1,9 +1,9 @@
 import { readFileSync } from "node:fs";
 import { relative } from "node:path";
 import { type HostCommand, UsageError } from "@edge-pki/host-kit/cli";
-import { writeDeviceFiles } from "../../device/write-device-files.js";
 import { summarise } from "../certificate-summary.js";
 import { deviceIdArgument } from "../device-id.js";
+import { assertNewDeviceFiles, writeOrRecover } from "../device-output.js";
 import { addIssuanceFlags, type IssuanceFlags, issuanceSettings } from "../key-flags.js";
 import { printResult } from "../output.js";
 import { openSession } from "../settings.js";
@@ -28,21 +28,19 @@ export function addIssueCommand(program: HostCommand, env: NodeJS.ProcessEnv): v
     .option("--server-keygen", "let the CA generate the key (POST /v1/credentials) instead of making it here")
     .option(
       "--pfx-password-file <file>",
-      "with --server-keygen: also write a PKCS#12, protected by the password in this file",
+      "also write a PKCS#12 of the key and chain to private/, protected by the password in this file",
     );
   issue.action(async (deviceIdValue: string) => {
     const deviceId = deviceIdArgument(deviceIdValue);
     const flags = issue.opts<IssueFlags>();
     const settings = issuanceSettings(flags);
-    if (flags.pfxPasswordFile !== undefined && flags.serverKeygen !== true) {
-      throw new UsageError("--pfx-password-file needs --server-keygen (the CA builds the PKCS#12)");
-    }
     const pfxPassword = flags.pfxPasswordFile === undefined ? undefined : readPassword(flags.pfxPasswordFile);
     const { client, json } = openSession(issue, env);
+    await assertNewDeviceFiles(flags.out, deviceId);
     const identity = flags.serverKeygen
       ? await client.issueCredentials(deviceId, { ...settings, pfxPassword })
-      : await client.createDeviceIdentity(deviceId, settings);
-    const files = await writeDeviceFiles(flags.out, identity);
+      : await client.createDeviceIdentity(deviceId, { ...settings, pfxPassword });
+    const files = await writeOrRecover(flags.out, identity);
     const result = {
       deviceId,
       ...summarise(identity.certificatePem),

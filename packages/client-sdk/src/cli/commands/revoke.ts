@@ -1,4 +1,4 @@
-import { RevocationReason } from "@edge-pki/api-contract";
+import { RevocationReason, SerialNumberParams } from "@edge-pki/api-contract";
 import { type HostCommand, UsageError } from "@edge-pki/host-kit/cli";
 import { printResult } from "../output.js";
 import { openSession } from "../settings.js";
@@ -16,8 +16,15 @@ export function addRevokeCommand(program: HostCommand, env: NodeJS.ProcessEnv): 
     const { reason } = revoke.opts<{ reason?: string }>();
     const parsed = RevocationReason.safeParse(reason);
     if (!parsed.success) throw new UsageError(`--reason must be one of ${REASONS.join(", ")}`);
+    // Checked here, as the CA would: a mistyped serial is a usage mistake, not a refusal.
+    const serialNumber = SerialNumberParams.safeParse({ serialNumber: serial });
+    if (!serialNumber.success) {
+      throw new UsageError(
+        `${JSON.stringify(serial)} is not a serial number: ${serialNumber.error.issues[0]?.message ?? "not hexadecimal"}`,
+      );
+    }
     const { client, json } = openSession(revoke, env);
-    const record = await client.revoke(serial, parsed.data);
+    const record = await client.revoke(serialNumber.data.serialNumber, parsed.data);
     printResult(json, record, () => [
       `revoked ${record.serialNumber} (${record.deviceId ?? record.subject}): ${record.revocationReason} at ${record.revokedAt}`,
     ]);

@@ -18,8 +18,11 @@ export interface AdaptiveLimitOptions {
 /** One admitted call: report how it went exactly once, via `succeeded`, `throttled` or `release`. */
 export interface Permit {
   succeeded(): void;
-  /** The vault answered 429; `retryAfterMs` pauses every caller. */
-  throttled(retryAfterMs: number): void;
+  /**
+   * The vault answered 429: every caller pauses for `waitMs`, which is the vault's Retry-After when
+   * `saidByVault`, otherwise the caller's own backoff (Key Vault often sends no Retry-After).
+   */
+  throttled(waitMs: number, saidByVault?: boolean): void;
   /** Any other outcome: frees the slot without adapting the limit. */
   release(): void;
 }
@@ -33,6 +36,8 @@ export class AdaptiveConcurrencyLimit {
   /** Callers waiting for a slot, first come first served. */
   #queue: (() => void)[] = [];
   #pausedUntil = 0;
+  /** Whether the pause that ends last is the vault's own Retry-After. */
+  #pauseSaidByVault = false;
   #pauseTimer: NodeJS.Timeout | undefined;
   /** Bumped on every decrease: 429s of calls admitted before it belong to the same congestion event. */
   #epoch = 0;
@@ -55,9 +60,14 @@ export class AdaptiveConcurrencyLimit {
     return this.#inFlight;
   }
 
-  /** How long every caller is still held back by the vault's last Retry-After, in ms (0 when not). */
+  /** How long every caller is still held back after a 429, in ms (0 when not). */
   get pausedForMs(): number {
     return Math.max(0, this.#pausedUntil - this.#clock());
+  }
+
+  /** Whether that pause is the wait the vault asked for (Retry-After) rather than our backoff. */
+  get pauseSaidByVault(): boolean {
+    return this.pausedForMs > 0 && this.#pauseSaidByVault;
   }
 
   /** Waits for a slot; rejects with the signal's reason when it aborts first. */
@@ -92,9 +102,13 @@ export class AdaptiveConcurrencyLimit {
         finish(() => {
           this.#limit = Math.min(this.#max, this.#limit + 1 / this.#limit);
         }),
-      throttled: (retryAfterMs) =>
+      throttled: (waitMs, saidByVault = false) =>
         finish(() => {
-          this.#pausedUntil = Math.max(this.#pausedUntil, this.#clock() + retryAfterMs);
+          const until = this.#clock() + waitMs;
+          if (until >= this.#pausedUntil) {
+            this.#pausedUntil = until;
+            this.#pauseSaidByVault = saidByVault;
+          }
           if (epoch === this.#epoch) {
             this.#limit = Math.max(this.#min, this.#limit / 2);
             this.#epoch++;

@@ -1,6 +1,7 @@
 import { classifyPublicKey, type KeyAlgorithm } from "../../../core/key-algorithms.js";
 import { x509 } from "../../../core/x509.js";
-import type { CaKeyStore, CaName, CaSigner, StoredCa } from "../../../ports/ca-key-store.js";
+import type { CaKeyStore, CaName, CaSigner, PromotedKey, StoredCa } from "../../../ports/ca-key-store.js";
+import { sameBytes } from "../same-bytes.js";
 import { AdaptiveConcurrencyLimit } from "./adaptive-concurrency-limit.js";
 import { type CertificateState, KEY_PLACEHOLDER_TAGS, readCertificateState } from "./certificate-state.js";
 import type { KeyVaultClient, VaultCertificate, VaultKeySpec, VaultOperation } from "./key-vault-client.js";
@@ -44,6 +45,12 @@ const PLACEHOLDER_VALIDITY_MONTHS = 1;
  * (`Unknown`, merged) is used as it is: a completed certificate's key signs under the strict rules
  * too. A certificate an older init left pending is resumed when its key need not sign first (the
  * intermediate, the token-signing key); for the root, init stops with the way out.
+ *
+ * Replacing the intermediate adds versions to its certificate: `nextKey` starts a version with
+ * issuer `Unknown` and a new key (no placeholder: the root, not this key, signs its certificate),
+ * and `promoteNextKey` merges the new certificate into it. Until the merge, the newest completed
+ * version is still the current one, so every replica keeps loading it; the versions replaced stay
+ * in the vault, with their keys.
  */
 export class KeyVaultKeyStore implements CaKeyStore {
   readonly kind = "keyvault";
@@ -128,6 +135,60 @@ export class KeyVaultKeyStore implements CaKeyStore {
     return this.#signerOf(await this.#options.client.mergeCertificate(certificateName, certificateDer));
   }
 
+  async nextKey(name: "intermediate", algorithm: KeyAlgorithm): Promise<CaSigner> {
+    const certificateName = this.#options.certificateNames[name];
+    const { client } = this.#options;
+    const state = await this.#state(certificateName);
+    if (state.kind !== "certified") {
+      throw new Error(`Key Vault certificate ${certificateName} has no certificate to replace`);
+    }
+    let operation = await client.getPendingOperation(certificateName);
+    if (operation === undefined) {
+      await client.createCertificate(certificateName, {
+        issuer: "Unknown",
+        subject: new x509.X509Certificate(state.certificate.certificateDer).subject,
+        key: this.#keySpec(algorithm),
+        reuseKey: false,
+        keyUsage: ["digitalSignature", "keyCertSign", "cRLSign"],
+      });
+      operation = await client.getPendingOperation(certificateName);
+    }
+    if (operation?.issuer.toLowerCase() !== "unknown") {
+      throw new Error(`Key Vault certificate ${certificateName} has no pending version to merge into`);
+    }
+    return pendingKeySigner(
+      client.vaultUrl,
+      certificateName,
+      operation.csr,
+      `the next key of Key Vault certificate ${certificateName} signs only once its certificate is merged`,
+    );
+  }
+
+  async promoteNextKey(name: "intermediate", certificateDer: Uint8Array): Promise<PromotedKey> {
+    const certificateName = this.#options.certificateNames[name];
+    const { client } = this.#options;
+    const operation = await client.getPendingOperation(certificateName);
+    const current = await client.getCertificate(certificateName);
+    if (operation === undefined) {
+      // Merged already (a retry after it succeeded): nothing to do.
+      if (current && sameBytes(current.certificateDer, certificateDer)) {
+        return { signer: await this.#signerOf(current), replacedKeyRef: undefined };
+      }
+      throw new Error(`Key Vault certificate ${certificateName} has no pending version to merge into`);
+    }
+    const csrKey = new x509.Pkcs10CertificateRequest(operation.csr).publicKey.rawData;
+    if (!sameBytes(csrKey, new x509.X509Certificate(certificateDer).publicKey.rawData)) {
+      throw new Error(
+        `the certificate to promote is not for the pending key of Key Vault certificate ${certificateName}`,
+      );
+    }
+    const replacedKeyRef = current && (await client.getKey(current.keyName, current.keyVersion)).id;
+    return {
+      signer: await this.#signerOf(await client.mergeCertificate(certificateName, certificateDer)),
+      replacedKeyRef,
+    };
+  }
+
   /** Reachability, see {@link ReadinessProbe}; throws a CaError whose message says why. */
   check(): Promise<void> {
     return this.#readiness.check();
@@ -194,8 +255,4 @@ export class KeyVaultKeyStore implements CaKeyStore {
         return { keyType: "RSA", keySize: 4096, hsm };
     }
   }
-}
-
-function sameBytes(a: ArrayBuffer, b: ArrayBuffer): boolean {
-  return Buffer.from(a).equals(Buffer.from(b));
 }

@@ -67,11 +67,17 @@ async function attemptUntilDone<T>(
     new VaultUnavailableError(why, { cause: lastFailure, retryAfterMs });
   // Bounded: every turn either returns, throws, or waits on a clock that the deadline cuts off.
   for (;;) {
-    // The vault asked for a pause that outlasts this signature's deadline: waiting it out only to
-    // fail then helps nobody, so fail now and tell the caller when to come back.
+    // A pause after a 429 that outlasts this signature's deadline: waiting it out only to fail then
+    // helps nobody, so fail now. Only a wait the vault asked for is passed on to the caller; after
+    // a bare 429 the pause is our own backoff, and the caller gets the default Retry-After.
     const pause = limit.pausedForMs;
     if (pause > deadlineAt - Date.now()) {
-      throw giveUp(`Key Vault asked to wait ${Math.ceil(pause / 1000)} s, past the signing deadline`, pause);
+      const seconds = Math.ceil(pause / 1000);
+      throw limit.pauseSaidByVault
+        ? giveUp(`Key Vault asked to wait ${seconds} s, past the signing deadline`, pause)
+        : giveUp(
+            `Key Vault throttled without Retry-After; the backoff of ${seconds} s reaches past the signing deadline`,
+          );
     }
     let permit: Awaited<ReturnType<AdaptiveConcurrencyLimit["acquire"]>>;
     try {
@@ -89,7 +95,8 @@ async function attemptUntilDone<T>(
       const failure = error instanceof VaultCallError ? error : undefined;
       if (failure?.kind === "throttled") {
         // Without Retry-After, Key Vault's advice: 1, 2, 4, 8, 16 s.
-        permit.throttled(failure.retryAfterMs ?? throttleBackoffMs(throttles++, KEY_VAULT_BACKOFF));
+        if (failure.retryAfterMs !== undefined) permit.throttled(failure.retryAfterMs, true);
+        else permit.throttled(throttleBackoffMs(throttles++, KEY_VAULT_BACKOFF));
       } else {
         permit.release();
       }

@@ -1,5 +1,5 @@
 /**
- * PKCS#12 (PFX) writer for the credentials endpoint. Node's crypto cannot write PKCS#12 and node-forge
+ * PKCS#12 (PFX) writer, for the service's credentials endpoint and the SDK's locally made keys alike. Node's crypto cannot write PKCS#12 and node-forge
  * cannot put EC keys into one, so the PFX is assembled from standard structures. The output matches
  * what `openssl pkcs12 -export` in OpenSSL 3 writes by default: certificates in a PBES2-encrypted
  * safe, the key in a PBES2 pkcs8ShroudedKeyBag (PBKDF2-HMAC-SHA256, AES-256-CBC, 2048 iterations) and

@@ -1,0 +1,138 @@
+import type { RevocationReason } from "@edge-pki/api-contract";
+import { assertCaPairConsistent, createIntermediateCertificate } from "../core/ca-hierarchy.js";
+import { CaError } from "../core/errors.js";
+import type { KeyAlgorithm } from "../core/key-algorithms.js";
+import { randomSerialNumber } from "../core/serial-number.js";
+import { truncateToSecond } from "../core/validity.js";
+import type { x509 } from "../core/x509.js";
+import type { CaKeyStore } from "../ports/ca-key-store.js";
+import type { CertificateStore } from "../ports/certificate-store.js";
+import type { Clock, RandomBytes } from "../ports/clock.js";
+import { loadIssuingCa } from "./load-issuing-ca.js";
+import { type CrlDeps, publishCrl } from "./publish-crl.js";
+import { recordCaCertificates } from "./record-ca-certificates.js";
+
+export interface RetireIntermediateDeps {
+  keyStore: CaKeyStore;
+  store: CrlDeps["store"] &
+    Pick<CertificateStore, "findBySerialNumber" | "recordCaCertificate" | "revoke" | "appendAudit">;
+  clock: Clock;
+  random: RandomBytes;
+  crl: CrlDeps["crl"];
+}
+
+export interface RetireIntermediateRequest {
+  reason: RevocationReason;
+  /** Who retires it, for the audit log. */
+  actor: string;
+  /** The successor's common name, lifetime and key, as init makes an intermediate. */
+  commonName: string;
+  validityDays: number;
+  keyAlgorithm: KeyAlgorithm;
+}
+
+export interface IntermediateRetirement {
+  retired: x509.X509Certificate;
+  reason: string;
+  revokedAt: Date;
+  successor: x509.X509Certificate;
+  /** True when an earlier run had revoked it and stopped before its successor was in place. */
+  resumed: boolean;
+  /** Where the retired key is kept (an archived file, a Key Vault key version). */
+  retiredKeyRef: string | undefined;
+}
+
+/**
+ * Retires the issuing intermediate: revokes it on the root's CRL and puts a new one, signed by the
+ * root, in its place. The order is what makes a crash at any point safe:
+ *
+ * 1. Revoke it and re-sign the root's CRL first. From that commit on, every replica stops signing
+ *    under it within seconds (`IssuingCaSource`): a crash from here on leaves replicas refusing
+ *    with `issuing_ca_retired`, never signing under a key that may be compromised.
+ * 2. The next key, made beside the current one (the same key again on a retry).
+ * 3. Its certificate, signed by the root, recorded before it is installed: whatever intermediate a
+ *    replica loads is on record.
+ * 4. Promote it in the key store; replicas take it at their next refresh, restarts at once.
+ *
+ * Run again after a crash, it finds the intermediate in the key store already revoked and carries
+ * on from step 2. Run again after it finished, it would retire the successor: it is run once.
+ */
+export async function retireIntermediate(
+  deps: RetireIntermediateDeps,
+  request: RetireIntermediateRequest,
+): Promise<IntermediateRetirement> {
+  const ca = await loadIssuingCa(deps.keyStore, deps.clock);
+  const serialNumber = ca.certificate.serialNumber.toLowerCase();
+  // A CA that was initialised but never served has not recorded its certificates yet.
+  await recordCaCertificates(
+    deps.store,
+    [
+      { profile: "root", certificate: ca.root },
+      { profile: "intermediate", certificate: ca.certificate },
+    ],
+    deps.clock.now(),
+  );
+
+  const at = truncateToSecond(deps.clock.now());
+  const revoked = await deps.store.revoke({
+    serialNumber,
+    reason: request.reason,
+    at,
+    audit: {
+      at,
+      actor: request.actor,
+      action: "intermediate.retire",
+      target: serialNumber,
+      outcome: "success",
+      details: { reason: request.reason },
+    },
+  });
+  if (revoked === undefined) throw new CaError("internal", `intermediate ${serialNumber} is not on record`);
+  const { record } = revoked;
+  if (record.revocationReason !== request.reason) {
+    throw new CaError(
+      "already_revoked",
+      `the intermediate ${serialNumber} was already retired at ${record.revokedAt?.toISOString()} (${record.revocationReason}); run again with --reason ${record.revocationReason} to finish putting its successor in place`,
+    );
+  }
+  await publishCrl({ ...deps, ca }, "root");
+
+  const next = await deps.keyStore.nextKey("intermediate", request.keyAlgorithm);
+  const now = deps.clock.now();
+  const successor = await createIntermediateCertificate({
+    signer: next,
+    rootSigner: ca.rootSigner,
+    root: ca.root,
+    commonName: request.commonName,
+    validityDays: request.validityDays,
+    serialNumber: randomSerialNumber(deps.random),
+    now,
+  });
+  await recordCaCertificates(deps.store, [{ profile: "intermediate", certificate: successor }], now);
+  const successorSerial = successor.serialNumber.toLowerCase();
+  await deps.store.appendAudit({
+    at: now,
+    actor: request.actor,
+    action: "intermediate.create",
+    target: successorSerial,
+    outcome: "success",
+    details: { replaces: serialNumber },
+  });
+  const { signer, replacedKeyRef } = await deps.keyStore.promoteNextKey(
+    "intermediate",
+    new Uint8Array(successor.rawData),
+  );
+  await assertCaPairConsistent(
+    { certificate: ca.root, signer: ca.rootSigner },
+    { certificate: successor, signer },
+    now,
+  );
+  return {
+    retired: ca.certificate,
+    reason: request.reason,
+    revokedAt: record.revokedAt ?? at,
+    successor,
+    resumed: !revoked.changed,
+    retiredKeyRef: replacedKeyRef,
+  };
+}

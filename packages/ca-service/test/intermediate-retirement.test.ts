@@ -1,0 +1,194 @@
+import { readFile, stat } from "node:fs/promises";
+import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import type { AuditPage } from "@edge-pki/api-contract";
+import { describe, expect } from "vitest";
+import { it } from "./support/fixtures.js";
+import { openssl } from "./support/openssl.js";
+import {
+  enrolledDevice,
+  renewDevice,
+  retireWithCli,
+  serialOfPem,
+  servedCa,
+  servedCrls,
+  successorServedBy,
+  verifyWithCrls,
+} from "./support/retirement.js";
+import { call, type TestService } from "./support/service.js";
+
+// The service and its replica share the data folder (local key files, one SQLite file), as the
+// operator's `edge-pki-ca intermediate retire` does; each replica follows within seconds by itself.
+// The tests retire the file's intermediate one after another: each reads the one in use first.
+
+const cliEnv = (service: TestService) => ({
+  EDGE_PKI_DATA_DIR: service.dataDir,
+  EDGE_PKI_KEY_PASSPHRASE: "test passphrase, not secret",
+});
+
+const keyFiles = async (service: TestService) => ({
+  key: await readFile(join(service.dataDir, "keys", "intermediate.key.pem"), "utf8"),
+  certificate: await readFile(join(service.dataDir, "ca", "intermediate.pem"), "utf8"),
+});
+
+describe("edge-pki-ca intermediate retire", () => {
+  it("refuses an unknown or missing reason in one line, exit 2, and changes nothing", async ({ service }) => {
+    const before = { ca: await servedCa(service.url), files: await keyFiles(service) };
+    for (const args of [["--reason", "stolen"], []]) {
+      const refused = await retireWithCli(args, cliEnv(service));
+      expect(refused.code).toBe(2);
+      expect(refused.stdout).toBe("");
+      expect(refused.stderr).toMatch(
+        /^edge-pki-ca: --reason must be one of unspecified, keyCompromise, .*\n$/,
+      );
+      expect(refused.stderr.split("\n")).toHaveLength(2);
+    }
+    expect(await servedCa(service.url)).toEqual(before.ca);
+    expect(await keyFiles(service)).toEqual(before.files);
+    const rootCrl = await openssl(["crl", "-noout", "-text"], {
+      input: (await servedCrls(service.url)).root,
+    });
+    expect(rootCrl).toContain("No Revoked Certificates.");
+    const issued = await call(`${service.url}/v1/credentials`, {
+      token: service.adminToken,
+      body: { deviceId: "after-bad-reason" },
+    });
+    expect(issued.status).toBe(201);
+  });
+
+  it("keyCompromise: the old intermediate is on the root's CRL, every replica signs with the new one, old devices must enrol again", async ({
+    service,
+    replica,
+    dataDir: dir,
+  }) => {
+    const before = await servedCa(service.url);
+    const retired = serialOfPem(before.intermediateCertificatePem);
+    const device = await enrolledDevice(service, dir, "compromised-era-1");
+    // The CRL the old intermediate signed, as a relying party would have cached it.
+    const crlsBefore = await servedCrls(service.url);
+    const oldChain = {
+      rootPem: before.rootCertificatePem,
+      intermediatePem: before.intermediateCertificatePem,
+      leafPath: device.leafPath,
+    };
+    expect(
+      await verifyWithCrls(dir, { ...oldChain, crlPems: [crlsBefore.issuing, crlsBefore.root] }),
+    ).toMatchObject({ code: 0 });
+
+    const retirement = await retireWithCli(["--reason", "keyCompromise"], cliEnv(service));
+    expect(retirement).toMatchObject({ code: 0, stderr: "" });
+    const after = await successorServedBy(service.url, retired);
+    const successor = serialOfPem(after.intermediateCertificatePem);
+    expect(retirement.stdout).toContain(`retired intermediate ${retired} (keyCompromise, revoked `);
+    expect(retirement.stdout).toContain(`new intermediate ${successor}, valid until `);
+    expect(await successorServedBy(replica.url, retired)).toEqual(after);
+    expect(after.rootCertificatePem).toBe(before.rootCertificatePem);
+    expect(await call(`${replica.url}/v1/ca/chain.pem`).then((chain) => chain.text)).toBe(after.chainPem);
+
+    // The root's CRL lists the old intermediate with the reason; openssl now refuses its certificates.
+    const crlsAfter = await servedCrls(replica.url);
+    const rootCrlText = await openssl(["crl", "-noout", "-text"], { input: crlsAfter.root });
+    const entry = rootCrlText.split("Serial Number: ").find((part) => part.startsWith(retired.toUpperCase()));
+    expect(entry).toMatch(/Key Compromise/);
+    const oldVerdict = await verifyWithCrls(dir, {
+      ...oldChain,
+      crlPems: [crlsBefore.issuing, crlsAfter.root],
+    });
+    expect(oldVerdict.code).not.toBe(0);
+    expect(oldVerdict.output).toContain("error 23 at 1 depth lookup: certificate revoked");
+
+    // New certificates come from the successor, on either replica, and verify with the new chain.
+    const fresh = await enrolledDevice(
+      { url: replica.url, adminToken: service.adminToken },
+      dir,
+      "after-retire-1",
+    );
+    expect(fresh.issued.fullChainPem).toContain(after.intermediateCertificatePem.trim());
+    const crlsNow = await servedCrls(service.url);
+    expect(await openssl(["crl", "-noout", "-issuer"], { input: crlsNow.issuing })).toContain("Issuing CA");
+    expect(
+      await verifyWithCrls(dir, {
+        rootPem: after.rootCertificatePem,
+        intermediatePem: after.intermediateCertificatePem,
+        leafPath: fresh.leafPath,
+        crlPems: [crlsNow.issuing, crlsNow.root],
+      }),
+    ).toMatchObject({ code: 0 });
+
+    // A proof from a certificate of the compromised intermediate proves nothing: enrol again.
+    const renewal = await renewDevice(service.url, dir, device);
+    expect(renewal.status).toBe(403);
+    expect(renewal.problem).toMatchObject({ code: "reenrolment_required" });
+    expect(renewal.problem.detail).toContain("enrol the device again");
+
+    // The old key and certificate are kept, private, beside the new ones.
+    const archivedKey = join(service.dataDir, "keys", "retired", `intermediate-${retired}.key.pem`);
+    expect((await stat(archivedKey)).mode & 0o777).toBe(0o600);
+    expect(retirement.stdout).toContain(`its key is kept: keys/retired/intermediate-${retired}.key.pem\n`);
+    expect(
+      await readFile(join(service.dataDir, "ca", "retired", `intermediate-${retired}.pem`), "utf8"),
+    ).toBe(before.intermediateCertificatePem.trim());
+    const audit = await call<AuditPage>(`${service.url}/v1/audit?limit=1000`, { token: service.adminToken });
+    expect(audit.body.items).toContainEqual(
+      expect.objectContaining({
+        action: "intermediate.retire",
+        actor: "edge-pki-ca intermediate retire",
+        target: retired,
+        details: { reason: "keyCompromise" },
+      }),
+    );
+  });
+
+  it("superseded: certificates of the retired intermediate renew onto its successor", async ({
+    service,
+    dataDir: dir,
+  }) => {
+    const retired = serialOfPem((await servedCa(service.url)).intermediateCertificatePem);
+    const device = await enrolledDevice(service, dir, "superseded-era-1");
+    const retirement = await retireWithCli(["--reason", "superseded"], cliEnv(service));
+    expect(retirement.code).toBe(0);
+    const after = await successorServedBy(service.url, retired);
+    const renewal = await renewDevice(service.url, dir, device);
+    expect(renewal.status).toBe(201);
+    expect(renewal.body.fullChainPem).toContain(after.intermediateCertificatePem.trim());
+  });
+
+  it("finishes a retirement that stopped after the revocation; until then nothing is signed", async ({
+    service,
+    replica,
+  }) => {
+    const retired = serialOfPem((await servedCa(service.url)).intermediateCertificatePem);
+    // The first step of a retirement, as if the command had stopped right after it.
+    const at = new Date(Math.floor(Date.now() / 1000) * 1000);
+    await service.context.store.revoke({
+      serialNumber: retired,
+      reason: "cACompromise",
+      at,
+      audit: { at, actor: "test", action: "intermediate.retire", target: retired, outcome: "success" },
+    });
+    const issue = () =>
+      call(`${replica.url}/v1/credentials`, { token: service.adminToken, body: { deviceId: "in-between" } });
+    let refused = await issue();
+    for (let attempt = 0; attempt < 60 && refused.status === 201; attempt++) {
+      await sleep(200);
+      refused = await issue();
+    }
+    expect(refused.status).toBe(503);
+    expect(refused.problem).toMatchObject({ code: "issuing_ca_retired" });
+    expect((await call(`${replica.url}/v1/ca/crl.pem`)).status).toBe(200);
+
+    const otherReason = await retireWithCli(["--reason", "superseded"], cliEnv(service));
+    expect(otherReason.code).toBe(1);
+    expect(otherReason.stderr).toMatch(
+      /^edge-pki-ca: the intermediate .* was already retired .*--reason cACompromise.*\n$/,
+    );
+
+    const finished = await retireWithCli(["--reason", "cACompromise"], cliEnv(service));
+    expect(finished.code).toBe(0);
+    expect(finished.stdout).toContain(`finished retiring intermediate ${retired} (cACompromise`);
+    const after = await successorServedBy(replica.url, retired);
+    const issued = await issue();
+    expect(issued.status).toBe(201);
+    expect(JSON.stringify(issued.body)).toContain(after.intermediateCertificatePem.trim().split("\n")[1]);
+  });
+});
