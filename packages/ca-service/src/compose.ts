@@ -211,6 +211,7 @@ export async function openServiceContext(runtime: Runtime, keyStore: CaKeyStore)
     clock.now(),
   );
   const { publicUrl } = runtime.config;
+  const crlDistributionPoint = publicUrl === undefined ? undefined : `${publicUrl}${operations.getCrl.path}`;
   return {
     issuingCa: new IssuingCaSource({ keyStore, store, clock }, ca, (error) =>
       runtime.logger.error("could not check the issuing CA for a retirement; the last view stands", {
@@ -221,10 +222,7 @@ export async function openServiceContext(runtime: Runtime, keyStore: CaKeyStore)
     store,
     clock,
     random: runtime.random ?? secureRandom,
-    policy: {
-      maxValidityDays: runtime.config.maxValidityDays,
-      crlDistributionPoint: publicUrl === undefined ? undefined : `${publicUrl}${operations.getCrl.path}`,
-    },
+    policy: { maxValidityDays: runtime.config.maxValidityDays, crlDistributionPoint },
     crl: { validityHours: runtime.config.crlValidityHours },
     renewal: {
       graceDays: runtime.config.renewalGraceDays,

@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
+import { type CertificateFacts, factsOf } from "../core/certificate-facts.js";
 import type { Profile } from "../core/profiles.js";
-import type { x509 } from "../core/x509.js";
+import { x509 } from "../core/x509.js";
 import type { CertificateRecord } from "../ports/certificate-store.js";
 
 export interface CertificateRecordFields {
@@ -11,15 +12,19 @@ export interface CertificateRecordFields {
   requester: string;
 }
 
-/** The record of a certificate the service signed, with everything that is in it taken from it. */
+/**
+ * The record of a certificate the service signed, with everything that is in it taken from it: from
+ * the facts the hot path wrote, or read from a certificate the general path built.
+ */
 export function certificateRecord(
-  certificate: x509.X509Certificate,
+  signed: CertificateFacts | x509.X509Certificate,
   fields: CertificateRecordFields,
 ): CertificateRecord {
-  const der = new Uint8Array(certificate.rawData);
+  const certificate = signed instanceof x509.X509Certificate ? factsOf(signed) : signed;
+  const { der } = certificate;
   return {
     ...fields,
-    serialNumber: certificate.serialNumber.toLowerCase(),
+    serialNumber: certificate.serialNumber,
     subject: certificate.subject,
     notBefore: certificate.notBefore,
     notAfter: certificate.notAfter,

@@ -18,16 +18,25 @@ export interface IssuingCa {
   rootSigner: CaSigner;
 }
 
-export interface DeviceCertificateRequest {
-  ca: IssuingCa;
+/** What differs between two device certificates of one CA. */
+export interface DeviceCertificateFields {
   deviceId: string;
   publicKeySpki: Uint8Array;
   keyAlgorithm: KeyAlgorithm;
   validity: Validity;
   serialNumber: string;
+}
+
+export interface DeviceCertificateRequest extends DeviceCertificateFields {
+  ca: IssuingCa;
   crlDistributionPoint?: string | undefined;
 }
 
+/**
+ * The general path: builds a device certificate with @peculiar/x509. The service takes it only for
+ * keys the hot path does not write itself (device-certificate-writer.ts); tests take it as the
+ * reference the hot path must equal byte for byte.
+ */
 export async function signDeviceCertificate(
   request: DeviceCertificateRequest,
 ): Promise<x509.X509Certificate> {

@@ -1,4 +1,4 @@
-import { createPublicKey, type webcrypto } from "node:crypto";
+import { createPublicKey, type KeyObject, type webcrypto } from "node:crypto";
 import { AsnConvert } from "@peculiar/asn1-schema";
 import { SubjectPublicKeyInfo } from "@peculiar/asn1-x509";
 import { CaError } from "./errors.js";
@@ -21,12 +21,24 @@ const CURVES: Record<string, KeyAlgorithm> = { prime256v1: "ECDSA_P256", secp384
 
 /** Classifies a SubjectPublicKeyInfo, refusing anything outside the allow-list with a reason. */
 export function classifyPublicKey(spki: Uint8Array): KeyAlgorithm {
-  let key: ReturnType<typeof createPublicKey>;
+  return importAllowedPublicKey(spki).algorithm;
+}
+
+/**
+ * Imports a SubjectPublicKeyInfo once and classifies it, refusing anything outside the allow-list
+ * with a reason: the key comes back for whoever verifies with it next.
+ */
+export function importAllowedPublicKey(spki: Uint8Array): { key: KeyObject; algorithm: KeyAlgorithm } {
+  let key: KeyObject;
   try {
     key = createPublicKey({ key: Buffer.from(spki), format: "der", type: "spki" });
   } catch (cause) {
     throw new CaError("unsupported_key", "the public key cannot be parsed", { cause });
   }
+  return { key, algorithm: classifyKey(key, spki) };
+}
+
+function classifyKey(key: KeyObject, spki: Uint8Array): KeyAlgorithm {
   const details = key.asymmetricKeyDetails ?? {};
   if (key.asymmetricKeyType === "ec") {
     // Node names the curve even for explicit parameters, which WebCrypto, IoT Edge and RFC 5480 refuse.
@@ -70,8 +82,10 @@ export function classifyPublicKey(spki: Uint8Array): KeyAlgorithm {
  * gets a certificate with the same point uncompressed (the same key, so its CSR and proofs still
  * verify). Other keys are returned as they are.
  */
-export function canonicalPublicKey(spki: Uint8Array): Uint8Array {
-  const key = createPublicKey({ key: Buffer.from(spki), format: "der", type: "spki" });
+export function canonicalPublicKey(
+  spki: Uint8Array,
+  key: KeyObject = createPublicKey({ key: Buffer.from(spki), format: "der", type: "spki" }),
+): Uint8Array {
   if (key.asymmetricKeyType !== "ec" || !isCompressedPoint(spki)) return spki;
   // A JWK carries x and y, so importing it back yields the uncompressed encoding.
   const uncompressed = createPublicKey({ key: key.export({ format: "jwk" }), format: "jwk" });

@@ -78,20 +78,32 @@ export interface DeviceExtensionsRequest {
  * get keyEncipherment, which RSA key exchange in TLS 1.2 needs.
  */
 export async function deviceExtensions(request: DeviceExtensionsRequest): Promise<x509.Extension[]> {
+  const { leading, trailing } = deviceExtensionsAroundKeyId(request);
+  return [...leading, await x509.SubjectKeyIdentifierExtension.create(request.publicKeySpki), ...trailing];
+}
+
+/**
+ * A device certificate's extensions before and after its subject key identifier, the one that
+ * depends on the device's key: the same for every device of a key type, so the hot path encodes
+ * them once.
+ */
+export function deviceExtensionsAroundKeyId(request: Omit<DeviceExtensionsRequest, "publicKeySpki">): {
+  leading: x509.Extension[];
+  trailing: x509.Extension[];
+} {
   const usages = isRsa(request.keyAlgorithm)
     ? KeyUsageFlags.digitalSignature | KeyUsageFlags.keyEncipherment
     : KeyUsageFlags.digitalSignature;
-  const extensions: x509.Extension[] = [
+  const leading = [
     new x509.BasicConstraintsExtension(false, undefined, true),
     new x509.KeyUsagesExtension(usages, true),
     new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.clientAuth], false),
-    await x509.SubjectKeyIdentifierExtension.create(request.publicKeySpki),
-    new x509.AuthorityKeyIdentifierExtension(request.issuerKeyId),
   ];
+  const trailing: x509.Extension[] = [new x509.AuthorityKeyIdentifierExtension(request.issuerKeyId)];
   if (request.crlDistributionPoint !== undefined) {
-    extensions.push(new x509.CRLDistributionPointsExtension([request.crlDistributionPoint]));
+    trailing.push(new x509.CRLDistributionPointsExtension([request.crlDistributionPoint]));
   }
-  return extensions;
+  return { leading, trailing };
 }
 
 /** The subject key identifier of a CA certificate, which its children carry as their AKI. */

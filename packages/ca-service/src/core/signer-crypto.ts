@@ -52,13 +52,16 @@ export async function assertSignatureVerifies(
     signed instanceof x509.X509Certificate
       ? await signed.verify({ publicKey, signatureOnly: true })
       : await signed.verify({ publicKey });
-  if (!verifies) {
-    throw new CaError(
-      "unavailable",
-      `the CA key store returned a signature that does not verify; the ${what} was discarded`,
-      { cause: new Error(`a ${what} signature from ${signer.keyRef} does not verify with its public key`) },
-    );
-  }
+  if (!verifies) throw signatureRefused(signer, what);
+}
+
+/** Why what a signer signed was discarded: its signature does not verify with the signer's key. */
+export function signatureRefused(signer: CaSigner, what: "certificate" | "CRL"): CaError {
+  return new CaError(
+    "unavailable",
+    `the CA key store returned a signature that does not verify; the ${what} was discarded`,
+    { cause: new Error(`a ${what} signature from ${signer.keyRef} does not verify with its public key`) },
+  );
 }
 
 function toBytes(data: webcrypto.BufferSource): Uint8Array {

@@ -1,4 +1,4 @@
-import { createPrivateKey, createPublicKey, webcrypto } from "node:crypto";
+import { createPrivateKey, createPublicKey, sign, webcrypto } from "node:crypto";
 import { access, constants, rename, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { writeNewFile } from "@edge-pki/host-kit/private-files";
@@ -18,7 +18,7 @@ import { sameBytes } from "./same-bytes.js";
 /**
  * The embedded default: each CA key is an encrypted PKCS#8 PEM (PBES2, a key derived from the
  * passphrase; 0600, under `keys/`; `openssl pkey` opens it), its certificate a PEM under `ca/`.
- * A loaded key becomes a non-extractable CryptoKey.
+ * A loaded key becomes a KeyObject held only by its signer.
  *
  * Replacing the intermediate: its next key waits in `keys/intermediate.next.key.pem`; promotion
  * writes the new certificate to `ca/intermediate.next.pem`, copies the current key and certificate
@@ -188,26 +188,21 @@ async function keepCopy(path: string, content: Buffer, mode: number): Promise<vo
   });
 }
 
+/**
+ * The key is imported once, as a KeyObject that stays inside the signer; each signature is one
+ * synchronous node:crypto call (no WebCrypto promise job, no key import per certificate).
+ */
 async function importSigner(pkcs8: Buffer, keyRef: string): Promise<CaSigner> {
-  const publicKeySpki = new Uint8Array(
-    createPublicKey(createPrivateKey({ key: pkcs8, format: "der", type: "pkcs8" })).export({
-      format: "der",
-      type: "spki",
-    }),
-  );
+  const privateKey = createPrivateKey({ key: pkcs8, format: "der", type: "pkcs8" });
+  const publicKeySpki = new Uint8Array(createPublicKey(privateKey).export({ format: "der", type: "spki" }));
   const keyAlgorithm = classifyPublicKey(publicKeySpki);
   const signatureAlgorithm = signatureAlgorithmFor(keyAlgorithm);
-  const importParams =
-    signatureAlgorithm.name === "ECDSA"
-      ? { name: "ECDSA", namedCurve: signatureAlgorithm.namedCurve }
-      : { name: signatureAlgorithm.name, hash: signatureAlgorithm.hash };
-  const privateKey = await webcrypto.subtle.importKey("pkcs8", pkcs8, importParams, false, ["sign"]);
-  const signParams = { name: signatureAlgorithm.name, hash: signatureAlgorithm.hash };
   return {
     keyRef,
     keyAlgorithm,
     signatureAlgorithm,
     publicKeySpki,
-    sign: async (data) => new Uint8Array(await webcrypto.subtle.sign(signParams, privateKey, data)),
+    sign: async (data) =>
+      new Uint8Array(sign(signatureAlgorithm.hash, data, { key: privateKey, dsaEncoding: "ieee-p1363" })),
   };
 }

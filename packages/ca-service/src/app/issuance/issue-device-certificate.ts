@@ -1,4 +1,5 @@
 import type { IssuingCa } from "../../core/device-certificate.js";
+import { DeviceCertificateWriter } from "../../core/device-certificate-writer.js";
 import type { KeyAlgorithm } from "../../core/key-algorithms.js";
 import { randomSerialNumber } from "../../core/serial-number.js";
 import { computeValidity } from "../../core/validity.js";
@@ -55,19 +56,18 @@ export async function issueDeviceCertificate(
     strict: request.strict,
   });
   const serialNumber = randomSerialNumber(deps.random);
-  const certificate = await signForDevice({
-    ca: deps.ca,
+  const writer = DeviceCertificateWriter.for(deps.ca, deps.policy.crlDistributionPoint);
+  const certificate = await signForDevice(writer, {
     deviceId: request.deviceId,
     publicKeySpki: request.publicKeySpki,
     keyAlgorithm: request.keyAlgorithm,
     validity,
     serialNumber,
-    crlDistributionPoint: deps.policy.crlDistributionPoint,
   });
   const issued: IssuedDeviceCertificate = {
     serialNumber,
     deviceId: request.deviceId,
-    certificateDer: new Uint8Array(certificate.rawData),
+    certificateDer: certificate.der,
     chainDer: issuingChainDer(deps.ca),
     notBefore: validity.notBefore,
     notAfter: validity.notAfter,

@@ -1,5 +1,5 @@
+import type { CertificateFacts } from "../../core/certificate-facts.js";
 import type { KeyAlgorithm } from "../../core/key-algorithms.js";
-import type { x509 } from "../../core/x509.js";
 import type { CertificateStore, ConsumedToken, IdempotencyRecord } from "../../ports/certificate-store.js";
 import { certificateRecord } from "../certificate-record.js";
 
@@ -14,7 +14,7 @@ export interface IssuanceEffects {
 }
 
 export interface IssuanceEntry extends IssuanceEffects {
-  certificate: x509.X509Certificate;
+  certificate: CertificateFacts;
   deviceId: string;
   keyAlgorithm: KeyAlgorithm;
   issuedAt: Date;
