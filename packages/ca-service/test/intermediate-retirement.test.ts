@@ -4,7 +4,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import type { AuditPage } from "@edge-pki/api-contract";
 import { describe, expect } from "vitest";
 import { it } from "./support/fixtures.js";
-import { openssl } from "./support/openssl.js";
+import { openssl, opensslCsr } from "./support/openssl.js";
 import {
   enrolledDevice,
   renewDevice,
@@ -64,6 +64,13 @@ describe("edge-pki-ca intermediate retire", () => {
     const before = await servedCa(service.url);
     const retired = serialOfPem(before.intermediateCertificatePem);
     const device = await enrolledDevice(service, dir, "compromised-era-1");
+    // An issuance a caller may retry with its Idempotency-Key after the retirement.
+    const retried = {
+      token: service.adminToken,
+      headers: { "idempotency-key": "before-retirement-1" },
+      body: { csr: (await opensslCsr(dir, "/CN=retried-era-1")).csrPem },
+    };
+    expect((await call(`${service.url}/v1/certificates`, retried)).status).toBe(201);
     // The CRL the old intermediate signed, as a relying party would have cached it.
     const crlsBefore = await servedCrls(service.url);
     const oldChain = {
@@ -96,6 +103,21 @@ describe("edge-pki-ca intermediate retire", () => {
     });
     expect(oldVerdict.code).not.toBe(0);
     expect(oldVerdict.output).toContain("error 23 at 1 depth lookup: certificate revoked");
+    // With only what is served now, the old intermediate's CRL is gone: openssl still refuses.
+    const servedNow = await verifyWithCrls(dir, {
+      ...oldChain,
+      crlPems: [crlsAfter.issuing, crlsAfter.root],
+    });
+    expect(servedNow.code).not.toBe(0);
+    expect(servedNow.output).toContain("error 3 at 0 depth lookup: unable to get certificate CRL");
+
+    // A retry of an issuance made before is not handed a certificate of the retired intermediate.
+    const replay = await call(`${service.url}/v1/certificates`, retried);
+    expect({ status: replay.status, code: replay.problem.code }).toEqual({
+      status: 409,
+      code: "already_revoked",
+    });
+    expect(replay.problem.detail).toContain("signed by an issuing CA that has since been retired");
 
     // New certificates come from the successor, on either replica, and verify with the new chain.
     const fresh = await enrolledDevice(

@@ -1,6 +1,8 @@
 import type { NotAfterCappedBy } from "@edge-pki/api-contract";
 import type { IssuingCa } from "../core/device-certificate.js";
 import { CaError } from "../core/errors.js";
+import { isIssuedBy } from "../core/issued-by.js";
+import { x509 } from "../core/x509.js";
 import type { CertificateRecord } from "../ports/certificate-store.js";
 
 /**
@@ -65,6 +67,15 @@ export async function recalledIssuance(
           ...(record.revocationReason && { revocationReason: record.revocationReason }),
         },
       },
+    );
+  }
+  if (!(await isIssuedBy(new x509.X509Certificate(record.der), deps.ca.certificate))) {
+    // Signed by an intermediate that has since been retired (it is on the root's CRL): the chain in
+    // use would not verify it, and the one that would is revoked.
+    throw new CaError(
+      "already_revoked",
+      `the certificate this Idempotency-Key issued (serial number ${record.serialNumber}) was signed by an issuing CA that has since been retired; ask again with a new key for a new certificate`,
+      { extensions: { serialNumber: record.serialNumber } },
     );
   }
   const issued: IssuedDeviceCertificate = {
