@@ -1,6 +1,6 @@
 import { execFile } from "node:child_process";
 import { chmod, mkdir, readFile, rm, writeFile } from "node:fs/promises";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { promisify } from "node:util";
 import { describe, expect } from "vitest";
 import { absoluteLayout } from "../src/device/write-device-files.js";
@@ -120,6 +120,11 @@ describe("checkDeviceFiles names every problem of a file set", () => {
       ["encrypted_key"],
     ],
     ["a key others may read", (dir) => chmod(layout(dir).privateKey, 0o644), ["key_readable_by_others"]],
+    [
+      "a key folder others may enter",
+      (dir) => chmod(dirname(layout(dir).privateKey), 0o755),
+      ["key_folder_open"],
+    ],
     [
       "garbage for a key and a certificate",
       async (dir) => {

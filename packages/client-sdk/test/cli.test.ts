@@ -205,7 +205,16 @@ describe("edge-pki against the real CA", () => {
     const caOut = await runEdgePki(["ca", "get", "--out", join(dir, "ca"), "--json"], {
       EDGE_PKI_URL: ca.url,
     });
-    expect(JSON.parse(caOut.stdout).files.root).toBe(join(dir, "ca", "certs", "edge-pki-root-ca.cert.pem"));
+    const caInfo = JSON.parse(caOut.stdout);
+    expect(caInfo.files.root).toBe(join(dir, "ca", "certs", "edge-pki-root-ca.cert.pem"));
+    // The issuing CA too, which a retirement replaces, and whose expiry is the one named.
+    const served = await (await fetch(`${ca.url}/v1/ca`)).json();
+    expect(caInfo).toMatchObject({
+      intermediateNotAfter: served.notAfter,
+      intermediateCertificatePem: served.intermediateCertificatePem,
+      chainPem: served.chainPem,
+      rootCertificatePem: served.rootCertificatePem,
+    });
 
     const revoked = await runEdgePki(["revoke", result.serialNumber, "--reason", "keyCompromise"], env);
     expect(revoked.stdout).toContain(`revoked ${result.serialNumber} (cli-1): keyCompromise`);

@@ -1,5 +1,6 @@
 import { createPrivateKey, type KeyObject, X509Certificate } from "node:crypto";
 import { readFile, stat } from "node:fs/promises";
+import { dirname } from "node:path";
 import { pemBlocks } from "./pem.js";
 import { absoluteLayout } from "./write-device-files.js";
 
@@ -10,6 +11,7 @@ export type DeviceFileProblemCode =
   | "unreadable_key"
   | "encrypted_key"
   | "key_readable_by_others"
+  | "key_folder_open"
   | "leaf_not_first"
   | "certificate_differs_from_chain"
   | "common_name_mismatch"
@@ -204,6 +206,10 @@ async function readKey(path: string, report: Report): Promise<KeyObject | undefi
   }
   if (process.platform !== "win32" && ((await stat(path)).mode & 0o077) !== 0) {
     report("key_readable_by_others", `${path} may be read by other users: it must be 0600`, path);
+  }
+  // Others who may write in the key's folder may replace the key; who may list it learns it exists.
+  if (process.platform !== "win32" && ((await stat(dirname(path))).mode & 0o077) !== 0) {
+    report("key_folder_open", `${dirname(path)} is open to other users: it must be 0700`, path);
   }
   if (/-----BEGIN ENCRYPTED PRIVATE KEY-----|Proc-Type: 4,ENCRYPTED/.test(text)) {
     report("encrypted_key", `${path} is encrypted: IoT Edge's keyd loads only unencrypted keys`, path);

@@ -16,7 +16,7 @@ export function addCaCommand(program: HostCommand, env: NodeJS.ProcessEnv): void
   const get = ca
     .command("get")
     .description(
-      "show the root's fingerprint and expiry; with --out, write the root (for the DPS enrollment group) and the chain",
+      "print the root certificate (--json: with its fingerprint and the issuing CA); with --out, write the root (for the DPS enrollment group) and the chain",
     )
     .option("--out <dir>", `write ${ROOT_CERTIFICATE_FILE} and ${CHAIN_FILE} there`);
   get.action(async () => {
@@ -31,13 +31,17 @@ export function addCaCommand(program: HostCommand, env: NodeJS.ProcessEnv): void
             root: await writePublic(join(resolve(out), ROOT_CERTIFICATE_FILE), info.rootCertificatePem),
             chain: await writePublic(join(resolve(out), CHAIN_FILE), info.chainPem),
           };
-    const { rootSha256Fingerprint, notAfter } = info;
+    const { rootSha256Fingerprint } = info;
     printResult(
       json,
       {
         rootSha256Fingerprint,
-        notAfter,
-        ...(files ? { files } : { rootCertificatePem: info.rootCertificatePem }),
+        // The issuing CA's, which a retirement replaces; the root's own expiry is in its PEM.
+        intermediateNotAfter: info.notAfter,
+        rootCertificatePem: info.rootCertificatePem,
+        intermediateCertificatePem: info.intermediateCertificatePem,
+        chainPem: info.chainPem,
+        ...(files && { files }),
       },
       () =>
         files
