@@ -208,7 +208,7 @@ describe("edge-pki against the real CA", () => {
     const caInfo = JSON.parse(caOut.stdout);
     expect(caInfo.files.root).toBe(join(dir, "ca", "certs", "edge-pki-root-ca.cert.pem"));
     // The issuing CA too, which a retirement replaces, and whose expiry is the one named.
-    const served = await (await fetch(`${ca.url}/v1/ca`)).json();
+    const served = (await (await fetch(`${ca.url}/v1/ca`)).json()) as Record<string, string>;
     expect(caInfo).toMatchObject({
       intermediateNotAfter: served.notAfter,
       intermediateCertificatePem: served.intermediateCertificatePem,
