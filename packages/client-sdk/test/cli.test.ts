@@ -167,6 +167,27 @@ describe("edge-pki batch input", () => {
     expect(result.stderr).toBe(`edge-pki: ${join(dir, message as string)}\n`);
   });
 
+  test("a second input into the same folder keeps the first one's devices in the manifest", async ({
+    ca,
+    dir,
+  }) => {
+    const env = { EDGE_PKI_URL: ca.url, EDGE_PKI_TOKEN_FILE: join(ca.dataDir, "admin.token") };
+    const out = join(dir, "shared-out");
+    await writeFile(join(dir, "first.csv"), "deviceId,slot\nkeep-1,a\nkeep-2,b\n");
+    await writeFile(join(dir, "second.csv"), "deviceId\nKEEP-2\nlater-1\n");
+    expect((await runEdgePki(["batch", "--input", join(dir, "first.csv"), "--out", out], env)).code).toBe(0);
+    expect((await runEdgePki(["batch", "--input", join(dir, "second.csv"), "--out", out], env)).code).toBe(0);
+    const manifest = JSON.parse(await readFile(join(out, "manifest.json"), "utf8"));
+    expect(manifest.devices.map((device: { deviceId: string }) => device.deviceId)).toEqual([
+      "KEEP-2",
+      "later-1",
+      "keep-1",
+    ]);
+    expect(manifest.devices[2]).toMatchObject({ status: "issued", columns: { slot: "a" } });
+    const csv = await readFile(join(out, "manifest.csv"), "utf8");
+    expect(csv.trim().split("\n")).toHaveLength(4);
+  });
+
   test("duplicates are found without regard to case, as DPS registration IDs", async ({ dir }) => {
     const input = join(dir, "devices.csv");
     await writeFile(input, "deviceId\nLine7-A\nline7-b\nline7-a\n");

@@ -1,4 +1,4 @@
-import { rename, writeFile } from "node:fs/promises";
+import { readFile, rename, writeFile } from "node:fs/promises";
 import { join, relative } from "node:path";
 import { stringify } from "csv-stringify/sync";
 import type { DeviceRow } from "./read-devices.js";
@@ -24,7 +24,8 @@ export const MANIFEST_COLUMNS: readonly string[] = [
 /**
  * Writes `manifest.csv` and `manifest.json` in the output folder: per device, in input order, its
  * status, serial number, notAfter, SHA-256 fingerprint and files (relative to the folder), then the
- * input's other columns. Each run rewrites both, atomically.
+ * input's other columns. Each run rewrites both, atomically; devices a run does not name (an earlier
+ * run into the same folder with another input) keep their entries, after this run's.
  */
 export async function writeManifest(
   outDir: string,
@@ -33,7 +34,7 @@ export async function writeManifest(
   extraColumns: readonly string[],
   outcomes: readonly DeviceOutcome[],
 ): Promise<{ csv: string; json: string }> {
-  const devices = outcomes.map((outcome, index) => {
+  const devices: ManifestDevice[] = outcomes.map((outcome, index) => {
     const columns = rows[index]?.columns ?? {};
     if (outcome.status === "failed")
       return { deviceId: outcome.deviceId, status: outcome.status, error: outcome.error, columns };
@@ -42,20 +43,22 @@ export async function writeManifest(
     );
     return { deviceId: outcome.deviceId, status: outcome.status, ...outcome.certificate, files, columns };
   });
+  const named = new Set(devices.map((device) => device.deviceId.toLowerCase()));
+  const kept = (await earlierDevices(outDir)).filter((device) => !named.has(device.deviceId.toLowerCase()));
+  devices.push(...kept);
   const header = [...MANIFEST_COLUMNS, ...extraColumns];
   const records = devices.map((device) => {
-    const certificate = "serialNumber" in device ? device : undefined;
     return [
       device.deviceId,
       device.status,
-      certificate?.serialNumber ?? "",
-      certificate?.notAfter ?? "",
-      certificate?.sha256Fingerprint ?? "",
-      certificate?.files.fullChain ?? "",
-      certificate?.files.certificate ?? "",
-      certificate?.files.privateKey ?? "",
-      certificate?.files.root ?? "",
-      "error" in device ? device.error : "",
+      device.serialNumber ?? "",
+      device.notAfter ?? "",
+      device.sha256Fingerprint ?? "",
+      device.files?.fullChain ?? "",
+      device.files?.certificate ?? "",
+      device.files?.privateKey ?? "",
+      device.files?.root ?? "",
+      device.error ?? "",
       ...extraColumns.map((name) => device.columns[name] ?? ""),
     ];
   });
@@ -67,6 +70,26 @@ export async function writeManifest(
     `${JSON.stringify({ batchId, writtenAt: new Date().toISOString(), devices }, null, 2)}\n`,
   );
   return { csv, json };
+}
+
+type ManifestDevice = {
+  deviceId: string;
+  status: string;
+  error?: string;
+  columns: Record<string, string>;
+} & Partial<{
+  serialNumber: string;
+  notAfter: string;
+  sha256Fingerprint: string;
+  files: Record<string, string>;
+}>;
+
+/** The devices of the folder's manifest as an earlier run left it; none when there is none. */
+async function earlierDevices(outDir: string): Promise<ManifestDevice[]> {
+  const text = await readFile(join(outDir, MANIFEST_JSON), "utf8").catch(() => undefined);
+  if (text === undefined) return [];
+  const devices = (JSON.parse(text) as { devices?: unknown }).devices;
+  return Array.isArray(devices) ? (devices as ManifestDevice[]) : [];
 }
 
 async function replace(path: string, content: string): Promise<void> {
