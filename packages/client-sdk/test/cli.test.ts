@@ -188,6 +188,37 @@ describe("edge-pki batch input", () => {
     expect(csv.trim().split("\n")).toHaveLength(4);
   });
 
+  test("a CA that stays unreachable stops the batch instead of failing every device alike", async ({
+    dir,
+  }) => {
+    const input = join(dir, "devices.csv");
+    await writeFile(input, ["deviceId", ...Array.from({ length: 12 }, (_, i) => `down-${i}`)].join("\n"));
+    const result = await runEdgePki(
+      [
+        "batch",
+        "--input",
+        input,
+        "--out",
+        join(dir, "down-out"),
+        "--concurrency",
+        "1",
+        "--max-retries",
+        "0",
+        "--json",
+      ],
+      { EDGE_PKI_URL: "http://127.0.0.1:9", EDGE_PKI_TOKEN: "not-a-real-token" },
+    );
+    expect(result.code).toBe(1);
+    const summary = JSON.parse(result.stdout);
+    const errors: string[] = summary.failures.map((failure: { error: string }) => failure.error);
+    expect(summary.failed).toBe(12);
+    expect(
+      errors.filter((error) =>
+        error.startsWith("not attempted: the batch stopped (the CA was unreachable for 3 devices in a row"),
+      ),
+    ).toHaveLength(9);
+  });
+
   test("duplicates are found without regard to case, as DPS registration IDs", async ({ dir }) => {
     const input = join(dir, "devices.csv");
     await writeFile(input, "deviceId\nLine7-A\nline7-b\nline7-a\n");

@@ -11,7 +11,7 @@ import {
   writeCertificateFiles,
   writePrivateKeyFile,
 } from "../../device/write-device-files.js";
-import { AuthenticationError } from "../../errors.js";
+import { AuthenticationError, ConnectionError } from "../../errors.js";
 import { type CertificateSummary, sha256Fingerprint, summarise } from "../certificate-summary.js";
 import { describeError } from "../describe-error.js";
 import type { BatchJournal, RequestedEntry } from "./journal.js";
@@ -38,6 +38,9 @@ export type DeviceOutcome =
  */
 const REPLAY_WINDOW_MS = 23 * 3600_000;
 
+/** Devices in a row that found the CA unreachable, after the client's retries, before the batch stops. */
+const UNREACHABLE_IN_A_ROW = 3;
+
 /**
  * Issues every device that lacks complete, valid files, `concurrency` at a time, so that the run
  * can be killed at any point and started again without a device getting two certificates:
@@ -49,7 +52,9 @@ const REPLAY_WINDOW_MS = 23 * 3600_000;
  *    gets the first answer back (the same certificate) instead of a new one;
  * 5. the files are written, the chain last.
  *
- * A 401 stops the batch: every further request would fail the same way.
+ * A 401 stops the batch: every further request would fail the same way. So does a CA that stays
+ * unreachable: once the client's own retries are spent for several devices in a row, with no answer
+ * in between, the rest would only repeat that wait (a re-run resumes).
  */
 export async function runBatch(
   client: EdgePkiClient,
@@ -61,16 +66,26 @@ export async function runBatch(
   const outcomes: DeviceOutcome[] = new Array(deviceIds.length);
   let next = 0;
   let stopped: string | undefined;
+  let unreachableInARow = 0;
   const worker = async () => {
     while (next < deviceIds.length) {
       const index = next++;
       const deviceId = deviceIds[index] as string;
       const outcome: DeviceOutcome =
         stopped === undefined
-          ? await issueDevice(client, deviceId, settings, journal).catch((error: unknown) => {
-              if (error instanceof AuthenticationError) stopped = describeError(error);
-              return { status: "failed" as const, deviceId, error: describeError(error) };
-            })
+          ? await issueDevice(client, deviceId, settings, journal).then(
+              (issued) => {
+                unreachableInARow = 0;
+                return issued;
+              },
+              (error: unknown) => {
+                if (error instanceof AuthenticationError) stopped = describeError(error);
+                if (error instanceof ConnectionError && ++unreachableInARow >= UNREACHABLE_IN_A_ROW) {
+                  stopped ??= `the CA was unreachable for ${unreachableInARow} devices in a row: ${describeError(error)}`;
+                } else if (!(error instanceof ConnectionError)) unreachableInARow = 0;
+                return { status: "failed" as const, deviceId, error: describeError(error) };
+              },
+            )
           : { status: "failed", deviceId, error: `not attempted: the batch stopped (${stopped})` };
       outcomes[index] = outcome;
       onOutcome(outcome);
