@@ -72,6 +72,11 @@ export const ApiToken = z
     subject: z.string().describe("Who it stands for: the audit log shows token:<subject>"),
     roles: z.array(z.string()),
     devicePrefix: z.string().nullable(),
+    rateLimitPerMinute: z
+      .number()
+      .int()
+      .nullable()
+      .describe("The token's own budget of requests per minute; null: the service's default for callers"),
     mintedAt: z.iso.datetime(),
     mintedBy: z.string(),
     expiresAt: z.iso.datetime(),

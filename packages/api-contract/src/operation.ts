@@ -30,6 +30,8 @@ export type RequestBodySpec =
 
 export type ResponseMediaType =
   | "application/json"
+  /** The Prometheus text exposition format, version 0.0.4. */
+  | "text/plain; version=0.0.4"
   | "application/x-pem-file"
   | "application/pkix-crl"
   | "application/problem+json";

@@ -315,6 +315,19 @@ export const operations = {
     success: { status: 200, description: "CRL", mediaType: PEM },
     problems: { 503: CRL_UNAVAILABLE },
   },
+  getMetrics: {
+    method: "GET",
+    path: "/metrics",
+    summary:
+      "The service's metrics in the Prometheus text format: issuances, request and store latencies, Key Vault signing, rate-limit refusals",
+    tags: ["health"],
+    // On the API's port, behind a token like every route that tells about the CA's activity: a
+    // scraper that reaches the pods reaches this port, and a loopback-only port would be out of its reach.
+    authentication: { kind: "bearer", permissions: ["metrics:read"] },
+    idempotent: false,
+    success: { status: 200, description: "Metrics", mediaType: "text/plain; version=0.0.4" },
+    problems: {},
+  },
   listAudit: {
     method: "GET",
     path: "/v1/audit",

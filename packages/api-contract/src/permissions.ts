@@ -13,6 +13,7 @@ export const PERMISSIONS = [
   "tokens:revoke",
   "audit:read",
   "ca:verify",
+  "metrics:read",
 ] as const;
 
 export type Permission = (typeof PERMISSIONS)[number];

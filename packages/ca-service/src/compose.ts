@@ -8,6 +8,8 @@ import { privateDataFolder } from "./adapters/fs/private-data-folder.js";
 import { openKeyVaultKeyStore } from "./adapters/keys/azure-key-vault/open-key-vault-key-store.js";
 import { LocalFileKeyStore } from "./adapters/keys/local-file-key-store.js";
 import { hasKeyFiles, resolvePassphrase } from "./adapters/keys/passphrase.js";
+import { PrometheusMetrics } from "./adapters/metrics/prometheus-metrics.js";
+import { observedStore } from "./adapters/store/observed-store.js";
 import { openPostgresStore, openSqliteStore } from "./adapters/store/open-store.js";
 import { outageAsUnavailable } from "./adapters/store/outage-as-unavailable.js";
 import { AuditSummaries } from "./app/audit-summaries.js";
@@ -28,6 +30,7 @@ import { describeError, type Logger } from "./logger.js";
 import type { CaKeyStore } from "./ports/ca-key-store.js";
 import type { CertificateStore } from "./ports/certificate-store.js";
 import { type Clock, type RandomBytes, secureRandom, systemClock } from "./ports/clock.js";
+import type { ServiceMetrics } from "./ports/metrics.js";
 import type { TokenSigner } from "./ports/token-signer.js";
 import type { TokenVerifier } from "./ports/token-verifier.js";
 
@@ -36,6 +39,16 @@ export interface Runtime {
   logger: Logger;
   clock?: Clock;
   random?: RandomBytes;
+  /**
+   * Where a serving process counts what it does (see `createMetrics`); the store and the key store
+   * report to it once it is set. Commands that serve nothing leave it out.
+   */
+  metrics?: ServiceMetrics;
+}
+
+/** The metrics of a serving process: Prometheus, rendered by `GET /metrics`. */
+export function createMetrics(): ServiceMetrics {
+  return new PrometheusMetrics();
 }
 
 /** Whether the command may create key material (`init`, `start`) or only use what exists. */
@@ -86,9 +99,9 @@ const keyStoreFactories: Record<
 > = {
   local: async (runtime, access) =>
     new LocalFileKeyStore(runtime.config.dataDir, await localPassphrase(runtime, access)),
-  keyvault: ({ config }) => {
+  keyvault: ({ config, metrics }) => {
     if (config.keyStore.kind !== "keyvault") throw new Error("Key Vault settings missing");
-    return openKeyVaultKeyStore(config.keyStore);
+    return openKeyVaultKeyStore(config.keyStore, undefined, metrics);
   },
 };
 
@@ -161,7 +174,8 @@ export async function openTokenSigner(keyStore: CaKeyStore): Promise<TokenSigner
 
 /** The configured store; its failures surface as `unavailable`, whichever operation meets them. */
 export async function openCertificateStore(runtime: Runtime): Promise<CertificateStore> {
-  return outageAsUnavailable(await storeFactories[runtime.config.store.kind](runtime));
+  const store = await storeFactories[runtime.config.store.kind](runtime);
+  return outageAsUnavailable(runtime.metrics ? observedStore(store, runtime.metrics) : store);
 }
 
 /** Our own issuer (ES256 only, our two audiences) and each configured OpenID Connect issuer. */
@@ -239,6 +253,7 @@ export async function openServiceContext(runtime: Runtime, keyStore: CaKeyStore)
       }),
     ),
     auditSummaries,
+    metrics: runtime.metrics ?? createMetrics(),
   };
 }
 

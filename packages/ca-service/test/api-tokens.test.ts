@@ -33,6 +33,7 @@ describe("the token registry", () => {
       subject: "line9",
       roles: ["issuer"],
       devicePrefix: "line9-",
+      rateLimitPerMinute: null,
       mintedAt: expect.any(String),
       mintedBy: "test",
       expiresAt: new Date((decodeJwt(token).exp as number) * 1000).toISOString(),
@@ -177,8 +178,12 @@ describe("edge-pki-ca token list and token revoke", () => {
     const { jti } = decodeJwt(token);
     const table = await runCli(["token", "list"], env(service));
     expect(table.code).toBe(0);
-    expect(table.stdout.split("\n")[0]).toMatch(/^TOKEN ID\s+SUBJECT\s+ROLES\s+PREFIX\s+EXPIRES\s+STATUS$/);
-    expect(table.stdout).toMatch(new RegExp(`${jti}\\s+cli-listed\\s+reader\\s+-\\s+\\S+\\s+live`));
+    expect(table.stdout.split("\n")[0]).toMatch(
+      /^TOKEN ID\s+SUBJECT\s+ROLES\s+PREFIX\s+RATE LIMIT\s+EXPIRES\s+STATUS$/,
+    );
+    expect(table.stdout).toMatch(
+      new RegExp(`${jti}\\s+cli-listed\\s+reader\\s+-\\s+default\\s+\\S+\\s+live`),
+    );
     const json = await runCli(["token", "list", "--json"], env(service));
     expect(JSON.parse(json.stdout)).toContainEqual(
       expect.objectContaining({ tokenId: jti, subject: "cli-listed" }),

@@ -3,7 +3,7 @@ import { readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import type { AuditPage } from "@edge-pki/api-contract";
+import type { ApiToken, ApiTokenList, AuditPage } from "@edge-pki/api-contract";
 import { decodeJwt } from "jose";
 import { describe, expect } from "vitest";
 import { it } from "./support/fixtures.js";
@@ -136,6 +136,13 @@ describe("edge-pki-ca token create", () => {
     [["token", "create", "--role", "reader", "--ttl=-5d"], "--ttl must look like 3600s, 15m, 12h or 30d"],
     [["token", "create", "--role", "reader", "--ttl", "0s"], "(a positive whole number and a unit)"],
     [["token", "create", "--role", "reader", "--role", "admin"], "--role was given more than once"],
+    ...["600", "0/min", "1000001/min", "5/s", "1.5/min", "12 /min"].map(
+      (limit) =>
+        [
+          ["token", "create", "--role", "reader", `--rate-limit=${limit}`],
+          "--rate-limit must look like 600/min: a whole number of requests per minute from 1 to 1000000",
+        ] as const,
+    ),
   ] as const) {
     it(`usage error, exit 2, one line: ${args.slice(2).join(" ") || "(no role)"}`, async ({ service }) => {
       const result = await cli([...args], service.dataDir);
@@ -145,6 +152,45 @@ describe("edge-pki-ca token create", () => {
       expect(result.stderr.trim().split("\n")).toHaveLength(1);
     });
   }
+});
+
+describe("edge-pki-ca token create --rate-limit", () => {
+  it("mints a token with its own budget: in its claims, in the registry, in token list and GET /v1/tokens", async ({
+    service,
+  }) => {
+    const created = await cli(
+      ["token", "create", "--role", "issuer", "--subject", "line9", "--rate-limit", "120/min"],
+      service.dataDir,
+    );
+    expect(created.code).toBe(0);
+    expect(created.stderr).toContain(
+      "token for subject line9 (issuer, 120 requests/min; audited as token:line9)",
+    );
+    expect(decodeJwt(created.stdout.trim())).toMatchObject({ sub: "line9", rate_limit_per_minute: 120 });
+    const listed = await cli(["token", "list"], service.dataDir);
+    expect(listed.stdout.split("\n")[0]).toMatch(
+      /^TOKEN ID +SUBJECT +ROLES +PREFIX +RATE LIMIT +EXPIRES +STATUS$/,
+    );
+    expect(listed.stdout).toMatch(/ line9 +issuer +- +120\/min +\S+ +live\n/);
+    // A token without a limit of its own is shown on the service's default.
+    expect(listed.stdout).toMatch(/ local-admin +admin +- +default +\S+ +live\n/);
+    const json = JSON.parse((await cli(["token", "list", "--json"], service.dataDir)).stdout) as ApiToken[];
+    expect(json.find((token) => token.subject === "line9")?.rateLimitPerMinute).toBe(120);
+    const api = await call<ApiTokenList>(`${service.url}/v1/tokens`, { token: service.adminToken });
+    expect(api.body.items.find((token) => token.subject === "line9")?.rateLimitPerMinute).toBe(120);
+  });
+
+  it("a bad --rate-limit records nothing and audits nothing", async ({ service }) => {
+    const refused = await cli(
+      ["token", "create", "--role", "reader", "--subject", "line10", "--rate-limit", "0/min"],
+      service.dataDir,
+    );
+    expect(refused.code).toBe(2);
+    const json = JSON.parse((await cli(["token", "list", "--json"], service.dataDir)).stdout) as ApiToken[];
+    expect(json.some((token) => token.subject === "line10")).toBe(false);
+    const audit = await call<AuditPage>(`${service.url}/v1/audit?limit=1000`, { token: service.adminToken });
+    expect(audit.body.items.some((item) => item.target === "token:line10")).toBe(false);
+  });
 });
 
 describe("edge-pki-ca start: the first admin token", () => {

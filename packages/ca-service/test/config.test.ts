@@ -67,7 +67,8 @@ describe("authentication settings", () => {
 
   it("rate limits: defaults, 0 allowed, negatives refused", () => {
     expect(loadConfig({}, "/tmp").rateLimits).toEqual({
-      perMinute: 600,
+      perMinute: 0,
+      devicePerMinute: 60,
       publicPerMinute: 6000,
       authFailuresPerMinute: 20,
     });

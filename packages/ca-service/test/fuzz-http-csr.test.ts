@@ -34,7 +34,11 @@ import { call, type TestService } from "./support/service.js";
 // Fuzzing sends far more requests a minute than a client would: no rate limit may refuse them.
 test.override({
   serviceOptions: {
-    env: { EDGE_PKI_RATE_LIMIT_PER_MINUTE: "0", EDGE_PKI_PUBLIC_RATE_LIMIT_PER_MINUTE: "0" },
+    env: {
+      EDGE_PKI_RATE_LIMIT_PER_MINUTE: "0",
+      EDGE_PKI_DEVICE_RATE_LIMIT_PER_MINUTE: "0",
+      EDGE_PKI_PUBLIC_RATE_LIMIT_PER_MINUTE: "0",
+    },
   },
 });
 const it = base.extend("seeds", { scope: "file" }, ({ dataDir }) => makeSeedCsrs(dataDir));

@@ -35,7 +35,11 @@ import { call } from "./support/service.js";
 // Fuzzing sends far more requests a minute than a client would: no rate limit may refuse them.
 test.override({
   serviceOptions: {
-    env: { EDGE_PKI_RATE_LIMIT_PER_MINUTE: "0", EDGE_PKI_PUBLIC_RATE_LIMIT_PER_MINUTE: "0" },
+    env: {
+      EDGE_PKI_RATE_LIMIT_PER_MINUTE: "0",
+      EDGE_PKI_DEVICE_RATE_LIMIT_PER_MINUTE: "0",
+      EDGE_PKI_PUBLIC_RATE_LIMIT_PER_MINUTE: "0",
+    },
   },
 });
 

@@ -19,6 +19,8 @@ export interface MintApiTokenRequest {
   subject: string;
   roles: Role[];
   devicePrefix?: string | undefined;
+  /** The token's own request budget, instead of the service's default for callers. */
+  rateLimitPerMinute?: number | undefined;
   lifetimeSeconds: number;
   /** Who mints it, for the audit log (the CLI, or the first start). */
   actor: string;
@@ -43,6 +45,7 @@ export async function mintApiToken(
     subject: request.subject,
     roles: request.roles,
     devicePrefix: request.devicePrefix,
+    rateLimitPerMinute: request.rateLimitPerMinute,
     lifetimeSeconds: request.lifetimeSeconds,
     now,
     tokenId: newTokenId(deps.random),
@@ -55,6 +58,7 @@ export async function mintApiToken(
       subject: request.subject,
       roles: request.roles,
       devicePrefix: request.devicePrefix ?? null,
+      rateLimitPerMinute: request.rateLimitPerMinute ?? null,
       mintedAt: now,
       mintedBy: request.actor,
       expiresAt,
@@ -72,6 +76,7 @@ export async function mintApiToken(
         roles: request.roles,
         expiresAt: expiresAt.toISOString(),
         ...(request.devicePrefix !== undefined && { devicePrefix: request.devicePrefix }),
+        ...(request.rateLimitPerMinute !== undefined && { rateLimitPerMinute: request.rateLimitPerMinute }),
       },
     },
   });

@@ -1,6 +1,7 @@
 import type { CaKeyStore } from "../ports/ca-key-store.js";
 import type { CertificateStore } from "../ports/certificate-store.js";
 import type { Clock, RandomBytes } from "../ports/clock.js";
+import type { ServiceMetrics } from "../ports/metrics.js";
 import type { TokenSigner } from "../ports/token-signer.js";
 import type { TokenVerifier } from "../ports/token-verifier.js";
 import type { AuditSummaries } from "./audit-summaries.js";
@@ -51,4 +52,6 @@ export interface ServiceContext {
   tokenRevocations: TokenRevocations;
   /** Audits what a client can cause in bulk, summarised per caller and minute. */
   auditSummaries: AuditSummaries;
+  /** What the store, the key store and the HTTP layer report, and what `GET /metrics` renders. */
+  metrics: ServiceMetrics;
 }

@@ -4,6 +4,7 @@ import type { HostCommand } from "@edge-pki/host-kit/cli";
 import { ADMIN_TOKEN_FILE, type AdminTokenFile, adminTokenFile } from "../adapters/auth/admin-token-file.js";
 import type { InitCaResult } from "../app/init-ca.js";
 import {
+  createMetrics,
   firstAdminTokenFile,
   initialiseCa,
   openKeyStore,
@@ -36,7 +37,7 @@ export function addServiceCommands(program: HostCommand): void {
 }
 
 async function runService(command: ServiceCommand, env: NodeJS.ProcessEnv): Promise<void> {
-  const runtime: Runtime = { config: loadConfig(env), logger: jsonLogger() };
+  const runtime: Runtime = { config: loadConfig(env), logger: jsonLogger(), metrics: createMetrics() };
   if (command !== "serve") await refuseRootOverRecordedCaIn(runtime);
   const keyStore = await openKeyStore(runtime, command === "serve" ? "use" : "create");
 

@@ -5,7 +5,12 @@ import { openCertificateStore, openKeyStore, openTokenSigner, type Runtime } fro
 import { loadConfig } from "../config/config.js";
 import { parseDuration } from "../core/duration.js";
 import type { Role } from "../core/roles.js";
-import { API_TOKEN_MAX_SECONDS, DEVICE_PREFIX_PATTERN } from "../core/token-claims.js";
+import {
+  API_TOKEN_MAX_SECONDS,
+  DEVICE_PREFIX_PATTERN,
+  isRateLimit,
+  RATE_LIMIT_MAX_PER_MINUTE,
+} from "../core/token-claims.js";
 import { jsonLogger } from "../logger.js";
 import { secureRandom, systemClock } from "../ports/clock.js";
 import { environmentWithFlags } from "./setting-flags.js";
@@ -20,6 +25,7 @@ interface TokenFlags {
   devicePrefix?: string;
   ttl: string;
   subject?: string;
+  rateLimit?: string;
 }
 
 /** `token create|list|revoke`. */
@@ -42,6 +48,10 @@ export function addTokenCommand(program: HostCommand): void {
       "--subject <name>",
       "who the token stands for: the audit log shows token:<subject>, and rate limits and Idempotency-Keys " +
         "are per subject (default cli-<role>-<8 random hex digits>)",
+    )
+    .option(
+      "--rate-limit <n>/min",
+      "the token's own budget of requests per minute, instead of the service's default for callers",
     );
   create.action(() => createToken(create.opts<TokenFlags>(), environmentWithFlags(create)));
   addTokenListCommand(tokens);
@@ -70,6 +80,7 @@ async function createToken(values: TokenFlags, env: NodeJS.ProcessEnv): Promise<
   const subject = values.subject ?? `cli-${role}-${randomBytes(4).toString("hex")}`;
   if (!SUBJECT_PATTERN.test(subject))
     throw new UsageError("--subject must be 1 to 256 visible ASCII characters");
+  const rateLimitPerMinute = values.rateLimit === undefined ? undefined : parseRateLimit(values.rateLimit);
 
   const runtime: Runtime = { config: loadConfig(env), logger: jsonLogger() };
   // Only what exists: a mistyped --data-dir must not create a CA, a passphrase or a database.
@@ -78,13 +89,32 @@ async function createToken(values: TokenFlags, env: NodeJS.ProcessEnv): Promise<
   try {
     const minted = await mintApiToken(
       { tokens, store, clock: systemClock, random: secureRandom },
-      { subject, roles: [role], devicePrefix, lifetimeSeconds, actor: "edge-pki-ca token create" },
+      {
+        subject,
+        roles: [role],
+        devicePrefix,
+        rateLimitPerMinute,
+        lifetimeSeconds,
+        actor: "edge-pki-ca token create",
+      },
     );
     process.stdout.write(`${minted.token}\n`);
+    const limit = rateLimitPerMinute === undefined ? "" : `, ${rateLimitPerMinute} requests/min`;
     process.stderr.write(
-      `token for subject ${subject} (${role}; audited as token:${subject}) expires ${minted.expiresAt.toISOString()}\n`,
+      `token for subject ${subject} (${role}${limit}; audited as token:${subject}) expires ${minted.expiresAt.toISOString()}\n`,
     );
   } finally {
     await store.close();
   }
+}
+
+/** `--rate-limit 600/min`: requests per minute, as the settings count them. */
+function parseRateLimit(value: string): number {
+  const perMinute = /^([1-9][0-9]{0,6})\/min$/.exec(value)?.[1];
+  if (perMinute === undefined || !isRateLimit(Number(perMinute))) {
+    throw new UsageError(
+      `--rate-limit must look like 600/min: a whole number of requests per minute from 1 to ${RATE_LIMIT_MAX_PER_MINUTE}`,
+    );
+  }
+  return Number(perMinute);
 }

@@ -30,10 +30,13 @@ export function addTokenListCommand(tokens: HostCommand): void {
         token.subject,
         token.roles.join("+"),
         token.devicePrefix ?? "-",
+        token.rateLimitPerMinute === null ? "default" : `${token.rateLimitPerMinute}/min`,
         token.expiresAt,
         token.status,
       ]);
-      process.stdout.write(table([["TOKEN ID", "SUBJECT", "ROLES", "PREFIX", "EXPIRES", "STATUS"], ...rows]));
+      process.stdout.write(
+        table([["TOKEN ID", "SUBJECT", "ROLES", "PREFIX", "RATE LIMIT", "EXPIRES", "STATUS"], ...rows]),
+      );
     } finally {
       await store.close();
     }

@@ -113,7 +113,8 @@ const ConfigSchema = z.object({
   EDGE_PKI_CRL_VALIDITY_HOURS: integerSetting(1, 8760, 24),
   EDGE_PKI_RENEWAL_GRACE_DAYS: integerSetting(0, 3650, 0),
   EDGE_PKI_OIDC_ISSUERS: OidcIssuers.default([]),
-  EDGE_PKI_RATE_LIMIT_PER_MINUTE: integerSetting(0, 1_000_000, 600),
+  EDGE_PKI_RATE_LIMIT_PER_MINUTE: integerSetting(0, 1_000_000, 0),
+  EDGE_PKI_DEVICE_RATE_LIMIT_PER_MINUTE: integerSetting(0, 1_000_000, 60),
   EDGE_PKI_AUTH_FAILURES_PER_MINUTE: integerSetting(0, 1_000_000, 20),
   EDGE_PKI_PUBLIC_RATE_LIMIT_PER_MINUTE: integerSetting(0, 1_000_000, 6000),
   ...KeyStoreSettings.shape,
@@ -165,7 +166,12 @@ export interface Config {
   };
   /** External token issuers trusted besides our own. */
   oidcIssuers: OidcIssuerSettings[];
-  rateLimits: { perMinute: number; publicPerMinute: number; authFailuresPerMinute: number };
+  rateLimits: {
+    perMinute: number;
+    devicePerMinute: number;
+    publicPerMinute: number;
+    authFailuresPerMinute: number;
+  };
 }
 
 export type OidcIssuerSettings = z.infer<typeof OidcIssuer>;
@@ -234,6 +240,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): Config 
     oidcIssuers: settings.EDGE_PKI_OIDC_ISSUERS,
     rateLimits: {
       perMinute: settings.EDGE_PKI_RATE_LIMIT_PER_MINUTE,
+      devicePerMinute: settings.EDGE_PKI_DEVICE_RATE_LIMIT_PER_MINUTE,
       publicPerMinute: settings.EDGE_PKI_PUBLIC_RATE_LIMIT_PER_MINUTE,
       authFailuresPerMinute: settings.EDGE_PKI_AUTH_FAILURES_PER_MINUTE,
     },

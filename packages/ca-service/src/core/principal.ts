@@ -39,6 +39,8 @@ export interface Principal {
   apiTokenId?: string | undefined;
   /** When that API token expires: nothing it mints may outlive it. */
   apiTokenExpiresAt?: Date | undefined;
+  /** That API token's own request budget per minute, set when it was minted; else the default's. */
+  rateLimitPerMinute?: number | undefined;
   /** Set only for a device that proved possession of its certificate's key; its subject is the CN. */
   holder?: CertificateHolder | undefined;
 }

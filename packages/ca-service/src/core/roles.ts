@@ -18,9 +18,10 @@ const GRANTS: Record<Role, readonly Permission[]> = {
     "tokens:revoke",
     "audit:read",
     "ca:verify",
+    "metrics:read",
   ],
   issuer: ["certificates:issue", "bootstrap-tokens:create"],
-  reader: ["certificates:read", "audit:read"],
+  reader: ["certificates:read", "audit:read", "metrics:read"],
   "device-bootstrap": ["bootstrap-tokens:redeem"],
 };
 

@@ -18,10 +18,13 @@ export const BOOTSTRAP_TOKEN_DEFAULT_SECONDS = 15 * 60;
 export const BOOTSTRAP_TOKEN_MAX_SECONDS = 24 * 3600;
 export const API_TOKEN_MAX_SECONDS = 365 * 86_400;
 
+/** The largest per-token rate limit, as for the service-wide settings. */
+export const RATE_LIMIT_MAX_PER_MINUTE = 1_000_000;
+
 /** A device-ID prefix: the device-ID alphabet, shorter than a whole device ID. */
 export const DEVICE_PREFIX_PATTERN = /^[A-Za-z0-9\-._:]{1,63}$/;
 
-/** What the service signs; registered claims plus our `roles` and `device_prefix`. */
+/** What the service signs; registered claims plus our `roles`, `device_prefix` and `rate_limit_per_minute`. */
 export interface TokenClaims {
   [claim: string]: unknown;
   iss: string;
@@ -32,12 +35,15 @@ export interface TokenClaims {
   jti: string;
   roles: Role[];
   device_prefix?: string;
+  rate_limit_per_minute?: number;
 }
 
 export interface ApiTokenRequest {
   subject: string;
   roles: Role[];
   devicePrefix?: string | undefined;
+  /** The token's own request budget, instead of the service's default for callers. */
+  rateLimitPerMinute?: number | undefined;
   lifetimeSeconds: number;
   now: Date;
   tokenId: string;
@@ -51,6 +57,12 @@ export function apiTokenClaims(request: ApiTokenRequest): TokenClaims {
   if (request.devicePrefix !== undefined && !DEVICE_PREFIX_PATTERN.test(request.devicePrefix)) {
     throw new CaError("invalid_request", "the device prefix must be 1 to 63 device-ID characters");
   }
+  if (request.rateLimitPerMinute !== undefined && !isRateLimit(request.rateLimitPerMinute)) {
+    throw new CaError(
+      "invalid_request",
+      `the rate limit must be a whole number of requests per minute from 1 to ${RATE_LIMIT_MAX_PER_MINUTE}`,
+    );
+  }
   const claims = baseClaims(
     request.subject,
     API_AUDIENCE,
@@ -60,7 +72,13 @@ export function apiTokenClaims(request: ApiTokenRequest): TokenClaims {
   );
   const result: TokenClaims = { ...claims, roles: request.roles };
   if (request.devicePrefix !== undefined) result.device_prefix = request.devicePrefix;
+  if (request.rateLimitPerMinute !== undefined) result.rate_limit_per_minute = request.rateLimitPerMinute;
   return result;
+}
+
+/** A per-token budget: a whole number of requests per minute, 1 to {@link RATE_LIMIT_MAX_PER_MINUTE}. */
+export function isRateLimit(value: unknown): value is number {
+  return Number.isInteger(value) && (value as number) >= 1 && (value as number) <= RATE_LIMIT_MAX_PER_MINUTE;
 }
 
 /**
@@ -158,7 +176,12 @@ export function principalFromToken(token: VerifiedToken): Principal {
   const { jti, exp } = claims;
   if (typeof jti !== "string" || jti.length === 0) throw invalid("an API token needs a jti");
   const apiTokenExpiresAt = typeof exp === "number" ? new Date(exp * 1000) : undefined;
-  return { ...base, roles, apiTokenId: jti, apiTokenExpiresAt };
+  // Only our own API tokens carry a budget: an external issuer cannot choose its callers' limits.
+  const rateLimitPerMinute = claims.rate_limit_per_minute;
+  if (rateLimitPerMinute !== undefined && !isRateLimit(rateLimitPerMinute)) {
+    throw invalid("the token's rate_limit_per_minute claim is not a usable rate limit");
+  }
+  return { ...base, roles, apiTokenId: jti, apiTokenExpiresAt, rateLimitPerMinute };
 }
 
 function invalid(message: string): CaError {

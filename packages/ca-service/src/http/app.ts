@@ -3,6 +3,7 @@ import express, { type NextFunction, type Request, type Response } from "express
 import type { ServiceContext } from "../app/service-context.js";
 import { CaError } from "../core/errors.js";
 import { describeError, type Logger } from "../logger.js";
+import type { HttpMetrics } from "../ports/metrics.js";
 import { authenticatorsFor } from "./authentication/authenticators.js";
 import type { CertificateForwarding } from "./authentication/client-certificate-authenticator.js";
 import { bindOperations } from "./bind-operations.js";
@@ -16,6 +17,7 @@ import { auditHandlers } from "./routes/audit.js";
 import { caHandlers } from "./routes/ca.js";
 import { certificateHandlers } from "./routes/certificates.js";
 import { healthHandlers } from "./routes/health.js";
+import { metricsHandlers } from "./routes/metrics.js";
 import { renewalHandlers } from "./routes/renewal.js";
 import { revocationHandlers } from "./routes/revocation.js";
 import { tokenHandlers } from "./routes/tokens.js";
@@ -23,8 +25,10 @@ import { verificationHandlers } from "./routes/verification.js";
 import { clientAddressOf, type TrustedProxies, trustedProxies } from "./trusted-proxies.js";
 
 export interface RateLimits {
-  /** Requests per minute per client identity; 0 turns rate limiting off. */
+  /** Requests per minute per caller with an API or OpenID Connect token without a limit of its own; 0: unlimited. */
   perMinute: number;
+  /** Requests per minute per device (bootstrap token, renewal proof, client certificate); 0: unlimited. */
+  devicePerMinute: number;
   /** Requests per minute per address for public CA material, CRL and JWKS; 0 turns this limit off. */
   publicPerMinute: number;
   /** Failed authentications per minute per client address; 0 turns this limit off. */
@@ -54,6 +58,7 @@ export function createHttpApp(options: HttpAppOptions): express.Express {
     ...revocationHandlers(context),
     ...auditHandlers(context),
     ...verificationHandlers(context),
+    ...metricsHandlers(context),
   };
   const proxies = options.trustedProxies ?? trustedProxies([]);
   const clientAddress = (request: Request) => clientAddressOf(request, proxies);
@@ -63,17 +68,19 @@ export function createHttpApp(options: HttpAppOptions): express.Express {
     audit: context,
     auditSummaries: context.auditSummaries,
     authenticators: authenticatorsFor(context, options.certificateForwarding),
-    limiters: {
-      caller: limiter(rateLimits.perMinute, "too many requests from this client"),
-      public: limiter(rateLimits.publicPerMinute, "too many requests from this address"),
-      none: undefined,
+    // Always there, even when the defaults are off: a token minted with a limit of its own keeps it.
+    callers: {
+      limiter: new RateLimiter(0, context.clock, "too many requests from this client"),
+      defaults: { perMinute: rateLimits.perMinute, devicePerMinute: rateLimits.devicePerMinute },
     },
+    addresses: limiter(rateLimits.publicPerMinute, "too many requests from this address"),
     authFailures: limiter(
       rateLimits.authFailuresPerMinute,
       "too many failed authentications from this address",
     ),
     clientAddress,
     logger: options.logger,
+    metrics: context.metrics,
   });
   const openApi = openApiDocument(operations, options.version);
 
@@ -81,7 +88,7 @@ export function createHttpApp(options: HttpAppOptions): express.Express {
   app.set("case sensitive routing", true);
   app.disable("x-powered-by");
   app.set("query parser", "simple");
-  app.use(accessLog(options.logger, clientAddress));
+  app.use(accessLog(options.logger, clientAddress, context.metrics));
   app.get("/openapi.json", (_request, response) => {
     response.json(openApi);
   });
@@ -112,14 +119,26 @@ export function problemHandler(logger: Logger) {
 
 /**
  * One line per request once it is answered: method, path, status, duration and who asked (the
- * identity the gate established, `response.locals.actor`). Never tokens, queries or bodies.
+ * identity the gate established, `response.locals.actor`). Never tokens, queries or bodies. Each
+ * answered request is also counted and timed by its operation (`response.locals.operationId`).
  */
-function accessLog(logger: Logger, clientAddress: (request: Request) => string) {
+function accessLog(
+  logger: Logger,
+  clientAddress: (request: Request) => string,
+  metrics: Pick<HttpMetrics, "request">,
+) {
   return (request: Request, response: Response, next: NextFunction) => {
     const started = performance.now();
     // "close", not "finish": a request whose client went away mid-body gets its line too.
     response.on("close", () => {
       const answered = response.writableFinished;
+      if (answered) {
+        metrics.request({
+          operation: response.locals.operationId ?? "unmatched",
+          status: response.statusCode,
+          seconds: (performance.now() - started) / 1000,
+        });
+      }
       logger.info("request", {
         method: request.method,
         path: request.path,

@@ -24,6 +24,8 @@ export function bindOperations<Table extends Record<string, OperationDefinition>
     const handle = handlers[operationId as keyof Table] as (input: unknown) => Promise<HandlerOutput>;
     const method = operation.method === "GET" ? "get" : "post";
     router[method](expressPath(operation.path), async (request: Request, response: Response) => {
+      // For the request metrics: which operation answered, whatever the outcome.
+      response.locals.operationId = operationId;
       const { principal, body } = await gate.admit(
         request,
         operation,

@@ -3,11 +3,13 @@ import type { Request } from "express";
 import type { AuditSummaries } from "../app/audit-summaries.js";
 import { type Denial, recordDenial } from "../app/record-denial.js";
 import { authorize } from "../core/authorize.js";
+import { type CallerBudgetDefaults, callerBudgetOf } from "../core/caller-budget.js";
 import { CaError } from "../core/errors.js";
 import { anonymousPrincipal, identityOf, type Principal } from "../core/principal.js";
 import { describeError, type Logger } from "../logger.js";
 import type { CertificateStore } from "../ports/certificate-store.js";
 import type { Clock } from "../ports/clock.js";
+import type { HttpMetrics, RateLimitBudget } from "../ports/metrics.js";
 import type { Authenticator } from "./authentication/authenticator.js";
 import type { RateLimitClass } from "./rate-limit-classes.js";
 import type { RateLimiter } from "./rate-limiter.js";
@@ -19,10 +21,20 @@ export interface GateOptions {
   auditSummaries: Pick<AuditSummaries, "record">;
   /** One authenticator per kind of authentication an operation may declare. */
   authenticators: Record<Exclude<OperationDefinition["authentication"]["kind"], "none">, Authenticator>;
-  /** Requests by rate-limit class; undefined where that limit is off. */
-  limiters: Record<RateLimitClass, RateLimiter | undefined>;
+  /**
+   * Authenticated callers, per identity, each at the budget `callerBudgetOf` gives it: its API
+   * token's own, else its kind's default.
+   */
+  callers: { limiter: RateLimiter; defaults: CallerBudgetDefaults };
+  /**
+   * Per address: anonymous requests (but health probes), and renewals before their proof is
+   * verified; undefined when that limit is off.
+   */
+  addresses: RateLimiter | undefined;
   /** Failed authentications, per client address: a much smaller budget against credential guessing. */
   authFailures: RateLimiter | undefined;
+  /** Where refusals for a budget are counted. */
+  metrics: Pick<HttpMetrics, "rateLimited">;
   /** The client's address: the TCP peer's, or what a trusted proxy says it is. */
   clientAddress: (request: Request) => string;
   logger: Logger;
@@ -72,7 +84,7 @@ const FAILED_AUTHENTICATIONS = new Set(["unauthorized", "token_used", "proof_inv
  * that came from their address before.
  */
 export function createGate(options: GateOptions): Gate {
-  const { authenticators, limiters, authFailures, logger } = options;
+  const { authenticators, callers, addresses, authFailures, logger } = options;
   const addressOf = options.clientAddress;
   const audit = (denial: Denial) =>
     recordDenial(options.audit, denial).catch((error: unknown) =>
@@ -82,15 +94,11 @@ export function createGate(options: GateOptions): Gate {
    * Spends one request of `identity`'s budget, or refuses with 429: audited, summarised per caller
    * and minute, so that a flood of refused requests is a handful of entries.
    */
-  const spend = (
-    limiter: RateLimiter | undefined,
-    identity: string,
-    request: Request,
-    budgetKey = identity,
-  ) => {
+  const spend = (budget: RateLimitBudget, take: () => void, identity: string, request: Request) => {
     try {
-      limiter?.take(budgetKey);
+      take();
     } catch (error) {
+      options.metrics.rateLimited({ budget });
       options.auditSummaries.record({
         actor: identity,
         action: "rate_limit.refused",
@@ -103,7 +111,21 @@ export function createGate(options: GateOptions): Gate {
   };
   /** Over the budget: 429, and the failures are no longer audited one by one, only summarised. */
   const chargeFailure = (request: Request) =>
-    spend(authFailures, identityOf(anonymousPrincipal(addressOf(request))), request, addressOf(request));
+    spend(
+      "auth-failures",
+      () => authFailures?.take(addressOf(request)),
+      identityOf(anonymousPrincipal(addressOf(request))),
+      request,
+    );
+  /** An address's budget, for a caller not known (yet). */
+  const spendAddress = (request: Request, anonymous: Principal) =>
+    spend("public", () => addresses?.take(identityOf(anonymous)), identityOf(anonymous), request);
+  /** A known caller's budget: its token's own, else its kind's default. */
+  const spendCaller = (request: Request, principal: Principal) => {
+    const identity = identityOf(principal);
+    const budget = callerBudgetOf(principal, callers.defaults);
+    spend(budget.kind, () => callers.limiter.take(identity, budget.perMinute), identity, request);
+  };
 
   async function authenticate(
     authenticator: Authenticator,
@@ -128,11 +150,10 @@ export function createGate(options: GateOptions): Gate {
   }
 
   const admit: Gate["admit"] = async (request, operation, rateLimit, readBody) => {
-    const limiter = limiters[rateLimit];
     const anonymous = anonymousPrincipal(addressOf(request));
     const { authentication } = operation;
     if (authentication.kind === "none") {
-      spend(limiter, identityOf(anonymous), request);
+      if (rateLimit !== "none") spendAddress(request, anonymous);
       return { principal: anonymous, body: await readBody(anonymous) };
     }
     const authenticator = authenticators[authentication.kind];
@@ -140,14 +161,14 @@ export function createGate(options: GateOptions): Gate {
       // Nobody is known before the body is read: the address is only a coarse outer bound (the
       // larger per-address budget), since behind a proxy or a NAT many devices share one. What the
       // request proves, once it is verified, pays: its device's budget.
-      spend(limiters.public, identityOf(anonymous), request);
+      spendAddress(request, anonymous);
       const body = await readBody(anonymous);
       const principal = await authenticate(authenticator, request, body);
-      spend(limiter, identityOf(principal), request);
+      if (rateLimit !== "none") spendCaller(request, principal);
       return { principal, body };
     }
     const principal = await authenticate(authenticator, request, undefined);
-    spend(limiter, identityOf(principal), request);
+    if (rateLimit !== "none") spendCaller(request, principal);
     if (authentication.kind === "bearer") {
       try {
         authorize(principal, authentication.permissions);

@@ -1,8 +1,8 @@
 import type { OperationId } from "@edge-pki/api-contract";
 
 /**
- * Which budget a request draws on: its caller's (per identity; per address for a caller not yet
- * known), the larger per-address budget of public material, or none.
+ * Which budget a request draws on: its caller's (per identity, at its token's or its kind's budget;
+ * per address for a caller without credentials), the per-address budget of public material, or none.
  */
 export type RateLimitClass = "caller" | "public" | "none";
 

@@ -10,30 +10,35 @@ const PRUNE_ABOVE = 10_000;
  * its own budget, which bounds abuse without a shared store on the hot path.
  */
 export class RateLimiter {
-  private readonly buckets = new Map<string, BucketState>();
-  private readonly rate: BucketRate;
+  /** Each bucket with the rate it fills at, so that pruning never forgets one that is not full. */
+  private readonly buckets = new Map<string, { state: BucketState; rate: BucketRate }>();
 
+  /** `perMinute` is the budget of every key that is not given one of its own; 0 means unlimited. */
   constructor(
-    perMinute: number,
+    private readonly perMinute: number,
     private readonly clock: Clock,
     private readonly message: string,
-  ) {
-    this.rate = { perMinute };
-  }
+  ) {}
 
-  /** Spends one request from `key`'s budget, or refuses with 429 and when to retry. */
-  take(key: string): void {
-    const result = this.spend(key);
+  /**
+   * Spends one request from `key`'s budget of `perMinute` (the limiter's own unless given; 0:
+   * unlimited), or refuses with 429 and when to retry.
+   */
+  take(key: string, perMinute = this.perMinute): void {
+    if (perMinute === 0) return;
+    const result = this.spend(key, { perMinute });
     if (!result.allowed) this.refuse(result.retryAfterSeconds);
   }
 
-  private spend(key: string) {
+  private spend(key: string, rate: BucketRate) {
     const now = this.clock.now().getTime();
     if (this.buckets.size > PRUNE_ABOVE) {
-      for (const [name, state] of this.buckets) if (isFull(state, this.rate, now)) this.buckets.delete(name);
+      for (const [name, bucket] of this.buckets) {
+        if (isFull(bucket.state, bucket.rate, now)) this.buckets.delete(name);
+      }
     }
-    const result = takeToken(this.buckets.get(key), this.rate, now);
-    this.buckets.set(key, result.state);
+    const result = takeToken(this.buckets.get(key)?.state, rate, now);
+    this.buckets.set(key, { state: result.state, rate });
     return result;
   }
 

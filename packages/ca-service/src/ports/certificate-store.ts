@@ -85,6 +85,8 @@ export interface ApiTokenRecord {
   subject: string;
   roles: string[];
   devicePrefix: string | null;
+  /** Its own request budget per minute, set when it was minted; null: the service's default. */
+  rateLimitPerMinute: number | null;
   mintedAt: Date;
   /** Who minted it: the CLI, or the first start. */
   mintedBy: string;

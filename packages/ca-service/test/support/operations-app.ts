@@ -44,12 +44,17 @@ export async function serveOperations<Table extends Record<string, OperationDefi
     audit: context,
     auditSummaries: context.auditSummaries,
     authenticators: authenticatorsFor(context, options.forwarding),
-    limiters: { caller: undefined, public: undefined, none: undefined },
+    callers: {
+      limiter: new RateLimiter(0, context.clock, "too many requests"),
+      defaults: { perMinute: 0, devicePerMinute: 0 },
+    },
+    addresses: undefined,
     authFailures: failures
       ? new RateLimiter(failures, context.clock, "too many failed authentications")
       : undefined,
     clientAddress: (request) => clientAddressOf(request, trustedProxies([])),
     logger: silentLogger,
+    metrics: context.metrics,
   });
   const app = express();
   app.use(bindOperations(table, handlers, gate));

@@ -4,6 +4,7 @@ import type { Problem } from "@edge-pki/api-contract";
 import { mintApiToken } from "../../src/app/mint-api-token.js";
 import type { ServiceContext } from "../../src/app/service-context.js";
 import {
+  createMetrics,
   firstAdminTokenFile,
   initialiseCa,
   openKeyStore,
@@ -33,7 +34,10 @@ export interface TestService {
    */
   readonly adminToken: string;
   /** Mints a token from the service's own issuer, as `edge-pki-ca token create` does. */
-  token(roles: Role[], options?: { devicePrefix?: string; subject?: string }): Promise<string>;
+  token(
+    roles: Role[],
+    options?: { devicePrefix?: string; subject?: string; rateLimitPerMinute?: number },
+  ): Promise<string>;
   /** Stops the server and closes the store, keeping the data folder. */
   stop(): Promise<void>;
   /** Stops, then starts again on the same data folder and settings. */
@@ -85,6 +89,7 @@ export async function startTestService(options: TestServiceOptions = {}): Promis
           subject: tokenOptions.subject ?? `test-${roles.join("+")}-${randomUUID()}`,
           roles,
           devicePrefix: tokenOptions.devicePrefix,
+          rateLimitPerMinute: tokenOptions.rateLimitPerMinute,
           lifetimeSeconds: 3600,
           actor: "test",
         })
@@ -110,7 +115,12 @@ async function boot(dataDir: string, options: TestServiceOptions): Promise<Run> 
     EDGE_PKI_AUTH_FAILURES_PER_MINUTE: "0",
     ...options.env,
   };
-  const runtime: Runtime = { config: loadConfig(env), logger: silentLogger, clock: options.clock };
+  const runtime: Runtime = {
+    config: loadConfig(env),
+    logger: silentLogger,
+    clock: options.clock,
+    metrics: createMetrics(),
+  };
   const keyStore = await openKeyStore(runtime, "create");
   const init = await initialiseCa(runtime, keyStore);
   const context = await openServiceContext(runtime, keyStore);

@@ -1,4 +1,4 @@
-import type { Kysely, Selectable } from "kysely";
+import type { Insertable, Kysely, Selectable } from "kysely";
 import { Migrator } from "kysely/migration";
 import { deviceIdKey } from "../../core/device-id.js";
 import { type Profile, SIGNED_BY, signingCaOf } from "../../core/profiles.js";
@@ -446,13 +446,14 @@ async function liveHolder(db: Kysely<Database>, subject: string): Promise<ApiTok
   return row && fromTokenRow(row);
 }
 
-function toTokenRow(token: ApiTokenRecord): ApiTokensTable {
+function toTokenRow(token: ApiTokenRecord): Insertable<ApiTokensTable> {
   return {
     token_id: token.tokenId,
     subject: token.subject,
     live_subject: token.revokedAt === null ? token.subject : null,
     roles: JSON.stringify(token.roles),
     device_prefix: token.devicePrefix,
+    rate_limit_per_minute: token.rateLimitPerMinute,
     minted_at: token.mintedAt.toISOString(),
     minted_by: token.mintedBy,
     expires_at: token.expiresAt.toISOString(),
@@ -467,6 +468,7 @@ function fromTokenRow(row: Selectable<ApiTokensTable>): ApiTokenRecord {
     subject: row.subject,
     roles: JSON.parse(row.roles) as string[],
     devicePrefix: row.device_prefix,
+    rateLimitPerMinute: row.rate_limit_per_minute,
     mintedAt: new Date(row.minted_at),
     mintedBy: row.minted_by,
     expiresAt: new Date(row.expires_at),

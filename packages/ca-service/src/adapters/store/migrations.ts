@@ -175,6 +175,12 @@ export function migrationProvider(dialect: SqlDialectName): MigrationProvider {
         await sql`insert into readiness_probe (id, probed) values (1, 0)`.execute(db);
       },
     },
+    "0009_api_token_rate_limits": {
+      async up(db: Kysely<unknown>) {
+        // A token's own request budget, as it was minted (and claims): null for the default.
+        await db.schema.alterTable("api_tokens").addColumn("rate_limit_per_minute", "integer").execute();
+      },
+    },
   };
   return { getMigrations: async () => migrations };
 }

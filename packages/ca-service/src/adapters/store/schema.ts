@@ -1,4 +1,4 @@
-import type { Generated } from "kysely";
+import type { ColumnType, Generated } from "kysely";
 
 /** Times are ISO-8601 UTC text: identical on SQLite and PostgreSQL, and they sort correctly. */
 export interface CertificatesTable {
@@ -79,6 +79,8 @@ export interface ApiTokensTable {
   /** JSON array. */
   roles: string;
   device_prefix: string | null;
+  /** Since migration 0009: the migration that first fills the table (0007) leaves it out. */
+  rate_limit_per_minute: ColumnType<number | null, number | null | undefined, number | null>;
   minted_at: string;
   minted_by: string;
   expires_at: string;

@@ -9,6 +9,7 @@ export function renderApiToken(record: ApiTokenRecord, now: Date): ApiToken {
     subject: record.subject,
     roles: record.roles,
     devicePrefix: record.devicePrefix,
+    rateLimitPerMinute: record.rateLimitPerMinute,
     mintedAt: record.mintedAt.toISOString(),
     mintedBy: record.mintedBy,
     expiresAt: record.expiresAt.toISOString(),

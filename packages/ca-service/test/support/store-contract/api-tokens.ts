@@ -17,6 +17,7 @@ const ONE_LIVE_TOKEN = "a subject holds one live token";
 const REVOKED_ONCE = "a token revocation changes a token once";
 const REFUSED = "revoked tokens are refused until they expire";
 const LISTED = "tokens are listed newest first";
+const RATE_LIMITED = "a token keeps the rate limit it was minted with";
 
 const MINTED_AT = new Date("2026-01-01T00:00:00.000Z");
 const EXPIRES_AT = new Date("2026-01-02T00:00:00.000Z");
@@ -29,6 +30,7 @@ function apiToken(subject: string, overrides: Partial<ApiTokenRecord> = {}): Api
     subject,
     roles: ["issuer"],
     devicePrefix: `${subject}-`,
+    rateLimitPerMinute: null,
     mintedAt: MINTED_AT,
     mintedBy: "edge-pki-ca token create",
     expiresAt: EXPIRES_AT,
@@ -245,6 +247,26 @@ export function apiTokenRules(it: ContractTest): void {
         `${ONE_LIVE_TOKEN}: mints for different subjects must not stand in each other's way (${outcomesInLine(outcomes)})`,
       ).toEqual(requests.map(() => ({ ok: true, value: { recorded: true } })));
       expect(await store.listApiTokens({ limit: 100 })).toHaveLength(RACERS);
+    });
+  });
+
+  describe(`rule: ${RATE_LIMITED}`, () => {
+    it("records a token's own rate limit, the largest one too, and none for the default; revoking keeps it", async ({
+      store,
+    }) => {
+      const capped = apiToken("capped-line", { rateLimitPerMinute: 120 });
+      const largest = apiToken("bulk-line", { rateLimitPerMinute: 1_000_000, mintedAt: at(MINTED_AT, 1) });
+      const unlimited = apiToken("default-line", { mintedAt: at(MINTED_AT, 2) });
+      for (const token of [capped, largest, unlimited]) await store.recordTokenMint(mint(token));
+      const listed = await store.listApiTokens({ limit: 100 });
+      for (const token of [capped, largest, unlimited]) {
+        expect(
+          listed.find((each) => each.tokenId === token.tokenId),
+          `${RATE_LIMITED}: ${token.subject} reads back as minted`,
+        ).toEqual(token);
+      }
+      const revoked = await store.revokeApiToken(tokenRevocation(capped.tokenId));
+      expect(revoked?.record.rateLimitPerMinute, `${RATE_LIMITED}: also once revoked`).toBe(120);
     });
   });
 

@@ -1,6 +1,7 @@
 import { classifyPublicKey, type KeyAlgorithm } from "../../../core/key-algorithms.js";
 import { x509 } from "../../../core/x509.js";
 import type { CaKeyStore, CaName, CaSigner, PromotedKey, StoredCa } from "../../../ports/ca-key-store.js";
+import type { KeyVaultMetrics } from "../../../ports/metrics.js";
 import { sameBytes } from "../same-bytes.js";
 import { AdaptiveConcurrencyLimit } from "./adaptive-concurrency-limit.js";
 import { type CertificateState, KEY_PLACEHOLDER_TAGS, readCertificateState } from "./certificate-state.js";
@@ -22,6 +23,8 @@ export interface KeyVaultKeyStoreOptions {
   /** How long a successful readiness probe is trusted; default 2 s. */
   checkCacheMs?: number;
   clock?: () => number;
+  /** Where each sign call is reported (latency, 429s, the adaptive limit); nowhere by default. */
+  metrics?: KeyVaultMetrics | undefined;
 }
 
 /**
@@ -237,7 +240,12 @@ export class KeyVaultKeyStore implements CaKeyStore {
 
   async #signerOf(certificate: VaultCertificate): Promise<CaSigner> {
     const key = await this.#options.client.getKey(certificate.keyName, certificate.keyVersion);
-    return keyVaultSigner(key, { client: this.#options.client, limit: this.#limit, policy: this.#policy });
+    return keyVaultSigner(key, {
+      client: this.#options.client,
+      limit: this.#limit,
+      policy: this.#policy,
+      metrics: this.#options.metrics,
+    });
   }
 
   #keySpec(algorithm: KeyAlgorithm): VaultKeySpec {

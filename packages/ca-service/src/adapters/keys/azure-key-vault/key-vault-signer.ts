@@ -6,6 +6,7 @@ import {
   signatureAlgorithmFor,
 } from "../../../core/key-algorithms.js";
 import type { CaSigner } from "../../../ports/ca-key-store.js";
+import type { KeyVaultMetrics } from "../../../ports/metrics.js";
 import type { AdaptiveConcurrencyLimit } from "./adaptive-concurrency-limit.js";
 import {
   type KeyVaultClient,
@@ -20,6 +21,8 @@ export interface KeyVaultSignerOptions {
   /** One limit per vault: every key of the vault draws on the same throttling budget. */
   limit: AdaptiveConcurrencyLimit;
   policy: SigningPolicy;
+  /** Where each sign call is reported; nowhere when undefined. */
+  metrics?: KeyVaultMetrics | undefined;
 }
 
 /**
@@ -39,8 +42,11 @@ export function keyVaultSigner(key: VaultKey, options: KeyVaultSignerOptions): C
     sign: async (data) => {
       const digest = new Uint8Array(createHash(hash).update(data).digest());
       try {
-        return await callWithinPolicy(options.limit, options.policy, (abortSignal) =>
-          options.client.sign(key.id, jwa, digest, { abortSignal }),
+        return await callWithinPolicy(
+          options.limit,
+          options.policy,
+          (abortSignal) => options.client.sign(key.id, jwa, digest, { abortSignal }),
+          options.metrics,
         );
       } catch (error) {
         throw forCaller(error);

@@ -1,5 +1,6 @@
 import { readFile } from "node:fs/promises";
 import type { KeyVaultSettings } from "../../../config/key-store-settings.js";
+import type { KeyVaultMetrics } from "../../../ports/metrics.js";
 import { azureCredential } from "./credential.js";
 import { KeyVaultKeyStore } from "./key-vault-key-store.js";
 import { createSdkClients } from "./sdk-clients.js";
@@ -15,10 +16,14 @@ export async function sdkClientsFor(settings: KeyVaultSettings): Promise<SdkClie
   });
 }
 
-/** Builds the Key Vault key store from settings: credential, SDK clients, signing policy. */
+/**
+ * Builds the Key Vault key store from settings: credential, SDK clients, signing policy; its sign
+ * calls are reported to `metrics` when given.
+ */
 export async function openKeyVaultKeyStore(
   settings: KeyVaultSettings,
   clients?: SdkClients,
+  metrics?: KeyVaultMetrics,
 ): Promise<KeyVaultKeyStore> {
   return new KeyVaultKeyStore({
     client: new SdkKeyVaultClient(clients ?? (await sdkClientsFor(settings))),
@@ -26,5 +31,6 @@ export async function openKeyVaultKeyStore(
     hsm: settings.hsm,
     signing: settings.signing,
     maxConcurrentSigns: settings.maxConcurrentSigns,
+    metrics,
   });
 }

@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from "node:timers/promises";
+import type { KeyVaultMetrics, VaultSignOutcome } from "../../../ports/metrics.js";
 import { abortAfter } from "./abort-after.js";
 import type { AdaptiveConcurrencyLimit } from "./adaptive-concurrency-limit.js";
 import { VaultCallError } from "./key-vault-client.js";
@@ -38,17 +39,19 @@ export class VaultUnavailableError extends Error {
 /**
  * Runs one remote call under the policy: a slot from the adaptive limit, a timeout per attempt,
  * Retry-After on 429 (the SDK's own retries are off, so every 429 reaches the limit), a few quick
- * retries of transient faults, and a deadline after which the failure is final.
+ * retries of transient faults, and a deadline after which the failure is final. Each call (each
+ * attempt) is reported to `metrics`, when given, once the limit has adapted to it.
  */
 export async function callWithinPolicy<T>(
   limit: AdaptiveConcurrencyLimit,
   policy: SigningPolicy,
   call: (signal: AbortSignal) => Promise<T>,
+  metrics?: KeyVaultMetrics,
 ): Promise<T> {
   const deadlineTimer = abortAfter(policy.deadlineMs);
   const deadline = { signal: deadlineTimer.signal, at: Date.now() + policy.deadlineMs };
   try {
-    return await attemptUntilDone(limit, policy, deadline, call);
+    return await attemptUntilDone(limit, policy, deadline, call, metrics);
   } finally {
     deadlineTimer.clear();
   }
@@ -59,6 +62,7 @@ async function attemptUntilDone<T>(
   policy: SigningPolicy,
   { signal: deadline, at: deadlineAt }: { signal: AbortSignal; at: number },
   call: (signal: AbortSignal) => Promise<T>,
+  metrics: KeyVaultMetrics | undefined,
 ): Promise<T> {
   let throttles = 0;
   let transientFailures = 0;
@@ -86,9 +90,18 @@ async function attemptUntilDone<T>(
       throw giveUp(`Key Vault did not get to this signature within ${policy.deadlineMs} ms`);
     }
     const callTimer = abortAfter(policy.callTimeoutMs);
+    const started = performance.now();
+    // Once the permit is settled, so that the limit reported is the one this outcome left.
+    const report = (outcome: VaultSignOutcome) =>
+      metrics?.vaultSign({
+        outcome,
+        seconds: (performance.now() - started) / 1000,
+        concurrencyLimit: limit.limit,
+      });
     try {
       const result = await call(AbortSignal.any([deadline, callTimer.signal]));
       permit.succeeded();
+      report("signed");
       return result;
     } catch (error) {
       lastFailure = error;
@@ -100,6 +113,7 @@ async function attemptUntilDone<T>(
       } else {
         permit.release();
       }
+      report(failure?.kind ?? "rejected");
       if (failure === undefined || failure.kind === "rejected") throw error;
       if (deadline.aborted) throw giveUp(`Key Vault did not sign within ${policy.deadlineMs} ms`);
       if (failure.kind === "transient") {
