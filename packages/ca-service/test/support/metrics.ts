@@ -18,7 +18,9 @@ export interface Scrape {
 
 const NAME = "[a-zA-Z_:][a-zA-Z0-9_:]*";
 const LABEL = `[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\\\\\n]|\\\\[\\\\"n])*"`;
-const VALUE = "[-+]?(?:[0-9]+(?:\\.[0-9]*)?(?:[eE][-+]?[0-9]+)?|Inf)|NaN";
+// Prometheus reads NaN in any case (Go's ParseFloat), and prom-client writes "Nan" for a gauge it has
+// not sampled yet (nodejs_eventloop_lag_mean_seconds right after start).
+const VALUE = "[-+]?(?:[0-9]+(?:\\.[0-9]*)?(?:[eE][-+]?[0-9]+)?|Inf)|[Nn][Aa][Nn]";
 /** The text format 0.0.4, line by line: a sample, its family's HELP or TYPE, or nothing. */
 const SAMPLE_LINE = new RegExp(
   `^(${NAME})(?:\\{((?:${LABEL})(?:,${LABEL})*)?,?\\})? (${VALUE})(?: -?[0-9]+)?$`,
@@ -47,7 +49,11 @@ export function parseExposition(text: string): Scrape {
     const labels = Object.fromEntries(
       [...(labelText ?? "").matchAll(ONE_LABEL)].map(([, label, text]) => [label, text as string]),
     );
-    samples.push({ name: name as string, labels, value: Number(value?.replace("Inf", "Infinity")) });
+    samples.push({
+      name: name as string,
+      labels,
+      value: /^nan$/i.test(value ?? "") ? Number.NaN : Number(value?.replace("Inf", "Infinity")),
+    });
   }
   for (const { name } of samples) {
     const family = [name, name.replace(/_(bucket|sum|count)$/, "")].find((each) => types.has(each));
