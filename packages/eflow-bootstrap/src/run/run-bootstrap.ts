@@ -121,6 +121,9 @@ export async function runBootstrap(options: RunOptions): Promise<RunResult> {
         idScope: config.dps.idScope,
         globalEndpoint: config.dps.globalEndpoint ?? GLOBAL_ENDPOINT,
         ...config.linux,
+        // Provisioning is not recorded as done (or is being redone): the files may be in place from a
+        // run whose apply failed, so apply regardless.
+        applyUnchanged: true,
         host: options.linux ?? thisLinuxHost,
         log,
       });
