@@ -189,6 +189,9 @@ describe("provision on EFLOW, through Windows PowerShell", () => {
     // The token was redeemed once, by the first run; the later ones found valid files and no token.
     const done = await eflowBootstrap(["run", "--config", config], powershell.env());
     expect(done.code).toBe(0);
+    // Every attempt after the first failed Provision-EflowVm clears what it may have copied into the VM.
+    const attempts = (await powershell.calls()).filter((call) => call.payload.action === "provision");
+    expect(attempts.map((call) => call.payload.clearPreviousFiles)).toEqual([undefined, true, true]);
     expect((await admin.listDeviceCertificates(deviceId)).items).toHaveLength(1);
   });
 

@@ -8,7 +8,7 @@ import { type EflowPayload, KEY_PARAMETER_NAMES, powershellArguments } from "../
 import { type PowerShellHost, powershellPath } from "../eflow/windows-powershell.js";
 import { provisioningTable } from "../iotedge/config-toml.js";
 import { devicePaths } from "./device-paths.js";
-import type { BootstrapState } from "./state-file.js";
+import { type BootstrapState, provisioningAttempted } from "./state-file.js";
 
 export interface PlanContext {
   config: BootstrapConfig;
@@ -65,6 +65,7 @@ export function planRun(context: PlanContext): string[] {
       identityPrivKeyPath: paths.privateKey,
       keyParameter: KEY_PARAMETER_NAMES[0],
       ...(config.dps.globalEndpoint !== undefined && { globalEndpoint: config.dps.globalEndpoint }),
+      ...(provisioningAttempted(context.state) && { clearPreviousFiles: true }),
     };
     lines.push(
       "",

@@ -11,7 +11,7 @@ import { type LinuxHost, provisionLinux, thisLinuxHost, verifyLinux } from "../i
 import type { IotEdgeSummary } from "../iotedge/summary.js";
 import { devicePaths } from "./device-paths.js";
 import { planRun } from "./plan.js";
-import { loadState, saveState } from "./state-file.js";
+import { loadState, provisioningAttempted, saveState } from "./state-file.js";
 
 export interface RunOptions {
   config: BootstrapConfig;
@@ -103,17 +103,30 @@ export async function runBootstrap(options: RunOptions): Promise<RunResult> {
   if (provisionedWithThese) {
     log(`provisioning was done at ${state.provision?.completedAt}: skipped (--reprovision redoes it)`);
   } else {
+    const attemptedBefore = provisioningAttempted(state);
+    // Not done until it succeeds: a failure from here on leaves the next run to do it again (a new
+    // certificate, or --reprovision, would otherwise leave the old record standing).
+    state = { ...state, provision: undefined, verify: undefined };
+    await saveState(dir, state);
+    // Saved just before the module (or iotedge) may change anything: the next attempt then clears
+    // the files this one may have copied into the VM.
+    const recordAttempt = async () => {
+      state = { ...state, provisionAttempt: { startedAt: new Date().toISOString(), target } };
+      await saveState(dir, state);
+    };
     if (target === "eflow") {
       await provisionEflow({
         idScope: config.dps.idScope,
         identityCertPath: credentials.fullChainPath,
         identityPrivKeyPath: credentials.privateKeyPath,
         globalEndpoint: config.dps.globalEndpoint,
-        reprovisioning: state.provision !== undefined,
+        reprovisioning: attemptedBefore,
+        beforeProvisioning: recordAttempt,
         ...eflowOptions,
         log,
       });
     } else {
+      await recordAttempt();
       await provisionLinux({
         deviceId: config.deviceId,
         fullChainPath: credentials.fullChainPath,
