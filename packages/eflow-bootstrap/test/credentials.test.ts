@@ -129,13 +129,37 @@ describe("credentials: resumable, and never a second certificate unless asked", 
     expect((await admin.listDeviceCertificates("pinned-0001")).items).toHaveLength(1);
   });
 
-  test("--reissue replaces a valid certificate, keeping the old files aside", async ({ admin, ca, work }) => {
+  test("--reissue replaces a valid certificate only once the new one is checked, keeping the old files aside", async ({
+    admin,
+    ca,
+    work,
+  }) => {
     const id = "reissue-0001";
     const config = await configFor(work, id, { url: ca.url });
     const first = await admin.createBootstrapToken(id);
     const issued = await eflowBootstrap(["credentials", "--config", config], {
       EDGE_PKI_BOOTSTRAP_TOKEN: first.token,
     });
+    const files = layout(join(work, id), id);
+    const before = { chain: await readFile(files.chain, "utf8"), key: await readFile(files.key, "utf8") };
+    // A reissue that cannot get a certificate (no token, a used one) leaves the identity as it was.
+    const noToken = await eflowBootstrap(["credentials", "--config", config, "--reissue"]);
+    expect(noToken.stderr).toMatch(/\[token_missing\]/);
+    const usedToken = await eflowBootstrap(["credentials", "--config", config, "--reissue"], {
+      EDGE_PKI_BOOTSTRAP_TOKEN: first.token,
+    });
+    expect(usedToken.stderr).toMatch(/\[token_used\]/);
+    expect({ chain: await readFile(files.chain, "utf8"), key: await readFile(files.key, "utf8") }).toEqual(
+      before,
+    );
+    await expect(readdir(join(work, id, "superseded"))).rejects.toThrow(/ENOENT/);
+    const kept = await eflowBootstrap(["credentials", "--config", config]);
+    expect(kept.code).toBe(0);
+    expect(JSON.parse(kept.stdout)).toMatchObject({
+      serialNumber: JSON.parse(issued.stdout).serialNumber,
+      reused: true,
+    });
+
     const second = await admin.createBootstrapToken(id);
     const reissued = await eflowBootstrap(["credentials", "--config", config, "--reissue"], {
       EDGE_PKI_BOOTSTRAP_TOKEN: second.token,
@@ -143,6 +167,8 @@ describe("credentials: resumable, and never a second certificate unless asked", 
     expect(reissued.code).toBe(0);
     expect(JSON.parse(reissued.stdout).serialNumber).not.toBe(JSON.parse(issued.stdout).serialNumber);
     expect(await readdir(join(work, id, "superseded"))).toHaveLength(1);
+    expect(await readFile(files.key, "utf8")).not.toBe(before.key);
+    expect(await readdir(join(work, id, "reissue", "certs"))).toEqual([]);
     expect((await admin.listDeviceCertificates(id)).items).toHaveLength(2);
   });
 });

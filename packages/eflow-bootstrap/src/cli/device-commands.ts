@@ -30,7 +30,10 @@ export function addDeviceCommands(program: HostCommand, env: NodeJS.ProcessEnv):
     )
     .requiredOption("--config <file>", "bootstrap.json")
     .option("--api-token-file <file>", "use an API token (issuer) instead of the bootstrap token")
-    .option("--reissue", "replace valid files with a new certificate (the old ones go to superseded/)");
+    .option(
+      "--reissue",
+      "replace valid files with a new certificate (the old ones go to superseded/ once the new one is checked)",
+    );
   credentials.action(async () => {
     const flags = credentials.opts<{ config: string; apiTokenFile?: string; reissue?: boolean }>();
     const config = await loadBootstrapConfig(flags.config);

@@ -15,7 +15,7 @@ import {
 } from "@edge-pki/client-sdk";
 import { ensurePrivateDirectory, type FileHost, thisHost } from "@edge-pki/host-kit/private-files";
 import { BootstrapError } from "../errors.js";
-import { type BootstrapState, loadState, saveState } from "../run/state-file.js";
+import { type BootstrapState, type CredentialsState, loadState, saveState } from "../run/state-file.js";
 import { explainCaError } from "./ca-errors.js";
 import { assertPinnedRoot } from "./root-pin.js";
 
@@ -34,7 +34,10 @@ export interface CredentialsRequest {
   validityDays?: number;
   /** The root's SHA-256: the chain must end at it. */
   rootSha256?: string;
-  /** Replace a valid certificate with a new one (the old files are moved to `superseded/`). */
+  /**
+   * Replace a valid certificate with a new one: the old files are moved to `superseded/` only once the
+   * new certificate has arrived and passed the checks.
+   */
   reissue?: boolean;
   host?: FileHost;
   /** Progress for the operator, one line each; never a key or token. */
@@ -68,6 +71,10 @@ export async function obtainCredentials(request: CredentialsRequest): Promise<De
   const { path: dir } = await ensurePrivateDirectory(request.dir, { host });
   const layout = absoluteLayout(dir, request.deviceId);
   let state = await loadState(dir, request.deviceId);
+  if (state.pendingReissue?.serialNumber !== undefined) {
+    // A reissue whose certificate had arrived and been checked, cut short while swapping it in.
+    state = await swapInReissued(dir, request.deviceId, state, log);
+  }
 
   if (await exists(layout.fullChain)) {
     if (!request.reissue) {
@@ -75,66 +82,152 @@ export async function obtainCredentials(request: CredentialsRequest): Promise<De
       log(`device files for ${request.deviceId} are in place and valid; no certificate asked for`);
       return result(request.deviceId, layout, state, true);
     }
-    const archive = await archiveDeviceFiles(dir, request.deviceId);
-    log(`--reissue: the current files were moved to ${archive}`);
-    // The provisioning record stays: the VM still holds the old files, which a re-provisioning removes.
-    state = { ...state, credentials: undefined, verify: undefined };
-    await saveState(dir, state);
+    return reissue(dir, request, state, log);
   }
 
+  const credential = requireCredential(request);
+  state = await pendingRequest(dir, dir, "credentials", request, state, log);
+  const issued = await issue(dir, request, credential, state.credentials as CredentialsState, log);
+  state.credentials = {
+    ...(state.credentials as CredentialsState),
+    serialNumber: issued.serialNumber,
+    notAfter: issued.notAfter,
+  };
+  await saveState(dir, state);
+  log(`certificate ${issued.serialNumber} issued, valid until ${issued.notAfter}; files checked`);
+  return result(request.deviceId, layout, state, false);
+}
+
+/** Where a reissue keeps its key and certificate until they replace the current ones. */
+const REISSUE_FOLDER = "reissue";
+
+/**
+ * `--reissue` over valid files: the current identity stays in place while the new one is asked for,
+ * written into `reissue/` and checked; only then are the current files moved to `superseded/<time>/`
+ * and the new ones renamed into their place. A reissue that fails (no token, a used one, the CA
+ * down) changes nothing the device uses, and a re-run resumes the same request.
+ */
+async function reissue(
+  dir: string,
+  request: CredentialsRequest,
+  state: BootstrapState,
+  log: (line: string) => void,
+): Promise<DeviceCredentials> {
+  const credential = requireCredential(request);
+  const staging = join(dir, REISSUE_FOLDER);
+  await ensurePrivateDirectory(staging, { host: request.host ?? thisHost });
+  let next = await pendingRequest(dir, staging, "pendingReissue", request, state, log);
+  const issued = await issue(staging, request, credential, next.pendingReissue as CredentialsState, log);
+  next = {
+    ...next,
+    pendingReissue: {
+      ...(next.pendingReissue as CredentialsState),
+      serialNumber: issued.serialNumber,
+      notAfter: issued.notAfter,
+    },
+  };
+  // Recorded before the swap: a run cut short during it finishes it.
+  await saveState(dir, next);
+  next = await swapInReissued(dir, request.deviceId, next, log);
+  log(`--reissue: certificate ${issued.serialNumber} issued, valid until ${issued.notAfter}; files checked`);
+  return result(request.deviceId, absoluteLayout(dir, request.deviceId), next, false);
+}
+
+/**
+ * Moves the current files to `superseded/<time>/` and the checked new ones from `reissue/` into
+ * their place, file by file (each a rename); idempotent, so a swap cut short is finished by the next
+ * run. The provisioning record stays: the VM still holds the old files, which re-provisioning removes.
+ */
+async function swapInReissued(
+  dir: string,
+  deviceId: string,
+  state: BootstrapState,
+  log: (line: string) => void,
+): Promise<BootstrapState> {
+  const archive = join(dir, "superseded", new Date().toISOString().replaceAll(":", "-"));
+  const staged = deviceFiles(join(dir, REISSUE_FOLDER), deviceId);
+  const current = deviceFiles(dir, deviceId);
+  let archived = false;
+  for (const [name, path] of Object.entries(staged) as [keyof typeof staged, string][]) {
+    if (!(await exists(path))) continue;
+    if (await exists(current[name])) {
+      await moveInto(current[name], join(archive, relative(dir, current[name])));
+      archived = true;
+    }
+    await moveInto(path, current[name]);
+  }
+  if (archived) log(`--reissue: the previous files were moved to ${archive}`);
+  const next: BootstrapState = {
+    ...state,
+    credentials: state.pendingReissue,
+    pendingReissue: undefined,
+    verify: undefined,
+  };
+  await saveState(dir, next);
+  return next;
+}
+
+function requireCredential(request: CredentialsRequest): Credential {
   if (request.credential === undefined) {
     throw new BootstrapError(
       "token_missing",
       "a certificate must be asked for, and there is no bootstrap token: put it in the file ca.bootstrapTokenFile names, or in EDGE_PKI_BOOTSTRAP_TOKEN",
     );
   }
-  const pending = await pendingRequest(dir, request, state, log);
-  state = pending.state;
+  return request.credential;
+}
+
+/** Redeems the prepared request at the CA; writes the certificate files into `filesDir` and checks them. */
+async function issue(
+  filesDir: string,
+  request: CredentialsRequest,
+  credential: Credential,
+  prepared: CredentialsState,
+  log: (line: string) => void,
+) {
   const client = new EdgePkiClient({
     baseUrl: request.caUrl,
-    credential: request.credential,
+    credential,
     ...(request.scopes !== undefined && { scopes: request.scopes }),
     userAgent: "eflow-bootstrap",
   });
-  const credentials = state.credentials as NonNullable<BootstrapState["credentials"]>;
   log(`asking the CA at ${request.caUrl} for the certificate of ${request.deviceId}`);
   let issued: Awaited<ReturnType<EdgePkiClient["issueCertificate"]>>;
   try {
     issued = await client.issueCertificate(
-      { csr: credentials.csrPem, deviceId: request.deviceId, validityDays: request.validityDays },
-      { idempotencyKey: credentials.idempotencyKey },
+      { csr: prepared.csrPem, deviceId: request.deviceId, validityDays: request.validityDays },
+      { idempotencyKey: prepared.idempotencyKey },
     );
   } catch (error) {
     throw explainCaError(error, request.caUrl);
   }
   assertPinnedRoot(issued.fullChainPem, request.rootSha256);
-  await writeCertificateFiles(dir, request.deviceId, issued);
-  state.credentials = { ...credentials, serialNumber: issued.serialNumber, notAfter: issued.notAfter };
-  await saveState(dir, state);
-  await assertFilesValid(dir, request);
-  log(`certificate ${issued.serialNumber} issued, valid until ${issued.notAfter}; files checked`);
-  return result(request.deviceId, layout, state, false);
+  await writeCertificateFiles(filesDir, request.deviceId, issued);
+  await assertFilesValid(filesDir, request);
+  return issued;
 }
 
 /** The request to send: the one a previous run prepared (same CSR, same key), or a new one. */
 async function pendingRequest(
   dir: string,
+  filesDir: string,
+  slot: "credentials" | "pendingReissue",
   request: CredentialsRequest,
   state: BootstrapState,
   log: (line: string) => void,
-): Promise<{ state: BootstrapState }> {
-  const keyPath = absoluteLayout(dir, request.deviceId).privateKey;
-  const prepared = state.credentials;
+): Promise<BootstrapState> {
+  const keyPath = absoluteLayout(filesDir, request.deviceId).privateKey;
+  const prepared = state[slot];
   if (prepared !== undefined && (await exists(keyPath))) {
     const onDisk = publicKeySha256(await readFile(keyPath, "utf8"));
     if (onDisk === prepared.publicKeySha256) {
       log("resuming: sending the request prepared before (same key, same CSR, same Idempotency-Key)");
-      return { state };
+      return state;
     }
   }
   if (await exists(keyPath)) {
     // A key without the request it belongs to: keep it aside, never overwrite or reuse it blindly.
-    const archive = await archiveDeviceFiles(dir, request.deviceId);
+    const archive = await archiveDeviceFiles(dir, filesDir, request.deviceId);
     log(`a key without a recorded request was moved to ${archive}`);
   }
   const key = await generateDeviceKey(request.keyAlgorithm ?? "ECDSA_P256");
@@ -142,7 +235,7 @@ async function pendingRequest(
   const pem = privateKeyPem(key.privateKey);
   const next: BootstrapState = {
     ...state,
-    credentials: {
+    [slot]: {
       csrPem: csr.pem,
       idempotencyKey: randomUUID(),
       publicKeySha256: publicKeySha256(pem),
@@ -151,9 +244,9 @@ async function pendingRequest(
   };
   // The request is recorded first: a run that dies before the key is on disk has sent nothing.
   await saveState(dir, next);
-  await writePrivateKeyFile(dir, request.deviceId, pem, { host: request.host ?? thisHost });
+  await writePrivateKeyFile(filesDir, request.deviceId, pem, { host: request.host ?? thisHost });
   log(`made a ${key.algorithm} key in ${dirname(keyPath)} (it never leaves this machine)`);
-  return { state: next };
+  return next;
 }
 
 async function assertFilesValid(dir: string, request: CredentialsRequest): Promise<void> {
@@ -169,17 +262,24 @@ async function assertFilesValid(dir: string, request: CredentialsRequest): Promi
   }
 }
 
-/** Moves a device's files (those that exist) to `superseded/<time>/`, keeping their layout. */
-async function archiveDeviceFiles(dir: string, deviceId: string): Promise<string> {
+/** A device's files in `filesDir` (the PFX aside: it is never written here). */
+function deviceFiles(filesDir: string, deviceId: string) {
+  const { pfx: _pfx, ...files } = absoluteLayout(filesDir, deviceId);
+  return files;
+}
+
+/** Moves the device's files in `filesDir` (those that exist) to `superseded/<time>/` of `dir`. */
+async function archiveDeviceFiles(dir: string, filesDir: string, deviceId: string): Promise<string> {
   const archive = join(dir, "superseded", new Date().toISOString().replaceAll(":", "-"));
-  const { pfx: _pfx, ...layout } = absoluteLayout(dir, deviceId);
-  for (const path of Object.values(layout)) {
-    if (!(await exists(path))) continue;
-    const target = join(archive, relative(dir, path));
-    await mkdir(dirname(target), { recursive: true, mode: 0o700 });
-    await rename(path, target);
+  for (const path of Object.values(deviceFiles(filesDir, deviceId))) {
+    if (await exists(path)) await moveInto(path, join(archive, relative(dir, path)));
   }
   return archive;
+}
+
+async function moveInto(path: string, target: string): Promise<void> {
+  await mkdir(dirname(target), { recursive: true, mode: 0o700 });
+  await rename(path, target);
 }
 
 function publicKeySha256(privateKeyPemText: string): string {

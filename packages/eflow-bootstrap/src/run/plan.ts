@@ -39,7 +39,9 @@ export function planRun(context: PlanContext): string[] {
         : `   make ${config.dir} private: mode 0700`,
     );
     if (context.reissue && context.credentialsInPlace)
-      lines.push(`   move the current files to ${join(config.dir, "superseded")}/<time>/`);
+      lines.push(
+        `   the new key and certificate go to ${join(config.dir, "reissue")} first; only once they are checked do the current files move to ${join(config.dir, "superseded")}/<time>/`,
+      );
     if (context.state.credentials?.serialNumber === undefined && context.state.credentials !== undefined) {
       lines.push(
         "   resend the request prepared before (same key, CSR and Idempotency-Key), if its key is still there",

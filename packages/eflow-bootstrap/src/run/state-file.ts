@@ -28,6 +28,11 @@ export interface BootstrapState {
   version: 1;
   deviceId: string;
   credentials?: CredentialsState;
+  /**
+   * A `--reissue` under way: its key and certificate are kept in `reissue/` beside the current files
+   * until the new certificate has arrived and passed the checks; only then are they swapped in.
+   */
+  pendingReissue?: CredentialsState;
   provision?: StepRecord & { target: "eflow" | "linux" };
   /**
    * Saved before provisioning is started, and kept: the VM may hold files a failed attempt copied
