@@ -1,0 +1,104 @@
+import { describe, expect } from "vitest";
+import { serviceClient } from "../../emulators/test/dps/clients.js";
+import { createPki, type TestPki } from "../../emulators/test/dps/pki.js";
+import type { DpsConnection } from "../src/dps/dps-connection.js";
+import { test } from "./support/fixtures.js";
+
+/** The operator's DPS commands against the emulator, read back with the official service client. */
+const connectionTo = (dps: {
+  connectionString: string;
+  serviceUrl: string;
+  caCertificatePem: string;
+}): DpsConnection => ({
+  authentication: { kind: "connection-string", connectionString: dps.connectionString },
+  endpoint: dps.serviceUrl,
+  caPem: dps.caCertificatePem,
+});
+
+async function withPki(label: string, use: (pki: TestPki) => Promise<void>): Promise<void> {
+  const pki = await createPki(label);
+  try {
+    await use(pki);
+  } finally {
+    await pki.dispose();
+  }
+}
+
+describe("updates change only what they are asked to change", () => {
+  test("disable-device keeps the device ID, twin, hubs and allocation of an individual enrollment", async ({
+    dps,
+  }) => {
+    const { disableDevice } = await import("../src/dps/disable-device.js");
+    await withPki("keep-individual", async (pki) => {
+      const device = await pki.device("keep-0001");
+      const service = serviceClient(dps);
+      await service.createOrUpdateIndividualEnrollment({
+        registrationId: "keep-0001",
+        deviceId: "hub-device-0001",
+        attestation: {
+          type: "x509",
+          x509: { clientCertificates: { primary: { certificate: device.certificatePem } } },
+        },
+        capabilities: { iotEdge: true },
+        initialTwin: { tags: { line: "7" }, properties: { desired: { mode: "eco" } } },
+        allocationPolicy: "static",
+        iotHubs: ["hub-a.azure-devices.net"],
+        provisioningStatus: "enabled",
+      } as never);
+      await disableDevice(connectionTo(dps), {
+        deviceId: "keep-0001",
+        certificatePems: [device.certificatePem],
+      });
+      const { responseBody: read } = await service.getIndividualEnrollment("keep-0001");
+      expect(read).toMatchObject({
+        registrationId: "keep-0001",
+        deviceId: "hub-device-0001",
+        provisioningStatus: "disabled",
+        capabilities: { iotEdge: true },
+        initialTwin: { tags: { line: "7" }, properties: { desired: { mode: "eco" } } },
+        allocationPolicy: "static",
+        iotHubs: ["hub-a.azure-devices.net"],
+      });
+    });
+  });
+
+  test("enroll --disabled keeps a group's twin, hubs and allocation; options given replace theirs", async ({
+    dps,
+  }) => {
+    const { enrollGroup } = await import("../src/dps/enroll.js");
+    await withPki("keep-group", async (pki) => {
+      const connection = connectionTo(dps);
+      await enrollGroup(connection, {
+        enrollmentGroupId: "keep-group",
+        signingCertificatePem: pki.root.certificatePem,
+        tags: { line: "8" },
+        allocationPolicy: "static",
+        iotHubs: ["hub-a.azure-devices.net"],
+      });
+      const disabled = await enrollGroup(connection, {
+        enrollmentGroupId: "keep-group",
+        signingCertificatePem: pki.root.certificatePem,
+        provisioningStatus: "disabled",
+      });
+      expect(disabled.record).toMatchObject({
+        provisioningStatus: "disabled",
+        initialTwin: { tags: { line: "8" } },
+        allocationPolicy: "static",
+        iotHubs: ["hub-a.azure-devices.net"],
+        capabilities: { iotEdge: true },
+      });
+      const retagged = await enrollGroup(connection, {
+        enrollmentGroupId: "keep-group",
+        signingCertificatePem: pki.root.certificatePem,
+        tags: { line: "9" },
+        iotEdge: false,
+      });
+      expect(retagged.record).toMatchObject({
+        provisioningStatus: "disabled",
+        initialTwin: { tags: { line: "9" } },
+        allocationPolicy: "static",
+        capabilities: { iotEdge: false },
+      });
+    });
+  });
+});
