@@ -3,6 +3,7 @@ import { readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { AuthenticationError } from "@edge-pki/client-sdk";
 import { describe, expect, it } from "vitest";
+import { createPki } from "../../emulators/test/dps/pki.js";
 import { explainCaError } from "../src/credentials/ca-errors.js";
 import { STATE_FILE } from "../src/run/state-file.js";
 import { eflowBootstrap } from "./support/cli.js";
@@ -10,6 +11,7 @@ import { file, test } from "./support/fixtures.js";
 
 const layout = (dir: string, id: string) => ({
   chain: join(dir, "certs", `iot-edge-device-identity-${id}-full-chain.cert.pem`),
+  certificate: join(dir, "certs", `iot-edge-device-identity-${id}.cert.pem`),
   key: join(dir, "private", `iot-edge-device-identity-${id}.key.pem`),
 });
 
@@ -224,5 +226,63 @@ describe("the protected folder on Windows (the platform and icacls injected)", (
       args: [expect.stringContaining("windows-0001"), ...grants],
     });
     expect(calls.every((call) => call.file === "C:\\Windows\\System32\\icacls.exe")).toBe(true);
+  });
+});
+
+describe("valid files are the device's own, checked against the saved root and the recorded key", () => {
+  test("another CA's certificate and key for the same CN are refused, even with its root file; the report reads the disk", async ({
+    admin,
+    ca,
+    work,
+  }) => {
+    const id = "impostor-0001";
+    const config = await configFor(work, id, { url: ca.url });
+    const { token } = await admin.createBootstrapToken(id);
+    const issued = await eflowBootstrap(["credentials", "--config", config], {
+      EDGE_PKI_BOOTSTRAP_TOKEN: token,
+    });
+    expect(issued.code).toBe(0);
+    const [record] = (await admin.listDeviceCertificates(id)).items;
+
+    // The state file's record is not what is reported: the certificate on disk is.
+    const statePath = join(work, id, STATE_FILE);
+    const state = JSON.parse(await readFile(statePath, "utf8"));
+    state.credentials.serialNumber = "00";
+    state.credentials.notAfter = "2000-01-01T00:00:00.000Z";
+    await writeFile(statePath, JSON.stringify(state));
+    const reused = await eflowBootstrap(["credentials", "--config", config]);
+    expect(JSON.parse(reused.stdout)).toMatchObject({
+      serialNumber: record?.serialNumber,
+      notAfter: new Date(new X509Certificate(record?.certificatePem as string).validTo).toISOString(),
+      reused: true,
+    });
+
+    const files = layout(join(work, id), id);
+    const rootFile = join(work, id, "certs", "edge-pki-root-ca.cert.pem");
+    const originals = await Promise.all(
+      [files.chain, files.key, files.certificate, rootFile].map((path) => readFile(path)),
+    );
+    const impostor = await createPki("impostor");
+    try {
+      const forged = await impostor.device(id);
+      await writeFile(files.chain, forged.chainPem);
+      await writeFile(files.certificate, forged.certificatePem);
+      await writeFile(files.key, forged.keyPem);
+      const refused = await eflowBootstrap(["credentials", "--config", config]);
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toMatch(/will not work.*\[device_files_invalid\]/s);
+      // Its root in the root file too: the key is not the one this device made.
+      await writeFile(rootFile, impostor.root.certificatePem);
+      const stillRefused = await eflowBootstrap(["credentials", "--config", config]);
+      expect(stillRefused.stderr).toMatch(/key_not_ours.*\[device_files_invalid\]/s);
+    } finally {
+      await impostor.dispose();
+    }
+    await Promise.all(
+      [files.chain, files.key, files.certificate, rootFile].map((path, index) =>
+        writeFile(path, originals[index] as Buffer),
+      ),
+    );
+    expect((await eflowBootstrap(["credentials", "--config", config])).code).toBe(0);
   });
 });

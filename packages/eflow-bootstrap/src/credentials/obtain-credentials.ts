@@ -1,4 +1,4 @@
-import { createHash, createPrivateKey, createPublicKey, randomUUID } from "node:crypto";
+import { createHash, createPrivateKey, createPublicKey, randomUUID, X509Certificate } from "node:crypto";
 import { mkdir, readFile, rename, stat } from "node:fs/promises";
 import { dirname, join, relative } from "node:path";
 import {
@@ -46,8 +46,8 @@ export interface CredentialsRequest {
 
 export interface DeviceCredentials {
   deviceId: string;
-  serialNumber: string | undefined;
-  notAfter: string | undefined;
+  serialNumber: string;
+  notAfter: string;
   /** Absolute paths: the full chain (leaf first) and the unencrypted key. */
   fullChainPath: string;
   privateKeyPath: string;
@@ -78,9 +78,9 @@ export async function obtainCredentials(request: CredentialsRequest): Promise<De
 
   if (await exists(layout.fullChain)) {
     if (!request.reissue) {
-      await assertFilesValid(dir, request);
+      await assertFilesValid(dir, request, state.credentials?.publicKeySha256);
       log(`device files for ${request.deviceId} are in place and valid; no certificate asked for`);
-      return result(request.deviceId, layout, state, true);
+      return result(request.deviceId, layout, true);
     }
     return reissue(dir, request, state, log);
   }
@@ -95,7 +95,7 @@ export async function obtainCredentials(request: CredentialsRequest): Promise<De
   };
   await saveState(dir, state);
   log(`certificate ${issued.serialNumber} issued, valid until ${issued.notAfter}; files checked`);
-  return result(request.deviceId, layout, state, false);
+  return result(request.deviceId, layout, false);
 }
 
 /** Where a reissue keeps its key and certificate until they replace the current ones. */
@@ -130,7 +130,7 @@ async function reissue(
   await saveState(dir, next);
   next = await swapInReissued(dir, request.deviceId, next, log);
   log(`--reissue: certificate ${issued.serialNumber} issued, valid until ${issued.notAfter}; files checked`);
-  return result(request.deviceId, absoluteLayout(dir, request.deviceId), next, false);
+  return result(request.deviceId, absoluteLayout(dir, request.deviceId), false);
 }
 
 /**
@@ -203,7 +203,7 @@ async function issue(
   }
   assertPinnedRoot(issued.fullChainPem, request.rootSha256);
   await writeCertificateFiles(filesDir, request.deviceId, issued);
-  await assertFilesValid(filesDir, request);
+  await assertFilesValid(filesDir, request, prepared.publicKeySha256);
   return issued;
 }
 
@@ -249,15 +249,36 @@ async function pendingRequest(
   return next;
 }
 
-async function assertFilesValid(dir: string, request: CredentialsRequest): Promise<void> {
-  const layout = absoluteLayout(dir, request.deviceId);
-  const root = assertPinnedRoot(await readFile(layout.fullChain, "utf8"), request.rootSha256);
-  const check = await checkDeviceFiles(dir, request.deviceId, { rootCertificatePem: root });
-  if (!check.ok) {
-    const lines = check.problems.map((problem) => `  ${problem.code}: ${problem.message}`);
+/**
+ * The SDK's checker over the files in `filesDir`, anchored on the pinned root (`ca.rootSha256`) or,
+ * without a pin, on the root file saved beside them when the CA answered: never on whatever the chain
+ * file ends with. The leaf must also hold the key this device made (`publicKeySha256`, recorded with
+ * the request), so a certificate and key of another CA's making are refused, root file and all.
+ */
+async function assertFilesValid(
+  filesDir: string,
+  request: CredentialsRequest,
+  publicKeySha256: string | undefined,
+): Promise<void> {
+  const layout = absoluteLayout(filesDir, request.deviceId);
+  const chain = await readFile(layout.fullChain, "utf8");
+  const pinned = request.rootSha256 === undefined ? undefined : assertPinnedRoot(chain, request.rootSha256);
+  const check = await checkDeviceFiles(filesDir, request.deviceId, {
+    ...(pinned !== undefined && { rootCertificatePem: pinned }),
+  });
+  const lines = check.problems.map((problem) => `  ${problem.code}: ${problem.message}`);
+  if (check.ok && publicKeySha256 !== undefined) {
+    const leafKey = new X509Certificate(chain).publicKey.export({ type: "spki", format: "der" });
+    if (createHash("sha256").update(leafKey).digest("hex") !== publicKeySha256) {
+      lines.push(
+        "  key_not_ours: the certificate is not for the key this device made for its request (see the state file)",
+      );
+    }
+  }
+  if (lines.length > 0) {
     throw new BootstrapError(
       "device_files_invalid",
-      `the device files in ${dir} will not work:\n${lines.join("\n")}\n(--reissue replaces them with a new certificate)`,
+      `the device files in ${filesDir} will not work:\n${lines.join("\n")}\n(--reissue replaces them with a new certificate)`,
     );
   }
 }
@@ -294,16 +315,17 @@ async function exists(path: string): Promise<boolean> {
   );
 }
 
-function result(
+/** What the device holds, read from the certificate on disk (not from the state file). */
+async function result(
   deviceId: string,
   layout: ReturnType<typeof absoluteLayout>,
-  state: BootstrapState,
   reused: boolean,
-): DeviceCredentials {
+): Promise<DeviceCredentials> {
+  const leaf = new X509Certificate(await readFile(layout.fullChain, "utf8"));
   return {
     deviceId,
-    serialNumber: state.credentials?.serialNumber,
-    notAfter: state.credentials?.notAfter,
+    serialNumber: leaf.serialNumber.toLowerCase(),
+    notAfter: new Date(leaf.validTo).toISOString(),
     fullChainPath: layout.fullChain,
     privateKeyPath: layout.privateKey,
     reused,
