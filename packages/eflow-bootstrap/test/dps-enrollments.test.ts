@@ -2,7 +2,8 @@ import { describe, expect } from "vitest";
 import { serviceClient } from "../../emulators/test/dps/clients.js";
 import { createPki, type TestPki } from "../../emulators/test/dps/pki.js";
 import type { DpsConnection } from "../src/dps/dps-connection.js";
-import { test } from "./support/fixtures.js";
+import { eflowBootstrap } from "./support/cli.js";
+import { file, test } from "./support/fixtures.js";
 
 /** The operator's DPS commands against the emulator, read back with the official service client. */
 const connectionTo = (dps: {
@@ -99,6 +100,45 @@ describe("updates change only what they are asked to change", () => {
         allocationPolicy: "static",
         capabilities: { iotEdge: false },
       });
+    });
+  });
+});
+
+describe("dps enroll --device-certificate takes only what DPS can match", () => {
+  test("refuses a CA certificate and a registration ID other than the CN, each in one line", async ({
+    dps,
+    work,
+  }) => {
+    await withPki("individual-checks", async (pki) => {
+      const device = await pki.device("check-0001");
+      const operator = { DPS_CONNECTION_STRING: dps.connectionString };
+      const enroll = async (certificatePath: string, ...more: string[]) =>
+        eflowBootstrap(
+          [
+            ...["dps", "enroll", "--device-certificate", certificatePath, ...more],
+            ...[
+              "--dps-endpoint",
+              dps.serviceUrl,
+              "--dps-ca-file",
+              await file(work, "dps.pem", dps.caCertificatePem),
+            ],
+          ],
+          operator,
+        );
+      const ca = await enroll(pki.intermediate.certificatePath, "--registration-id", "check-0001");
+      expect(ca.code).toBe(1);
+      expect(ca.stderr).toMatch(/^[^\n]*is a CA certificate \(CA:TRUE\)[^\n]*\[certificate_invalid\]\n$/);
+      const other = await enroll(device.certificatePath, "--registration-id", "check-0002");
+      expect(other.code).toBe(1);
+      expect(other.stderr).toMatch(
+        /^[^\n]*has CN=check-0001, not the registration ID check-0002[^\n]*\[certificate_invalid\]\n$/,
+      );
+      await expect(serviceClient(dps).getIndividualEnrollment("check-0002")).rejects.toMatchObject({
+        response: { statusCode: 404 },
+      });
+      // The CN in other letter case is the same registration ID.
+      const accepted = await enroll(device.certificatePath, "--registration-id", "CHECK-0001");
+      expect(accepted).toMatchObject({ code: 0, stdout: expect.stringContaining("individual enrollment") });
     });
   });
 });

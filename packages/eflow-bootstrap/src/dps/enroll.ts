@@ -2,6 +2,7 @@ import type {
   EnrollmentGroup,
   IndividualEnrollment,
 } from "azure-iot-provisioning-service/dist/interfaces.js";
+import { assertDeviceCertificate } from "./device-certificate.js";
 import { type DpsConnection, provisioningServiceClient } from "./dps-connection.js";
 import { orUndefined, type UpsertOutcome, upsertWithEtag } from "./upsert.js";
 
@@ -84,7 +85,8 @@ export async function enrollGroup(
 }
 
 /**
- * Creates or updates an individual X.509 enrollment for one device certificate; an update changes
+ * Creates or updates an individual X.509 enrollment for one device certificate, which must be an
+ * end-entity certificate with CN = the registration ID (case aside); an update changes
  * only the certificates and the settings given (its device ID, twin, hubs and allocation stay).
  *
  * @example
@@ -96,6 +98,14 @@ export async function enrollDevice(
   connection: DpsConnection,
   request: IndividualEnrollmentRequest,
 ): Promise<EnrollmentResult<IndividualEnrollment>> {
+  assertDeviceCertificate(request.certificatePem, request.registrationId, "the device certificate");
+  if (request.secondaryCertificatePem !== undefined) {
+    assertDeviceCertificate(
+      request.secondaryCertificatePem,
+      request.registrationId,
+      "the secondary device certificate",
+    );
+  }
   const client = provisioningServiceClient(connection);
   const clientCertificates: Record<string, unknown> = { primary: { certificate: request.certificatePem } };
   if (request.secondaryCertificatePem !== undefined) {
