@@ -142,3 +142,38 @@ describe("dps enroll --device-certificate takes only what DPS can match", () => 
     });
   });
 });
+
+describe("dps disable-device converges", () => {
+  test("--revoke run three times: disabled each time, revoked once", async ({ admin, ca, dps, work }) => {
+    const id = "revoke-0001";
+    const { serialNumber } = await admin.createDeviceIdentity(id);
+    const operator = {
+      EDGE_PKI_URL: ca.url,
+      EDGE_PKI_TOKEN: ca.adminToken,
+      DPS_CONNECTION_STRING: dps.connectionString,
+    };
+    const disable = async (deviceId: string) =>
+      eflowBootstrap(
+        [
+          ...["dps", "disable-device", deviceId, "--revoke", "keyCompromise"],
+          ...[
+            "--dps-endpoint",
+            dps.serviceUrl,
+            "--dps-ca-file",
+            await file(work, "dps.pem", dps.caCertificatePem),
+          ],
+        ],
+        operator,
+      );
+    const runs = [await disable(id), await disable(id), await disable(id)];
+    expect(runs.map((run) => run.code)).toEqual([0, 0, 0]);
+    expect(runs.map((run) => run.stdout.includes(serialNumber))).toEqual([true, false, false]);
+    expect(runs[2]?.stdout).toContain(`${id}: disabled in DPS (updated)`);
+    const { responseBody: enrollment } = await serviceClient(dps).getIndividualEnrollment(id);
+    expect(enrollment).toMatchObject({ provisioningStatus: "disabled" });
+
+    const unknown = await disable("never-issued-0001");
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toMatch(/give one with --certificate-file \[config_invalid\]/);
+  });
+});
