@@ -23,6 +23,7 @@ export type BootstrapErrorCode =
   | "config_invalid"
   | "config_toml_invalid"
   | "command_failed"
+  | "file_access"
   | "dps_refused";
 
 /**

@@ -1,5 +1,5 @@
 import { createPublicKey, X509Certificate } from "node:crypto";
-import { readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { chmod, mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { AuthenticationError } from "@edge-pki/client-sdk";
 import { describe, expect, it } from "vitest";
@@ -284,5 +284,53 @@ describe("valid files are the device's own, checked against the saved root and t
       ),
     );
     expect((await eflowBootstrap(["credentials", "--config", config])).code).toBe(0);
+  });
+});
+
+describe("filesystem and token-file failures name their code", () => {
+  test("a folder under a file, a folder others may write, a missing token file", async ({ ca, work }) => {
+    const blocker = await file(work, "a-file", "");
+    const underFile = await file(
+      work,
+      "under-file.json",
+      JSON.stringify({
+        deviceId: "fs-0001",
+        ca: { url: ca.url },
+        dir: join(blocker, "identity"),
+        dps: { idScope: "0ne1" },
+      }),
+    );
+    const notDir = await eflowBootstrap(["credentials", "--config", underFile], {
+      EDGE_PKI_BOOTSTRAP_TOKEN: "x".repeat(20),
+    });
+    expect(notDir.code).toBe(1);
+    expect(notDir.stderr).toMatch(/ENOTDIR.*\[file_access\]\n$/);
+
+    const open = join(work, "open-folder");
+    await mkdir(open, { mode: 0o777 });
+    await chmod(open, 0o777);
+    const openConfig = await file(
+      work,
+      "open.json",
+      JSON.stringify({ deviceId: "fs-0002", ca: { url: ca.url }, dir: open, dps: { idScope: "0ne1" } }),
+    );
+    const writable = await eflowBootstrap(["credentials", "--config", openConfig], {
+      EDGE_PKI_BOOTSTRAP_TOKEN: "x".repeat(20),
+    });
+    expect(writable.stderr).toMatch(/writable by other users.*\[file_access\]\n$/);
+
+    const missingFile = await file(
+      work,
+      "missing-token.json",
+      JSON.stringify({
+        deviceId: "fs-0003",
+        ca: { url: ca.url, bootstrapTokenFile: join(work, "no-such.token") },
+        dir: join(work, "fs-0003"),
+        dps: { idScope: "0ne1" },
+      }),
+    );
+    const noToken = await eflowBootstrap(["credentials", "--config", missingFile]);
+    expect(noToken.code).toBe(1);
+    expect(noToken.stderr).toMatch(/no-such\.token.*\[token_missing\]\n$/);
   });
 });

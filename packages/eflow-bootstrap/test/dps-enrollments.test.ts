@@ -177,3 +177,37 @@ describe("dps disable-device converges", () => {
     expect(unknown.stderr).toMatch(/give one with --certificate-file \[config_invalid\]/);
   });
 });
+
+describe("DPS's refusals name their code", () => {
+  test("a wrong SAS key and an outage are [dps_refused] in one short line", async ({ dps, work }) => {
+    await withPki("refusals", async (pki) => {
+      const args = [
+        ...["dps", "enroll", "--group", "refusals", "--certificate-file", pki.root.certificatePath],
+        ...[
+          "--dps-endpoint",
+          dps.serviceUrl,
+          "--dps-ca-file",
+          await file(work, "dps.pem", dps.caCertificatePem),
+        ],
+      ];
+      const wrongKey = dps.connectionString.replace(
+        /SharedAccessKey=[^;]+/,
+        `SharedAccessKey=${Buffer.alloc(32, 7).toString("base64")}`,
+      );
+      const refused = await eflowBootstrap(args, { DPS_CONNECTION_STRING: wrongKey });
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toMatch(
+        /^eflow-bootstrap: DPS refused the enrollment group refusals \(401\): [^\n{]+\[dps_refused\]\n$/,
+      );
+      dps.setFaults({ outage: true });
+      try {
+        const down = await eflowBootstrap(args, { DPS_CONNECTION_STRING: dps.connectionString });
+        expect(down.stderr).toMatch(
+          /^eflow-bootstrap: DPS refused the enrollment group refusals \(503\): [^\n{]+\[dps_refused\]\n$/,
+        );
+      } finally {
+        dps.setFaults({});
+      }
+    });
+  });
+});

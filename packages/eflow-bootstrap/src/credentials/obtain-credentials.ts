@@ -26,9 +26,10 @@ export interface CredentialsRequest {
   caUrl: string;
   /**
    * A bootstrap token (`bootstrapToken(…)`), an API token, or a TokenCredential with `scopes`. Only
-   * needed when a certificate must be asked for: valid files need none.
+   * needed when a certificate must be asked for: valid files need none. A function is called only
+   * then (a token file is not read when nothing is asked of the CA).
    */
-  credential: Credential | undefined;
+  credential: CredentialSource;
   scopes?: string;
   keyAlgorithm?: DeviceKeyAlgorithm;
   validityDays?: number;
@@ -43,6 +44,9 @@ export interface CredentialsRequest {
   /** Progress for the operator, one line each; never a key or token. */
   log?: (line: string) => void;
 }
+
+/** The CA credential, or how to get it once it is needed. */
+export type CredentialSource = Credential | undefined | (() => Credential | undefined);
 
 export interface DeviceCredentials {
   deviceId: string;
@@ -168,13 +172,14 @@ async function swapInReissued(
 }
 
 function requireCredential(request: CredentialsRequest): Credential {
-  if (request.credential === undefined) {
+  const credential = typeof request.credential === "function" ? request.credential() : request.credential;
+  if (credential === undefined) {
     throw new BootstrapError(
       "token_missing",
       "a certificate must be asked for, and there is no bootstrap token: put it in the file ca.bootstrapTokenFile names, or in EDGE_PKI_BOOTSTRAP_TOKEN",
     );
   }
-  return request.credential;
+  return credential;
 }
 
 /** Redeems the prepared request at the CA; writes the certificate files into `filesDir` and checks them. */

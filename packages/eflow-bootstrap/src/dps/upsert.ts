@@ -27,7 +27,12 @@ export async function upsertWithEtag<Record extends { etag?: string }>(
 ): Promise<{ outcome: UpsertOutcome; record: Record }> {
   let lastError: unknown;
   for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
-    const existing = await operations.get();
+    let existing: Record | undefined;
+    try {
+      existing = await operations.get();
+    } catch (error) {
+      throw dpsRefused(what, error);
+    }
     const wanted = withoutReadOnly(desired(existing));
     const body = existing?.etag === undefined ? withoutEtag(wanted) : { ...wanted, etag: existing.etag };
     try {
@@ -55,10 +60,35 @@ export async function orUndefined<Result>(
 
 export function dpsRefused(what: string, error: unknown): BootstrapError {
   const status = statusOf(error);
-  const message = error instanceof Error ? error.message : String(error);
-  return new BootstrapError("dps_refused", `DPS refused ${what}${status ? ` (${status})` : ""}: ${message}`, {
-    cause: error,
-  });
+  return new BootstrapError(
+    "dps_refused",
+    `DPS refused ${what}${status ? ` (${status})` : ""}: ${dpsMessage(error)}`,
+    { cause: error },
+  );
+}
+
+/**
+ * DPS's own words, short: the azure-iot clients put the JSON body (`Error: {"errorCode":401002,
+ * "trackingId":…,"message":…,"timestampUtc":…}`) in the error's message; its message and errorCode
+ * are what an operator needs.
+ */
+function dpsMessage(error: unknown): string {
+  const text = error instanceof Error ? error.message : String(error);
+  try {
+    // "Error: {…}" (the client prefixes the class name), or the body alone.
+    const body = JSON.parse(text.slice(text.indexOf("{"))) as {
+      message?: unknown;
+      errorCode?: unknown;
+      Message?: unknown;
+    };
+    const message = body.message ?? body.Message;
+    if (typeof message === "string") {
+      return `${message}${body.errorCode !== undefined ? ` (errorCode ${String(body.errorCode)})` : ""}`;
+    }
+  } catch {
+    // Not JSON: the text as it is.
+  }
+  return text.replace(/\s*\n\s*/g, " ");
 }
 
 /** DPS sets these itself; a body read back carries them. */

@@ -1,9 +1,8 @@
 import { stat } from "node:fs/promises";
 import { resolve } from "node:path";
-import type { Credential } from "@edge-pki/client-sdk";
 import { type FileHost, thisHost } from "@edge-pki/host-kit/private-files";
 import { type BootstrapConfig, GLOBAL_ENDPOINT } from "../config/bootstrap-config.js";
-import { obtainCredentials } from "../credentials/obtain-credentials.js";
+import { type CredentialSource, obtainCredentials } from "../credentials/obtain-credentials.js";
 import { provisionEflow, verifyEflow } from "../eflow/provision-eflow.js";
 import { type PowerShellHost, thisPowerShellHost } from "../eflow/windows-powershell.js";
 import { BootstrapError } from "../errors.js";
@@ -15,8 +14,8 @@ import { loadState, provisioningAttempted, saveState } from "./state-file.js";
 
 export interface RunOptions {
   config: BootstrapConfig;
-  /** The credential for the CA; needed only when a certificate must be asked for. */
-  credential?: Credential | undefined;
+  /** The credential for the CA; needed (and, given as a function, read) only when a certificate must be asked for. */
+  credential?: CredentialSource;
   reissue?: boolean;
   dryRun?: boolean;
   /** Redo provisioning (and verification) although the state says it is done. */
