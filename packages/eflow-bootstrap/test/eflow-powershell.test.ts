@@ -98,6 +98,12 @@ describe("provision on EFLOW, through Windows PowerShell", () => {
       expect(provision.script).not.toContain(value);
     }
     expect(provision.script).toContain("Provision-EflowVm @arguments");
+    // The preferences are the script's own (a script block), not global ones the module would inherit;
+    // Verify-EflowVm is inside a try; the console writes UTF-8 without a byte order mark.
+    expect(provision.script.startsWith("& {\n$ErrorActionPreference = 'Stop'\n")).toBe(true);
+    expect(provision.script.trimEnd().endsWith("}\n}")).toBe(true);
+    expect(provision.script).toMatch(/try \{ \$deployed = [^\n]*Verify-EflowVm/);
+    expect(provision.script).toContain("UTF8Encoding($false)");
 
     // Again: the state file says it is done; nothing is run, nothing is issued.
     const again = await eflowBootstrap(["run", "--config", config], powershell.env());
@@ -171,6 +177,12 @@ describe("provision on EFLOW, through Windows PowerShell", () => {
         /execution policy \(AllSigned\) blocks the AzureEFLOW module.*\[execution_policy\]/s,
       ],
       [{ vmDeployed: false }, /EFLOW VM is not deployed.*\[vm_not_deployed\]/s],
+      [
+        { vmDeployed: "throw" },
+        /Verify-EflowVm failed: EFLOW VM configuration not found.*\[vm_not_deployed\]/s,
+      ],
+      // A byte order mark before the result line (a console encoding with one) is not the result's.
+      [{ vmDeployed: false, bom: true }, /EFLOW VM is not deployed.*\[vm_not_deployed\]/s],
       [
         { provision: "error" },
         /did not return OK: iotedge service not running after provisioning.*Exception caught!!!.*\(L402\).*\[provision_failed\]/s,
