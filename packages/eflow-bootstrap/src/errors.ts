@@ -19,9 +19,11 @@ export type BootstrapErrorCode =
   | "device_files_invalid"
   | "untrusted_root"
   | "credentials_conflict"
+  | "certificate_invalid"
   | "config_invalid"
   | "config_toml_invalid"
   | "command_failed"
+  | "file_access"
   | "dps_refused";
 
 /**

@@ -1,5 +1,6 @@
 export { BootstrapConfig, loadBootstrapConfig, parseBootstrapConfig } from "./config/bootstrap-config.js";
 export {
+  type CredentialSource,
   type CredentialsRequest,
   type DeviceCredentials,
   obtainCredentials,

@@ -1,8 +1,9 @@
 import { createPublicKey, X509Certificate } from "node:crypto";
-import { readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { chmod, mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { AuthenticationError } from "@edge-pki/client-sdk";
 import { describe, expect, it } from "vitest";
+import { createPki } from "../../emulators/test/dps/pki.js";
 import { explainCaError } from "../src/credentials/ca-errors.js";
 import { STATE_FILE } from "../src/run/state-file.js";
 import { eflowBootstrap } from "./support/cli.js";
@@ -10,6 +11,7 @@ import { file, test } from "./support/fixtures.js";
 
 const layout = (dir: string, id: string) => ({
   chain: join(dir, "certs", `iot-edge-device-identity-${id}-full-chain.cert.pem`),
+  certificate: join(dir, "certs", `iot-edge-device-identity-${id}.cert.pem`),
   key: join(dir, "private", `iot-edge-device-identity-${id}.key.pem`),
 });
 
@@ -129,13 +131,37 @@ describe("credentials: resumable, and never a second certificate unless asked", 
     expect((await admin.listDeviceCertificates("pinned-0001")).items).toHaveLength(1);
   });
 
-  test("--reissue replaces a valid certificate, keeping the old files aside", async ({ admin, ca, work }) => {
+  test("--reissue replaces a valid certificate only once the new one is checked, keeping the old files aside", async ({
+    admin,
+    ca,
+    work,
+  }) => {
     const id = "reissue-0001";
     const config = await configFor(work, id, { url: ca.url });
     const first = await admin.createBootstrapToken(id);
     const issued = await eflowBootstrap(["credentials", "--config", config], {
       EDGE_PKI_BOOTSTRAP_TOKEN: first.token,
     });
+    const files = layout(join(work, id), id);
+    const before = { chain: await readFile(files.chain, "utf8"), key: await readFile(files.key, "utf8") };
+    // A reissue that cannot get a certificate (no token, a used one) leaves the identity as it was.
+    const noToken = await eflowBootstrap(["credentials", "--config", config, "--reissue"]);
+    expect(noToken.stderr).toMatch(/\[token_missing\]/);
+    const usedToken = await eflowBootstrap(["credentials", "--config", config, "--reissue"], {
+      EDGE_PKI_BOOTSTRAP_TOKEN: first.token,
+    });
+    expect(usedToken.stderr).toMatch(/\[token_used\]/);
+    expect({ chain: await readFile(files.chain, "utf8"), key: await readFile(files.key, "utf8") }).toEqual(
+      before,
+    );
+    await expect(readdir(join(work, id, "superseded"))).rejects.toThrow(/ENOENT/);
+    const kept = await eflowBootstrap(["credentials", "--config", config]);
+    expect(kept.code).toBe(0);
+    expect(JSON.parse(kept.stdout)).toMatchObject({
+      serialNumber: JSON.parse(issued.stdout).serialNumber,
+      reused: true,
+    });
+
     const second = await admin.createBootstrapToken(id);
     const reissued = await eflowBootstrap(["credentials", "--config", config, "--reissue"], {
       EDGE_PKI_BOOTSTRAP_TOKEN: second.token,
@@ -143,6 +169,8 @@ describe("credentials: resumable, and never a second certificate unless asked", 
     expect(reissued.code).toBe(0);
     expect(JSON.parse(reissued.stdout).serialNumber).not.toBe(JSON.parse(issued.stdout).serialNumber);
     expect(await readdir(join(work, id, "superseded"))).toHaveLength(1);
+    expect(await readFile(files.key, "utf8")).not.toBe(before.key);
+    expect(await readdir(join(work, id, "reissue", "certs"))).toEqual([]);
     expect((await admin.listDeviceCertificates(id)).items).toHaveLength(2);
   });
 });
@@ -198,5 +226,111 @@ describe("the protected folder on Windows (the platform and icacls injected)", (
       args: [expect.stringContaining("windows-0001"), ...grants],
     });
     expect(calls.every((call) => call.file === "C:\\Windows\\System32\\icacls.exe")).toBe(true);
+  });
+});
+
+describe("valid files are the device's own, checked against the saved root and the recorded key", () => {
+  test("another CA's certificate and key for the same CN are refused, even with its root file; the report reads the disk", async ({
+    admin,
+    ca,
+    work,
+  }) => {
+    const id = "impostor-0001";
+    const config = await configFor(work, id, { url: ca.url });
+    const { token } = await admin.createBootstrapToken(id);
+    const issued = await eflowBootstrap(["credentials", "--config", config], {
+      EDGE_PKI_BOOTSTRAP_TOKEN: token,
+    });
+    expect(issued.code).toBe(0);
+    const [record] = (await admin.listDeviceCertificates(id)).items;
+
+    // The state file's record is not what is reported: the certificate on disk is.
+    const statePath = join(work, id, STATE_FILE);
+    const state = JSON.parse(await readFile(statePath, "utf8"));
+    state.credentials.serialNumber = "00";
+    state.credentials.notAfter = "2000-01-01T00:00:00.000Z";
+    await writeFile(statePath, JSON.stringify(state));
+    const reused = await eflowBootstrap(["credentials", "--config", config]);
+    expect(JSON.parse(reused.stdout)).toMatchObject({
+      serialNumber: record?.serialNumber,
+      notAfter: new Date(new X509Certificate(record?.certificatePem as string).validTo).toISOString(),
+      reused: true,
+    });
+
+    const files = layout(join(work, id), id);
+    const rootFile = join(work, id, "certs", "edge-pki-root-ca.cert.pem");
+    const originals = await Promise.all(
+      [files.chain, files.key, files.certificate, rootFile].map((path) => readFile(path)),
+    );
+    const impostor = await createPki("impostor");
+    try {
+      const forged = await impostor.device(id);
+      await writeFile(files.chain, forged.chainPem);
+      await writeFile(files.certificate, forged.certificatePem);
+      await writeFile(files.key, forged.keyPem);
+      const refused = await eflowBootstrap(["credentials", "--config", config]);
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toMatch(/will not work.*\[device_files_invalid\]/s);
+      // Its root in the root file too: the key is not the one this device made.
+      await writeFile(rootFile, impostor.root.certificatePem);
+      const stillRefused = await eflowBootstrap(["credentials", "--config", config]);
+      expect(stillRefused.stderr).toMatch(/key_not_ours.*\[device_files_invalid\]/s);
+    } finally {
+      await impostor.dispose();
+    }
+    await Promise.all(
+      [files.chain, files.key, files.certificate, rootFile].map((path, index) =>
+        writeFile(path, originals[index] as Buffer),
+      ),
+    );
+    expect((await eflowBootstrap(["credentials", "--config", config])).code).toBe(0);
+  });
+});
+
+describe("filesystem and token-file failures name their code", () => {
+  test("a folder under a file, a folder others may write, a missing token file", async ({ ca, work }) => {
+    const blocker = await file(work, "a-file", "");
+    const underFile = await file(
+      work,
+      "under-file.json",
+      JSON.stringify({
+        deviceId: "fs-0001",
+        ca: { url: ca.url },
+        dir: join(blocker, "identity"),
+        dps: { idScope: "0ne1" },
+      }),
+    );
+    const notDir = await eflowBootstrap(["credentials", "--config", underFile], {
+      EDGE_PKI_BOOTSTRAP_TOKEN: "x".repeat(20),
+    });
+    expect(notDir.code).toBe(1);
+    expect(notDir.stderr).toMatch(/ENOTDIR.*\[file_access\]\n$/);
+
+    const open = join(work, "open-folder");
+    await mkdir(open, { mode: 0o777 });
+    await chmod(open, 0o777);
+    const openConfig = await file(
+      work,
+      "open.json",
+      JSON.stringify({ deviceId: "fs-0002", ca: { url: ca.url }, dir: open, dps: { idScope: "0ne1" } }),
+    );
+    const writable = await eflowBootstrap(["credentials", "--config", openConfig], {
+      EDGE_PKI_BOOTSTRAP_TOKEN: "x".repeat(20),
+    });
+    expect(writable.stderr).toMatch(/writable by other users.*\[file_access\]\n$/);
+
+    const missingFile = await file(
+      work,
+      "missing-token.json",
+      JSON.stringify({
+        deviceId: "fs-0003",
+        ca: { url: ca.url, bootstrapTokenFile: join(work, "no-such.token") },
+        dir: join(work, "fs-0003"),
+        dps: { idScope: "0ne1" },
+      }),
+    );
+    const noToken = await eflowBootstrap(["credentials", "--config", missingFile]);
+    expect(noToken.code).toBe(1);
+    expect(noToken.stderr).toMatch(/no-such\.token.*\[token_missing\]\n$/);
   });
 });

@@ -98,6 +98,12 @@ describe("provision on EFLOW, through Windows PowerShell", () => {
       expect(provision.script).not.toContain(value);
     }
     expect(provision.script).toContain("Provision-EflowVm @arguments");
+    // The preferences are the script's own (a script block), not global ones the module would inherit;
+    // Verify-EflowVm is inside a try; the console writes UTF-8 without a byte order mark.
+    expect(provision.script.startsWith("& {\n$ErrorActionPreference = 'Stop'\n")).toBe(true);
+    expect(provision.script.trimEnd().endsWith("}\n}")).toBe(true);
+    expect(provision.script).toMatch(/try \{ \$deployed = [^\n]*Verify-EflowVm/);
+    expect(provision.script).toContain("UTF8Encoding($false)");
 
     // Again: the state file says it is done; nothing is run, nothing is issued.
     const again = await eflowBootstrap(["run", "--config", config], powershell.env());
@@ -172,6 +178,12 @@ describe("provision on EFLOW, through Windows PowerShell", () => {
       ],
       [{ vmDeployed: false }, /EFLOW VM is not deployed.*\[vm_not_deployed\]/s],
       [
+        { vmDeployed: "throw" },
+        /Verify-EflowVm failed: EFLOW VM configuration not found.*\[vm_not_deployed\]/s,
+      ],
+      // A byte order mark before the result line (a console encoding with one) is not the result's.
+      [{ vmDeployed: false, bom: true }, /EFLOW VM is not deployed.*\[vm_not_deployed\]/s],
+      [
         { provision: "error" },
         /did not return OK: iotedge service not running after provisioning.*Exception caught!!!.*\(L402\).*\[provision_failed\]/s,
       ],
@@ -189,6 +201,9 @@ describe("provision on EFLOW, through Windows PowerShell", () => {
     // The token was redeemed once, by the first run; the later ones found valid files and no token.
     const done = await eflowBootstrap(["run", "--config", config], powershell.env());
     expect(done.code).toBe(0);
+    // Every attempt after the first failed Provision-EflowVm clears what it may have copied into the VM.
+    const attempts = (await powershell.calls()).filter((call) => call.payload.action === "provision");
+    expect(attempts.map((call) => call.payload.clearPreviousFiles)).toEqual([undefined, true, true]);
     expect((await admin.listDeviceCertificates(deviceId)).items).toHaveLength(1);
   });
 

@@ -2,7 +2,7 @@ import { X509Certificate } from "node:crypto";
 import { readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect } from "vitest";
-import { register, serviceClient } from "../../emulators/test/dps/clients.js";
+import { armClient, register, serviceClient } from "../../emulators/test/dps/clients.js";
 import { createPki } from "../../emulators/test/dps/pki.js";
 import { eflowBootstrap } from "./support/cli.js";
 import { file, test } from "./support/fixtures.js";
@@ -78,6 +78,12 @@ describe("from a fresh device to a DPS registration", () => {
           },
         },
       },
+    });
+
+    // DPS takes a group's certificate only once it is verified (proof of possession, as dps verify-ca
+    // does below; here declared verified, as `az iot dps certificate create --verified true` does).
+    await armClient(dps).dpsCertificate.createOrUpdate("rg", "dps", "line7-root", {
+      properties: { certificate: new Uint8Array(root.raw), isVerified: true },
     });
 
     // The device: a one-time token, the key made on the device, the files in the protected folder.

@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse } from "smol-toml";
@@ -6,6 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BootstrapError } from "../src/errors.js";
 import { withDpsProvisioning } from "../src/iotedge/config-toml.js";
 import { type LinuxHost, provisionLinux } from "../src/iotedge/provision-linux.js";
+import { STATE_FILE } from "../src/run/state-file.js";
+import { test } from "./support/fixtures.js";
 
 const FIXTURE = new URL("./fixtures/config.toml", import.meta.url);
 const SETTINGS = {
@@ -196,5 +198,65 @@ describe("run --dry-run on Linux", () => {
     );
     expect(text).toContain("run: iotedge config apply");
     await expect(stat(dir)).rejects.toThrow(/ENOENT/);
+  });
+});
+
+const HEALTHY: Record<string, string> = {
+  list: "NAME             STATUS           DESCRIPTION      CONFIG\nedgeAgent        running          Up 1 minutes     mcr.microsoft.com/azureiotedge-agent:1.5\n",
+  check: "21 check(s) succeeded.\n",
+};
+
+describe("run on Linux after a failed iotedge config apply", () => {
+  test("applies again on the next run, and records provisioning only once it succeeded", async ({
+    admin,
+    ca,
+    work,
+  }) => {
+    const { runBootstrap } = await import("../src/run/run-bootstrap.js");
+    const { parseBootstrapConfig } = await import("../src/config/bootstrap-config.js");
+    const { bootstrapToken } = await import("@edge-pki/client-sdk");
+    const deviceId = "linux-apply-0001";
+    const root = join(work, deviceId);
+    await mkdir(join(root, "etc"), { recursive: true });
+    const config = parseBootstrapConfig({
+      deviceId,
+      ca: { url: ca.url },
+      dir: join(root, "identity"),
+      dps: { idScope: "0ne00ABCDEF" },
+      target: "linux",
+      linux: {
+        configToml: join(root, "etc", "config.toml"),
+        certsDir: join(root, "certs"),
+        secretsDir: join(root, "secrets"),
+      },
+    });
+    let applyFails = true;
+    const applied: string[] = [];
+    const linux: LinuxHost = {
+      elevated: () => true,
+      now: () => new Date(),
+      run: async (file, args) => {
+        if (file === "iotedge" && args[0] !== "config")
+          return { exitCode: 0, stdout: HEALTHY[args[0] as string] ?? "", stderr: "" };
+        if (file !== "iotedge") return { exitCode: 0, stdout: "", stderr: "" };
+        applied.push(applyFails ? "failed" : "ok");
+        return applyFails
+          ? { exitCode: 1, stdout: "", stderr: "Error: could not apply" }
+          : { exitCode: 0, stdout: "", stderr: "" };
+      },
+    };
+    const { token } = await admin.createBootstrapToken(deviceId);
+    await expect(
+      runBootstrap({ config, credential: bootstrapToken(token), platform: "linux", linux }),
+    ).rejects.toMatchObject({ code: "command_failed" });
+    const statePath = join(root, "identity", STATE_FILE);
+    expect(JSON.parse(await readFile(statePath, "utf8")).provision?.completedAt).toBeUndefined();
+
+    applyFails = false;
+    const lines: string[] = [];
+    await runBootstrap({ config, platform: "linux", linux, log: (line) => lines.push(line) });
+    expect(applied).toEqual(["failed", "ok"]);
+    expect(lines).not.toContain("config.toml and the identity files are already in place: nothing to apply");
+    expect(JSON.parse(await readFile(statePath, "utf8")).provision?.completedAt).toEqual(expect.any(String));
   });
 });

@@ -151,11 +151,22 @@ describe("the service API, through azure-iot-provisioning-service", () => {
 });
 
 describe("device registration over mutual TLS, through azure-iot-provisioning-device", () => {
-  it("assigns a device whose chain reaches a group's certificate, CN compared without regard to case", async () => {
+  it("assigns a device whose chain reaches a group's verified certificate, CN compared without regard to case", async () => {
     await serviceClient(dps).createOrUpdateEnrollmentGroup(
       group("fleet", pki.intermediate.certificatePem) as never,
     );
     const device = await pki.device("Line7-0001");
+    // The group's certificate is neither verified nor below a verified one: it vouches for nobody yet.
+    expect(
+      (await refusal(register(dps, "line7-0001", { cert: device.chainPem, key: device.keyPem }))).status,
+    ).toBe(401);
+    // Uploaded as verified (`az iot dps certificate create --verified true`), the intermediate will do.
+    await armClient(dps).dpsCertificate.createOrUpdate("rg", "dps", "fleet-intermediate", {
+      properties: {
+        certificate: new Uint8Array(new X509Certificate(pki.intermediate.certificatePem).raw),
+        isVerified: true,
+      },
+    });
     const result = await register(dps, "line7-0001", { cert: device.chainPem, key: device.keyPem });
     expect(result).toMatchObject({
       status: "assigned",

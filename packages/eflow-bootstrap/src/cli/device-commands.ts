@@ -1,7 +1,8 @@
 import { bootstrapToken, type Credential } from "@edge-pki/client-sdk";
-import type { HostCommand } from "@edge-pki/host-kit/cli";
+import { type HostCommand, UsageError } from "@edge-pki/host-kit/cli";
 import { type BootstrapConfig, GLOBAL_ENDPOINT, loadBootstrapConfig } from "../config/bootstrap-config.js";
 import { obtainCredentials } from "../credentials/obtain-credentials.js";
+import { BootstrapError } from "../errors.js";
 import { runBootstrap, targetOf } from "../run/run-bootstrap.js";
 import { progress } from "./output.js";
 import { readSecretFile, secretFrom } from "./secrets.js";
@@ -12,14 +13,21 @@ function deviceCredential(
   flags: { apiTokenFile?: string },
   env: NodeJS.ProcessEnv,
 ): Credential | undefined {
-  if (flags.apiTokenFile !== undefined) return readSecretFile(flags.apiTokenFile, "the API token");
-  const token = secretFrom(
-    config.ca.bootstrapTokenFile,
-    "EDGE_PKI_BOOTSTRAP_TOKEN",
-    env,
-    "the bootstrap token",
-  );
-  return token === undefined ? undefined : bootstrapToken(token);
+  try {
+    if (flags.apiTokenFile !== undefined) return readSecretFile(flags.apiTokenFile, "the API token");
+    const token = secretFrom(
+      config.ca.bootstrapTokenFile,
+      "EDGE_PKI_BOOTSTRAP_TOKEN",
+      env,
+      "the bootstrap token",
+    );
+    return token === undefined ? undefined : bootstrapToken(token);
+  } catch (error) {
+    // A token file that is missing or empty is the missing-token precondition, not a typing mistake.
+    if (error instanceof UsageError)
+      throw new BootstrapError("token_missing", error.message, { cause: error });
+    throw error;
+  }
 }
 
 export function addDeviceCommands(program: HostCommand, env: NodeJS.ProcessEnv): void {
@@ -30,7 +38,10 @@ export function addDeviceCommands(program: HostCommand, env: NodeJS.ProcessEnv):
     )
     .requiredOption("--config <file>", "bootstrap.json")
     .option("--api-token-file <file>", "use an API token (issuer) instead of the bootstrap token")
-    .option("--reissue", "replace valid files with a new certificate (the old ones go to superseded/)");
+    .option(
+      "--reissue",
+      "replace valid files with a new certificate (the old ones go to superseded/ once the new one is checked)",
+    );
   credentials.action(async () => {
     const flags = credentials.opts<{ config: string; apiTokenFile?: string; reissue?: boolean }>();
     const config = await loadBootstrapConfig(flags.config);
@@ -38,7 +49,7 @@ export function addDeviceCommands(program: HostCommand, env: NodeJS.ProcessEnv):
       deviceId: config.deviceId,
       dir: config.dir,
       caUrl: config.ca.url,
-      credential: deviceCredential(config, flags, env),
+      credential: () => deviceCredential(config, flags, env),
       keyAlgorithm: config.keyAlgorithm,
       ...(config.validityDays !== undefined && { validityDays: config.validityDays }),
       ...(config.ca.rootSha256 !== undefined && { rootSha256: config.ca.rootSha256 }),
@@ -82,7 +93,7 @@ See docs/eflow-bootstrap.md.`,
     const dryRun = flags.dryRun === true;
     const result = await runBootstrap({
       config,
-      credential: dryRun ? undefined : deviceCredential(config, flags, env),
+      credential: dryRun ? undefined : () => deviceCredential(config, flags, env),
       dryRun,
       reissue: flags.reissue === true,
       reprovision: flags.reprovision === true,

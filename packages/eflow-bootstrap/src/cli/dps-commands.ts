@@ -1,4 +1,3 @@
-import { X509Certificate } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { RevocationReason } from "@edge-pki/api-contract";
 import type { EdgePkiClient } from "@edge-pki/client-sdk";
@@ -73,8 +72,9 @@ export function addDpsCommands(program: HostCommand, env: NodeJS.ProcessEnv): vo
       if (flags.group !== undefined)
         throw new UsageError("--group and --device-certificate exclude each other");
       const certificatePem = readFileSync(flags.deviceCertificate, "utf8");
-      const commonName = /(?:^|\n)CN=([^\n]+)/.exec(new X509Certificate(certificatePem).subject)?.[1];
-      const registrationId = flags.registrationId ?? commonName;
+      const { commonNameOf, parseCertificate } = await import("../dps/device-certificate.js");
+      const registrationId =
+        flags.registrationId ?? commonNameOf(parseCertificate(certificatePem, flags.deviceCertificate));
       if (registrationId === undefined)
         throw new UsageError("the certificate has no CN: give --registration-id");
       const { outcome, record } = await enrollDevice(connection, {

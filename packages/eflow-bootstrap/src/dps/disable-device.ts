@@ -7,7 +7,10 @@ import type { UpsertOutcome } from "./upsert.js";
 
 export interface DisableDeviceRequest {
   deviceId: string;
-  /** The device's certificates, newest first (from the CA, or given). At most two are enrolled. */
+  /**
+   * The device's certificates, newest first (given, or from the CA: its valid ones, else its revoked
+   * ones). At most two are enrolled.
+   */
   certificatePems?: string[];
   /** Our CA: where the device's certificates come from, and where `revoke` revokes them. */
   ca?: EdgePkiClient;
@@ -42,13 +45,17 @@ export async function disableDevice(
   const records =
     request.ca === undefined ? [] : (await request.ca.listDeviceCertificates(request.deviceId)).items;
   if (pems === undefined) {
-    pems = records.filter((record) => record.status === "valid").map((record) => record.certificatePem);
+    // The valid ones; else the revoked ones, so that a re-run after --revoke converges (and because
+    // DPS never reads the CA's CRL: a revoked certificate still registers through the group).
+    const valid = records.filter((record) => record.status === "valid");
+    const known = valid.length > 0 ? valid : records.filter((record) => record.status === "revoked");
+    pems = known.map((record) => record.certificatePem);
   }
   const [primary, secondary] = pems;
   if (primary === undefined) {
     throw new BootstrapError(
       "config_invalid",
-      `no valid certificate of ${request.deviceId} is known: give one with --certificate`,
+      `the CA knows no certificate of ${request.deviceId}: give one with --certificate-file`,
     );
   }
   const enrolled = await enrollDevice(connection, {

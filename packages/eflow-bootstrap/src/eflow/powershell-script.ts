@@ -33,10 +33,17 @@ const PAYLOAD_PLACEHOLDER = "__EDGE_PKI_PAYLOAD__";
 /**
  * The script. Exit statuses and outcomes: not-elevated (10), module-missing (11),
  * execution-policy (12), exception (13, 15), vm-not-deployed (14), ok or failed (0 and 1).
+ *
+ * Its body runs in a script block (`& { … }`): `-EncodedCommand` runs at global scope, and a module's
+ * functions read preference variables from the global scope, so a global `$ErrorActionPreference =
+ * 'Stop'` would turn every non-terminating error inside AzureEFLOW into a throw the module does not
+ * expect. In the block, the preferences hold for this script's own commands only. Output is UTF-8
+ * without a byte order mark, so the result line starts with its marker.
  */
-const SCRIPT = `$ErrorActionPreference = 'Stop'
+const SCRIPT = `& {
+$ErrorActionPreference = 'Stop'
 $ProgressPreference = 'SilentlyContinue'
-[Console]::OutputEncoding = [Text.Encoding]::UTF8
+[Console]::OutputEncoding = New-Object Text.UTF8Encoding($false)
 function Send-Result([string]$Outcome, [hashtable]$Fields) {
   $Fields['outcome'] = $Outcome
   Write-Output ('${RESULT_MARKER}' + ($Fields | ConvertTo-Json -Compress -Depth 4))
@@ -62,8 +69,11 @@ switch ([string]$p.action) {
     $names = @()
     foreach ($parameter in $command.Parameters.Values) { $names += $parameter.Name; $names += $parameter.Aliases }
     $module = Get-Module -Name AzureEFLOW
-    # True or False, as a boolean or as text: [bool]'False' would be true.
-    $deployed = [string](@(Verify-EflowVm)[-1]) -ieq 'True'
+    # True or False, as a boolean or as text: [bool]'False' would be true. It throws when the VM or
+    # its configuration is missing: that is a VM not deployed too.
+    try { $deployed = [string](@(Verify-EflowVm)[-1]) -ieq 'True' } catch {
+      Send-Result 'vm-not-deployed' @{ message = $_.Exception.Message }; exit 14
+    }
     Send-Result 'ok' @{ vmDeployed = $deployed; parameters = $names; moduleVersion = [string]$module.Version }
   }
   'provision' {
@@ -84,6 +94,7 @@ switch ([string]$p.action) {
     $check = Invoke-EflowVmCommand -command 'sudo iotedge check' -ignoreError | Out-String
     Send-Result 'ok' @{ list = $list; check = $check }
   }
+}
 }
 `;
 

@@ -18,6 +18,8 @@ export interface EflowProvisionRequest {
   executionPolicyBypass?: boolean;
   /** The VM was provisioned before: the identity files it holds are removed first (iotedge-eflow #103). */
   reprovisioning?: boolean;
+  /** Called once the preconditions hold, just before Provision-EflowVm runs (to record the attempt). */
+  beforeProvisioning?: () => Promise<void>;
   host?: PowerShellHost;
   log?: (line: string) => void;
 }
@@ -52,6 +54,7 @@ export async function provisionEflow(request: EflowProvisionRequest): Promise<{ 
     );
   }
   log(`AzureEFLOW ${String(inspected.fields.moduleVersion ?? "")} takes the key as -${keyParameter}`);
+  await request.beforeProvisioning?.();
   const provisioned = await runEflowScript(
     host,
     {

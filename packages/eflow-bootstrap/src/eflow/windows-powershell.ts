@@ -53,7 +53,8 @@ export async function runEflowScript(
       { cause: error },
     );
   }
-  const lines = result.stdout.split(/\r?\n/);
+  // A byte order mark before the first line (a console encoding with one) is not part of the text.
+  const lines = result.stdout.replaceAll("\uFEFF", "").split(/\r?\n/);
   const marker = lines.findLast((line) => line.startsWith(RESULT_MARKER));
   const others = lines.filter((line) => !line.startsWith(RESULT_MARKER) && line.trim() !== "");
   if (marker === undefined) {
@@ -96,6 +97,11 @@ export function assertPreconditions(outcome: PowerShellOutcome): void {
         `the execution policy (${String(outcome.fields.policy ?? "?")}) blocks the AzureEFLOW module: ${message}\n` +
           "  get Microsoft's code-signing certificates trusted (Windows Update), or allow it for this process only " +
           '(--execution-policy-bypass, or "executionPolicyBypass": true in bootstrap.json; Group Policy still wins)',
+      );
+    case "vm-not-deployed":
+      throw new BootstrapError(
+        "vm_not_deployed",
+        `the EFLOW VM is not deployed (Verify-EflowVm failed: ${message}): run Deploy-Eflow first`,
       );
     case "exception":
       throw new BootstrapError(

@@ -31,6 +31,11 @@ export interface LinuxProvisionRequest {
   configToml: string;
   certsDir: string;
   secretsDir: string;
+  /**
+   * Run `iotedge config apply` even when no file changed: an earlier apply may have failed after the
+   * files were written, and only provisioning recorded as done may skip it.
+   */
+  applyUnchanged?: boolean;
   host?: LinuxHost;
   log?: (line: string) => void;
 }
@@ -42,7 +47,7 @@ export interface LinuxProvisionRequest {
  * writes `[provisioning]` (source `dps`, `global_endpoint`, `id_scope`, attestation `x509`,
  * `registration_id`, `identity_cert` and `identity_pk` as file URIs) keeping every other section,
  * and runs `iotedge config apply`. A config.toml that changes is kept beside it first
- * (`config.toml.<time>.bak`). Nothing is applied when nothing changed.
+ * (`config.toml.<time>.bak`). Nothing is applied when nothing changed, unless `applyUnchanged`.
  */
 export async function provisionLinux(request: LinuxProvisionRequest): Promise<{ changed: boolean }> {
   const host = request.host ?? thisLinuxHost;
@@ -88,7 +93,7 @@ export async function provisionLinux(request: LinuxProvisionRequest): Promise<{ 
     log(`wrote [provisioning] (DPS, X.509, ${request.deviceId}) into ${request.configToml}`);
     changed = true;
   }
-  if (!changed) {
+  if (!changed && request.applyUnchanged !== true) {
     log("config.toml and the identity files are already in place: nothing to apply");
     return { changed };
   }

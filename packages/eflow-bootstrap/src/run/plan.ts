@@ -8,7 +8,7 @@ import { type EflowPayload, KEY_PARAMETER_NAMES, powershellArguments } from "../
 import { type PowerShellHost, powershellPath } from "../eflow/windows-powershell.js";
 import { provisioningTable } from "../iotedge/config-toml.js";
 import { devicePaths } from "./device-paths.js";
-import type { BootstrapState } from "./state-file.js";
+import { type BootstrapState, provisioningAttempted } from "./state-file.js";
 
 export interface PlanContext {
   config: BootstrapConfig;
@@ -39,7 +39,9 @@ export function planRun(context: PlanContext): string[] {
         : `   make ${config.dir} private: mode 0700`,
     );
     if (context.reissue && context.credentialsInPlace)
-      lines.push(`   move the current files to ${join(config.dir, "superseded")}/<time>/`);
+      lines.push(
+        `   the new key and certificate go to ${join(config.dir, "reissue")} first; only once they are checked do the current files move to ${join(config.dir, "superseded")}/<time>/`,
+      );
     if (context.state.credentials?.serialNumber === undefined && context.state.credentials !== undefined) {
       lines.push(
         "   resend the request prepared before (same key, CSR and Idempotency-Key), if its key is still there",
@@ -65,6 +67,7 @@ export function planRun(context: PlanContext): string[] {
       identityPrivKeyPath: paths.privateKey,
       keyParameter: KEY_PARAMETER_NAMES[0],
       ...(config.dps.globalEndpoint !== undefined && { globalEndpoint: config.dps.globalEndpoint }),
+      ...(provisioningAttempted(context.state) && { clearPreviousFiles: true }),
     };
     lines.push(
       "",

@@ -1,9 +1,8 @@
 import { stat } from "node:fs/promises";
 import { resolve } from "node:path";
-import type { Credential } from "@edge-pki/client-sdk";
 import { type FileHost, thisHost } from "@edge-pki/host-kit/private-files";
 import { type BootstrapConfig, GLOBAL_ENDPOINT } from "../config/bootstrap-config.js";
-import { obtainCredentials } from "../credentials/obtain-credentials.js";
+import { type CredentialSource, obtainCredentials } from "../credentials/obtain-credentials.js";
 import { provisionEflow, verifyEflow } from "../eflow/provision-eflow.js";
 import { type PowerShellHost, thisPowerShellHost } from "../eflow/windows-powershell.js";
 import { BootstrapError } from "../errors.js";
@@ -11,12 +10,12 @@ import { type LinuxHost, provisionLinux, thisLinuxHost, verifyLinux } from "../i
 import type { IotEdgeSummary } from "../iotedge/summary.js";
 import { devicePaths } from "./device-paths.js";
 import { planRun } from "./plan.js";
-import { loadState, saveState } from "./state-file.js";
+import { loadState, provisioningAttempted, saveState } from "./state-file.js";
 
 export interface RunOptions {
   config: BootstrapConfig;
-  /** The credential for the CA; needed only when a certificate must be asked for. */
-  credential?: Credential | undefined;
+  /** The credential for the CA; needed (and, given as a function, read) only when a certificate must be asked for. */
+  credential?: CredentialSource;
   reissue?: boolean;
   dryRun?: boolean;
   /** Redo provisioning (and verification) although the state says it is done. */
@@ -103,17 +102,30 @@ export async function runBootstrap(options: RunOptions): Promise<RunResult> {
   if (provisionedWithThese) {
     log(`provisioning was done at ${state.provision?.completedAt}: skipped (--reprovision redoes it)`);
   } else {
+    const attemptedBefore = provisioningAttempted(state);
+    // Not done until it succeeds: a failure from here on leaves the next run to do it again (a new
+    // certificate, or --reprovision, would otherwise leave the old record standing).
+    state = { ...state, provision: undefined, verify: undefined };
+    await saveState(dir, state);
+    // Saved just before the module (or iotedge) may change anything: the next attempt then clears
+    // the files this one may have copied into the VM.
+    const recordAttempt = async () => {
+      state = { ...state, provisionAttempt: { startedAt: new Date().toISOString(), target } };
+      await saveState(dir, state);
+    };
     if (target === "eflow") {
       await provisionEflow({
         idScope: config.dps.idScope,
         identityCertPath: credentials.fullChainPath,
         identityPrivKeyPath: credentials.privateKeyPath,
         globalEndpoint: config.dps.globalEndpoint,
-        reprovisioning: state.provision !== undefined,
+        reprovisioning: attemptedBefore,
+        beforeProvisioning: recordAttempt,
         ...eflowOptions,
         log,
       });
     } else {
+      await recordAttempt();
       await provisionLinux({
         deviceId: config.deviceId,
         fullChainPath: credentials.fullChainPath,
@@ -121,6 +133,9 @@ export async function runBootstrap(options: RunOptions): Promise<RunResult> {
         idScope: config.dps.idScope,
         globalEndpoint: config.dps.globalEndpoint ?? GLOBAL_ENDPOINT,
         ...config.linux,
+        // Provisioning is not recorded as done (or is being redone): the files may be in place from a
+        // run whose apply failed, so apply regardless.
+        applyUnchanged: true,
         host: options.linux ?? thisLinuxHost,
         log,
       });

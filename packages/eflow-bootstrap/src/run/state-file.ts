@@ -28,8 +28,23 @@ export interface BootstrapState {
   version: 1;
   deviceId: string;
   credentials?: CredentialsState;
+  /**
+   * A `--reissue` under way: its key and certificate are kept in `reissue/` beside the current files
+   * until the new certificate has arrived and passed the checks; only then are they swapped in.
+   */
+  pendingReissue?: CredentialsState;
   provision?: StepRecord & { target: "eflow" | "linux" };
+  /**
+   * Saved before provisioning is started, and kept: the VM may hold files a failed attempt copied
+   * in, which a later attempt must clear first (iotedge-eflow #103).
+   */
+  provisionAttempt?: { startedAt: string; target: "eflow" | "linux" };
   verify?: StepRecord;
+}
+
+/** Whether provisioning was ever started from this folder (done, failed or cut short). */
+export function provisioningAttempted(state: BootstrapState): boolean {
+  return state.provision !== undefined || state.provisionAttempt !== undefined;
 }
 
 /** The state of `deviceId` in `dir`, new when there is none; refuses another device's state. */

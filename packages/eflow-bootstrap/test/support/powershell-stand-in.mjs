@@ -2,7 +2,8 @@
 // A stand-in for Windows PowerShell with the AzureEFLOW module, for tests on Linux. It records what
 // it receives (argv, the decoded script, the data the script carries) and answers as the script
 // would with the module installed: the scenario (EFLOW_STAND_IN_SCENARIO, JSON) says how the host
-// is (elevated, module present, missing or blocked, VM deployed, the key parameter's name) and how
+// is (elevated, module present, missing or blocked, VM deployed or Verify-EflowVm throwing, the key
+// parameter's name, a byte order mark before the output) and how
 // Provision-EflowVm ends (OK, an error it reports, an exception).
 import { appendFileSync } from "node:fs";
 
@@ -21,11 +22,17 @@ const base64 = /FromBase64String\('([A-Za-z0-9+/=]*)'\)/.exec(script)?.[1] ?? ""
 const payload = JSON.parse(Buffer.from(base64, "base64").toString("utf8") || "{}");
 appendFileSync(process.env.EFLOW_STAND_IN_LOG, `${JSON.stringify({ argv, script, payload })}\n`);
 
+// A console encoding with a byte order mark puts one before the first output (scenario bom).
+let started = false;
+const write = (text) => {
+  process.stdout.write(`${scenario.bom && !started ? "\uFEFF" : ""}${text}`);
+  started = true;
+};
 const result = (fields, exitCode = 0) => {
-  process.stdout.write(`EDGE-PKI-RESULT ${JSON.stringify(fields)}\r\n`);
+  write(`EDGE-PKI-RESULT ${JSON.stringify(fields)}\r\n`);
   process.exit(exitCode);
 };
-const host = (line) => process.stdout.write(`[11/29/2026 10:00:00] ${line}\r\n`);
+const host = (line) => write(`[11/29/2026 10:00:00] ${line}\r\n`);
 
 if (!scenario.elevated) result({ outcome: "not-elevated" }, 10);
 if (scenario.module === "missing") {
@@ -51,6 +58,9 @@ if (scenario.module === "blocked") {
 }
 switch (payload.action) {
   case "inspect":
+    if (scenario.vmDeployed === "throw") {
+      result({ outcome: "vm-not-deployed", message: "EFLOW VM configuration not found" }, 14);
+    }
     result({
       outcome: "ok",
       vmDeployed: scenario.vmDeployed,
@@ -87,9 +97,7 @@ switch (payload.action) {
     }
     if (scenario.provision === "error") {
       host("Exception caught!!!");
-      process.stdout.write(
-        " - iotedge service not running after provisioning, please investigate manually (L402)\r\n",
-      );
+      write(" - iotedge service not running after provisioning, please investigate manually (L402)\r\n");
       result(
         {
           outcome: "failed",

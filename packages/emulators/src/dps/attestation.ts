@@ -3,7 +3,10 @@
  * is the registration ID (compared without regard to case); an individual enrollment for that ID is
  * looked at first (its certificate must be the leaf), then enrollment groups, from the first
  * certificate above the leaf up to the root; the first matching entry wins, and a disabled one
- * refuses the device. A group matched through `caReferences` needs that CA certificate verified.
+ * refuses the device. A group matched through `caReferences` needs that CA certificate verified; one
+ * matched through its own `signingCertificates` needs its certificate, or one above it in the chain
+ * the device presents, uploaded and verified (`how-to-verify-certificates.md`: "A group's signing
+ * cert must be verified, or must chain up to a verified cert that the device presents").
  */
 import type { X509Certificate } from "node:crypto";
 import type { ArmCertificateStore } from "./arm-certificates.js";
@@ -53,9 +56,16 @@ export function attest(
     }
     return { enrollment: individual };
   }
-  for (const certificate of chain.slice(1)) {
+  for (const [index, certificate] of chain.entries()) {
+    if (index === 0) continue;
     const matched = groupFor(certificate, stores);
-    if (matched !== undefined) return { enrollment: matched, signingCertificate: certificate };
+    if (matched === undefined) continue;
+    if (matched.caReferences.length === 0 && !verifiedAmong(chain.slice(index), stores.certificates)) {
+      throw unauthorized(
+        "The enrollment group's signing certificate is not verified, and it chains up to no verified certificate the device presents.",
+      );
+    }
+    return { enrollment: matched, signingCertificate: certificate };
   }
   throw unauthorized("No enrollment matches the client certificate's chain.");
 }
@@ -78,4 +88,15 @@ function groupFor(
     }
   }
   return undefined;
+}
+
+/** Whether one of `certificates` is uploaded to the DPS instance (ARM) and verified. */
+function verifiedAmong(certificates: readonly X509Certificate[], store: ArmCertificateStore): boolean {
+  const verified = new Set(
+    store
+      .list()
+      .filter((uploaded) => uploaded.isVerified)
+      .map((uploaded) => thumbprint(uploaded.certificate, "sha256")),
+  );
+  return certificates.some((certificate) => verified.has(thumbprint(certificate, "sha256")));
 }

@@ -1,0 +1,213 @@
+import { describe, expect } from "vitest";
+import { serviceClient } from "../../emulators/test/dps/clients.js";
+import { createPki, type TestPki } from "../../emulators/test/dps/pki.js";
+import type { DpsConnection } from "../src/dps/dps-connection.js";
+import { eflowBootstrap } from "./support/cli.js";
+import { file, test } from "./support/fixtures.js";
+
+/** The operator's DPS commands against the emulator, read back with the official service client. */
+const connectionTo = (dps: {
+  connectionString: string;
+  serviceUrl: string;
+  caCertificatePem: string;
+}): DpsConnection => ({
+  authentication: { kind: "connection-string", connectionString: dps.connectionString },
+  endpoint: dps.serviceUrl,
+  caPem: dps.caCertificatePem,
+});
+
+async function withPki(label: string, use: (pki: TestPki) => Promise<void>): Promise<void> {
+  const pki = await createPki(label);
+  try {
+    await use(pki);
+  } finally {
+    await pki.dispose();
+  }
+}
+
+describe("updates change only what they are asked to change", () => {
+  test("disable-device keeps the device ID, twin, hubs and allocation of an individual enrollment", async ({
+    dps,
+  }) => {
+    const { disableDevice } = await import("../src/dps/disable-device.js");
+    await withPki("keep-individual", async (pki) => {
+      const device = await pki.device("keep-0001");
+      const service = serviceClient(dps);
+      await service.createOrUpdateIndividualEnrollment({
+        registrationId: "keep-0001",
+        deviceId: "hub-device-0001",
+        attestation: {
+          type: "x509",
+          x509: { clientCertificates: { primary: { certificate: device.certificatePem } } },
+        },
+        capabilities: { iotEdge: true },
+        initialTwin: { tags: { line: "7" }, properties: { desired: { mode: "eco" } } },
+        allocationPolicy: "static",
+        iotHubs: ["hub-a.azure-devices.net"],
+        provisioningStatus: "enabled",
+      } as never);
+      await disableDevice(connectionTo(dps), {
+        deviceId: "keep-0001",
+        certificatePems: [device.certificatePem],
+      });
+      const { responseBody: read } = await service.getIndividualEnrollment("keep-0001");
+      expect(read).toMatchObject({
+        registrationId: "keep-0001",
+        deviceId: "hub-device-0001",
+        provisioningStatus: "disabled",
+        capabilities: { iotEdge: true },
+        initialTwin: { tags: { line: "7" }, properties: { desired: { mode: "eco" } } },
+        allocationPolicy: "static",
+        iotHubs: ["hub-a.azure-devices.net"],
+      });
+    });
+  });
+
+  test("enroll --disabled keeps a group's twin, hubs and allocation; options given replace theirs", async ({
+    dps,
+  }) => {
+    const { enrollGroup } = await import("../src/dps/enroll.js");
+    await withPki("keep-group", async (pki) => {
+      const connection = connectionTo(dps);
+      await enrollGroup(connection, {
+        enrollmentGroupId: "keep-group",
+        signingCertificatePem: pki.root.certificatePem,
+        tags: { line: "8" },
+        allocationPolicy: "static",
+        iotHubs: ["hub-a.azure-devices.net"],
+      });
+      const disabled = await enrollGroup(connection, {
+        enrollmentGroupId: "keep-group",
+        signingCertificatePem: pki.root.certificatePem,
+        provisioningStatus: "disabled",
+      });
+      expect(disabled.record).toMatchObject({
+        provisioningStatus: "disabled",
+        initialTwin: { tags: { line: "8" } },
+        allocationPolicy: "static",
+        iotHubs: ["hub-a.azure-devices.net"],
+        capabilities: { iotEdge: true },
+      });
+      const retagged = await enrollGroup(connection, {
+        enrollmentGroupId: "keep-group",
+        signingCertificatePem: pki.root.certificatePem,
+        tags: { line: "9" },
+        iotEdge: false,
+      });
+      expect(retagged.record).toMatchObject({
+        provisioningStatus: "disabled",
+        initialTwin: { tags: { line: "9" } },
+        allocationPolicy: "static",
+        capabilities: { iotEdge: false },
+      });
+    });
+  });
+});
+
+describe("dps enroll --device-certificate takes only what DPS can match", () => {
+  test("refuses a CA certificate and a registration ID other than the CN, each in one line", async ({
+    dps,
+    work,
+  }) => {
+    await withPki("individual-checks", async (pki) => {
+      const device = await pki.device("check-0001");
+      const operator = { DPS_CONNECTION_STRING: dps.connectionString };
+      const enroll = async (certificatePath: string, ...more: string[]) =>
+        eflowBootstrap(
+          [
+            ...["dps", "enroll", "--device-certificate", certificatePath, ...more],
+            ...[
+              "--dps-endpoint",
+              dps.serviceUrl,
+              "--dps-ca-file",
+              await file(work, "dps.pem", dps.caCertificatePem),
+            ],
+          ],
+          operator,
+        );
+      const ca = await enroll(pki.intermediate.certificatePath, "--registration-id", "check-0001");
+      expect(ca.code).toBe(1);
+      expect(ca.stderr).toMatch(/^[^\n]*is a CA certificate \(CA:TRUE\)[^\n]*\[certificate_invalid\]\n$/);
+      const other = await enroll(device.certificatePath, "--registration-id", "check-0002");
+      expect(other.code).toBe(1);
+      expect(other.stderr).toMatch(
+        /^[^\n]*has CN=check-0001, not the registration ID check-0002[^\n]*\[certificate_invalid\]\n$/,
+      );
+      await expect(serviceClient(dps).getIndividualEnrollment("check-0002")).rejects.toMatchObject({
+        response: { statusCode: 404 },
+      });
+      // The CN in other letter case is the same registration ID.
+      const accepted = await enroll(device.certificatePath, "--registration-id", "CHECK-0001");
+      expect(accepted).toMatchObject({ code: 0, stdout: expect.stringContaining("individual enrollment") });
+    });
+  });
+});
+
+describe("dps disable-device converges", () => {
+  test("--revoke run three times: disabled each time, revoked once", async ({ admin, ca, dps, work }) => {
+    const id = "revoke-0001";
+    const { serialNumber } = await admin.createDeviceIdentity(id);
+    const operator = {
+      EDGE_PKI_URL: ca.url,
+      EDGE_PKI_TOKEN: ca.adminToken,
+      DPS_CONNECTION_STRING: dps.connectionString,
+    };
+    const disable = async (deviceId: string) =>
+      eflowBootstrap(
+        [
+          ...["dps", "disable-device", deviceId, "--revoke", "keyCompromise"],
+          ...[
+            "--dps-endpoint",
+            dps.serviceUrl,
+            "--dps-ca-file",
+            await file(work, "dps.pem", dps.caCertificatePem),
+          ],
+        ],
+        operator,
+      );
+    const runs = [await disable(id), await disable(id), await disable(id)];
+    expect(runs.map((run) => run.code)).toEqual([0, 0, 0]);
+    expect(runs.map((run) => run.stdout.includes(serialNumber))).toEqual([true, false, false]);
+    expect(runs[2]?.stdout).toContain(`${id}: disabled in DPS (updated)`);
+    const { responseBody: enrollment } = await serviceClient(dps).getIndividualEnrollment(id);
+    expect(enrollment).toMatchObject({ provisioningStatus: "disabled" });
+
+    const unknown = await disable("never-issued-0001");
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toMatch(/give one with --certificate-file \[config_invalid\]/);
+  });
+});
+
+describe("DPS's refusals name their code", () => {
+  test("a wrong SAS key and an outage are [dps_refused] in one short line", async ({ dps, work }) => {
+    await withPki("refusals", async (pki) => {
+      const args = [
+        ...["dps", "enroll", "--group", "refusals", "--certificate-file", pki.root.certificatePath],
+        ...[
+          "--dps-endpoint",
+          dps.serviceUrl,
+          "--dps-ca-file",
+          await file(work, "dps.pem", dps.caCertificatePem),
+        ],
+      ];
+      const wrongKey = dps.connectionString.replace(
+        /SharedAccessKey=[^;]+/,
+        `SharedAccessKey=${Buffer.alloc(32, 7).toString("base64")}`,
+      );
+      const refused = await eflowBootstrap(args, { DPS_CONNECTION_STRING: wrongKey });
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toMatch(
+        /^eflow-bootstrap: DPS refused the enrollment group refusals \(401\): [^\n{]+\[dps_refused\]\n$/,
+      );
+      dps.setFaults({ outage: true });
+      try {
+        const down = await eflowBootstrap(args, { DPS_CONNECTION_STRING: dps.connectionString });
+        expect(down.stderr).toMatch(
+          /^eflow-bootstrap: DPS refused the enrollment group refusals \(503\): [^\n{]+\[dps_refused\]\n$/,
+        );
+      } finally {
+        dps.setFaults({});
+      }
+    });
+  });
+});
