@@ -1,10 +1,12 @@
 import { parse, View } from "vega";
 import { compile, type TopLevelSpec } from "vega-lite";
 import { TARGET_LABELS } from "./markdown.js";
-import type { BenchResult } from "./result.js";
+import { type BenchResult, SERVER_TARGETS } from "./result.js";
+import { P99_LIMIT_MS } from "./targets.js";
 
 /**
- * Certificates per second and p99 latency of each server at each concurrency, as an SVG drawn by
+ * Certificates per second and p99 latency (with the 25 ms target as a dashed line) of each server at
+ * each concurrency, as an SVG drawn by
  * Vega-Lite in Node (no browser, no canvas: Vega's "none" renderer only lays out, and its SVG
  * string renderer writes the file). Key Vault mode is left out: its rate is the throttle's.
  */
@@ -16,6 +18,7 @@ export async function renderChart(result: BenchResult): Promise<string> {
     p99: run.latencyMs?.p99 ?? null,
   }));
   const concurrencies = result.settings.concurrencies.map((concurrency) => `c${concurrency}`);
+  const servers = SERVER_TARGETS.map((target) => TARGET_LABELS[target]);
   const encoding = {
     x: {
       field: "concurrency",
@@ -24,8 +27,14 @@ export async function renderChart(result: BenchResult): Promise<string> {
       title: "concurrency",
       axis: { labelAngle: 0 },
     },
-    xOffset: { field: "server" },
-    color: { field: "server", type: "nominal", title: null, legend: { orient: "bottom", columns: 1 } },
+    xOffset: { field: "server", sort: servers },
+    color: {
+      field: "server",
+      type: "nominal",
+      title: null,
+      scale: { domain: servers },
+      legend: { orient: "bottom", columns: 1, labelLimit: 400 },
+    },
   } as const;
   const spec: TopLevelSpec = {
     $schema: "https://vega.github.io/schema/vega-lite/v6.json",
@@ -47,16 +56,14 @@ export async function renderChart(result: BenchResult): Promise<string> {
       {
         width: 320,
         height: 220,
-        mark: { type: "bar", tooltip: true },
-        encoding: {
-          ...encoding,
-          y: {
-            field: "p99",
-            type: "quantitative",
-            title: "p99 latency (ms, log scale)",
-            scale: { type: "log" },
+        layer: [
+          {
+            mark: { type: "bar", tooltip: true },
+            encoding: { ...encoding, y: { field: "p99", type: "quantitative", title: "p99 latency (ms)" } },
           },
-        },
+          // The target of issue 12 at concurrency 16: p99 under 25 ms.
+          { mark: { type: "rule", strokeDash: [4, 4] }, encoding: { y: { datum: P99_LIMIT_MS } } },
+        ],
       },
     ],
     config: { font: "sans-serif", background: "white" },

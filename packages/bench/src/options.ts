@@ -53,19 +53,19 @@ const MODES: Record<BenchMode, Omit<BenchOptions, "mode" | "targets" | "outDir" 
   },
   full: {
     concurrencies: [1, 16, 64],
-    warmupMs: 2_000,
-    durationMs: 10_000,
-    maxRequestsPerRun: 20_000,
+    warmupMs: 1_000,
+    durationMs: 8_000,
+    maxRequestsPerRun: 30_000,
     requestTimeoutMs: 30_000,
     startTimeoutMs: 60_000,
     floorIterations: 5_000,
-    keyVault: { concurrency: 16, ...KEY_VAULT_THROTTLE, warmupMs: 2_000, durationMs: 10_000 },
+    keyVault: { concurrency: 16, ...KEY_VAULT_THROTTLE, warmupMs: 1_000, durationMs: 8_000 },
     deadlineMs: 20 * 60_000,
   },
 };
 
 export const USAGE = `usage: pnpm bench [-- [--quick | --smoke] [--targets ${ALL_TARGETS.join(",")}] [--out <dir>] [--publish [--publish-dir <dir>]]]
-  (default)   full run: 2 s warm-up and 10 s measured per server and concurrency (1, 16, 64)
+  (default)   full run: 1 s warm-up and 8 s measured per server and concurrency (1, 16, 64)
   --quick     0.5 s warm-up and 3 s measured
   --smoke     a few requests per run, concurrency 1 and 2: checks that everything works, measures nothing
   --targets   which servers, comma-separated (default: all; cfssl is skipped when not on PATH)
