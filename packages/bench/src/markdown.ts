@@ -60,11 +60,14 @@ export function renderMarkdown(result: BenchResult): string {
   return `${lines.join("\n")}\n`;
 }
 
-/** A GitHub-flavoured markdown table; a `|` inside a cell is escaped. */
+/** A GitHub-flavoured markdown table, columns padded to one width as the docs' tables are; `|` in a cell is escaped. */
 export function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
-  const row = (cells: readonly string[]) =>
-    `| ${cells.map((cell) => cell.replaceAll("|", "\\|")).join(" | ")} |`;
-  return [row(header), row(header.map(() => "---")), ...rows.map(row)].join("\n");
+  const cells = [header, ...rows].map((row) => row.map((cell) => cell.replaceAll("|", "\\|")));
+  const widths = header.map((_, column) => Math.max(3, ...cells.map((row) => (row[column] ?? "").length)));
+  const line = (row: readonly string[]) =>
+    `| ${row.map((cell, column) => cell.padEnd(widths[column] ?? 0)).join(" | ")} |`;
+  const [head = [], ...body] = cells;
+  return [line(head), line(widths.map((width) => "-".repeat(width))), ...body.map(line)].join("\n");
 }
 
 const loads = (values: readonly number[]) => values.map((value) => value.toFixed(2)).join("/");
