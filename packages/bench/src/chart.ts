@@ -15,7 +15,7 @@ export async function renderChart(result: BenchResult): Promise<string> {
     server: TARGET_LABELS[run.target],
     concurrency: `c${run.concurrency}`,
     rate: Math.round(run.certificatesPerSecond),
-    p99: run.latencyMs?.p99 ?? null,
+    p99: run.latencyMs === null ? null : Math.round(run.latencyMs.p99 * 10) / 10,
   }));
   const concurrencies = result.settings.concurrencies.map((concurrency) => `c${concurrency}`);
   const servers = SERVER_TARGETS.map((target) => TARGET_LABELS[target]);
