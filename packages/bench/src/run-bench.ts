@@ -9,7 +9,7 @@ import { BenchResult, type KeyVaultResult, type RunResult, type ServerTarget } f
 import { cfsslVersion, findCfssl, startCfssl } from "./servers/cfssl.js";
 import { startEdgePki } from "./servers/edge-pki.js";
 import { startBenchVault } from "./servers/key-vault.js";
-import { createThrowawayDatabase } from "./servers/postgres.js";
+import { createThrowawayDatabase, POSTGRES_URL } from "./servers/postgres.js";
 import { evaluateTargets } from "./targets.js";
 
 type Log = (line: string) => void;
@@ -107,7 +107,7 @@ class PostgresUnreachable extends Error {}
 async function startOnPostgres(options: BenchOptions, cleanup: Cleanup) {
   const database = await createThrowawayDatabase().catch((error: unknown) => {
     const cause = error instanceof Error ? error.message : String(error);
-    throw new PostgresUnreachable(`PostgreSQL did not answer at 127.0.0.1:5432 (${cause})`);
+    throw new PostgresUnreachable(`PostgreSQL did not answer at ${new URL(POSTGRES_URL).host} (${cause})`);
   });
   const drop = cleanup.add(() => database.drop());
   try {
