@@ -1,6 +1,7 @@
-// `edge-pki batch` against the service-only rate, in one run, on this machine. `pnpm bench` builds and
-// runs it after the service's own benchmark; numbers go to stdout. Never run from tests: timing
-// belongs here. The CLI must not be the bottleneck: its rate should be at least 80% of the service's.
+// `edge-pki batch` against the service-only rate, in one run, on this machine. `pnpm bench:batch`
+// builds and runs it (`pnpm bench` is the service's own benchmark); numbers go to stdout. Never run
+// from tests: timing belongs here. The CLI must not be the bottleneck: its rate should be at least
+// 80% of the service's.
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";

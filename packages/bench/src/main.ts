@@ -1,0 +1,43 @@
+#!/usr/bin/env node
+// `pnpm bench`: issuance throughput of the built service beside cfssl, with the crypto floor and
+// the targets of issue 12. A benchmark, never a test: numbers are reported, not asserted.
+import { Cleanup } from "./cleanup.js";
+import { parseBenchOptions, USAGE } from "./options.js";
+import { writeResults } from "./output.js";
+import { runBench } from "./run-bench.js";
+
+const log = (line: string) => process.stderr.write(`bench: ${line}\n`);
+
+let options: ReturnType<typeof parseBenchOptions>;
+try {
+  options = parseBenchOptions(process.argv.slice(2));
+} catch (error) {
+  process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n${USAGE}\n`);
+  process.exit(2);
+}
+
+const cleanup = new Cleanup();
+const abandon = async (why: string) => {
+  log(`${why}: stopping every server`);
+  for (const error of await cleanup.runAll()) log(`cleanup: ${error.message}`);
+  process.exit(1);
+};
+// A hung server must not hang the run: past the deadline everything is stopped and the run fails.
+const watchdog = setTimeout(
+  () => void abandon(`no result after ${options.deadlineMs / 1000} s`),
+  options.deadlineMs,
+);
+for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, () => void abandon(signal));
+
+try {
+  const result = await runBench(options, cleanup, log);
+  const dirs = [options.outDir, ...(options.publishDir === undefined ? [] : [options.publishDir])];
+  process.stdout.write(await writeResults(result, dirs));
+  log(`written to ${dirs.join(" and ")}`);
+} catch (error) {
+  log(`failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+  process.exitCode = 1;
+} finally {
+  for (const error of await cleanup.runAll()) log(`cleanup: ${error.message}`);
+  clearTimeout(watchdog);
+}
