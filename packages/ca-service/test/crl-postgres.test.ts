@@ -4,37 +4,81 @@ import { withCurrentCa as withCa } from "../src/http/current-ca.js";
 import { fetchCrl, issueDevice, opensslSerial, revoke } from "./support/crl.js";
 import { it, test } from "./support/fixtures.js";
 import { opensslCsr, type TempDir } from "./support/openssl.js";
-import type { TestService } from "./support/service.js";
 
-// Two replicas of one CA (same CA material, same PostgreSQL store): `service` and `replica`.
+// Replicas of one CA (same CA material, same PostgreSQL store): `service` in this process, and
+// `replicas`, two `edge-pki-ca start` processes; `replica`, in this process too, where a test signs
+// through two replicas' own contexts.
 test.override("serviceOptions", ({ postgres }) => ({ env: postgres.env }));
 
-async function issueAndRevoke(replica: TestService, dir: TempDir, deviceId: string): Promise<string> {
+/** Who a test talks to: a replica's address, and the admin token of the deployment. */
+type Target = { url: string; adminToken: string };
+
+async function issueAndRevoke(target: Target, dir: TempDir, deviceId: string): Promise<string> {
   const { csrPem } = await opensslCsr(dir, `/CN=${deviceId}`);
-  const { serialNumber } = await issueDevice(replica, dir, deviceId, csrPem);
-  expect((await revoke(replica, serialNumber, { reason: "keyCompromise" })).status).toBe(200);
+  const { serialNumber } = await issueDevice(target, dir, deviceId, csrPem);
+  expect((await revoke(target, serialNumber, { reason: "keyCompromise" })).status).toBe(200);
   return serialNumber;
 }
 
-describe("CRL numbers with replicas sharing PostgreSQL", () => {
+describe("CRL numbers with three replicas sharing PostgreSQL", () => {
   it("increase across replicas, and every replica serves the newest CRL", async ({
-    service: replicaA,
-    replica: replicaB,
+    service,
+    replicas,
     dataDir,
   }) => {
-    const first = await issueAndRevoke(replicaA, dataDir, "pg-replica-a");
-    const fromA = await fetchCrl(replicaA.url, dataDir, "pg-a.pem");
-    const second = await issueAndRevoke(replicaB, dataDir, "pg-replica-b");
-    const fromB = await fetchCrl(replicaB.url, dataDir, "pg-b.pem");
-    expect(fromB.crlNumber).toBeGreaterThan(fromA.crlNumber);
-    // A revocation made on B is in what A serves: the CRL lives in the shared store.
-    const fromAAgain = await fetchCrl(replicaA.url, dataDir, "pg-a-again.pem");
-    expect(fromAAgain.pem).toBe(fromB.pem);
-    for (const serialNumber of [first, second])
-      expect(fromAAgain.text).toContain(opensslSerial(serialNumber));
+    const targets: Target[] = [
+      service,
+      ...replicas.map(({ url }) => ({ url, adminToken: service.adminToken })),
+    ];
+    const serials: string[] = [];
+    let previous = 0;
+    for (const [index, target] of targets.entries()) {
+      serials.push(await issueAndRevoke(target, dataDir, `pg-replica-${index}`));
+      const served = await fetchCrl(target.url, dataDir, `pg-${index}.pem`);
+      expect(served.crlNumber).toBeGreaterThan(previous);
+      previous = served.crlNumber;
+    }
+    // Revocations made on each are in what all serve: the CRL lives in the shared store.
+    const newest = await fetchCrl(targets[0]?.url as string, dataDir, "pg-newest.pem");
+    for (const [index, target] of targets.entries()) {
+      expect((await fetchCrl(target.url, dataDir, `pg-again-${index}.pem`)).pem).toBe(newest.pem);
+    }
+    for (const serialNumber of serials) expect(newest.text).toContain(opensslSerial(serialNumber));
   });
 
-  it("allocates distinct, increasing numbers when both replicas sign at once, and keeps the highest", async ({
+  it("revocations at once on every replica all land on the CRL every replica serves", async ({
+    service,
+    replicas,
+    dataDir,
+  }) => {
+    const targets: Target[] = [
+      service,
+      ...replicas.map(({ url }) => ({ url, adminToken: service.adminToken })),
+    ];
+    const before = (await fetchCrl(service.url, dataDir, "pg-race-before.pem")).crlNumber;
+    const issued = await Promise.all(
+      Array.from({ length: 9 }, async (_, index) => {
+        const target = targets[index % targets.length] as Target;
+        const { csrPem } = await opensslCsr(dataDir, `/CN=pg-race-${index}`);
+        return { target, ...(await issueDevice(target, dataDir, `pg-race-${index}`, csrPem)) };
+      }),
+    );
+    // Each revocation re-signs the CRL on its replica: nine signings race on one CRL number sequence.
+    const revoked = await Promise.all(
+      issued.map(({ target, serialNumber }) => revoke(target, serialNumber, { reason: "superseded" })),
+    );
+    expect(revoked.map((answer) => answer.status)).toEqual(issued.map(() => 200));
+    const served = await Promise.all(
+      targets.map((target, index) => fetchCrl(target.url, dataDir, `pg-race-after-${index}.pem`)),
+    );
+    for (const crl of served) {
+      expect(crl.pem).toBe(served[0]?.pem);
+      expect(crl.crlNumber).toBeGreaterThan(before);
+      for (const { serialNumber } of issued) expect(crl.text).toContain(opensslSerial(serialNumber));
+    }
+  });
+
+  it("allocates distinct, increasing numbers when two replicas sign at once, and keeps the highest", async ({
     service: replicaA,
     replica: replicaB,
     dataDir,
@@ -54,14 +98,15 @@ describe("CRL numbers with replicas sharing PostgreSQL", () => {
     expect(crl?.crlNumber).toBe(Math.max(...numbers));
   });
 
-  it("keep increasing after a replica restarts", async ({
-    service: replicaA,
-    replica: replicaB,
-    dataDir,
-  }) => {
-    const before = (await fetchCrl(replicaB.url, dataDir, "pg-restart-before.pem")).crlNumber;
-    await replicaA.restart();
-    await issueAndRevoke(replicaA, dataDir, "pg-after-restart");
-    expect((await fetchCrl(replicaA.url, dataDir, "pg-restart-after.pem")).crlNumber).toBeGreaterThan(before);
+  it("keep increasing after a replica process restarts", async ({ service, replicas, dataDir }) => {
+    const restarted = replicas[0];
+    if (restarted === undefined) throw new Error("no replica process");
+    const before = (await fetchCrl(service.url, dataDir, "pg-restart-before.pem")).crlNumber;
+    await restarted.restart();
+    const target = { url: restarted.url, adminToken: service.adminToken };
+    await issueAndRevoke(target, dataDir, "pg-after-restart");
+    expect((await fetchCrl(restarted.url, dataDir, "pg-restart-after.pem")).crlNumber).toBeGreaterThan(
+      before,
+    );
   });
 });

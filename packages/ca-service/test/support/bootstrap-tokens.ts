@@ -6,17 +6,20 @@ import { type Answer, call, type TestService } from "./service.js";
  * how a device retrying over a load balancer, or an attacker replaying, would send them.
  */
 export function redeemAtOnce(
-  replicas: TestService[],
+  replicas: Pick<TestService, "url">[],
   token: string,
   csrPem: string,
   times: number,
 ): Promise<Answer<IssuedCertificate>[]> {
   return Promise.all(
     Array.from({ length: times }, (_, index) =>
-      call<IssuedCertificate>(`${(replicas[index % replicas.length] as TestService).url}/v1/certificates`, {
-        body: { csr: csrPem },
-        token,
-      }),
+      call<IssuedCertificate>(
+        `${(replicas[index % replicas.length] as Pick<TestService, "url">).url}/v1/certificates`,
+        {
+          body: { csr: csrPem },
+          token,
+        },
+      ),
     ),
   );
 }

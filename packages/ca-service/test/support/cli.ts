@@ -32,7 +32,11 @@ export function startCli(
     const child = spawn(process.execPath, [CLI, "start"], { env: { PATH: process.env.PATH ?? "", ...env } });
     let stdout = "";
     let stderr = "";
-    const timer = setTimeout(() => reject(new Error(`CLI did not start: ${stderr}`)), 30_000);
+    const timer = setTimeout(() => {
+      // Not left running behind the failed test.
+      child.kill("SIGKILL");
+      reject(new Error(`CLI did not start: ${stderr}`));
+    }, 30_000);
     child.stdout.on("data", (chunk) => {
       stdout += chunk;
       const url = stdout.match(/listening on (\S+)/)?.[1];

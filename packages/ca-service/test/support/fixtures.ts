@@ -6,7 +6,11 @@ import { startTestVault, type TestVault } from "./key-vault.js";
 import { type TempDir, tempDir } from "./openssl.js";
 import { type OperationsServer, type OperationsServerOptions, serveOperations } from "./operations-app.js";
 import { type PostgresServer, requirePostgresServer, type ThrowawayDatabase } from "./postgres.js";
+import { type ReplicaProcess, startReplicaProcesses } from "./replica-processes.js";
 import { startTestService, type TestService, type TestServiceOptions } from "./service.js";
+
+/** Processes the `replicas` fixture starts besides `service`: three replicas in all. */
+export const REPLICA_PROCESSES = 2;
 
 /**
  * The test API with the shared setup as fixtures; see test/README.md. A fixture starts only when a
@@ -32,8 +36,9 @@ export const test = base
     onCleanup(() => service.dispose());
     return service;
   })
-  // Where a second replica of `service` keeps its files: the same folder (so the same local CA keys),
-  // or one of its own, empty, as a fresh container's (for key stores that live elsewhere).
+  // Where the other replicas of `service` (`replica`, `replicas`) keep their files: the same folder (so
+  // the same local CA keys), or each one of its own, empty, as a fresh container's (for key stores
+  // that live elsewhere).
   .extend("replicaDataDir", { scope: "file" }, "shared" as "shared" | "own")
   // A second replica of the file's service: same settings, so the same store when that is shared.
   .extend(
@@ -46,6 +51,21 @@ export const test = base
       });
       onCleanup(() => replica.dispose());
       return replica;
+    },
+  )
+  // Two more replicas of the file's service, each the built CLI (`edge-pki-ca start`) in an OS process
+  // of its own, with the same settings: with `service`, three processes on one store. They see the
+  // system clock, not the file's, and stop before `service`.
+  .extend(
+    "replicas",
+    { scope: "file" },
+    async ({ service, serviceOptions, replicaDataDir }, { onCleanup }): Promise<ReplicaProcess[]> => {
+      const replicas = await startReplicaProcesses(REPLICA_PROCESSES, {
+        env: serviceOptions.env,
+        dataDir: replicaDataDir === "shared" ? service.dataDir : undefined,
+      });
+      onCleanup(() => Promise.all(replicas.map((replica) => replica.dispose())).then(() => {}));
+      return replicas;
     },
   )
   // Starts services of the test's own (other settings, another CA); they stop when the test ends.

@@ -106,17 +106,24 @@ export async function startTestService(options: TestServiceOptions = {}): Promis
   };
 }
 
-async function boot(dataDir: string, options: TestServiceOptions): Promise<Run> {
-  const env = {
+/**
+ * The settings a test service runs with on `dataDir`: port 0 on loopback, a fixed passphrase, no
+ * failed-authentication budget, then the test's own. Replica processes get the same.
+ */
+export function testServiceEnv(dataDir: string, env: Record<string, string> = {}): Record<string, string> {
+  return {
     EDGE_PKI_DATA_DIR: dataDir,
     EDGE_PKI_PORT: "0",
     EDGE_PKI_KEY_PASSPHRASE: "test passphrase, not secret",
     // Attack tests fail authentication on purpose; the failure budget has a test of its own.
     EDGE_PKI_AUTH_FAILURES_PER_MINUTE: "0",
-    ...options.env,
+    ...env,
   };
+}
+
+async function boot(dataDir: string, options: TestServiceOptions): Promise<Run> {
   const runtime: Runtime = {
-    config: loadConfig(env),
+    config: loadConfig(testServiceEnv(dataDir, options.env)),
     logger: silentLogger,
     clock: options.clock,
     metrics: createMetrics(),
