@@ -28,6 +28,7 @@ import { describeError, type Logger } from "./logger.js";
 import type { CaKeyStore } from "./ports/ca-key-store.js";
 import type { CertificateStore } from "./ports/certificate-store.js";
 import { type Clock, type RandomBytes, secureRandom, systemClock } from "./ports/clock.js";
+import type { SiblingWorkers } from "./ports/sibling-workers.js";
 import type { TokenSigner } from "./ports/token-signer.js";
 import type { TokenVerifier } from "./ports/token-verifier.js";
 
@@ -36,6 +37,8 @@ export interface Runtime {
   logger: Logger;
   clock?: Clock;
   random?: RandomBytes;
+  /** The service's other workers, in a worker process (`EDGE_PKI_WORKERS` above 1). */
+  siblings?: SiblingWorkers;
 }
 
 /** Whether the command may create key material (`init`, `start`) or only use what exists. */
@@ -233,7 +236,7 @@ export async function openServiceContext(runtime: Runtime, keyStore: CaKeyStore)
     },
     tokens,
     verifier: tokenVerifier(runtime.config, tokens, clock),
-    tokenRevocations: new TokenRevocations({ store, clock }, (error) =>
+    tokenRevocations: new TokenRevocations({ store, clock, siblings: runtime.siblings }, (error) =>
       runtime.logger.error("could not read the revoked tokens; the last list stands", {
         error: describeError(error),
       }),

@@ -1,3 +1,4 @@
+import cluster from "node:cluster";
 import { createHash } from "node:crypto";
 import { join } from "node:path";
 import type { HostCommand } from "@edge-pki/host-kit/cli";
@@ -14,6 +15,9 @@ import {
 import { loadConfig } from "../config/config.js";
 import { jsonLogger } from "../logger.js";
 import { startServer } from "../server.js";
+import type { WorkerMessage } from "../workers/messages.js";
+import { siblingChannel } from "../workers/sibling-channel.js";
+import { superviseWorkers } from "../workers/supervisor.js";
 import { environmentWithFlags } from "./setting-flags.js";
 
 type ServiceCommand = "init" | "serve" | "start";
@@ -36,6 +40,8 @@ export function addServiceCommands(program: HostCommand): void {
 }
 
 async function runService(command: ServiceCommand, env: NodeJS.ProcessEnv): Promise<void> {
+  // A worker forked by `superviseWorkers` runs this command again: the primary did the rest.
+  if (cluster.isWorker) return serveAsWorker(env);
   const runtime: Runtime = { config: loadConfig(env), logger: jsonLogger() };
   if (command !== "serve") await refuseRootOverRecordedCaIn(runtime);
   const keyStore = await openKeyStore(runtime, command === "serve" ? "use" : "create");
@@ -71,22 +77,61 @@ async function runService(command: ServiceCommand, env: NodeJS.ProcessEnv): Prom
   const context = await openServiceContext(runtime, keyStore);
   const adminToken = await firstAdminTokenFile(runtime, context, init);
   noteMissingAdminToken(runtime, adminToken);
+  const ready = (url: string) =>
+    process.stdout.write(
+      `Edge PKI CA listening on ${url}\nroot SHA-256 fingerprint: ${sha256(context.issuingCa.root.rawData)}\ndata folder: ${runtime.config.dataDir}\n${adminTokenLine(adminToken)}`,
+    );
+  const { workers } = runtime.config;
+  if (workers === 1) {
+    const server = await startServer(context, runtime.config, runtime.logger);
+    ready(server.url);
+    exitOnSignals(async () => {
+      await server.close();
+      await context.store.close();
+      return 0;
+    });
+    return;
+  }
+  // Everything that happens once (migrations, the CA's records, the first admin token) is done:
+  // the workers only serve.
+  await context.store.close();
+  const pool = await superviseWorkers(workers, runtime.logger);
+  runtime.logger.info("serving on several workers", { workers });
+  ready(pool.url);
+  exitOnSignals(pool.stop);
+  void pool.ended.then((code) => process.exit(code));
+}
+
+/**
+ * One worker of several: opens its own key store, store and server (on the primary's port), says
+ * where it serves, and drains on SIGTERM, on Ctrl-C, or when the primary is gone.
+ */
+async function serveAsWorker(env: NodeJS.ProcessEnv): Promise<void> {
+  const siblings = siblingChannel();
+  const runtime: Runtime = {
+    config: loadConfig(env),
+    logger: jsonLogger(undefined, { worker: cluster.worker?.id }),
+    siblings,
+  };
+  const keyStore = await openKeyStore(runtime, "use");
+  const context = await openServiceContext(runtime, keyStore);
   const server = await startServer(context, runtime.config, runtime.logger);
-  process.stdout.write(
-    `Edge PKI CA listening on ${server.url}\nroot SHA-256 fingerprint: ${sha256(context.issuingCa.root.rawData)}\ndata folder: ${runtime.config.dataDir}\n${adminTokenLine(adminToken)}`,
-  );
-  const stop = async () => {
+  process.send?.({ kind: "edge-pki:listening", url: server.url } satisfies WorkerMessage);
+  exitOnSignals(async () => {
     await server.close();
     await context.store.close();
+    return 0;
+  }, ["disconnect"]);
+}
+
+/** Stops once, whichever of the signals (or events) comes first or how often, then exits. */
+function exitOnSignals(stop: () => Promise<number>, events: string[] = []): void {
+  let stopping: Promise<number> | undefined;
+  const exit = () => {
+    stopping ??= stop().catch(() => 1);
+    void stopping.then((code) => process.exit(code));
   };
-  for (const signal of ["SIGINT", "SIGTERM"] as const) {
-    process.once(signal, () => {
-      stop().then(
-        () => process.exit(0),
-        () => process.exit(1),
-      );
-    });
-  }
+  for (const event of ["SIGINT", "SIGTERM", ...events]) process.on(event, exit);
 }
 
 /** The path only: the token itself must not end up in terminal scrollback or log collectors. */
