@@ -1,4 +1,7 @@
 import { randomUUID } from "node:crypto";
+import { once } from "node:events";
+import { request as httpRequest } from "node:http";
+import { type AddressInfo, createServer } from "node:net";
 import { join } from "node:path";
 import type { ApiToken, BootstrapToken, IssuedCertificate, IssuedCredentials } from "@edge-pki/api-contract";
 import { decodeJwt } from "jose";
@@ -88,6 +91,41 @@ async function raceBootstrapToken(service: CliService, dir: TempDir, deviceId: s
       }),
     ),
   );
+}
+
+/**
+ * A POST sent in two steps: its headers with `Expect: 100-continue` now (`continued` settles when
+ * the server has read them and begun the request), its body on `send()`.
+ */
+function beginRequest(url: string, token: string, body: unknown) {
+  const payload = JSON.stringify(body);
+  const request = httpRequest(url, {
+    method: "POST",
+    headers: {
+      authorization: `Bearer ${token}`,
+      "content-type": "application/json",
+      "content-length": Buffer.byteLength(payload),
+      expect: "100-continue",
+    },
+  });
+  const continued = once(request, "continue");
+  const answer = new Promise<{ status: number | undefined; serialNumber: string }>((resolve, reject) => {
+    request.on("error", reject);
+    request.on("response", (response) => {
+      let text = "";
+      response.on("data", (chunk) => {
+        text += chunk;
+      });
+      response.on("end", () =>
+        resolve({
+          status: response.statusCode,
+          serialNumber: (JSON.parse(text) as IssuedCertificate).serialNumber,
+        }),
+      );
+    });
+  });
+  request.flushHeaders();
+  return { continued, answer, send: () => request.end(payload) };
 }
 
 describe("EDGE_PKI_WORKERS=2 on SQLite", () => {
@@ -189,7 +227,7 @@ describe("EDGE_PKI_WORKERS=2 on SQLite", () => {
 });
 
 describe("stopping and failing", () => {
-  it("SIGTERM drains every worker: each request under way is answered and committed, then all exit 0", async ({
+  it("SIGTERM drains every worker: requests under way are answered and committed, then all exit 0", async ({
     dataDir,
   }) => {
     const service = await startCliService({ dataDir: join(dataDir.path, "drain"), workers: 2 });
@@ -197,36 +235,50 @@ describe("stopping and failing", () => {
       if (service.child.exitCode === null) await service.stop();
     });
     const pids = [...service.workerPids().values()];
-    const deviceIds = Array.from({ length: 30 }, (_, i) => `drain-${i}`);
-    let signalled = false;
-    const outcomes = await Promise.all(
-      deviceIds.map((deviceId) =>
-        call<IssuedCredentials>(`${service.url}/v1/credentials`, {
-          token: service.adminToken,
-          body: { deviceId },
-        }).then(
-          (answer) => {
-            // The first answer: the rest were sent with it, so many are under way now.
-            if (!signalled) {
-              signalled = true;
-              service.child.kill("SIGTERM");
-            }
-            return { deviceId, status: answer.status, serial: answer.body.serialNumber };
-          },
-          () => ({ deviceId, status: undefined, serial: undefined }),
-        ),
+    // Requests a worker has surely begun: it answered `100 Continue` to their headers and waits for
+    // their bodies, which are sent only after the signal. A worker that stopped without draining
+    // would leave them unanswered.
+    const begun = await Promise.all(
+      Array.from({ length: 6 }, async (_, i) => {
+        const { csrPem } = await opensslCsr(dataDir, `/CN=drain-begun-${i}`);
+        return beginRequest(`${service.url}/v1/certificates`, service.adminToken, { csr: csrPem });
+      }),
+    );
+    await Promise.all(begun.map((request) => request.continued));
+    // And a burst at the same moment: some under way when the signal comes, some refused at the door.
+    const burstIds = Array.from({ length: 20 }, (_, i) => `drain-burst-${i}`);
+    const burst = burstIds.map((deviceId) =>
+      call<IssuedCredentials>(`${service.url}/v1/credentials`, {
+        token: service.adminToken,
+        body: { deviceId },
+      }).then(
+        (answer) => ({ status: answer.status, serial: answer.body.serialNumber }),
+        () => ({ status: undefined, serial: undefined }),
       ),
     );
-    const exitCode = await new Promise<number | null>((resolve) => {
-      if (service.child.exitCode !== null) resolve(service.child.exitCode);
-      else service.child.once("exit", resolve);
-    });
-    expect(exitCode).toBe(0);
+    const exited = new Promise<number | null>((resolve) => service.child.once("exit", resolve));
+    service.child.kill("SIGTERM");
+    for (const request of begun) request.send();
+    const begunAnswers = await Promise.all(begun.map((request) => request.answer));
+    const burstOutcomes = await Promise.all(burst);
+    expect(await exited).toBe(0);
     expect(pids.filter(isRunning), "every worker has exited").toEqual([]);
+    expect(
+      begunAnswers.map((answer) => answer.status),
+      "every request under way was answered",
+    ).toEqual(begun.map(() => 201));
+    expect(workersThatAnswered(service.log(), "/v1/certificates", 201), "both workers drained").toEqual(
+      new Set([1, 2]),
+    );
     // Answered: 201 and on record. Not answered: refused at the door, and nothing on record.
-    expect(outcomes.filter((outcome) => outcome.status !== undefined && outcome.status !== 201)).toEqual([]);
-    const answered = outcomes.filter((outcome) => outcome.status === 201).map((outcome) => outcome.serial);
-    expect(answered.length).toBeGreaterThan(0);
+    expect(burstOutcomes.filter((outcome) => outcome.status !== undefined && outcome.status !== 201)).toEqual(
+      [],
+    );
+    const answered = [
+      ...begunAnswers.map((answer) => answer.serialNumber),
+      ...burstOutcomes.filter((outcome) => outcome.status === 201).map((outcome) => outcome.serial),
+    ];
+    const deviceIds = [...begun.map((_, i) => `drain-begun-${i}`), ...burstIds];
     await withSqliteStore(service, async (store) => {
       expect(
         (await recordedSerials(store, deviceIds)).sort(),
@@ -277,6 +329,35 @@ describe("stopping and failing", () => {
       service.log().some((line) => String(line.message).startsWith("workers exited more than 5 times")),
     ).toBe(true);
     expect([...service.workerPids().values()].filter(isRunning)).toEqual([]);
+  });
+});
+
+describe("starting and losing the primary", () => {
+  it("workers that cannot serve (the port is taken) end the start with status 1 and the reason", async ({
+    dataDir,
+  }) => {
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, "127.0.0.1", resolve));
+    onTestFinished(() => new Promise<void>((resolve) => taken.close(() => resolve())));
+    // runCli returns when the process and everything holding its output are gone: the workers too.
+    const started = await runCli(["start"], {
+      EDGE_PKI_DATA_DIR: join(dataDir.path, "port-taken"),
+      EDGE_PKI_KEY_PASSPHRASE: "workers test passphrase",
+      EDGE_PKI_PORT: String((taken.address() as AddressInfo).port),
+      EDGE_PKI_WORKERS: "2",
+    });
+    expect(started.code).toBe(1);
+    expect(started.stdout).not.toContain("listening on");
+    expect(started.stderr).toContain("EADDRINUSE");
+    expect(started.stderr).toContain("a worker exited before it served");
+  });
+
+  it("workers stop when their primary is killed, instead of holding the store", async ({ dataDir }) => {
+    const service = await startCliService({ dataDir: join(dataDir.path, "orphans"), workers: 2 });
+    const pids = [...service.workerPids().values()];
+    expect(pids).toHaveLength(2);
+    service.child.kill("SIGKILL");
+    expect(await eventually(() => !pids.some(isRunning)), "every worker has exited").toBe(true);
   });
 });
 

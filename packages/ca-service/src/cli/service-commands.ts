@@ -113,15 +113,25 @@ async function serveAsWorker(env: NodeJS.ProcessEnv): Promise<void> {
     logger: jsonLogger(undefined, { worker: cluster.worker?.id }),
     siblings,
   };
-  const keyStore = await openKeyStore(runtime, "use");
-  const context = await openServiceContext(runtime, keyStore);
-  const server = await startServer(context, runtime.config, runtime.logger);
-  process.send?.({ kind: "edge-pki:listening", url: server.url } satisfies WorkerMessage);
-  exitOnSignals(async () => {
-    await server.close();
-    await context.store.close();
-    return 0;
-  }, ["disconnect"]);
+  // From the start: a primary gone (or a signal) while this worker is still starting ends it too.
+  let stop = async () => 0;
+  exitOnSignals(() => stop(), ["disconnect"]);
+  try {
+    const context = await openServiceContext(runtime, await openKeyStore(runtime, "use"));
+    const server = await startServer(context, runtime.config, runtime.logger);
+    stop = async () => {
+      await server.close();
+      await context.store.close();
+      return 0;
+    };
+    process.send?.({ kind: "edge-pki:listening", url: server.url } satisfies WorkerMessage);
+  } catch (error) {
+    // The IPC channel, or a connection opened before the failure, would keep this worker alive,
+    // and the primary waits for it to exit: exit once the CLI has printed the error (synchronously,
+    // in the promise callbacks that run before this).
+    setImmediate(() => process.exit());
+    throw error;
+  }
 }
 
 /** Stops once, whichever of the signals (or events) comes first or how often, then exits. */
