@@ -44,7 +44,9 @@ const crlIssuerOf: (profile: Profile) => CrlIssuer | undefined = signingCaOf;
 /**
  * How issuances share commits (see `GroupCommit`). SQLite has one connection, so one group at a
  * time, its write lock taken up front; PostgreSQL commits a few groups at once on its pool (10
- * connections), leaving connections for reads.
+ * connections), leaving connections for reads. Two such groups that take the same token or key in
+ * opposite orders would deadlock; PostgreSQL breaks it by failing one statement, which fails that
+ * one request (503, safe to retry) at its savepoint and nothing else.
  */
 const GROUP_COMMIT: Record<SqlDialectName, GroupCommitOptions> = {
   sqlite: { begin: "begin immediate", concurrentGroups: 1, maxGroupSize: 64 },
