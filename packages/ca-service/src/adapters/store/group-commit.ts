@@ -6,11 +6,11 @@ export type GroupedWrites<Request> = (tx: Kysely<Database>, request: Request) =>
 
 export interface GroupCommitOptions {
   /**
-   * How a group's transaction begins. SQLite: `begin immediate`, which takes the write lock (waiting
-   * out another process's commit) before any request's writes, so a lock that cannot be had fails
-   * the group at once instead of each request in turn.
+   * Begins a group's transaction. SQLite: `begin immediate` (see `beginImmediate`), which takes the
+   * write lock (waiting out another process's commit) before any request's writes, so a lock that
+   * cannot be had fails the group at once instead of each request in turn.
    */
-  begin: "begin" | "begin immediate";
+  begin(connection: Kysely<Database>): Promise<void>;
   /** Groups committing at once: 1 on SQLite (one connection); a few on PostgreSQL (a pool). */
   concurrentGroups: number;
   /** The most requests in one group. */
@@ -96,7 +96,7 @@ export class GroupCommit<Request> {
     connection: Kysely<Database>,
     group: Waiting<Request>[],
   ): Promise<(unknown | undefined)[]> {
-    await sql.raw(this.options.begin).execute(connection);
+    await this.options.begin(connection);
     try {
       const failures: (unknown | undefined)[] = [];
       for (const [index, { request }] of group.entries()) {

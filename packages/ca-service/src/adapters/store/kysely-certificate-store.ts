@@ -1,4 +1,4 @@
-import type { Kysely, Selectable } from "kysely";
+import { type Kysely, type Selectable, sql } from "kysely";
 import { Migrator } from "kysely/migration";
 import { deviceIdKey } from "../../core/device-id.js";
 import { type Profile, SIGNED_BY, signingCaOf } from "../../core/profiles.js";
@@ -33,6 +33,7 @@ import type {
   Database,
   IdempotencyRecordsTable,
 } from "./schema.js";
+import { beginImmediate } from "./sqlite-write-lock.js";
 import type { WriteProbe } from "./write-probe.js";
 
 /** crl_state holds one row per CRL, created by the migrations. */
@@ -49,8 +50,14 @@ const crlIssuerOf: (profile: Profile) => CrlIssuer | undefined = signingCaOf;
  * one request (503, safe to retry) at its savepoint and nothing else.
  */
 const GROUP_COMMIT: Record<SqlDialectName, GroupCommitOptions> = {
-  sqlite: { begin: "begin immediate", concurrentGroups: 1, maxGroupSize: 64 },
-  postgres: { begin: "begin", concurrentGroups: 4, maxGroupSize: 64 },
+  sqlite: { begin: beginImmediate, concurrentGroups: 1, maxGroupSize: 64 },
+  postgres: {
+    begin: async (connection) => {
+      await sql`begin`.execute(connection);
+    },
+    concurrentGroups: 4,
+    maxGroupSize: 64,
+  },
 };
 
 /** The one store implementation: the same queries run on SQLite and PostgreSQL. */

@@ -80,6 +80,24 @@ export function groupCommitRules(it: ContractTest): void {
       expect(await traces(store, used), "the earlier issuance is untouched").toEqual(everyTrace(used));
     });
 
+    it(`${CONCURRENT} distinct issuances spread over replicas at once all commit: groups wait for each other's commits`, async ({
+      store,
+      race,
+    }) => {
+      const attempts = issuanceAttempts(CONCURRENT);
+      const outcomes = await race(
+        "recordIssuance",
+        attempts.map((attempt) => [attempt.request]),
+      );
+      expect(
+        outcomes.filter((outcome) => !outcome.ok),
+        `group commit: no issuance may fail for another replica's commit (${summary(outcomes)})`,
+      ).toEqual([]);
+      for (const attempt of attempts) {
+        expect(await traces(store, attempt.request)).toEqual(everyTrace(attempt.request));
+      }
+    });
+
     it(`${RACERS} concurrent issuances on one store redeeming one token: one commits, the others write nothing`, async ({
       store,
     }) => {
