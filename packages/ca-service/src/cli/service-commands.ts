@@ -124,7 +124,7 @@ async function serveAsWorker(env: NodeJS.ProcessEnv): Promise<void> {
       await context.store.close();
       return 0;
     };
-    process.send?.({ kind: "edge-pki:listening", url: server.url } satisfies WorkerMessage);
+    process.send?.({ kind: "edge-pki:serving", url: server.url } satisfies WorkerMessage);
   } catch (error) {
     // The IPC channel, or a connection opened before the failure, would keep this worker alive,
     // and the primary waits for it to exit: exit once the CLI has printed the error (synchronously,

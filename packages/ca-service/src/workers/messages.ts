@@ -3,8 +3,10 @@
  * message names its kind; `ask` pairs a question with its answer.
  */
 export type WorkerMessage =
+  /** worker → primary: listening for messages (its first act), so it answers `revoked-by-sibling`. */
+  | { kind: "edge-pki:channel-open" }
   /** worker → primary: serving at `url`. */
-  | { kind: "edge-pki:listening"; url: string }
+  | { kind: "edge-pki:serving"; url: string }
   /** worker → primary: this worker revoked a token; tell the others, then answer `told`. */
   | { kind: "edge-pki:token-revoked"; tokenId: string; ask: number }
   /** primary → worker: the others have it (or are gone). */

@@ -4,8 +4,9 @@ import { isWorkerMessage, type WorkerMessage } from "./messages.js";
 
 /**
  * A worker's line to its siblings, through the primary (see `superviseWorkers`). Opened as the worker
- * starts, before it serves: a revocation announced before the worker has a revocation list of its
- * own is acknowledged and dropped, which is safe, since that list's first read comes after it.
+ * starts, before it serves; the primary tells a worker of revocations once its channel is open, and
+ * one announced before the worker has a revocation list of its own is acknowledged and dropped,
+ * which is safe, since that list's first read comes after it.
  */
 export function siblingChannel(): SiblingWorkers {
   let listener: ((tokenId: string) => void) | undefined;
@@ -21,6 +22,7 @@ export function siblingChannel(): SiblingWorkers {
       waiting.get(message.ask)?.();
     }
   });
+  send({ kind: "edge-pki:channel-open" });
   return {
     announceTokenRevoked(tokenId) {
       return new Promise<void>((resolve) => {

@@ -33,6 +33,8 @@ export function superviseWorkers(count: number, logger: Logger): Promise<WorkerP
   return new Promise((resolve, reject) => {
     const budget = new RestartBudget(RESTARTS_PER_MINUTE, 60_000);
     const serving = new Set<Worker>();
+    /** Workers whose sibling channel is open: they answer what they are told (see `siblingChannel`). */
+    const reachable = new Set<Worker>();
     const tells = new Map<number, { worker: Worker; done(): void }>();
     let nextAsk = 0;
     let url: string | undefined;
@@ -81,7 +83,10 @@ export function superviseWorkers(count: number, logger: Logger): Promise<WorkerP
     const onMessage = (worker: Worker, message: unknown) => {
       if (!isWorkerMessage(message)) return;
       switch (message.kind) {
-        case "edge-pki:listening":
+        case "edge-pki:channel-open":
+          reachable.add(worker);
+          return;
+        case "edge-pki:serving":
           serving.add(worker);
           url ??= message.url;
           logger.info("worker serving", { worker: worker.id, pid: worker.process.pid });
@@ -91,7 +96,7 @@ export function superviseWorkers(count: number, logger: Logger): Promise<WorkerP
           }
           return;
         case "edge-pki:token-revoked": {
-          const others = live().filter((other) => other !== worker);
+          const others = [...reachable].filter((other) => other !== worker && !other.isDead());
           void Promise.all(others.map((other) => tell(other, message.tokenId))).then(() =>
             send(worker, { kind: "edge-pki:told", ask: message.ask }),
           );
@@ -106,6 +111,7 @@ export function superviseWorkers(count: number, logger: Logger): Promise<WorkerP
 
     const onExit = (worker: Worker, code: number | null, signal: string | null) => {
       serving.delete(worker);
+      reachable.delete(worker);
       for (const [ask, waiting] of tells) {
         if (waiting.worker !== worker) continue;
         tells.delete(ask);
