@@ -31,6 +31,7 @@ import type { CaKeyStore } from "./ports/ca-key-store.js";
 import type { CertificateStore } from "./ports/certificate-store.js";
 import { type Clock, type RandomBytes, secureRandom, systemClock } from "./ports/clock.js";
 import type { ServiceMetrics } from "./ports/metrics.js";
+import type { SiblingWorkers } from "./ports/sibling-workers.js";
 import type { TokenSigner } from "./ports/token-signer.js";
 import type { TokenVerifier } from "./ports/token-verifier.js";
 
@@ -44,11 +45,16 @@ export interface Runtime {
    * report to it once it is set. Commands that serve nothing leave it out.
    */
   metrics?: ServiceMetrics;
+  /** The service's other workers, in a worker process (`EDGE_PKI_WORKERS` above 1). */
+  siblings?: SiblingWorkers;
 }
 
-/** The metrics of a serving process: Prometheus, rendered by `GET /metrics`. */
-export function createMetrics(): ServiceMetrics {
-  return new PrometheusMetrics();
+/**
+ * The metrics of a serving process: Prometheus, rendered by `GET /metrics`; in a worker of several,
+ * rendered for the whole service by the primary (`siblings.gatherMetrics`).
+ */
+export function createMetrics(siblings?: SiblingWorkers): ServiceMetrics {
+  return new PrometheusMetrics(siblings && { gather: () => siblings.gatherMetrics() });
 }
 
 /** Whether the command may create key material (`init`, `start`) or only use what exists. */
@@ -247,7 +253,7 @@ export async function openServiceContext(runtime: Runtime, keyStore: CaKeyStore)
     },
     tokens,
     verifier: tokenVerifier(runtime.config, tokens, clock),
-    tokenRevocations: new TokenRevocations({ store, clock }, (error) =>
+    tokenRevocations: new TokenRevocations({ store, clock, siblings: runtime.siblings }, (error) =>
       runtime.logger.error("could not read the revoked tokens; the last list stands", {
         error: describeError(error),
       }),

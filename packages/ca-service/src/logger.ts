@@ -5,11 +5,15 @@ export interface Logger {
   error(message: string, fields?: Record<string, unknown>): void;
 }
 
-export function jsonLogger(write: (line: string) => void = (line) => process.stderr.write(line)): Logger {
+/** `context` goes into every line: which worker wrote it, when the service runs several. */
+export function jsonLogger(
+  write: (line: string) => void = (line) => process.stderr.write(line),
+  context: Record<string, unknown> = {},
+): Logger {
   const log =
     (level: string) =>
     (message: string, fields: Record<string, unknown> = {}) =>
-      write(`${JSON.stringify({ time: new Date().toISOString(), level, message, ...fields })}\n`);
+      write(`${JSON.stringify({ time: new Date().toISOString(), level, message, ...context, ...fields })}\n`);
   return { info: log("info"), warn: log("warn"), error: log("error") };
 }
 

@@ -6,6 +6,7 @@ import { test } from "./support/fixtures.js";
 import { apiTokenRules } from "./support/store-contract/api-tokens.js";
 import type { ContractTest, StoreUnderTest } from "./support/store-contract/contract.js";
 import { crlNumberRules } from "./support/store-contract/crl-numbers.js";
+import { groupCommitRules } from "./support/store-contract/group-commit.js";
 import { idempotencyRules } from "./support/store-contract/idempotency.js";
 import { issuanceRules } from "./support/store-contract/issuance.js";
 import { purgeRules } from "./support/store-contract/purge.js";
@@ -23,6 +24,7 @@ import { postgresReplicas, SqliteReplicaThreads } from "./support/store-replicas
  */
 function certificateStoreContract(it: ContractTest): void {
   issuanceRules(it);
+  groupCommitRules(it);
   tokenRules(it);
   idempotencyRules(it);
   supersessionRules(it);

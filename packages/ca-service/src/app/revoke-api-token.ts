@@ -11,8 +11,8 @@ export interface TokenRevocationDeps {
 }
 
 /**
- * Revokes an API token for good. This replica refuses it at once; every other one within the
- * revocation list's refresh interval. Revoking a revoked token again changes nothing.
+ * Revokes an API token for good. This replica (all its workers) refuses it once this returns; every
+ * other one within the revocation list's refresh interval. Revoking a revoked token again changes nothing.
  */
 export async function revokeApiToken(
   deps: TokenRevocationDeps,
@@ -27,6 +27,6 @@ export async function revokeApiToken(
   });
   if (result === undefined)
     throw new CaError("not_found", `no token with id ${request.tokenId} was minted here`);
-  deps.tokenRevocations?.markRevoked(result.record.tokenId);
+  await deps.tokenRevocations?.markRevoked(result.record.tokenId);
   return result.record;
 }

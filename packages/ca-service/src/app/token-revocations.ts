@@ -1,5 +1,6 @@
 import type { CertificateStore } from "../ports/certificate-store.js";
 import type { Clock } from "../ports/clock.js";
+import type { SiblingWorkers } from "../ports/sibling-workers.js";
 
 /** How stale a replica's view of revoked tokens may get: a revocation elsewhere bites within this. */
 export const TOKEN_REVOCATION_REFRESH_MS = 2_000;
@@ -17,18 +18,29 @@ export class TokenRevocations {
   private reading: Promise<void> | undefined;
 
   constructor(
-    private readonly deps: { store: Pick<CertificateStore, "listRevokedTokenIds">; clock: Clock },
+    private readonly deps: {
+      store: Pick<CertificateStore, "listRevokedTokenIds">;
+      clock: Clock;
+      /** The service's other workers, when it runs several: they refuse a revocation made here at once. */
+      siblings?: SiblingWorkers | undefined;
+    },
     private readonly onReadFailure: (error: unknown) => void = () => {},
-  ) {}
+  ) {
+    deps.siblings?.onTokenRevoked((tokenId) => this.revokedHere.add(tokenId));
+  }
 
   async isRevoked(tokenId: string): Promise<boolean> {
     if (this.deps.clock.now().getTime() - this.readAt >= TOKEN_REVOCATION_REFRESH_MS) await this.refresh();
     return this.revoked.has(tokenId) || this.revokedHere.has(tokenId);
   }
 
-  /** A revocation this replica made: refused here at once, without waiting for the next read. */
-  markRevoked(tokenId: string): void {
+  /**
+   * A revocation this replica made: refused here at once, without waiting for the next read, and by
+   * every worker of this service by the time this resolves.
+   */
+  async markRevoked(tokenId: string): Promise<void> {
     this.revokedHere.add(tokenId);
+    await this.deps.siblings?.announceTokenRevoked(tokenId);
   }
 
   private refresh(): Promise<void> {

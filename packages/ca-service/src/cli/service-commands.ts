@@ -1,3 +1,4 @@
+import cluster from "node:cluster";
 import { createHash } from "node:crypto";
 import { join } from "node:path";
 import type { HostCommand } from "@edge-pki/host-kit/cli";
@@ -15,6 +16,9 @@ import {
 import { loadConfig } from "../config/config.js";
 import { jsonLogger } from "../logger.js";
 import { startServer } from "../server.js";
+import type { WorkerMessage } from "../workers/messages.js";
+import { siblingChannel } from "../workers/sibling-channel.js";
+import { superviseWorkers } from "../workers/supervisor.js";
 import { environmentWithFlags } from "./setting-flags.js";
 
 type ServiceCommand = "init" | "serve" | "start";
@@ -37,6 +41,8 @@ export function addServiceCommands(program: HostCommand): void {
 }
 
 async function runService(command: ServiceCommand, env: NodeJS.ProcessEnv): Promise<void> {
+  // A worker forked by `superviseWorkers` runs this command again: the primary did the rest.
+  if (cluster.isWorker) return serveAsWorker(env);
   const runtime: Runtime = { config: loadConfig(env), logger: jsonLogger(), metrics: createMetrics() };
   if (command !== "serve") await refuseRootOverRecordedCaIn(runtime);
   const keyStore = await openKeyStore(runtime, command === "serve" ? "use" : "create");
@@ -72,22 +78,72 @@ async function runService(command: ServiceCommand, env: NodeJS.ProcessEnv): Prom
   const context = await openServiceContext(runtime, keyStore);
   const adminToken = await firstAdminTokenFile(runtime, context, init);
   noteMissingAdminToken(runtime, adminToken);
-  const server = await startServer(context, runtime.config, runtime.logger);
-  process.stdout.write(
-    `Edge PKI CA listening on ${server.url}\nroot SHA-256 fingerprint: ${sha256(context.issuingCa.root.rawData)}\ndata folder: ${runtime.config.dataDir}\n${adminTokenLine(adminToken)}`,
-  );
-  const stop = async () => {
-    await server.close();
-    await context.store.close();
-  };
-  for (const signal of ["SIGINT", "SIGTERM"] as const) {
-    process.once(signal, () => {
-      stop().then(
-        () => process.exit(0),
-        () => process.exit(1),
-      );
+  const ready = (url: string) =>
+    process.stdout.write(
+      `Edge PKI CA listening on ${url}\nroot SHA-256 fingerprint: ${sha256(context.issuingCa.root.rawData)}\ndata folder: ${runtime.config.dataDir}\n${adminTokenLine(adminToken)}`,
+    );
+  const { workers } = runtime.config;
+  if (workers === 1) {
+    const server = await startServer(context, runtime.config, runtime.logger);
+    ready(server.url);
+    exitOnSignals(async () => {
+      await server.close();
+      await context.store.close();
+      return 0;
     });
+    return;
   }
+  // Everything that happens once (migrations, the CA's records, the first admin token) is done:
+  // the workers only serve.
+  await context.store.close();
+  const pool = await superviseWorkers(workers, runtime.logger);
+  runtime.logger.info("serving on several workers", { workers });
+  ready(pool.url);
+  exitOnSignals(pool.stop);
+  void pool.ended.then((code) => process.exit(code));
+}
+
+/**
+ * One worker of several: opens its own key store, store and server (on the primary's port), says
+ * where it serves, and drains on SIGTERM, on Ctrl-C, or when the primary is gone.
+ */
+async function serveAsWorker(env: NodeJS.ProcessEnv): Promise<void> {
+  const siblings = siblingChannel();
+  const runtime: Runtime = {
+    config: loadConfig(env),
+    logger: jsonLogger(undefined, { worker: cluster.worker?.id }),
+    siblings,
+    metrics: createMetrics(siblings),
+  };
+  // From the start: a primary gone (or a signal) while this worker is still starting ends it too.
+  let stop = async () => 0;
+  exitOnSignals(() => stop(), ["disconnect"]);
+  try {
+    const context = await openServiceContext(runtime, await openKeyStore(runtime, "use"));
+    const server = await startServer(context, runtime.config, runtime.logger);
+    stop = async () => {
+      await server.close();
+      await context.store.close();
+      return 0;
+    };
+    process.send?.({ kind: "edge-pki:serving", url: server.url } satisfies WorkerMessage);
+  } catch (error) {
+    // The IPC channel, or a connection opened before the failure, would keep this worker alive,
+    // and the primary waits for it to exit: exit once the CLI has printed the error (synchronously,
+    // in the promise callbacks that run before this).
+    setImmediate(() => process.exit());
+    throw error;
+  }
+}
+
+/** Stops once, whichever of the signals (or events) comes first or how often, then exits. */
+function exitOnSignals(stop: () => Promise<number>, events: string[] = []): void {
+  let stopping: Promise<number> | undefined;
+  const exit = () => {
+    stopping ??= stop().catch(() => 1);
+    void stopping.then((code) => process.exit(code));
+  };
+  for (const event of ["SIGINT", "SIGTERM", ...events]) process.on(event, exit);
 }
 
 /** The path only: the token itself must not end up in terminal scrollback or log collectors. */

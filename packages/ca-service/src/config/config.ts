@@ -1,3 +1,4 @@
+import { availableParallelism } from "node:os";
 import { isAbsolute, resolve } from "node:path";
 import { z } from "zod";
 import {
@@ -92,6 +93,7 @@ const ConfigSchema = z.object({
   EDGE_PKI_DATA_DIR: z.string().min(1).default("./data"),
   EDGE_PKI_HOST: HostSetting,
   EDGE_PKI_PORT: integerSetting(0, 65_535, 8443),
+  EDGE_PKI_WORKERS: integerSetting(1, 1024, availableParallelism()),
   EDGE_PKI_ALLOW_PLAIN_HTTP: AllowPlainHttpSetting,
   EDGE_PKI_TLS_CERT: z.string().min(1).optional(),
   EDGE_PKI_TLS_KEY: z.string().min(1).optional(),
@@ -143,6 +145,8 @@ export interface Config {
   dataDir: string;
   host: string;
   port: number;
+  /** Processes serving the API on one port; 1 serves in the process that starts. */
+  workers: number;
   tls: { certPath: string; keyPath: string; requestClientCertificates: boolean } | undefined;
   /** TLS-terminating proxies in front of the service: addresses and CIDR networks. */
   trustedProxies: string[];
@@ -211,6 +215,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): Config 
     dataDir,
     host: settings.EDGE_PKI_HOST,
     port: settings.EDGE_PKI_PORT,
+    workers: settings.EDGE_PKI_WORKERS,
     tls:
       settings.EDGE_PKI_TLS_CERT && settings.EDGE_PKI_TLS_KEY
         ? {

@@ -24,12 +24,13 @@ export function runCli(
   });
 }
 
-/** Starts `edge-pki-ca start` and resolves once it prints where it listens. */
+/** Starts `edge-pki-ca start` (or `serve`) and resolves once it prints where it listens. */
 export function startCli(
   env: Record<string, string>,
-): Promise<{ child: ChildProcess; url: string; stdout: () => string }> {
+  command: "start" | "serve" = "start",
+): Promise<{ child: ChildProcess; url: string; stdout: () => string; stderr: () => string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, "start"], { env: { PATH: process.env.PATH ?? "", ...env } });
+    const child = spawn(process.execPath, [CLI, command], { env: { PATH: process.env.PATH ?? "", ...env } });
     let stdout = "";
     let stderr = "";
     const timer = setTimeout(() => {
@@ -42,7 +43,7 @@ export function startCli(
       const url = stdout.match(/listening on (\S+)/)?.[1];
       if (url && stdout.includes("data folder")) {
         clearTimeout(timer);
-        resolve({ child, url, stdout: () => stdout });
+        resolve({ child, url, stdout: () => stdout, stderr: () => stderr });
       }
     });
     child.stderr.on("data", (chunk) => {

@@ -1,4 +1,4 @@
-import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+import { AggregatorRegistry, Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 import type { Profile } from "../../core/profiles.js";
 import type { RateLimitBudget, ServiceMetrics } from "../../ports/metrics.js";
 
@@ -60,7 +60,17 @@ export class PrometheusMetrics implements ServiceMetrics {
     registers: [this.#registry],
   });
 
-  constructor() {
+  /**
+   * @param workers In a worker of several (`EDGE_PKI_WORKERS`): how to have the primary gather every
+   *   worker's metrics, so that a scrape, whichever worker answers it, sees the whole service.
+   */
+  constructor(private readonly workers?: { gather(): Promise<string> }) {
+    if (workers !== undefined) {
+      // prom-client answers the primary's gathering with the registries named here, once an
+      // AggregatorRegistry made in this process has set up its listener.
+      new AggregatorRegistry();
+      AggregatorRegistry.setRegistries([this.#registry]);
+    }
     collectDefaultMetrics({ register: this.#registry });
     for (const profile of ISSUED_PROFILES) {
       for (const outcome of ["issued", "failed"]) this.#issuances.inc({ profile, outcome }, 0);
@@ -69,7 +79,7 @@ export class PrometheusMetrics implements ServiceMetrics {
   }
 
   render(): Promise<string> {
-    return this.#registry.metrics();
+    return this.workers?.gather() ?? this.#registry.metrics();
   }
 
   issuance: ServiceMetrics["issuance"] = ({ profile, outcome }) => {

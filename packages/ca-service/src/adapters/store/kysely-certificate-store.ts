@@ -1,4 +1,4 @@
-import type { Insertable, Kysely, Selectable } from "kysely";
+import { type Insertable, type Kysely, type Selectable, sql } from "kysely";
 import { Migrator } from "kysely/migration";
 import { deviceIdKey } from "../../core/device-id.js";
 import { type Profile, SIGNED_BY, signingCaOf } from "../../core/profiles.js";
@@ -24,6 +24,7 @@ import type {
   StoredCrl,
   TokenMintOutcome,
 } from "../../ports/certificate-store.js";
+import { GroupCommit, type GroupCommitOptions } from "./group-commit.js";
 import { migrationProvider, type SqlDialectName } from "./migrations.js";
 import type {
   ApiTokensTable,
@@ -32,6 +33,7 @@ import type {
   Database,
   IdempotencyRecordsTable,
 } from "./schema.js";
+import { beginImmediate } from "./sqlite-write-lock.js";
 import type { WriteProbe } from "./write-probe.js";
 
 /** crl_state holds one row per CRL, created by the migrations. */
@@ -40,12 +42,36 @@ const CRL_STATE_ROW: Record<CrlIssuer, number> = { "issuing-ca": 1, root: 2 };
 /** The CRL that lists a revoked certificate of `profile`: its signer's. */
 const crlIssuerOf: (profile: Profile) => CrlIssuer | undefined = signingCaOf;
 
+/**
+ * How issuances share commits (see `GroupCommit`). SQLite has one connection, so one group at a
+ * time, its write lock taken up front; PostgreSQL commits a few groups at once on its pool (10
+ * connections), leaving connections for reads. Two such groups that take the same token or key in
+ * opposite orders would deadlock; PostgreSQL breaks it by failing one statement, which fails that
+ * one request (503, safe to retry) at its savepoint and nothing else.
+ */
+const GROUP_COMMIT: Record<SqlDialectName, GroupCommitOptions> = {
+  sqlite: { begin: beginImmediate, concurrentGroups: 1, maxGroupSize: 64 },
+  postgres: {
+    begin: async (connection) => {
+      await sql`begin`.execute(connection);
+    },
+    concurrentGroups: 4,
+    maxGroupSize: 64,
+  },
+};
+
 /** The one store implementation: the same queries run on SQLite and PostgreSQL. */
 export class KyselyCertificateStore implements CertificateStore {
+  /** Issuances, the one write made in bulk, share commits: see `GroupCommit`. */
+  private readonly issuances: GroupCommit<RecordIssuanceRequest>;
+
   private constructor(
     private readonly db: Kysely<Database>,
+    dialect: SqlDialectName,
     private readonly writeProbe: WriteProbe,
-  ) {}
+  ) {
+    this.issuances = new GroupCommit(db, writeIssuance, GROUP_COMMIT[dialect]);
+  }
 
   /** Opens the store and brings its schema up to date. */
   static async open(
@@ -60,7 +86,7 @@ export class KyselyCertificateStore implements CertificateStore {
       const reason = error instanceof Error ? error.message : String(error);
       throw new Error(`database migration failed: ${reason}`, { cause: error });
     }
-    return new KyselyCertificateStore(db, writeProbe(db));
+    return new KyselyCertificateStore(db, dialect, writeProbe(db));
   }
 
   async recordCaCertificate(certificate: CertificateRecord): Promise<void> {
@@ -74,39 +100,9 @@ export class KyselyCertificateStore implements CertificateStore {
       .execute();
   }
 
-  async recordIssuance(request: RecordIssuanceRequest): Promise<void> {
-    await this.db.transaction().execute(async (tx) => {
-      // The compare-and-sets come first: a renewed certificate, a used token or a taken key fails
-      // before anything is written.
-      if (request.supersedes !== undefined) {
-        const superseded = await tx
-          .updateTable("certificates")
-          .set({ superseded_by: request.certificate.serialNumber })
-          .where("serial_number", "=", request.supersedes)
-          .where("superseded_by", "is", null)
-          .executeTakeFirst();
-        if (superseded.numUpdatedRows === 0n) {
-          throw new Error(`certificate ${request.supersedes} was already renewed`);
-        }
-      }
-      const token = request.consumeToken;
-      if (token !== undefined) {
-        await tx
-          .insertInto("used_tokens")
-          .values({
-            token_id: token.tokenId,
-            subject: token.subject,
-            expires_at: token.expiresAt.toISOString(),
-            used_at: token.usedAt.toISOString(),
-          })
-          .execute();
-      }
-      if (request.idempotency !== undefined) {
-        await tx.insertInto("idempotency_records").values(toIdempotencyRow(request.idempotency)).execute();
-      }
-      await tx.insertInto("certificates").values(toRow(request.certificate)).execute();
-      await tx.insertInto("audit_log").values(toAuditRow(request.audit)).execute();
-    });
+  /** In a transaction it may share with other issuances, all of its writes or none: see `GroupCommit`. */
+  recordIssuance(request: RecordIssuanceRequest): Promise<void> {
+    return this.issuances.submit(request);
   }
 
   async recordEvent(request: RecordEventRequest): Promise<void> {
@@ -394,6 +390,40 @@ export class KyselyCertificateStore implements CertificateStore {
     this.writeProbe.close();
     await this.db.destroy();
   }
+}
+
+/** An issuance's writes, inside a transaction (and savepoint) of `GroupCommit`'s. */
+async function writeIssuance(tx: Kysely<Database>, request: RecordIssuanceRequest): Promise<void> {
+  // The compare-and-sets come first: a renewed certificate, a used token or a taken key fails
+  // before anything is written.
+  if (request.supersedes !== undefined) {
+    const superseded = await tx
+      .updateTable("certificates")
+      .set({ superseded_by: request.certificate.serialNumber })
+      .where("serial_number", "=", request.supersedes)
+      .where("superseded_by", "is", null)
+      .executeTakeFirst();
+    if (superseded.numUpdatedRows === 0n) {
+      throw new Error(`certificate ${request.supersedes} was already renewed`);
+    }
+  }
+  const token = request.consumeToken;
+  if (token !== undefined) {
+    await tx
+      .insertInto("used_tokens")
+      .values({
+        token_id: token.tokenId,
+        subject: token.subject,
+        expires_at: token.expiresAt.toISOString(),
+        used_at: token.usedAt.toISOString(),
+      })
+      .execute();
+  }
+  if (request.idempotency !== undefined) {
+    await tx.insertInto("idempotency_records").values(toIdempotencyRow(request.idempotency)).execute();
+  }
+  await tx.insertInto("certificates").values(toRow(request.certificate)).execute();
+  await tx.insertInto("audit_log").values(toAuditRow(request.audit)).execute();
 }
 
 function toRow(record: CertificateRecord): CertificatesTable {

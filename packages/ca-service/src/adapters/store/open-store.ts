@@ -5,6 +5,7 @@ import { Kysely, PostgresDialect, SqliteDialect } from "kysely";
 import pg from "pg";
 import { KyselyCertificateStore } from "./kysely-certificate-store.js";
 import type { Database } from "./schema.js";
+import { SQLITE_BUSY_TIMEOUT_MS } from "./sqlite-write-lock.js";
 import { postgresWriteProbe, sqliteWriteProbe } from "./write-probe.js";
 
 /** The embedded default: one SQLite file, in WAL mode, fsynced on every commit. */
@@ -15,7 +16,7 @@ export async function openSqliteStore(path: string): Promise<KyselyCertificateSt
   database.pragma("journal_mode = WAL");
   // FULL, not NORMAL: a certificate handed out must survive a power cut right after.
   database.pragma("synchronous = FULL");
-  database.pragma("busy_timeout = 5000");
+  database.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
   return KyselyCertificateStore.open(
     new Kysely<Database>({ dialect: new SqliteDialect({ database }) }),
     "sqlite",

@@ -1,0 +1,27 @@
+/**
+ * What the primary process and its workers say to each other over the cluster's IPC channel. Each
+ * message names its kind; `ask` pairs a question with its answer.
+ */
+export type WorkerMessage =
+  /** worker → primary: listening for messages (its first act), so it answers `revoked-by-sibling`. */
+  | { kind: "edge-pki:channel-open" }
+  /** worker → primary: serving at `url`. */
+  | { kind: "edge-pki:serving"; url: string }
+  /** worker → primary: this worker revoked a token; tell the others, then answer `told`. */
+  | { kind: "edge-pki:token-revoked"; tokenId: string; ask: number }
+  /** primary → worker: the others have it (or are gone). */
+  | { kind: "edge-pki:told"; ask: number }
+  /** primary → worker: a sibling revoked a token; answer `taken`. */
+  | { kind: "edge-pki:revoked-by-sibling"; tokenId: string; ask: number }
+  /** worker → primary: refused here from now on. */
+  | { kind: "edge-pki:taken"; ask: number }
+  /** worker → primary: gather every worker's metrics, then answer `metrics`. */
+  | { kind: "edge-pki:gather-metrics"; ask: number }
+  /** primary → worker: the metrics of every worker, or why they could not be gathered. */
+  | { kind: "edge-pki:metrics"; ask: number; text?: string; error?: string };
+
+/** A message of ours (the channel may carry others, such as Node's own cluster messages). */
+export function isWorkerMessage(message: unknown): message is WorkerMessage {
+  const kind = (message as { kind?: unknown } | null)?.kind;
+  return typeof kind === "string" && kind.startsWith("edge-pki:");
+}
