@@ -117,6 +117,9 @@ export function testServiceEnv(dataDir: string, env: Record<string, string> = {}
     EDGE_PKI_KEY_PASSPHRASE: "test passphrase, not secret",
     // Attack tests fail authentication on purpose; the failure budget has a test of its own.
     EDGE_PKI_AUTH_FAILURES_PER_MINUTE: "0",
+    // A replica started as a process is one process: per-process budgets stay exact, and several
+    // workers have tests of their own (workers.test.ts).
+    EDGE_PKI_WORKERS: "1",
     ...env,
   };
 }

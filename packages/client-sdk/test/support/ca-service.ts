@@ -45,6 +45,9 @@ export async function startCa(options: CaOptions = {}): Promise<RunningCa> {
     EDGE_PKI_KEY_PASSPHRASE: "test passphrase, not secret",
     // Tests fail authentication on purpose; the budget is the service's own concern.
     EDGE_PKI_AUTH_FAILURES_PER_MINUTE: "0",
+    // One process: a rate limit is then one budget, not one per worker (the service's own tests
+    // cover several workers).
+    EDGE_PKI_WORKERS: "1",
     ...options.env,
   };
   let child = await launch(env);
