@@ -7,6 +7,12 @@ export const CLI = fileURLToPath(new URL("../../dist/cli/main.js", import.meta.u
 /** The built Key Vault conformance check (`pnpm keyvault:check`), for `runCli`'s `script`. */
 export const KEYVAULT_CHECK_CLI = fileURLToPath(new URL("../../dist/cli/keyvault-check.js", import.meta.url));
 
+/**
+ * What every run starts from: the PATH, and one worker (a test of several says so; workers.test.ts),
+ * so that a started service is one process, quick to start and to stop.
+ */
+const BASE_ENV = { PATH: process.env.PATH ?? "", EDGE_PKI_WORKERS: "1" };
+
 export function runCli(
   args: string[],
   env: Record<string, string>,
@@ -16,7 +22,7 @@ export function runCli(
     execFile(
       process.execPath,
       [script, ...args],
-      { env: { PATH: process.env.PATH ?? "", ...env }, timeout: 60_000 },
+      { env: { ...BASE_ENV, ...env }, timeout: 60_000 },
       (error, stdout, stderr) => {
         resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
       },
@@ -30,7 +36,7 @@ export function startCli(
   command: "start" | "serve" = "start",
 ): Promise<{ child: ChildProcess; url: string; stdout: () => string; stderr: () => string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, command], { env: { PATH: process.env.PATH ?? "", ...env } });
+    const child = spawn(process.execPath, [CLI, command], { env: { ...BASE_ENV, ...env } });
     let stdout = "";
     let stderr = "";
     const timer = setTimeout(() => {
