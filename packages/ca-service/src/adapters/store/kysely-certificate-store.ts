@@ -24,6 +24,14 @@ import type {
   StoredCrl,
   TokenMintOutcome,
 } from "../../ports/certificate-store.js";
+import type {
+  EstCredentialOutcome,
+  EstCredentialRecord,
+  RecordEstCredentialRequest,
+  RevokeEstCredentialRequest,
+  StoredEstCredential,
+} from "../../ports/est-credential-store.js";
+import { KyselyEstCredentialStore } from "./kysely-est-credential-store.js";
 import { migrationProvider, type SqlDialectName } from "./migrations.js";
 import type {
   ApiTokensTable,
@@ -42,10 +50,14 @@ const crlIssuerOf: (profile: Profile) => CrlIssuer | undefined = signingCaOf;
 
 /** The one store implementation: the same queries run on SQLite and PostgreSQL. */
 export class KyselyCertificateStore implements CertificateStore {
+  private readonly estCredentials: KyselyEstCredentialStore;
+
   private constructor(
     private readonly db: Kysely<Database>,
     private readonly writeProbe: WriteProbe,
-  ) {}
+  ) {
+    this.estCredentials = new KyselyEstCredentialStore(db, toAuditRow);
+  }
 
   /** Opens the store and brings its schema up to date. */
   static async open(
@@ -373,6 +385,28 @@ export class KyselyCertificateStore implements CertificateStore {
       .where("expires_at", ">", options.unexpiredAt.toISOString())
       .execute();
     return rows.map((row) => row.token_id);
+  }
+
+  recordEstCredential(request: RecordEstCredentialRequest): Promise<EstCredentialOutcome> {
+    return this.estCredentials.recordEstCredential(request);
+  }
+
+  findEstCredential(username: string): Promise<StoredEstCredential | undefined> {
+    return this.estCredentials.findEstCredential(username);
+  }
+
+  listEstCredentials(options: ListOptions): Promise<EstCredentialRecord[]> {
+    return this.estCredentials.listEstCredentials(options);
+  }
+
+  revokeEstCredential(
+    request: RevokeEstCredentialRequest,
+  ): Promise<{ record: EstCredentialRecord; changed: boolean } | undefined> {
+    return this.estCredentials.revokeEstCredential(request);
+  }
+
+  listRevokedEstCredentialIds(options: { unexpiredAt: Date }): Promise<string[]> {
+    return this.estCredentials.listRevokedEstCredentialIds(options);
   }
 
   async appendAudit(event: AuditEvent): Promise<void> {
