@@ -71,7 +71,7 @@ describe("edge-pki-ca est-credential", () => {
     ["short-pass", "fifteen-chars!!", 2],
     ["stdin-pass", "sixteen-chars!!!", 0],
   ] as const)(
-    "--password-stdin: %s with a password of its length exits %i",
+    "--password-stdin: %s (a password of 15, then 16 characters)",
     async ([username, password, code], { service }) => {
       const child = spawn(
         process.execPath,
