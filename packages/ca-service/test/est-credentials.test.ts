@@ -9,6 +9,7 @@ import {
   revokeEstCredential,
 } from "./support/est-basic.js";
 import { test } from "./support/fixtures.js";
+import type { OpenApiDocument } from "./support/openapi.js";
 import type { OperationsServerOptions } from "./support/operations-app.js";
 import { call } from "./support/service.js";
 
@@ -83,6 +84,20 @@ describe("EST credentials through the admin API", () => {
     expect(taken.problem.code).toBe("est_username_taken");
     const issuer = await service.token(["issuer"], { subject: "est-issuer" });
     expect((await create({ username: "by-issuer", devicePrefix: "x-" }, issuer)).status).toBe(403);
+  });
+
+  it("the OpenAPI document has the three operations, for est-credentials:manage", async ({ service }) => {
+    const { body } = await call<OpenApiDocument>(`${service.url}/openapi.json`);
+    const operations = [
+      body.paths["/v1/est/credentials"]?.post,
+      body.paths["/v1/est/credentials"]?.get,
+      body.paths["/v1/est/credentials/{id}/revoke"]?.post,
+    ];
+    for (const operation of operations) {
+      expect(operation?.security).toEqual([{ bearer: [] }]);
+      expect(operation?.["x-required-permission"]).toBe("est-credentials:manage");
+    }
+    expect(body.components.schemas.CreatedEstCredential).toBeDefined();
   });
 });
 
