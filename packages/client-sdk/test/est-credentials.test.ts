@@ -1,5 +1,8 @@
+import { join } from "node:path";
+import type { EstCredential } from "@edge-pki/api-contract";
 import { describe, expect } from "vitest";
 import { ConflictError, EdgePkiClient, PermissionDeniedError } from "../src/index.js";
+import { runEdgePki } from "./support/edge-pki-cli.js";
 import { test } from "./support/fixtures.js";
 
 describe("EST credentials through the SDK", () => {
@@ -36,5 +39,38 @@ describe("EST credentials through the SDK", () => {
       credential: await ca.token("issuer", { subject: "sdk-est-issuer" }),
     });
     await expect(issuer.listEstCredentials()).rejects.toBeInstanceOf(PermissionDeniedError);
+  });
+});
+
+describe("edge-pki est-credential", () => {
+  test("create prints only the generated password; list shows it without; revoke", async ({ ca }) => {
+    const env = { EDGE_PKI_URL: ca.url, EDGE_PKI_TOKEN_FILE: join(ca.dataDir, "admin.token") };
+    const created = await runEdgePki(
+      ["est-credential", "create", "cli-sdk-fleet", "--device-prefix", "cli-sdk-"],
+      env,
+    );
+    expect(created.code, created.stderr).toBe(0);
+    const password = created.stdout.trim();
+    expect(password).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(created.stderr).toMatch(
+      /^EST credential [0-9a-f]{32} for cli-sdk-fleet: may enroll prefix cli-sdk-\n$/,
+    );
+
+    const listed = await runEdgePki(["est-credential", "list", "--json"], env);
+    const record = (JSON.parse(listed.stdout) as EstCredential[]).find(
+      (item) => item.username === "cli-sdk-fleet",
+    );
+    expect(record).toMatchObject({
+      devicePrefix: "cli-sdk-",
+      status: "live",
+      createdBy: "token:local-admin",
+    });
+    expect(listed.stdout).not.toContain(password);
+
+    const revoked = await runEdgePki(["est-credential", "revoke", record?.id ?? ""], env);
+    expect(revoked).toMatchObject({
+      code: 0,
+      stdout: `revoked EST credential ${record?.id} (username cli-sdk-fleet)\n`,
+    });
   });
 });
