@@ -34,9 +34,19 @@ interface Verified {
  */
 export class EstCredentialVerifier {
   private readonly verified = new Map<string, Verified>();
-  private standIn: Promise<string> | undefined;
+  /**
+   * A hash of a random password, what an unknown username is checked against. Made at once, so that
+   * the first unknown username does not pay for making it (and stand out by its timing).
+   */
+  private readonly standIn: Promise<string | undefined>;
 
-  constructor(private readonly deps: EstCredentialVerifierDeps) {}
+  constructor(private readonly deps: EstCredentialVerifierDeps) {
+    const password = Buffer.from(deps.random(new Uint8Array(32))).toString("base64url");
+    // Never rejects (the parameters are ours); should it, unknown usernames are refused all the same.
+    this.standIn = hashPassword(password, deps.random(new Uint8Array(PASSWORD_SALT_BYTES))).catch(
+      () => undefined,
+    );
+  }
 
   async verify(username: string, password: string): Promise<EstCredentialRecord> {
     const now = this.deps.clock.now();
@@ -69,7 +79,7 @@ export class EstCredentialVerifier {
     now: Date,
   ): Promise<EstCredentialRecord> {
     const stored = await this.deps.store.findEstCredential(username);
-    const matches = await verifyPassword(password, stored?.passwordHash ?? (await this.standInHash()));
+    const matches = await verifyPassword(password, stored?.passwordHash ?? (await this.standIn) ?? "");
     if (stored === undefined || !matches) throw refused("the EST username or password is wrong");
     // Revoked as the store has it (this replica's list may not have caught up yet): never remembered.
     if (stored.revokedAt !== null) throw refused("the EST credential has been revoked");
@@ -80,13 +90,6 @@ export class EstCredentialVerifier {
     }
     this.verified.set(key, { record, at: now.getTime() });
     return record;
-  }
-
-  /** A hash of a random password, made once: what an unknown username is checked against. */
-  private standInHash(): Promise<string> {
-    const password = Buffer.from(this.deps.random(new Uint8Array(32))).toString("base64url");
-    this.standIn ??= hashPassword(password, this.deps.random(new Uint8Array(PASSWORD_SALT_BYTES)));
-    return this.standIn;
   }
 }
 
