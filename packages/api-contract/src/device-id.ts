@@ -8,3 +8,8 @@ export const DEVICE_ID_PATTERN = /^(?!\.+$)[A-Za-z0-9\-._:]{1,64}$/;
 
 export const DEVICE_ID_RULE =
   "1 to 64 characters of A-Z, a-z, 0-9, '-', '.', '_' or ':', not only dots (the DPS registration ID rule)";
+
+/** A device-ID prefix (of a prefix-bound API token or EST credential): the device-ID alphabet, shorter than a whole device ID. */
+export const DEVICE_PREFIX_PATTERN = /^[A-Za-z0-9\-._:]{1,63}$/;
+
+export const DEVICE_PREFIX_RULE = "1 to 63 characters of A-Z, a-z, 0-9, '-', '.', '_' or ':'";

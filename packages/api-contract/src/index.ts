@@ -9,7 +9,19 @@ export {
   JsonWebKeySet,
   TokenIdParams,
 } from "./auth.js";
-export { DEVICE_ID_PATTERN, DEVICE_ID_RULE } from "./device-id.js";
+export { DEVICE_ID_PATTERN, DEVICE_ID_RULE, DEVICE_PREFIX_PATTERN, DEVICE_PREFIX_RULE } from "./device-id.js";
+export {
+  CreatedEstCredential,
+  CreateEstCredentialRequest,
+  EST_CREDENTIAL_MAX_SECONDS,
+  EST_PASSWORD_MIN_LENGTH,
+  EST_PASSWORD_PATTERN,
+  EST_USERNAME_PATTERN,
+  EstCredential,
+  EstCredentialIdParams,
+  EstCredentialList,
+  EstUsername,
+} from "./est-credentials.js";
 export {
   type Authentication,
   type AuthenticationKind,

@@ -10,13 +10,16 @@ export type HttpMethod = "GET" | "POST";
  * - `proof-of-possession`: a JWS in the body, signed by the key of a certificate this CA issued
  *   (renewal; the body's `proof` member);
  * - `client-certificate`: a TLS client certificate this CA issued, presented in the handshake or
- *   forwarded by a trusted TLS-terminating proxy.
+ *   forwarded by a trusted TLS-terminating proxy;
+ * - `basic`: `Authorization: Basic` with an EST credential (sent preemptively, as IoT Edge does),
+ *   whose principal holds one of `permissions` (EST enrollment only).
  */
 export type Authentication =
   | { readonly kind: "none" }
   | { readonly kind: "bearer"; readonly permissions: readonly [Permission, ...Permission[]] }
   | { readonly kind: "proof-of-possession" }
-  | { readonly kind: "client-certificate" };
+  | { readonly kind: "client-certificate" }
+  | { readonly kind: "basic"; readonly permissions: readonly [Permission, ...Permission[]] };
 
 export type AuthenticationKind = Authentication["kind"];
 

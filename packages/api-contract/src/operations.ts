@@ -9,6 +9,13 @@ import {
   JsonWebKeySet,
   TokenIdParams,
 } from "./auth.js";
+import {
+  CreatedEstCredential,
+  CreateEstCredentialRequest,
+  EstCredential,
+  EstCredentialIdParams,
+  EstCredentialList,
+} from "./est-credentials.js";
 import type { OperationDefinition } from "./operation.js";
 import {
   CaInfo,
@@ -163,6 +170,54 @@ export const operations = {
     problems: {
       400: BAD_REQUEST,
       404: "No token with this jti was minted here",
+      503: "The store is unavailable",
+    },
+  },
+  createEstCredential: {
+    method: "POST",
+    path: "/v1/est/credentials",
+    summary:
+      "Create an HTTP Basic credential for EST enrollment, for a fleet (a device-ID prefix) or one device; the password is returned once",
+    tags: ["est"],
+    authentication: { kind: "bearer", permissions: ["est-credentials:manage"] },
+    // The password is returned once and never stored: a replay could not return it again.
+    idempotent: false,
+    body: json(CreateEstCredentialRequest),
+    success: {
+      status: 201,
+      description: "Created and audited; the password is in this answer only (Cache-Control: no-store)",
+      ...json(CreatedEstCredential),
+    },
+    problems: {
+      400: BAD_REQUEST,
+      409: "The username is taken (in any case), by a live, expired or revoked credential",
+      413: TOO_LARGE,
+      503: "The store is unavailable; nothing was created",
+    },
+  },
+  listEstCredentials: {
+    method: "GET",
+    path: "/v1/est/credentials",
+    summary: "The EST credentials, newest first (never a password or its hash)",
+    tags: ["est"],
+    authentication: { kind: "bearer", permissions: ["est-credentials:manage"] },
+    idempotent: false,
+    query: ListQuery,
+    success: { status: 200, description: "EST credentials", ...json(EstCredentialList) },
+    problems: { 400: BAD_REQUEST },
+  },
+  revokeEstCredential: {
+    method: "POST",
+    path: "/v1/est/credentials/{id}/revoke",
+    summary: "Revoke an EST credential: every replica refuses it within seconds",
+    tags: ["est"],
+    authentication: { kind: "bearer", permissions: ["est-credentials:manage"] },
+    idempotent: false,
+    params: EstCredentialIdParams,
+    success: { status: 200, description: "Revoked (or already revoked)", ...json(EstCredential) },
+    problems: {
+      400: BAD_REQUEST,
+      404: "No EST credential with this id",
       503: "The store is unavailable",
     },
   },

@@ -11,6 +11,8 @@ export const PERMISSIONS = [
   "tokens:create",
   "tokens:read",
   "tokens:revoke",
+  "est-credentials:manage",
+  "est:enroll",
   "audit:read",
   "ca:verify",
   "metrics:read",

@@ -26,6 +26,7 @@ export const PROBLEMS = {
   not_revocable: { status: 409, title: "Not revocable here" },
   credentials_already_issued: { status: 409, title: "Credentials already issued" },
   token_subject_in_use: { status: 409, title: "Token subject in use" },
+  est_username_taken: { status: 409, title: "EST username taken" },
   payload_too_large: { status: 413, title: "Request body too large" },
   unsupported_media_type: { status: 415, title: "Unsupported media type" },
   idempotency_conflict: { status: 422, title: "Idempotency key reused with another request" },

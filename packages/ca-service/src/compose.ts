@@ -13,6 +13,7 @@ import { observedStore } from "./adapters/store/observed-store.js";
 import { openPostgresStore, openSqliteStore } from "./adapters/store/open-store.js";
 import { outageAsUnavailable } from "./adapters/store/outage-as-unavailable.js";
 import { AuditSummaries } from "./app/audit-summaries.js";
+import { EstCredentialVerifier } from "./app/est-credential-verifier.js";
 import { type InitCaResult, initCa } from "./app/init-ca.js";
 import { IssuingCaSource } from "./app/issuing-ca-source.js";
 import { loadIssuingCa } from "./app/load-issuing-ca.js";
@@ -20,8 +21,8 @@ import { loadTokenKey } from "./app/load-token-key.js";
 import { mintFirstAdminToken } from "./app/mint-first-admin-token.js";
 import { recordCaCertificates } from "./app/record-ca-certificates.js";
 import { refuseRootOverRecordedCa } from "./app/refuse-root-over-recorded-ca.js";
+import { RevocationList } from "./app/revocation-list.js";
 import type { ServiceContext } from "./app/service-context.js";
-import { TokenRevocations } from "./app/token-revocations.js";
 import type { Config } from "./config/config.js";
 import { CaError } from "./core/errors.js";
 import { RENEWAL_AUDIENCE } from "./core/renewal-proof.js";
@@ -212,6 +213,7 @@ function tokenVerifier(config: Config, tokens: TokenSigner, clock: Clock): Token
 /** The composition root: config → adapters → core. */
 export async function openServiceContext(runtime: Runtime, keyStore: CaKeyStore): Promise<ServiceContext> {
   const clock = runtime.clock ?? systemClock;
+  const random = runtime.random ?? secureRandom;
   const ca = await loadIssuingCa(keyStore, clock);
   const tokenKey = await loadTokenKey(keyStore, ca.root);
   const tokens = await KeyStoreTokenSigner.open(tokenKey);
@@ -241,7 +243,7 @@ export async function openServiceContext(runtime: Runtime, keyStore: CaKeyStore)
     keyStore,
     store,
     clock,
-    random: runtime.random ?? secureRandom,
+    random,
     policy: { maxValidityDays: runtime.config.maxValidityDays, crlDistributionPoint },
     crl: { validityHours: runtime.config.crlValidityHours },
     renewal: {
@@ -253,11 +255,25 @@ export async function openServiceContext(runtime: Runtime, keyStore: CaKeyStore)
     },
     tokens,
     verifier: tokenVerifier(runtime.config, tokens, clock),
-    tokenRevocations: new TokenRevocations({ store, clock, siblings: runtime.siblings }, (error) =>
-      runtime.logger.error("could not read the revoked tokens; the last list stands", {
-        error: describeError(error),
-      }),
+    tokenRevocations: new RevocationList(
+      { listRevoked: (options) => store.listRevokedTokenIds(options), clock, siblings: runtime.siblings },
+      (error) =>
+        runtime.logger.error("could not read the revoked tokens; the last list stands", {
+          error: describeError(error),
+        }),
     ),
+    estCredentials: new EstCredentialVerifier({
+      store,
+      clock,
+      random,
+      revocations: new RevocationList(
+        { listRevoked: (options) => store.listRevokedEstCredentialIds(options), clock },
+        (error) =>
+          runtime.logger.error("could not read the revoked EST credentials; the last list stands", {
+            error: describeError(error),
+          }),
+      ),
+    }),
     auditSummaries,
     metrics: runtime.metrics ?? createMetrics(),
   };

@@ -6,6 +6,7 @@ import { test } from "./support/fixtures.js";
 import { apiTokenRules } from "./support/store-contract/api-tokens.js";
 import type { ContractTest, StoreUnderTest } from "./support/store-contract/contract.js";
 import { crlNumberRules } from "./support/store-contract/crl-numbers.js";
+import { estCredentialRules } from "./support/store-contract/est-credentials.js";
 import { groupCommitRules } from "./support/store-contract/group-commit.js";
 import { idempotencyRules } from "./support/store-contract/idempotency.js";
 import { issuanceRules } from "./support/store-contract/issuance.js";
@@ -33,6 +34,7 @@ function certificateStoreContract(it: ContractTest): void {
   revocationRules(it);
   purgeRules(it);
   apiTokenRules(it);
+  estCredentialRules(it);
   readinessRules(it);
 }
 

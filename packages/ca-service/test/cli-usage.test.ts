@@ -31,10 +31,13 @@ describe("edge-pki-ca usage", () => {
       code: 2,
       stdout: "",
       stderr:
-        "edge-pki-ca: missing command (init, serve, start, token, intermediate); run edge-pki-ca --help\n",
+        "edge-pki-ca: missing command (init, serve, start, token, est-credential, intermediate); run edge-pki-ca --help\n",
     });
     expect((await runCli(["token"], {})).stderr).toBe(
       "edge-pki-ca: missing command (create, list, revoke); run edge-pki-ca token --help\n",
+    );
+    expect((await runCli(["est-credential"], {})).stderr).toBe(
+      "edge-pki-ca: missing command (create, list, revoke); run edge-pki-ca est-credential --help\n",
     );
     expect((await runCli(["intermediate"], {})).stderr).toBe(
       "edge-pki-ca: missing command (retire); run edge-pki-ca intermediate --help\n",

@@ -10,7 +10,7 @@
  *   FUZZ_SEED=<seed> FUZZ_PATH=<path> npx vitest run packages/ca-service/test/fuzz-tokens.test.ts -t '<name>'
  */
 import { generateKeyPairSync, type KeyObject } from "node:crypto";
-import { DEVICE_ID_PATTERN } from "@edge-pki/api-contract";
+import { DEVICE_ID_PATTERN, DEVICE_PREFIX_PATTERN } from "@edge-pki/api-contract";
 import fc from "fast-check";
 import { createLocalJWKSet, type JSONWebKeySet } from "jose";
 import { describe, expect, it } from "vitest";
@@ -20,7 +20,6 @@ import { isRole } from "../src/core/roles.js";
 import {
   API_AUDIENCE,
   BOOTSTRAP_AUDIENCE,
-  DEVICE_PREFIX_PATTERN,
   OWN_ISSUER,
   principalFromToken,
 } from "../src/core/token-claims.js";
@@ -142,6 +141,7 @@ describe("token verification on real tokens, changed", () => {
     "issuer",
     "reader",
     "device-bootstrap",
+    "est-enroll",
     "2.0",
     "1.0",
     "ES256",
@@ -185,7 +185,8 @@ describe("token verification on real tokens, changed", () => {
 /**
  * What any accepted token must be, restated independently of the verifier: ES256 from an issuer we
  * trust, for its audience, current within a minute's leeway, with a usable subject; roles only
- * from the known ones (never `device-bootstrap` from an external issuer); a device prefix only of
+ * from the known ones (never `device-bootstrap` from an external issuer, never `est-enroll` from any
+ * token); a device prefix only of
  * device-ID characters; and a bootstrap grant only for a device ID.
  */
 function expectWithinTheRules(
@@ -206,6 +207,7 @@ function expectWithinTheRules(
   expect(principal.subject.length).toBeGreaterThan(0);
   expect(principal.roles.every(isRole)).toBe(true);
   if (claims.iss === OIDC_ISSUER) expect(principal.roles).not.toContain("device-bootstrap");
+  expect(principal.roles, "est-enroll comes with an EST credential only").not.toContain("est-enroll");
   if (principal.devicePrefix !== undefined) expect(principal.devicePrefix).toMatch(DEVICE_PREFIX_PATTERN);
   if (principal.bootstrap !== undefined) {
     expect(principal.roles).toEqual(["device-bootstrap"]);

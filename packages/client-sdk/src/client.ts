@@ -9,6 +9,10 @@ import type {
   CaInfo,
   CertificateList,
   CertificateRecord,
+  CreatedEstCredential,
+  CreateEstCredentialRequest,
+  EstCredential,
+  EstCredentialList,
   IssuedCertificate,
   RevocationReason,
   VerificationCertificate,
@@ -432,6 +436,51 @@ export class EdgePkiClient {
    */
   revokeToken(tokenId: string, options?: CallOptions): Promise<ApiToken> {
     return this.#core.call("revokeToken", { params: { tokenId } }, options);
+  }
+
+  /**
+   * Creates an HTTP Basic credential for EST enrollment, for a fleet (`devicePrefix`) or one device
+   * (`deviceId`). Without a `password`, a strong one is generated; either way it is returned this
+   * once (only its hash is stored). Never retried after it may have reached the service: a replay
+   * could not return the password again. Admins only.
+   *
+   * @example
+   * ```ts
+   * const { id, password } = await client.createEstCredential({ username: "line7", devicePrefix: "line7-" });
+   * ```
+   */
+  createEstCredential(
+    request: CreateEstCredentialRequest,
+    options?: CallOptions,
+  ): Promise<CreatedEstCredential> {
+    return this.#core.call("createEstCredential", { body: request }, options);
+  }
+
+  /**
+   * The EST credentials, newest first: what each may enroll and whether it is live; never a
+   * password. Admins only.
+   *
+   * @example
+   * ```ts
+   * const { items } = await client.listEstCredentials();
+   * ```
+   */
+  listEstCredentials(options: CallOptions & { limit?: number } = {}): Promise<EstCredentialList> {
+    const { limit, ...call } = options;
+    return this.#core.call("listEstCredentials", { query: { limit } }, call);
+  }
+
+  /**
+   * Revokes an EST credential by its id: every replica refuses it within seconds. Again, it returns
+   * the record unchanged. Admins only.
+   *
+   * @example
+   * ```ts
+   * await client.revokeEstCredential(id);
+   * ```
+   */
+  revokeEstCredential(id: string, options?: CallOptions): Promise<EstCredential> {
+    return this.#core.call("revokeEstCredential", { params: { id } }, options);
   }
 
   /**

@@ -15,6 +15,9 @@ const COMMANDS = [
   "crl get",
   "check",
   "audit",
+  "est-credential create",
+  "est-credential list",
+  "est-credential revoke",
 ];
 
 /** One line on stderr, the program's name first, never a stack trace. */
@@ -42,6 +45,9 @@ describe("edge-pki usage", () => {
     ],
     [["revoke", "01", "--reason", "certificateHold"], "--reason must be one of"],
     [["bootstrap-token", "dev-1", "--ttl", "10s"], "--ttl must be a duration"],
+    [["est-credential", "create", "fleet"], "give exactly one of --device-prefix (a fleet) and --device-id"],
+    [["est-credential", "create", "co:lon", "--device-id", "d-1"], 'username "co:lon" is not valid'],
+    [["est-credential", "revoke", "nope"], '"nope" is not an EST credential\'s id'],
     [["issue", "dev-1", "--out", "a", "--out", "b"], "--out was given more than once"],
     [
       ["revoke", "not-hex", "--reason", "keyCompromise"],

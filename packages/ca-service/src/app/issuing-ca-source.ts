@@ -18,7 +18,7 @@ export interface IssuingCaSourceDeps {
 
 /**
  * The issuing CA every operation signs with, as the root's CRL and the key store have it, in the
- * way `TokenRevocations` follows revoked tokens: the root's revoked certificates are re-read when
+ * way the `RevocationList` of API tokens follows revoked tokens: the root's revoked certificates are re-read when
  * the copy is older than the refresh interval (one query every two seconds at most, none while
  * idle, no timer). When the intermediate in use shows up there (an operator retired it, on any
  * replica), the key store is read again: its successor is taken once it is on record and valid;

@@ -1,13 +1,13 @@
 import { CaError } from "../core/errors.js";
 import type { ApiTokenRecord, CertificateStore } from "../ports/certificate-store.js";
 import type { Clock } from "../ports/clock.js";
-import type { TokenRevocations } from "./token-revocations.js";
+import type { RevocationList } from "./revocation-list.js";
 
 export interface TokenRevocationDeps {
   store: Pick<CertificateStore, "revokeApiToken">;
   clock: Clock;
   /** This replica's list, when it serves the API; the command line has none. */
-  tokenRevocations?: Pick<TokenRevocations, "markRevoked">;
+  tokenRevocations?: Pick<RevocationList, "markRevoked">;
 }
 
 /**

@@ -5,8 +5,9 @@ import type { ServiceMetrics } from "../ports/metrics.js";
 import type { TokenSigner } from "../ports/token-signer.js";
 import type { TokenVerifier } from "../ports/token-verifier.js";
 import type { AuditSummaries } from "./audit-summaries.js";
+import type { EstCredentialVerifier } from "./est-credential-verifier.js";
 import type { IssuingCaSource } from "./issuing-ca-source.js";
-import type { TokenRevocations } from "./token-revocations.js";
+import type { RevocationList } from "./revocation-list.js";
 
 export interface IssuancePolicy {
   /** The longest validity a device certificate gets, in days. */
@@ -49,7 +50,9 @@ export interface ServiceContext {
   /** Checks bearer tokens from our own issuer and the configured OpenID Connect issuers. */
   verifier: TokenVerifier;
   /** API tokens of ours that were revoked, as every replica must refuse them. */
-  tokenRevocations: TokenRevocations;
+  tokenRevocations: RevocationList;
+  /** Checks EST Basic credentials; it refuses revoked ones as every replica must. */
+  estCredentials: EstCredentialVerifier;
   /** Audits what a client can cause in bulk, summarised per caller and minute. */
   auditSummaries: AuditSummaries;
   /** What the store, the key store and the HTTP layer report, and what `GET /metrics` renders. */

@@ -2,6 +2,7 @@
 import { createProgram, runProgram } from "@edge-pki/host-kit/cli";
 import { maskCredentials } from "../config/mask-credentials.js";
 import { CaError } from "../core/errors.js";
+import { addEstCredentialCommand } from "./est-credential-command.js";
 import { addIntermediateCommand } from "./intermediate-command.js";
 import { addServiceCommands } from "./service-commands.js";
 import { addSettingFlags } from "./setting-flags.js";
@@ -13,6 +14,7 @@ const program = createProgram("edge-pki-ca")
 addSettingFlags(program);
 addServiceCommands(program);
 addTokenCommand(program);
+addEstCredentialCommand(program);
 addIntermediateCommand(program);
 
 await runProgram(program, process.argv.slice(2), {

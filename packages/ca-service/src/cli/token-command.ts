@@ -1,16 +1,12 @@
 import { randomBytes } from "node:crypto";
+import { DEVICE_PREFIX_PATTERN } from "@edge-pki/api-contract";
 import { type HostCommand, UsageError } from "@edge-pki/host-kit/cli";
 import { mintApiToken } from "../app/mint-api-token.js";
 import { openCertificateStore, openKeyStore, openTokenSigner, type Runtime } from "../compose.js";
 import { loadConfig } from "../config/config.js";
 import { parseDuration } from "../core/duration.js";
 import type { Role } from "../core/roles.js";
-import {
-  API_TOKEN_MAX_SECONDS,
-  DEVICE_PREFIX_PATTERN,
-  isRateLimit,
-  RATE_LIMIT_MAX_PER_MINUTE,
-} from "../core/token-claims.js";
+import { API_TOKEN_MAX_SECONDS, isRateLimit, RATE_LIMIT_MAX_PER_MINUTE } from "../core/token-claims.js";
 import { jsonLogger } from "../logger.js";
 import { secureRandom, systemClock } from "../ports/clock.js";
 import { environmentWithFlags } from "./setting-flags.js";

@@ -4,6 +4,7 @@ import { renderApiToken } from "../http/render/api-token.js";
 import { systemClock } from "../ports/clock.js";
 import { openTokenRegistry } from "./open-token-registry.js";
 import { environmentWithFlags } from "./setting-flags.js";
+import { table } from "./table.js";
 
 /** `token list`: what was minted, newest first, as a table or as JSON; never a token itself. */
 export function addTokenListCommand(tokens: HostCommand): void {
@@ -41,19 +42,4 @@ export function addTokenListCommand(tokens: HostCommand): void {
       await store.close();
     }
   });
-}
-
-/** Columns padded to their widest cell, two spaces apart. */
-function table(rows: string[][]): string {
-  const widths = (rows[0] ?? []).map((_, column) =>
-    Math.max(...rows.map((row) => (row[column] ?? "").length)),
-  );
-  return rows
-    .map((row) =>
-      row
-        .map((cell, column) => (column === row.length - 1 ? cell : cell.padEnd(widths[column] ?? 0)))
-        .join("  "),
-    )
-    .map((line) => `${line}\n`)
-    .join("");
 }

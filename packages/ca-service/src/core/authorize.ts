@@ -17,7 +17,8 @@ export type IssuanceRoute = "csr" | "generated-key" | "bootstrap-token";
 
 /**
  * Confines issuance to what the token allows: a bootstrap token to a CSR for its own device, a
- * prefix-bound token to device IDs that start with its prefix.
+ * prefix-bound token or EST credential to device IDs that start with its prefix, a one-device EST
+ * credential to its device.
  */
 export function assertMayIssueFor(principal: Principal, deviceId: string, route: IssuanceRoute): void {
   if (principal.bootstrap !== undefined) {
@@ -30,6 +31,9 @@ export function assertMayIssueFor(principal: Principal, deviceId: string, route:
         `this bootstrap token is for device ${principal.subject}, not ${deviceId}`,
       );
     }
+  }
+  if (principal.deviceId !== undefined && !isSameDevice(deviceId, principal.deviceId)) {
+    throw new CaError("forbidden", `this credential is for device ${principal.deviceId}, not ${deviceId}`);
   }
   if (principal.devicePrefix !== undefined && !hasDevicePrefix(deviceId, principal.devicePrefix)) {
     throw new CaError(

@@ -4,7 +4,7 @@ import type { Principal } from "./principal.js";
 export interface CallerBudgetDefaults {
   /** Callers with an API token or an OpenID Connect token: services, factory lines, operators. */
   perMinute: number;
-  /** Devices: a bootstrap token, a renewal proof or a TLS client certificate. */
+  /** Devices: a bootstrap token, a renewal proof, a TLS client certificate, a one-device EST credential. */
   devicePerMinute: number;
 }
 
@@ -24,7 +24,9 @@ export function callerBudgetOf(principal: Principal, defaults: CallerBudgetDefau
   if (principal.rateLimitPerMinute !== undefined) {
     return { kind: "caller", perMinute: principal.rateLimitPerMinute };
   }
-  const device = principal.bootstrap !== undefined || principal.holder !== undefined;
+  // An EST credential for one device is that device's; one for a fleet is shared by all its devices.
+  const device =
+    principal.bootstrap !== undefined || principal.holder !== undefined || principal.deviceId !== undefined;
   return device
     ? { kind: "device", perMinute: defaults.devicePerMinute }
     : { kind: "caller", perMinute: defaults.perMinute };

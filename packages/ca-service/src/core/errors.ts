@@ -18,6 +18,8 @@ export interface CaErrorOptions {
   retryAfterSeconds?: number;
   /** For `unauthorized`: no credentials were presented at all (RFC 6750 §3.1: no error code then). */
   credentialsMissing?: boolean;
+  /** For `unauthorized`: the scheme the caller must answer with, when not a bearer token. */
+  challenge?: "basic";
   /** RFC 9457 extension members the caller can act on, such as the serial number already issued. */
   extensions?: Record<string, string>;
 }
@@ -32,6 +34,7 @@ export class CaError extends Error {
   readonly errors: FieldError[] | undefined;
   readonly retryAfterSeconds: number | undefined;
   readonly credentialsMissing: boolean;
+  readonly challenge: "basic" | undefined;
   readonly extensions: Record<string, string> | undefined;
 
   constructor(code: CaErrorCode, message: string, options: CaErrorOptions = {}) {
@@ -40,6 +43,7 @@ export class CaError extends Error {
     this.errors = options.errors;
     this.retryAfterSeconds = options.retryAfterSeconds;
     this.credentialsMissing = options.credentialsMissing ?? false;
+    this.challenge = options.challenge;
     this.extensions = options.extensions;
   }
 }

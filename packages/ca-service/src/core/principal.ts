@@ -43,6 +43,10 @@ export interface Principal {
   rateLimitPerMinute?: number | undefined;
   /** Set only for a device that proved possession of its certificate's key; its subject is the CN. */
   holder?: CertificateHolder | undefined;
+  /** Set only for an EST credential bound to one device: the caller may issue for that device only. */
+  deviceId?: string | undefined;
+  /** Set only for a caller with an EST Basic credential; its subject is the credential's username. */
+  estCredential?: { id: string } | undefined;
 }
 
 /** A device that proved it holds the key of `certificate`, which this CA issued for `deviceId`. */
@@ -54,6 +58,27 @@ export function holderPrincipal(deviceId: string, holder: CertificateHolder): Pr
     devicePrefix: undefined,
     bootstrap: undefined,
     holder,
+  };
+}
+
+/**
+ * A caller with an EST Basic credential: it may enroll (`est-enroll`) and nothing else, for the
+ * devices under its prefix, or its one device.
+ */
+export function estCredentialPrincipal(credential: {
+  id: string;
+  username: string;
+  devicePrefix: string | null;
+  deviceId: string | null;
+}): Principal {
+  return {
+    subject: credential.username,
+    issuer: undefined,
+    roles: ["est-enroll"],
+    devicePrefix: credential.devicePrefix ?? undefined,
+    deviceId: credential.deviceId ?? undefined,
+    bootstrap: undefined,
+    estCredential: { id: credential.id },
   };
 }
 
@@ -75,10 +100,12 @@ export function anonymousPrincipal(address: string | undefined): Principal {
  * - `device:<device ID>`: a device, by its one-time bootstrap token, a renewal proof or a TLS client
  *   certificate;
  * - `<issuer>#<sub>`: a token from an external OpenID Connect issuer (its issuer is a URL);
+ * - `est:<username>`: an EST Basic credential;
  * - `anonymous@<address>`: a caller without a valid token.
  */
 export function identityOf(principal: Principal): string {
   if (principal.holder !== undefined) return deviceIdentity(principal.subject);
+  if (principal.estCredential !== undefined) return estCredentialIdentity(principal.subject);
   if (principal.issuer === undefined) return principal.subject;
   if (principal.issuer !== OWN_ISSUER) return `${principal.issuer}#${principal.subject}`;
   return principal.bootstrap === undefined
@@ -104,4 +131,9 @@ export function deviceIdentity(deviceId: string): string {
 /** The holder of an API token from our own issuer with this subject. */
 export function apiTokenIdentity(subject: string): string {
   return `token:${subject}`;
+}
+
+/** The holder of an EST Basic credential with this username. */
+export function estCredentialIdentity(username: string): string {
+  return `est:${username}`;
 }

@@ -1,11 +1,12 @@
 import type { Permission } from "./permissions.js";
 
-export const ROLES = ["admin", "issuer", "reader", "device-bootstrap"] as const;
+export const ROLES = ["admin", "issuer", "reader", "device-bootstrap", "est-enroll"] as const;
 export type Role = (typeof ROLES)[number];
 
 /**
  * What each role may do. `device-bootstrap` holds only the right to redeem its own one-time token,
  * so a leaked bootstrap token cannot reach any endpoint that does not name that permission.
+ * `est-enroll`, held only by a caller with an EST Basic credential, likewise may only enroll over EST.
  */
 const GRANTS: Record<Role, readonly Permission[]> = {
   admin: [
@@ -16,6 +17,7 @@ const GRANTS: Record<Role, readonly Permission[]> = {
     "tokens:create",
     "tokens:read",
     "tokens:revoke",
+    "est-credentials:manage",
     "audit:read",
     "ca:verify",
     "metrics:read",
@@ -23,6 +25,7 @@ const GRANTS: Record<Role, readonly Permission[]> = {
   issuer: ["certificates:issue", "bootstrap-tokens:create"],
   reader: ["certificates:read", "audit:read", "metrics:read"],
   "device-bootstrap": ["bootstrap-tokens:redeem"],
+  "est-enroll": ["est:enroll"],
 };
 
 export function isRole(value: unknown): value is Role {

@@ -1,4 +1,4 @@
-import { DEVICE_ID_PATTERN } from "@edge-pki/api-contract";
+import { DEVICE_ID_PATTERN, DEVICE_PREFIX_PATTERN } from "@edge-pki/api-contract";
 import { CaError } from "./errors.js";
 import type { Principal } from "./principal.js";
 import { isRole, type Role } from "./roles.js";
@@ -20,9 +20,6 @@ export const API_TOKEN_MAX_SECONDS = 365 * 86_400;
 
 /** The largest per-token rate limit, as for the service-wide settings. */
 export const RATE_LIMIT_MAX_PER_MINUTE = 1_000_000;
-
-/** A device-ID prefix: the device-ID alphabet, shorter than a whole device ID. */
-export const DEVICE_PREFIX_PATTERN = /^[A-Za-z0-9\-._:]{1,63}$/;
 
 /** What the service signs; registered claims plus our `roles`, `device_prefix` and `rate_limit_per_minute`. */
 export interface TokenClaims {
@@ -124,6 +121,9 @@ export interface VerifiedToken {
   claims: Record<string, unknown>;
 }
 
+/** Roles only this service grants: one-time bootstrap tokens, and EST credentials (never a token). */
+const ONLY_OURS: ReadonlySet<Role> = new Set(["device-bootstrap", "est-enroll"]);
+
 /**
  * The rules for what a verified token may claim. Our own tokens must be exactly what we mint (a
  * bootstrap token carries only `device-bootstrap`, its audience and a `jti`; an API token never
@@ -149,12 +149,13 @@ export function principalFromToken(token: VerifiedToken): Principal {
   const base = { subject, issuer, devicePrefix, bootstrap: undefined };
 
   if (token.kind === "oidc") {
-    const roles = rolesClaim.filter((role): role is Role => isRole(role) && role !== "device-bootstrap");
+    const roles = rolesClaim.filter((role): role is Role => isRole(role) && !ONLY_OURS.has(role));
     return { ...base, roles };
   }
 
   if (!rolesClaim.every(isRole)) throw invalid("the token names an unknown role");
   const roles = rolesClaim as Role[];
+  if (roles.includes("est-enroll")) throw invalid("est-enroll comes with an EST credential, never a token");
   const audiences =
     typeof claims.aud === "string" ? [claims.aud] : Array.isArray(claims.aud) ? claims.aud : [];
   if (roles.includes("device-bootstrap")) {

@@ -16,6 +16,7 @@ import { apiTokenHandlers } from "./routes/api-tokens.js";
 import { auditHandlers } from "./routes/audit.js";
 import { caHandlers } from "./routes/ca.js";
 import { certificateHandlers } from "./routes/certificates.js";
+import { estCredentialHandlers } from "./routes/est-credentials.js";
 import { healthHandlers } from "./routes/health.js";
 import { metricsHandlers } from "./routes/metrics.js";
 import { renewalHandlers } from "./routes/renewal.js";
@@ -53,6 +54,7 @@ export function createHttpApp(options: HttpAppOptions): express.Express {
     ...caHandlers(context),
     ...tokenHandlers(context),
     ...apiTokenHandlers(context),
+    ...estCredentialHandlers(context),
     ...certificateHandlers(context),
     ...renewalHandlers(context),
     ...revocationHandlers(context),

@@ -169,7 +169,8 @@ export function createGate(options: GateOptions): Gate {
     }
     const principal = await authenticate(authenticator, request, undefined);
     if (rateLimit !== "none") spendCaller(request, principal);
-    if (authentication.kind === "bearer") {
+    // Bearer and Basic callers hold roles: what the operation requires, one of them must grant.
+    if ("permissions" in authentication) {
       try {
         authorize(principal, authentication.permissions);
       } catch (error) {

@@ -48,7 +48,7 @@ function operation(operationId: string, definition: OperationDefinition): Record
       ...(definition.idempotent ? [IDEMPOTENCY_KEY_PARAMETER] : []),
     ],
     responses: {
-      ...(authentication.kind === "bearer" ? AUTH_RESPONSES : {}),
+      ...(authentication.kind === "bearer" || authentication.kind === "basic" ? AUTH_RESPONSES : {}),
       ...(authentication.kind === "client-certificate" ? CLIENT_CERTIFICATE_RESPONSES : {}),
       [success.status]: {
         description: success.description,
@@ -64,7 +64,7 @@ function operation(operationId: string, definition: OperationDefinition): Record
   };
   const scheme = SECURITY_SCHEME[authentication.kind];
   if (scheme !== undefined) result.security = [{ [scheme]: [] }];
-  if (authentication.kind === "bearer") {
+  if ("permissions" in authentication) {
     const { permissions } = authentication;
     result["x-required-permission"] = permissions.length === 1 ? permissions[0] : permissions;
   }
@@ -85,6 +85,7 @@ const SECURITY_SCHEME: Record<OperationDefinition["authentication"]["kind"], str
   // The proof travels in the body; OpenAPI has no scheme for that, the body's schema describes it.
   "proof-of-possession": undefined,
   "client-certificate": "mutualTLS",
+  basic: "estBasic",
 };
 
 const SECURITY_SCHEMES: Record<string, Record<string, unknown>> = {
@@ -94,6 +95,12 @@ const SECURITY_SCHEMES: Record<string, Record<string, unknown>> = {
     bearerFormat: "JWT",
     description:
       "A JWT from this service's own issuer (keys at /.well-known/jwks.json) or a configured OpenID Connect issuer",
+  },
+  estBasic: {
+    type: "http",
+    scheme: "basic",
+    description:
+      "An EST credential (POST /v1/est/credentials), sent with every request as IoT Edge does; it may only enroll",
   },
   mutualTLS: {
     type: "mutualTLS",

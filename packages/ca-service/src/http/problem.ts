@@ -11,6 +11,9 @@ export interface RenderedProblem {
 
 const UNAVAILABLE_RETRY_SECONDS = 5;
 
+/** What an EST client is asked for (RFC 7617); aziot sends Basic unasked and never reads this. */
+export const BASIC_CHALLENGE = 'Basic realm="edge-pki EST", charset="UTF-8"';
+
 /**
  * The one place where failures become HTTP answers: the status and title of each code come from the
  * contract's problem table, which the SDK shares.
@@ -34,9 +37,11 @@ export function renderProblem(error: CaError): RenderedProblem {
     headers["WWW-Authenticate"] =
       error.code === "proof_invalid"
         ? 'PoP realm="edge-pki"'
-        : error.credentialsMissing
-          ? 'Bearer realm="edge-pki"'
-          : bearerChallenge(error.message);
+        : error.challenge === "basic"
+          ? BASIC_CHALLENGE
+          : error.credentialsMissing
+            ? 'Bearer realm="edge-pki"'
+            : bearerChallenge(error.message);
   }
   return { status, body, headers };
 }

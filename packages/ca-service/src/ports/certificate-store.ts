@@ -1,4 +1,5 @@
 import type { Profile } from "../core/profiles.js";
+import type { EstCredentialStore } from "./est-credential-store.js";
 
 export type CertificateStatus = "valid" | "revoked";
 
@@ -174,7 +175,7 @@ export interface CrlAllocation {
  * leaves the CA unrecorded, and a unique key on token id and idempotency key lets only one of
  * several racing requests (on any replica sharing the store) commit.
  */
-export interface CertificateStore {
+export interface CertificateStore extends EstCredentialStore {
   recordIssuance(request: RecordIssuanceRequest): Promise<void>;
   /** Records a CA-side certificate (root, intermediate, token signer) unless its serial is known. */
   recordCaCertificate(certificate: CertificateRecord): Promise<void>;

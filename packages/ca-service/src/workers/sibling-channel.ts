@@ -1,4 +1,4 @@
-import { TOKEN_REVOCATION_REFRESH_MS } from "../app/token-revocations.js";
+import { REVOCATION_REFRESH_MS } from "../app/revocation-list.js";
 import type { SiblingWorkers } from "../ports/sibling-workers.js";
 import { isWorkerMessage, type WorkerMessage } from "./messages.js";
 
@@ -34,7 +34,7 @@ export function siblingChannel(): SiblingWorkers {
       return new Promise<void>((resolve) => {
         const ask = nextAsk++;
         // A bound: siblings that have not answered by then re-read the list from the store anyway.
-        const timer = setTimeout(() => done(), TOKEN_REVOCATION_REFRESH_MS).unref();
+        const timer = setTimeout(() => done(), REVOCATION_REFRESH_MS).unref();
         const done = () => {
           clearTimeout(timer);
           waiting.delete(ask);

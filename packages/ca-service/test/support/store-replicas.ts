@@ -18,6 +18,8 @@ export type RacedMethod =
   | "consumeRenewalProof"
   | "recordTokenMint"
   | "revokeApiToken"
+  | "recordEstCredential"
+  | "revokeEstCredential"
   | "check";
 
 export type RaceOutcome<M extends RacedMethod> = Outcome<Awaited<ReturnType<CertificateStore[M]>>>;

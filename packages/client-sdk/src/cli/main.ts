@@ -6,6 +6,7 @@ import { addBootstrapTokenCommand } from "./commands/bootstrap-token.js";
 import { addCaCommand } from "./commands/ca.js";
 import { addCheckCommand } from "./commands/check.js";
 import { addCrlCommand } from "./commands/crl.js";
+import { addEstCredentialCommand } from "./commands/est-credential.js";
 import { addIssueCommand } from "./commands/issue.js";
 import { addRenewCommand } from "./commands/renew.js";
 import { addRevokeCommand } from "./commands/revoke.js";
@@ -29,6 +30,7 @@ addCaCommand(program, env);
 addCrlCommand(program, env);
 addCheckCommand(program);
 addAuditCommand(program, env);
+addEstCredentialCommand(program, env);
 
 // The token never reaches the terminal, whatever a message quotes.
 const secrets = [env.EDGE_PKI_TOKEN?.trim()].filter((secret): secret is string => Boolean(secret));

@@ -79,7 +79,11 @@ export interface RequestCoreOptions {
  * proof is single-use, so after a lost answer only the service's refusals that did nothing (429,
  * 503) are retried.
  */
-const REPEATABLE_WITHOUT_KEY: ReadonlySet<OperationId> = new Set(["revokeCertificate", "revokeToken"]);
+const REPEATABLE_WITHOUT_KEY: ReadonlySet<OperationId> = new Set([
+  "revokeCertificate",
+  "revokeToken",
+  "revokeEstCredential",
+]);
 
 /** Statuses with which the service says it did nothing and a later attempt may succeed. */
 const RETRY_STATUSES = new Set([429, 503]);

@@ -24,7 +24,15 @@ import type {
   StoredCrl,
   TokenMintOutcome,
 } from "../../ports/certificate-store.js";
+import type {
+  EstCredentialOutcome,
+  EstCredentialRecord,
+  RecordEstCredentialRequest,
+  RevokeEstCredentialRequest,
+  StoredEstCredential,
+} from "../../ports/est-credential-store.js";
 import { GroupCommit, type GroupCommitOptions } from "./group-commit.js";
+import { KyselyEstCredentialStore } from "./kysely-est-credential-store.js";
 import { migrationProvider, type SqlDialectName } from "./migrations.js";
 import type {
   ApiTokensTable,
@@ -64,6 +72,7 @@ const GROUP_COMMIT: Record<SqlDialectName, GroupCommitOptions> = {
 export class KyselyCertificateStore implements CertificateStore {
   /** Issuances, the one write made in bulk, share commits: see `GroupCommit`. */
   private readonly issuances: GroupCommit<RecordIssuanceRequest>;
+  private readonly estCredentials: KyselyEstCredentialStore;
 
   private constructor(
     private readonly db: Kysely<Database>,
@@ -71,6 +80,7 @@ export class KyselyCertificateStore implements CertificateStore {
     private readonly writeProbe: WriteProbe,
   ) {
     this.issuances = new GroupCommit(db, writeIssuance, GROUP_COMMIT[dialect]);
+    this.estCredentials = new KyselyEstCredentialStore(db, toAuditRow);
   }
 
   /** Opens the store and brings its schema up to date. */
@@ -369,6 +379,28 @@ export class KyselyCertificateStore implements CertificateStore {
       .where("expires_at", ">", options.unexpiredAt.toISOString())
       .execute();
     return rows.map((row) => row.token_id);
+  }
+
+  recordEstCredential(request: RecordEstCredentialRequest): Promise<EstCredentialOutcome> {
+    return this.estCredentials.recordEstCredential(request);
+  }
+
+  findEstCredential(username: string): Promise<StoredEstCredential | undefined> {
+    return this.estCredentials.findEstCredential(username);
+  }
+
+  listEstCredentials(options: ListOptions): Promise<EstCredentialRecord[]> {
+    return this.estCredentials.listEstCredentials(options);
+  }
+
+  revokeEstCredential(
+    request: RevokeEstCredentialRequest,
+  ): Promise<{ record: EstCredentialRecord; changed: boolean } | undefined> {
+    return this.estCredentials.revokeEstCredential(request);
+  }
+
+  listRevokedEstCredentialIds(options: { unexpiredAt: Date }): Promise<string[]> {
+    return this.estCredentials.listRevokedEstCredentialIds(options);
   }
 
   async appendAudit(event: AuditEvent): Promise<void> {

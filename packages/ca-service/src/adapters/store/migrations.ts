@@ -181,6 +181,31 @@ export function migrationProvider(dialect: SqlDialectName): MigrationProvider {
         await db.schema.alterTable("api_tokens").addColumn("rate_limit_per_minute", "integer").execute();
       },
     },
+    "0010_est_credentials": {
+      async up(db: Kysely<unknown>) {
+        // HTTP Basic credentials for EST: a scrypt hash, never the password. The username's lower
+        // case is unique, so one name is one credential whatever case a client sends.
+        await db.schema
+          .createTable("est_credentials")
+          .addColumn("id", "text", (c) => c.primaryKey())
+          .addColumn("username", "text", (c) => c.notNull())
+          .addColumn("username_key", "text", (c) => c.notNull().unique())
+          .addColumn("password_hash", "text", (c) => c.notNull())
+          .addColumn("device_prefix", "text")
+          .addColumn("device_id", "text")
+          .addColumn("created_at", "text", (c) => c.notNull())
+          .addColumn("created_by", "text", (c) => c.notNull())
+          .addColumn("expires_at", "text")
+          .addColumn("revoked_at", "text")
+          .addColumn("revoked_by", "text")
+          .execute();
+        await db.schema
+          .createIndex("est_credentials_created_at")
+          .on("est_credentials")
+          .column("created_at")
+          .execute();
+      },
+    },
   };
   return { getMigrations: async () => migrations };
 }

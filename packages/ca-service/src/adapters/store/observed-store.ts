@@ -13,6 +13,8 @@ const WRITES = new Set<string>([
   "consumeRenewalProof",
   "recordTokenMint",
   "revokeApiToken",
+  "recordEstCredential",
+  "revokeEstCredential",
   "appendAudit",
 ] satisfies (keyof CertificateStore)[]);
 

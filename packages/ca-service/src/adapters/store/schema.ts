@@ -88,6 +88,23 @@ export interface ApiTokensTable {
   revoked_by: string | null;
 }
 
+/** HTTP Basic credentials for EST: the password's scrypt hash, never the password. */
+export interface EstCredentialsTable {
+  id: string;
+  username: string;
+  /** The username in lower case: unique, so names compare without regard to case. */
+  username_key: string;
+  /** `scrypt$…`: see crypto/password-hash.ts. */
+  password_hash: string;
+  device_prefix: string | null;
+  device_id: string | null;
+  created_at: string;
+  created_by: string;
+  expires_at: string | null;
+  revoked_at: string | null;
+  revoked_by: string | null;
+}
+
 /** One row, locked (never changed) by the readiness probe on PostgreSQL. */
 export interface ReadinessProbeTable {
   id: number;
@@ -97,6 +114,7 @@ export interface ReadinessProbeTable {
 export interface Database {
   readiness_probe: ReadinessProbeTable;
   api_tokens: ApiTokensTable;
+  est_credentials: EstCredentialsTable;
   certificates: CertificatesTable;
   audit_log: AuditLogTable;
   crl_state: CrlStateTable;

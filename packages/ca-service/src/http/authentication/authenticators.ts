@@ -1,5 +1,6 @@
 import type { ServiceContext } from "../../app/service-context.js";
 import type { GateOptions } from "../gate.js";
+import { basicAuthenticator } from "./basic-authenticator.js";
 import { bearerAuthenticator } from "./bearer-authenticator.js";
 import {
   type CertificateForwarding,
@@ -20,5 +21,6 @@ export function authenticatorsFor(
       clock: context.clock,
     }),
     "client-certificate": clientCertificateAuthenticator({ ...context, forwarding }),
+    basic: basicAuthenticator(context.estCredentials),
   };
 }

@@ -1,4 +1,4 @@
-import type { TokenRevocations } from "../../app/token-revocations.js";
+import type { RevocationList } from "../../app/revocation-list.js";
 import { CaError } from "../../core/errors.js";
 import { principalFromToken } from "../../core/token-claims.js";
 import type { TokenVerifier } from "../../ports/token-verifier.js";
@@ -10,7 +10,7 @@ import { bearerTokenOf } from "./bearer-token.js";
  * of ours that an operator revoked is refused, on every replica within seconds, and so is every
  * bootstrap token it minted.
  */
-export function bearerAuthenticator(verifier: TokenVerifier, revocations: TokenRevocations): Authenticator {
+export function bearerAuthenticator(verifier: TokenVerifier, revocations: RevocationList): Authenticator {
   return {
     readsBody: false,
     failureAction: "auth.failure",

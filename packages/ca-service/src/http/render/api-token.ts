@@ -1,5 +1,5 @@
 import type { ApiToken } from "@edge-pki/api-contract";
-import { apiTokenStatus } from "../../core/api-token-status.js";
+import { credentialStatus } from "../../core/credential-status.js";
 import type { ApiTokenRecord } from "../../ports/certificate-store.js";
 
 /** A recorded API token as the API (and `edge-pki-ca token list --json`) shows it. */
@@ -13,7 +13,7 @@ export function renderApiToken(record: ApiTokenRecord, now: Date): ApiToken {
     mintedAt: record.mintedAt.toISOString(),
     mintedBy: record.mintedBy,
     expiresAt: record.expiresAt.toISOString(),
-    status: apiTokenStatus(record, now),
+    status: credentialStatus(record, now),
     revokedAt: record.revokedAt?.toISOString() ?? null,
     revokedBy: record.revokedBy,
   };

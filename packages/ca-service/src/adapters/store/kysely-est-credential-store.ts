@@ -1,0 +1,142 @@
+import type { Insertable, Kysely, Selectable } from "kysely";
+import type { AuditEvent, ListOptions } from "../../ports/certificate-store.js";
+import type {
+  EstCredentialOutcome,
+  EstCredentialRecord,
+  EstCredentialStore,
+  RecordEstCredentialRequest,
+  RevokeEstCredentialRequest,
+  StoredEstCredential,
+} from "../../ports/est-credential-store.js";
+import type { AuditLogTable, Database, EstCredentialsTable } from "./schema.js";
+
+/** The EST credential registry on SQLite and PostgreSQL alike; the certificate store delegates here. */
+export class KyselyEstCredentialStore implements EstCredentialStore {
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly toAuditRow: (event: AuditEvent) => Omit<AuditLogTable, "id">,
+  ) {}
+
+  async recordEstCredential(request: RecordEstCredentialRequest): Promise<EstCredentialOutcome> {
+    const { credential } = request;
+    return this.db.transaction().execute(async (tx) => {
+      // Writing first takes the write lock at once (SQLite), and the unique username_key makes this a
+      // compare-and-set: of racing creations of one name, on any replicas, one inserts.
+      const inserted = await tx
+        .insertInto("est_credentials")
+        .values(toRow(credential))
+        .onConflict((conflict) => conflict.column("username_key").doNothing())
+        .executeTakeFirst();
+      if ((inserted.numInsertedOrUpdatedRows ?? 0n) === 0n) {
+        const holder = await findByUsername(tx, credential.username);
+        if (holder === undefined) throw new Error(`the username ${credential.username} is taken and gone`);
+        return { recorded: false, holder: withoutHash(holder) };
+      }
+      await tx.insertInto("audit_log").values(this.toAuditRow(request.audit)).execute();
+      return { recorded: true };
+    });
+  }
+
+  findEstCredential(username: string): Promise<StoredEstCredential | undefined> {
+    return findByUsername(this.db, username);
+  }
+
+  async listEstCredentials(options: ListOptions): Promise<EstCredentialRecord[]> {
+    const rows = await this.db
+      .selectFrom("est_credentials")
+      .selectAll()
+      .orderBy("created_at", "desc")
+      .orderBy("id")
+      .limit(options.limit)
+      .execute();
+    return rows.map((row) => withoutHash(fromRow(row)));
+  }
+
+  async revokeEstCredential(
+    request: RevokeEstCredentialRequest,
+  ): Promise<{ record: EstCredentialRecord; changed: boolean } | undefined> {
+    return this.db.transaction().execute(async (tx) => {
+      // Conditional on not revoked, so two concurrent revocations cannot both count as the change.
+      const updated = await tx
+        .updateTable("est_credentials")
+        .set({ revoked_at: request.at.toISOString(), revoked_by: request.by })
+        .where("id", "=", request.id)
+        .where("revoked_at", "is", null)
+        .executeTakeFirst();
+      const changed = updated.numUpdatedRows > 0n;
+      if (changed) await tx.insertInto("audit_log").values(this.toAuditRow(request.audit)).execute();
+      const row = await tx
+        .selectFrom("est_credentials")
+        .selectAll()
+        .where("id", "=", request.id)
+        .executeTakeFirst();
+      return row && { record: withoutHash(fromRow(row)), changed };
+    });
+  }
+
+  async listRevokedEstCredentialIds(options: { unexpiredAt: Date }): Promise<string[]> {
+    const rows = await this.db
+      .selectFrom("est_credentials")
+      .select("id")
+      .where("revoked_at", "is not", null)
+      .where((eb) =>
+        eb.or([eb("expires_at", "is", null), eb("expires_at", ">", options.unexpiredAt.toISOString())]),
+      )
+      .execute();
+    return rows.map((row) => row.id);
+  }
+}
+
+async function findByUsername(
+  db: Kysely<Database>,
+  username: string,
+): Promise<StoredEstCredential | undefined> {
+  const row = await db
+    .selectFrom("est_credentials")
+    .selectAll()
+    .where("username_key", "=", usernameKey(username))
+    .executeTakeFirst();
+  return row && fromRow(row);
+}
+
+/** Usernames are ASCII (see the contract's EstUsername): lower case is exact. */
+function usernameKey(username: string): string {
+  return username.toLowerCase();
+}
+
+function withoutHash(credential: StoredEstCredential): EstCredentialRecord {
+  const { passwordHash: _hash, ...record } = credential;
+  return record;
+}
+
+function toRow(credential: StoredEstCredential): Insertable<EstCredentialsTable> {
+  return {
+    id: credential.id,
+    username: credential.username,
+    username_key: usernameKey(credential.username),
+    password_hash: credential.passwordHash,
+    device_prefix: credential.devicePrefix,
+    device_id: credential.deviceId,
+    created_at: credential.createdAt.toISOString(),
+    created_by: credential.createdBy,
+    expires_at: credential.expiresAt?.toISOString() ?? null,
+    revoked_at: credential.revokedAt?.toISOString() ?? null,
+    revoked_by: credential.revokedBy,
+  };
+}
+
+function fromRow(row: Selectable<EstCredentialsTable>): StoredEstCredential {
+  const date = (value: string | null) => (value === null ? null : new Date(value));
+  return {
+    id: row.id,
+    username: row.username,
+    passwordHash: row.password_hash,
+    devicePrefix: row.device_prefix,
+    deviceId: row.device_id,
+    createdAt: new Date(row.created_at),
+    createdBy: row.created_by,
+    expiresAt: date(row.expires_at),
+    revokedAt: date(row.revoked_at),
+    revokedBy: row.revoked_by,
+  };
+}

@@ -1,0 +1,62 @@
+import type { AuditEvent, ListOptions } from "./certificate-store.js";
+
+/**
+ * An HTTP Basic credential for EST enrollment, as recorded: everything but the password, which is
+ * never stored. It may enroll devices whose ID starts with `devicePrefix`, or the one device
+ * `deviceId` (exactly one of the two is set).
+ */
+export interface EstCredentialRecord {
+  id: string;
+  /** Unique without regard to case, for good: a revoked credential's name is never reused. */
+  username: string;
+  devicePrefix: string | null;
+  deviceId: string | null;
+  createdAt: Date;
+  createdBy: string;
+  /** Null: until revoked. */
+  expiresAt: Date | null;
+  revokedAt: Date | null;
+  revokedBy: string | null;
+}
+
+/** A credential with what verifies its password: a self-describing scrypt hash (`crypto/password-hash`). */
+export interface StoredEstCredential extends EstCredentialRecord {
+  passwordHash: string;
+}
+
+export interface RecordEstCredentialRequest {
+  credential: StoredEstCredential;
+  audit: AuditEvent;
+}
+
+/** Refused when another credential (live, expired or revoked) has the username in any case. */
+export type EstCredentialOutcome = { recorded: true } | { recorded: false; holder: EstCredentialRecord };
+
+export interface RevokeEstCredentialRequest {
+  id: string;
+  at: Date;
+  by: string;
+  audit: AuditEvent;
+}
+
+/** The EST credential registry: what admins create, list and revoke, and what Basic verifies against. */
+export interface EstCredentialStore {
+  /**
+   * Records a credential with its audit entry in one transaction, unless its username is taken; of
+   * racing creations of one username, on any replicas, one records.
+   */
+  recordEstCredential(request: RecordEstCredentialRequest): Promise<EstCredentialOutcome>;
+  /** The credential with this username, compared without regard to case, with its password hash. */
+  findEstCredential(username: string): Promise<StoredEstCredential | undefined>;
+  /** Recorded credentials, newest first, without their hashes. */
+  listEstCredentials(options: ListOptions): Promise<EstCredentialRecord[]>;
+  /**
+   * Marks a credential revoked with its audit entry in one transaction. Undefined for an unknown id;
+   * `changed: false` (and no audit entry) when it already was.
+   */
+  revokeEstCredential(
+    request: RevokeEstCredentialRequest,
+  ): Promise<{ record: EstCredentialRecord; changed: boolean } | undefined>;
+  /** The ids of revoked credentials that have not expired by `unexpiredAt`: what must still be refused. */
+  listRevokedEstCredentialIds(options: { unexpiredAt: Date }): Promise<string[]>;
+}
