@@ -1,5 +1,6 @@
 import { isAbsolute, resolve } from "node:path";
 import { z } from "zod";
+import { type EstConfig, EstSettings, estConfigOf } from "./est-settings.js";
 import {
   activeKeyStoreSettings,
   type KeyStoreConfig,
@@ -117,6 +118,7 @@ const ConfigSchema = z.object({
   EDGE_PKI_DEVICE_RATE_LIMIT_PER_MINUTE: integerSetting(0, 1_000_000, 60),
   EDGE_PKI_AUTH_FAILURES_PER_MINUTE: integerSetting(0, 1_000_000, 20),
   EDGE_PKI_PUBLIC_RATE_LIMIT_PER_MINUTE: integerSetting(0, 1_000_000, 6000),
+  ...EstSettings.shape,
   ...KeyStoreSettings.shape,
 });
 
@@ -164,6 +166,8 @@ export interface Config {
     rootValidityDays: number;
     intermediateValidityDays: number;
   };
+  /** The EST listener (RFC 7030); undefined when EDGE_PKI_EST_PORT is not set. */
+  est: EstConfig | undefined;
   /** External token issuers trusted besides our own. */
   oidcIssuers: OidcIssuerSettings[];
   rateLimits: {
@@ -211,6 +215,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): Config 
     dataDir,
     host: settings.EDGE_PKI_HOST,
     port: settings.EDGE_PKI_PORT,
+    est: estConfigOf(settings),
     tls:
       settings.EDGE_PKI_TLS_CERT && settings.EDGE_PKI_TLS_KEY
         ? {

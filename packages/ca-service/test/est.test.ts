@@ -1,0 +1,356 @@
+import { execFileSync, spawn } from "node:child_process";
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { expect } from "vitest";
+import { certsOnlyPkcs7 } from "../src/http/render/pkcs7-certs-only.js";
+import { test } from "./support/fixtures.js";
+
+/**
+ * EST as IoT Edge speaks it, driven by curl and openssl (clients we did not write): headers,
+ * 64-column base64 bodies, bootstrap certificate → EST identity → device identity and Edge CA.
+ */
+/** Asynchronous: the service answers from this very process, so a blocking call would wait on itself. */
+const run = (command: string, args: string[], input?: string) =>
+  new Promise<string>((resolve, reject) => {
+    const child = spawn(command, args, { timeout: 20_000 });
+    let out = "";
+    child.stdout.on("data", (chunk: Buffer) => {
+      out += chunk.toString("latin1");
+    });
+    child.on("error", reject);
+    child.on("close", () => resolve(out));
+    child.stdin.end(input ?? "");
+  });
+const openssl = (dir: string, ...args: string[]) =>
+  execFileSync("openssl", args, { cwd: dir, encoding: "utf8", input: "" });
+
+interface Est {
+  url: string;
+  dir: string;
+  /** Our root, the TLS trust anchor of the EST listener. */
+  rootPem: string;
+}
+
+test.override("serviceOptions", ({ dataDir }) => {
+  const dir = dataDir.path;
+  // A manufacturer CA and a bootstrap certificate under it, as a device leaves the factory.
+  openssl(
+    dir,
+    "req",
+    "-x509",
+    "-newkey",
+    "ec",
+    "-pkeyopt",
+    "ec_paramgen_curve:P-256",
+    "-nodes",
+    "-keyout",
+    "maker.key",
+    "-out",
+    "maker.pem",
+    "-subj",
+    "/CN=Maker CA",
+    "-days",
+    "30",
+    "-addext",
+    "basicConstraints=critical,CA:TRUE",
+    "-addext",
+    "keyUsage=critical,keyCertSign",
+  );
+  for (const name of ["edge-1", "edge-2"]) {
+    openssl(
+      dir,
+      "req",
+      "-new",
+      "-newkey",
+      "ec",
+      "-pkeyopt",
+      "ec_paramgen_curve:P-256",
+      "-nodes",
+      "-keyout",
+      `boot-${name}.key`,
+      "-out",
+      `boot-${name}.csr`,
+      "-subj",
+      `/CN=${name}`,
+    );
+    openssl(
+      dir,
+      "x509",
+      "-req",
+      "-in",
+      `boot-${name}.csr`,
+      "-CA",
+      "maker.pem",
+      "-CAkey",
+      "maker.key",
+      "-out",
+      `boot-${name}.pem`,
+      "-days",
+      "10",
+    );
+  }
+  return {
+    env: {
+      EDGE_PKI_EST_PORT: "0",
+      EDGE_PKI_EST_BOOTSTRAP_CA_FILE: join(dir, "maker.pem"),
+      EDGE_PKI_EST_EDGE_CA: "edge-1",
+    },
+  };
+});
+
+const testWithEst = test.extend("est", { scope: "file" }, async ({ dataDir, service }) => {
+  const dir = dataDir.path;
+  const rootPem = (await service.context.issuingCa.current()).root.toString("pem");
+  writeFileSync(join(dir, "root.pem"), rootPem);
+  if (service.est === undefined) throw new Error("no EST listener");
+  return { url: `${service.est.url}/.well-known/est`, dir, rootPem } satisfies Est;
+});
+
+/** A CSR as aziot makes one: base64 of DER in 64-column lines. */
+function csr(est: Est, name: string, subject: string, extensions: string[] = []): string {
+  openssl(
+    est.dir,
+    "req",
+    "-new",
+    "-newkey",
+    "rsa:2048",
+    "-nodes",
+    "-keyout",
+    `${name}.key`,
+    "-subj",
+    subject,
+    "-outform",
+    "DER",
+    "-out",
+    `${name}.der`,
+    ...extensions.flatMap((e) => ["-addext", e]),
+  );
+  const base64 = readFileSync(join(est.dir, `${name}.der`)).toString("base64");
+  return `${base64.match(/.{1,64}/g)?.join("\n")}\n`;
+}
+
+/** curl with IoT Edge's headers; `-w` appends the status, and `-D -` the headers. */
+async function curl(est: Est, path: string, options: { body?: string; cert?: string; type?: string } = {}) {
+  const args = ["-sS", "--cacert", join(est.dir, "root.pem"), "-H", "Accept:", "-D", "-"];
+  if (options.cert)
+    args.push("--cert", join(est.dir, `${options.cert}.pem`), "--key", join(est.dir, `${options.cert}.key`));
+  if (options.body !== undefined) {
+    args.push(
+      "-H",
+      `Content-Type: ${options.type ?? "application/pkcs10"}`,
+      "-H",
+      "content-transfer-encoding: base64",
+      "--data-binary",
+      "@-",
+    );
+  }
+  const raw = await run("curl", [...args, `${est.url}/${path}`], options.body);
+  const [head = "", body = ""] = raw.split(/\r\n\r\n/);
+  return { status: Number(head.split(" ")[1]), head: head.toLowerCase(), body };
+}
+
+/** The certificates of a certs-only response, PEM, read by openssl. */
+function certificatesOf(body: string): string {
+  return execFileSync("openssl", ["pkcs7", "-inform", "DER", "-print_certs"], {
+    input: Buffer.from(body, "base64"),
+  }).toString();
+}
+
+async function enroll(
+  est: Est,
+  name: string,
+  path: string,
+  cert: string,
+  subject: string,
+  extensions: string[] = [],
+) {
+  const answer = await curl(est, path, { body: csr(est, name, subject, extensions), cert });
+  if (answer.status === 200) writeFileSync(join(est.dir, `${name}.pem`), certificatesOf(answer.body));
+  return answer;
+}
+
+const describeText = (est: Est, name: string) =>
+  openssl(est.dir, "x509", "-in", `${name}.pem`, "-noout", "-text");
+
+testWithEst("cacerts needs no authentication and holds the intermediate and the root", async ({ est }) => {
+  const answer = await curl(est, "cacerts");
+  expect(answer.status).toBe(200);
+  expect(answer.head).toContain("content-type: application/pkcs7-mime; smime-type=certs-only");
+  expect(answer.body).not.toMatch(/\s/);
+  const pem = certificatesOf(answer.body);
+  expect(pem.match(/BEGIN CERTIFICATE/g)).toHaveLength(2);
+  expect(pem).toContain(est.rootPem.trim().split("\n")[1]);
+});
+
+testWithEst("the PKCS#7 is byte for byte what openssl crl2pkcs7 -nocrl writes", async ({ est }) => {
+  const answer = await curl(est, "cacerts");
+  writeFileSync(join(est.dir, "cacerts.pem"), certificatesOf(answer.body));
+  const expected = execFileSync("openssl", [
+    "crl2pkcs7",
+    "-nocrl",
+    "-certfile",
+    join(est.dir, "cacerts.pem"),
+    "-outform",
+    "DER",
+  ]);
+  const ders =
+    certificatesOf(answer.body).match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
+  const ours = certsOnlyPkcs7(
+    ders.map((pem) => new Uint8Array(Buffer.from(pem.replace(/-----[A-Z ]+-----|\s/g, ""), "base64"))),
+  );
+  expect(Buffer.from(ours).equals(expected)).toBe(true);
+  expect(Buffer.from(answer.body, "base64").equals(expected)).toBe(true);
+});
+
+testWithEst(
+  "the IoT Edge flow: bootstrap → EST identity → device identity and Edge CA → a module certificate",
+  async ({ est }) => {
+    // 1–2. The bootstrap certificate gets an EST identity (aziot's CSR: CN + clientAuth only), under a label.
+    const identity = await enroll(est, "est-id-edge-1", "edgeca/simpleenroll", "boot-edge-1", "/CN=edge-1", [
+      "extendedKeyUsage=clientAuth",
+    ]);
+    expect(identity.status, identity.body).toBe(200);
+    expect(identity.head).toContain("content-type: application/pkcs7-mime; smime-type=certs-only");
+    expect(certificatesOf(identity.body).match(/BEGIN CERTIFICATE/g)).toHaveLength(1);
+    expect(describeText(est, "est-id-edge-1")).toMatch(/TLS Web Client Authentication/);
+    // 3. The device identity (a CSR without extensions) and the Edge CA, with the EST identity.
+    const device = await enroll(est, "device-edge-1", "simpleenroll", "est-id-edge-1", "/CN=edge-1");
+    expect(device.status, device.body).toBe(200);
+    const deviceText = describeText(est, "device-edge-1");
+    expect(deviceText).toMatch(/CA:FALSE/);
+    expect(deviceText).toMatch(/Digital Signature/);
+    expect(deviceText).toMatch(/TLS Web Client Authentication/);
+    const edgeCa = await enroll(
+      est,
+      "edgeca-edge-1",
+      "simpleenroll",
+      "est-id-edge-1",
+      "/CN=aziot-edge CA edge-1",
+      ["basicConstraints=critical,CA:TRUE,pathlen:0", "keyUsage=critical,digitalSignature,keyCertSign"],
+    );
+    expect(edgeCa.status, edgeCa.body).toBe(200);
+    // 4. The Edge CA verifies as a CA under our intermediate.
+    writeFileSync(join(est.dir, "cacerts.pem"), certificatesOf((await curl(est, "cacerts")).body));
+    const chain = (files: string[]) => files.map((f) => readFileSync(join(est.dir, f), "utf8")).join("");
+    writeFileSync(join(est.dir, "chain.pem"), chain(["cacerts.pem"]));
+    expect(
+      openssl(
+        est.dir,
+        "verify",
+        "-purpose",
+        "any",
+        "-x509_strict",
+        "-CAfile",
+        "root.pem",
+        "-untrusted",
+        "chain.pem",
+        "edgeca-edge-1.pem",
+      ),
+    ).toMatch(/OK/);
+    expect(describeText(est, "edgeca-edge-1")).toMatch(/CA:TRUE, pathlen:0/);
+    // 5. A module server certificate signed by the Edge CA verifies against our root.
+    openssl(
+      est.dir,
+      "req",
+      "-new",
+      "-newkey",
+      "ec",
+      "-pkeyopt",
+      "ec_paramgen_curve:P-256",
+      "-nodes",
+      "-keyout",
+      "module.key",
+      "-out",
+      "module.csr",
+      "-subj",
+      "/CN=edgehub",
+    );
+    openssl(
+      est.dir,
+      "x509",
+      "-req",
+      "-in",
+      "module.csr",
+      "-CA",
+      "edgeca-edge-1.pem",
+      "-CAkey",
+      "edgeca-edge-1.key",
+      "-out",
+      "module.pem",
+      "-days",
+      "5",
+    );
+    writeFileSync(join(est.dir, "edge-chain.pem"), chain(["edgeca-edge-1.pem", "cacerts.pem"]));
+    expect(
+      openssl(
+        est.dir,
+        "verify",
+        "-purpose",
+        "sslserver",
+        "-CAfile",
+        "root.pem",
+        "-untrusted",
+        "edge-chain.pem",
+        "module.pem",
+      ),
+    ).toMatch(/OK/);
+  },
+);
+
+testWithEst(
+  "simplereenroll renews the TLS client certificate and refuses a changed subject",
+  async ({ est }) => {
+    expect(
+      (
+        await enroll(est, "est-id-r", "simpleenroll", "boot-edge-2", "/CN=edge-2", [
+          "extendedKeyUsage=clientAuth",
+        ])
+      ).status,
+    ).toBe(200);
+    expect((await enroll(est, "dev-r", "simpleenroll", "est-id-r", "/CN=edge-2")).status).toBe(200);
+    const changed = await enroll(est, "dev-r-changed", "simplereenroll", "dev-r", "/CN=edge-2/O=Other");
+    expect(changed.status).toBe(403);
+    expect(changed.head).toContain("content-type: text/plain");
+    expect(changed.body).toMatch(/identical/);
+    const renewed = await enroll(est, "dev-r2", "simplereenroll", "dev-r", "/CN=edge-2");
+    expect(renewed.status, renewed.body).toBe(200);
+    // Renewed once: the old certificate no longer renews.
+    expect((await enroll(est, "dev-r3", "simplereenroll", "dev-r", "/CN=edge-2")).status).toBe(403);
+  },
+);
+
+testWithEst(
+  "refusals: no credential, an Edge CA where policy forbids it, another device, a wrong type, 70 KiB, not base64",
+  async ({ est }) => {
+    const none = await curl(est, "simpleenroll", { body: csr(est, "anon", "/CN=edge-9") });
+    expect(none.status).toBe(401);
+    expect(none.head).toContain('www-authenticate: basic realm="edge-pki est"');
+    expect(
+      (
+        await enroll(est, "est-id-2", "simpleenroll", "boot-edge-2", "/CN=edge-2", [
+          "extendedKeyUsage=clientAuth",
+        ])
+      ).status,
+    ).toBe(200);
+    const forbidden = await enroll(est, "edgeca-2", "simpleenroll", "est-id-2", "/CN=aziot-edge CA edge-2", [
+      "basicConstraints=critical,CA:TRUE,pathlen:0",
+      "keyUsage=critical,digitalSignature,keyCertSign",
+    ]);
+    expect(forbidden.status).toBe(403);
+    expect(forbidden.body).toMatch(/policy/);
+    // Another device's ID with this EST identity.
+    expect((await enroll(est, "other", "simpleenroll", "est-id-2", "/CN=edge-1")).status).toBe(403);
+    // A bootstrap certificate gets an EST identity only.
+    expect((await enroll(est, "boot-device", "simpleenroll", "boot-edge-2", "/CN=edge-2")).status).toBe(403);
+    const wrongType = await curl(est, "simpleenroll", {
+      body: csr(est, "t", "/CN=edge-2"),
+      cert: "est-id-2",
+      type: "application/json",
+    });
+    expect(wrongType.status).toBe(415);
+    const large = await curl(est, "simpleenroll", { body: "A".repeat(70 * 1024), cert: "est-id-2" });
+    expect(large.status).toBe(413);
+    const garbage = await curl(est, "simpleenroll", { body: "not base64!", cert: "est-id-2" });
+    expect(garbage.status).toBe(400);
+  },
+);
