@@ -90,7 +90,7 @@ export async function issueEstServerCertificate(
   }
   const lifetime = validity.notAfter.getTime() - validity.notBefore.getTime();
   return {
-    certificatePem: certificate.toString("pem") + "\n" + deps.ca.certificate.toString("pem") + "\n",
+    certificatePem: `${certificate.toString("pem")}\n${deps.ca.certificate.toString("pem")}\n`,
     keyPem: privateKey.export({ type: "pkcs8", format: "pem" }).toString(),
     notBefore: validity.notBefore,
     notAfter: validity.notAfter,
