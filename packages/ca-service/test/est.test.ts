@@ -1,9 +1,12 @@
 import { execFileSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { connect, type PeerCertificate } from "node:tls";
 import { expect } from "vitest";
 import { certsOnlyPkcs7 } from "../src/http/render/pkcs7-certs-only.js";
+import { fakeClock } from "./support/clock.js";
 import { certificatesOf, csr, curl, type Est, enroll, openssl, testWithEst } from "./support/est.js";
+import { call } from "./support/service.js";
 
 /**
  * EST as IoT Edge speaks it, driven by curl and openssl (clients we did not write): headers,
@@ -194,3 +197,70 @@ testWithEst(
     expect(garbage.status).toBe(400);
   },
 );
+
+testWithEst("a revoked EST identity enrols nothing, and its refusal is audited", async ({ est, service }) => {
+  expect(
+    (
+      await enroll(est, "est-id-rev", "simpleenroll", "boot-edge-2", "/CN=edge-2", [
+        "extendedKeyUsage=clientAuth",
+      ])
+    ).status,
+  ).toBe(200);
+  const serial =
+    openssl(est.dir, "x509", "-in", "est-id-rev.pem", "-noout", "-serial")
+      .split("=")[1]
+      ?.trim()
+      .toLowerCase() ?? "";
+  const revoked = await call(`${service.url}/v1/certificates/${serial}/revoke`, {
+    token: service.adminToken,
+    body: { reason: "keyCompromise" },
+  });
+  expect(revoked.status).toBe(200);
+  const refused = await enroll(est, "dev-rev", "simpleenroll", "est-id-rev", "/CN=edge-2");
+  expect(refused.status).toBe(403);
+  expect(refused.body).toMatch(/revoked/);
+  const audit = await service.context.store.listAudit({ limit: 1000 });
+  expect(
+    audit.some(
+      (entry) => entry.action === "auth.failure" && String(entry.details?.reason).includes("revoked"),
+    ),
+  ).toBe(true);
+});
+
+testWithEst(
+  "the listener's own certificate is issued by our CA, recorded, and renewed after two thirds of its life",
+  async ({ startService }) => {
+    const clock = fakeClock();
+    const service = await startService({ clock, env: { EDGE_PKI_EST_PORT: "0" } });
+    const listener = service.est;
+    if (listener === undefined) throw new Error("no EST listener");
+    const first = await servedCertificate(listener.url);
+    expect(first.subjectaltname).toContain("IP Address:127.0.0.1");
+    const record = await service.context.store.findBySerialNumber(first.serialNumber.toLowerCase());
+    expect(record?.profile).toBe("est-server");
+    expect(await listener.renewIfDue()).toBe(false);
+    clock.advance(19 * DAY_MS);
+    expect(await listener.renewIfDue()).toBe(false);
+    clock.advance(2 * DAY_MS);
+    expect(await listener.renewIfDue()).toBe(true);
+    const second = await servedCertificate(listener.url);
+    expect(second.serialNumber).not.toBe(first.serialNumber);
+    expect((await service.context.store.findBySerialNumber(second.serialNumber.toLowerCase()))?.profile).toBe(
+      "est-server",
+    );
+  },
+);
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/** The certificate a TLS handshake with `url` presents. */
+function servedCertificate(url: string): Promise<PeerCertificate> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host: hostname, port: Number(port), rejectUnauthorized: false }, () => {
+      resolve(socket.getPeerCertificate());
+      socket.end();
+    });
+    socket.on("error", reject);
+  });
+}

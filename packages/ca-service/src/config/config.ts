@@ -1,6 +1,6 @@
 import { isAbsolute, resolve } from "node:path";
 import { z } from "zod";
-import { type EstConfig, EstSettings, estConfigOf } from "./est-settings.js";
+import { type EstConfig, EstSettings, estConfigOf, estProblems } from "./est-settings.js";
 import {
   activeKeyStoreSettings,
   type KeyStoreConfig,
@@ -137,6 +137,7 @@ function crossSettingProblems(env: Record<string, string | undefined>): string[]
     ...problems,
     ...listenerProblems(env, allowPlainHttp),
     ...clientCertificateProblems(env),
+    ...estProblems(env),
     ...keyStoreProblems(env),
   ];
 }

@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { isIP } from "node:net";
 import { z } from "zod";
 import type { EdgeCaPolicy } from "../core/est-enrollment.js";
@@ -46,4 +47,20 @@ export function estConfigOf(settings: z.infer<typeof EstSettings>): EstConfig | 
           ? { kind: "all" }
           : { kind: "prefixes", prefixes: list(edgeCa) },
   };
+}
+
+/** The bootstrap bundle is read now, so a typo fails at start, naming the setting. */
+export function estProblems(env: Record<string, string | undefined>): string[] {
+  const path = env.EDGE_PKI_EST_BOOTSTRAP_CA_FILE;
+  if (path === undefined || path === "") return [];
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? "unreadable";
+    return [`EDGE_PKI_EST_BOOTSTRAP_CA_FILE=${JSON.stringify(path)}: cannot read the file (${code})`];
+  }
+  return text.includes("-----BEGIN CERTIFICATE-----")
+    ? []
+    : [`EDGE_PKI_EST_BOOTSTRAP_CA_FILE=${JSON.stringify(path)}: holds no PEM certificate`];
 }
