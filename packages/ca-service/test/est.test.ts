@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { connect, type PeerCertificate } from "node:tls";
 import { expect } from "vitest";
 import { certsOnlyPkcs7 } from "../src/http/render/pkcs7-certs-only.js";
-import { fakeClock } from "./support/clock.js";
+import { fakeClock, pinnedClock } from "./support/clock.js";
 import { certificatesOf, csr, curl, type Est, enroll, openssl, testWithEst } from "./support/est.js";
 import { call } from "./support/service.js";
 
@@ -264,3 +264,28 @@ function servedCertificate(url: string): Promise<PeerCertificate> {
     socket.on("error", reject);
   });
 }
+
+testWithEst("a device over its request budget gets 429 with Retry-After", async ({ est, startService }) => {
+  const limited = await startService({
+    clock: pinnedClock(),
+    env: {
+      EDGE_PKI_EST_PORT: "0",
+      EDGE_PKI_EST_BOOTSTRAP_CA_FILE: join(est.dir, "maker.pem"),
+      EDGE_PKI_DEVICE_RATE_LIMIT_PER_MINUTE: "1",
+    },
+  });
+  const rootPem = (await limited.context.issuingCa.current()).root.toString("pem");
+  writeFileSync(join(est.dir, "limited-root.pem"), rootPem);
+  const target: Est = {
+    url: `${limited.est?.url}/.well-known/est`,
+    dir: est.dir,
+    rootPem,
+    rootFile: "limited-root.pem",
+  };
+  const asks = ["extendedKeyUsage=clientAuth"];
+  expect((await enroll(target, "lim-1", "simpleenroll", "boot-edge-1", "/CN=edge-1", asks)).status).toBe(200);
+  const refused = await enroll(target, "lim-2", "simpleenroll", "boot-edge-1", "/CN=edge-1", asks);
+  expect(refused.status).toBe(429);
+  expect(refused.head).toMatch(/retry-after: \d+/);
+  expect(refused.head).toContain("content-type: text/plain");
+});

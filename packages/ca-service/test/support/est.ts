@@ -28,6 +28,8 @@ export interface Est {
   dir: string;
   /** Our root, the TLS trust anchor of the EST listener. */
   rootPem: string;
+  /** The file in `dir` holding it; `root.pem` for the file's service. */
+  rootFile?: string;
 }
 
 export const estTest = test.override("serviceOptions", ({ dataDir }) => {
@@ -134,7 +136,7 @@ export async function curl(
   path: string,
   options: { body?: string; cert?: string; type?: string } = {},
 ) {
-  const args = ["-sS", "--cacert", join(est.dir, "root.pem"), "-H", "Accept:", "-D", "-"];
+  const args = ["-sS", "--cacert", join(est.dir, est.rootFile ?? "root.pem"), "-H", "Accept:", "-D", "-"];
   if (options.cert)
     args.push("--cert", join(est.dir, `${options.cert}.pem`), "--key", join(est.dir, `${options.cert}.key`));
   if (options.body !== undefined) {
