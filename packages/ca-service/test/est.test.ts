@@ -25,6 +25,14 @@ testWithEst("cacerts needs no authentication and holds the intermediate and the 
   expect(pem).toContain(est.rootPem.trim().split("\n")[1]);
 });
 
+testWithEst("serves under a CA label, and refuses a label named like an operation", async ({ est }) => {
+  expect((await curl(est, "line7/cacerts")).status).toBe(200);
+  expect((await curl(est, "simpleenroll/cacerts")).status).toBe(404);
+  const unknown = await curl(est, "csrattrs");
+  expect(unknown.status).toBe(404);
+  expect(unknown.head).toContain("content-type: text/plain");
+});
+
 testWithEst("the PKCS#7 is byte for byte what openssl crl2pkcs7 -nocrl writes", async ({ est }) => {
   const answer = await curl(est, "cacerts");
   writeFileSync(join(est.dir, "cacerts.pem"), certificatesOf(answer.body));

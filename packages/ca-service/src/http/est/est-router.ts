@@ -17,6 +17,14 @@ export const EST_CHALLENGE = 'Basic realm="edge-pki EST"';
 const CERTS_ONLY = "application/pkcs7-mime; smime-type=certs-only";
 /** A CA label (RFC 7030 §3.2.2): one path segment, never an operation's name (those routes come first). */
 const LABEL = /^[A-Za-z0-9._~-]{1,64}$/;
+const OPERATION_NAMES = new Set([
+  "cacerts",
+  "simpleenroll",
+  "simplereenroll",
+  "fullcmc",
+  "serverkeygen",
+  "csrattrs",
+]);
 
 export interface EstRouterOptions {
   context: ServiceContext;
@@ -82,7 +90,9 @@ export function estRouter(options: EstRouterOptions): Router {
 function labelOf(request: Request): string | undefined {
   const { label } = request.params;
   if (typeof label !== "string") return undefined;
-  if (!LABEL.test(label)) throw new CaError("not_found", "no such EST CA label");
+  // RFC 7030 §3.2.2: a label is never an operation's name.
+  if (!LABEL.test(label) || OPERATION_NAMES.has(label))
+    throw new CaError("not_found", "no such EST CA label");
   return label;
 }
 
