@@ -37,6 +37,8 @@ export type ResponseMediaType =
   | "text/plain; version=0.0.4"
   | "application/x-pem-file"
   | "application/pkix-crl"
+  /** EST (RFC 7030): base64 of a DER certs-only PKCS#7. */
+  | "application/pkcs7-mime; smime-type=certs-only"
   | "application/problem+json";
 
 /** The answer an operation gives when it succeeds. */

@@ -4,6 +4,7 @@ import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import type { ServiceContext } from "./app/service-context.js";
 import type { Config } from "./config/config.js";
+import { type EstListener, readBootstrapCas, startEstListener } from "./est-listener.js";
 import { createHttpApp } from "./http/app.js";
 import { requestClientCertificates } from "./http/authentication/tls-client-certificates.js";
 import { trustedProxies } from "./http/trusted-proxies.js";
@@ -13,6 +14,8 @@ import { SERVICE_VERSION } from "./version.js";
 export interface RunningServer {
   url: string;
   server: Server;
+  /** The EST listener, when EDGE_PKI_EST_PORT is set. */
+  est?: EstListener | undefined;
   close(): Promise<void>;
 }
 
@@ -23,6 +26,7 @@ export async function startServer(
   logger: Logger,
 ): Promise<RunningServer> {
   const proxies = trustedProxies(config.trustedProxies);
+  const bootstrapCas = config.est?.bootstrapCaFile ? readBootstrapCas(config.est.bootstrapCaFile) : [];
   const app = createHttpApp({
     context,
     logger,
@@ -33,6 +37,7 @@ export async function startServer(
       config.clientCertificateHeader === undefined
         ? undefined
         : { proxies, header: config.clientCertificateHeader },
+    est: config.est && { edgeCa: config.est.edgeCa, bootstrapCas },
   });
   const server = config.tls
     ? createHttpsServer(
@@ -57,15 +62,24 @@ export async function startServer(
       resolve();
     });
   });
+  const est =
+    config.est && (await startEstListener({ context, config, est: config.est, app, bootstrapCas, logger }));
   const { port } = server.address() as AddressInfo;
   const host = config.host.includes(":") ? `[${config.host}]` : config.host;
   return {
     url: `${config.tls ? "https" : "http"}://${host}:${port}`,
     server,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.close((error) => (error ? reject(error) : resolve()));
-        server.closeIdleConnections();
-      }),
+    est,
+    close: async () => {
+      await est?.close();
+      await closeServer(server);
+    },
   };
+}
+
+export function closeServer(server: Server): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    server.close((error) => (error ? reject(error) : resolve()));
+    server.closeIdleConnections();
+  });
 }

@@ -206,3 +206,37 @@ describe("client-certificate settings", () => {
     ]);
   });
 });
+
+describe("EST settings", () => {
+  it("EST is off unless a port is set; names and the Edge CA policy are read", () => {
+    expect(loadConfig({}, "/tmp").est).toBeUndefined();
+    const est = loadConfig(
+      {
+        EDGE_PKI_EST_PORT: "9443",
+        EDGE_PKI_EST_SERVER_NAMES: "pki.example.net, 10.0.0.5",
+        EDGE_PKI_EST_EDGE_CA: "line7-,line8-",
+      },
+      "/tmp",
+    ).est;
+    expect(est).toEqual({
+      port: 9443,
+      serverNames: { dnsNames: ["pki.example.net"], ipAddresses: ["10.0.0.5"] },
+      bootstrapCaFile: undefined,
+      edgeCa: { kind: "prefixes", prefixes: ["line7-", "line8-"] },
+    });
+    expect(loadConfig({ EDGE_PKI_EST_PORT: "0" }, "/tmp").est?.edgeCa).toEqual({ kind: "off" });
+  });
+
+  it("reads the bootstrap CA bundle at start and names the setting when it is wrong", async ({
+    dataDir: dir,
+  }) => {
+    expect(problemsOf({ EDGE_PKI_EST_PORT: "0", EDGE_PKI_EST_BOOTSTRAP_CA_FILE: "/nope.pem" })).toEqual([
+      'EDGE_PKI_EST_BOOTSTRAP_CA_FILE="/nope.pem": cannot read the file (ENOENT)',
+    ]);
+    const one = await opensslServerCertificate(dir, "est-bundle");
+    expect(problemsOf({ EDGE_PKI_EST_PORT: "0", EDGE_PKI_EST_BOOTSTRAP_CA_FILE: one.keyPath })).toEqual([
+      expect.stringMatching(/^EDGE_PKI_EST_BOOTSTRAP_CA_FILE=".*": holds no PEM certificate$/),
+    ]);
+    expect(problemsOf({ EDGE_PKI_EST_PORT: "0", EDGE_PKI_EST_BOOTSTRAP_CA_FILE: one.certPath })).toEqual([]);
+  });
+});

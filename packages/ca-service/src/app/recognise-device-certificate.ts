@@ -2,8 +2,9 @@ import { CaError } from "../core/errors.js";
 import { isIssuedBy } from "../core/issued-by.js";
 import { classifyPublicKey } from "../core/key-algorithms.js";
 import { holderPrincipal, type Principal } from "../core/principal.js";
+import type { Profile } from "../core/profiles.js";
 import { x509 } from "../core/x509.js";
-import type { CertificateStore } from "../ports/certificate-store.js";
+import type { CertificateRecord, CertificateStore } from "../ports/certificate-store.js";
 import type { Clock } from "../ports/clock.js";
 import type { IssuingCaSource } from "./issuing-ca-source.js";
 
@@ -21,6 +22,19 @@ export interface RecognitionDeps {
  * (one certified before the allow-list, e = 1 say, does not).
  */
 export async function recogniseDeviceCertificate(deps: RecognitionDeps, der: Uint8Array): Promise<Principal> {
+  const { record, certificate } = await recogniseIssuedCertificate(deps, der, ["device"]);
+  return holderPrincipal(record.deviceId, { certificate, proof: undefined });
+}
+
+/**
+ * The same checks for a certificate of one of `profiles` that we issued for a device (EST also
+ * authenticates EST identities, and renews Edge CAs): our record of it, and the certificate.
+ */
+export async function recogniseIssuedCertificate(
+  deps: RecognitionDeps,
+  der: Uint8Array,
+  profiles: readonly Profile[],
+): Promise<{ record: CertificateRecord & { deviceId: string }; certificate: x509.X509Certificate }> {
   let certificate: x509.X509Certificate;
   try {
     certificate = new x509.X509Certificate(der);
@@ -38,8 +52,15 @@ export async function recogniseDeviceCertificate(deps: RecognitionDeps, der: Uin
   }
   const serialNumber = certificate.serialNumber.toLowerCase();
   const record = await deps.store.findBySerialNumber(serialNumber);
-  if (record?.profile !== "device" || record.deviceId === null || !Buffer.from(record.der).equals(der)) {
-    throw refused("the client certificate is not a device certificate this CA has on record");
+  if (
+    record === undefined ||
+    !profiles.includes(record.profile) ||
+    record.deviceId === null ||
+    !Buffer.from(record.der).equals(der)
+  ) {
+    throw refused(
+      `the client certificate is not a ${profiles.join(" or ")} certificate this CA has on record`,
+    );
   }
   if (record.status === "revoked") throw refused(`the client certificate ${serialNumber} is revoked`);
   try {
@@ -47,7 +68,7 @@ export async function recogniseDeviceCertificate(deps: RecognitionDeps, der: Uin
   } catch (cause) {
     throw refused("the client certificate's key is not one this CA issues for", cause);
   }
-  return holderPrincipal(record.deviceId, { certificate, proof: undefined });
+  return { record: { ...record, deviceId: record.deviceId }, certificate };
 }
 
 function refused(message: string, cause?: unknown): CaError {

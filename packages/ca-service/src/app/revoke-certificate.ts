@@ -52,7 +52,14 @@ const REFUSALS = new Set(["not_found", "already_revoked", "not_revocable"]);
  * End entities: device certificates, and verification certificates (which a revocation lists on the
  * CRL of the CA that signed them). The CA's own certificates are retired by an operator procedure.
  */
-const REVOCABLE: ReadonlySet<Profile> = new Set(["device", "root-verification", "intermediate-verification"]);
+const REVOCABLE: ReadonlySet<Profile> = new Set([
+  "device",
+  "est-identity",
+  "edge-ca",
+  "est-server",
+  "root-verification",
+  "intermediate-verification",
+]);
 
 async function revoke(
   deps: RevocationDeps,

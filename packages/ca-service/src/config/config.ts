@@ -1,6 +1,7 @@
 import { availableParallelism } from "node:os";
 import { isAbsolute, resolve } from "node:path";
 import { z } from "zod";
+import { type EstConfig, EstSettings, estConfigOf, estProblems } from "./est-settings.js";
 import {
   activeKeyStoreSettings,
   type KeyStoreConfig,
@@ -119,6 +120,7 @@ const ConfigSchema = z.object({
   EDGE_PKI_DEVICE_RATE_LIMIT_PER_MINUTE: integerSetting(0, 1_000_000, 60),
   EDGE_PKI_AUTH_FAILURES_PER_MINUTE: integerSetting(0, 1_000_000, 20),
   EDGE_PKI_PUBLIC_RATE_LIMIT_PER_MINUTE: integerSetting(0, 1_000_000, 6000),
+  ...EstSettings.shape,
   ...KeyStoreSettings.shape,
 });
 
@@ -137,6 +139,7 @@ function crossSettingProblems(env: Record<string, string | undefined>): string[]
     ...problems,
     ...listenerProblems(env, allowPlainHttp),
     ...clientCertificateProblems(env),
+    ...estProblems(env),
     ...keyStoreProblems(env),
   ];
 }
@@ -168,6 +171,8 @@ export interface Config {
     rootValidityDays: number;
     intermediateValidityDays: number;
   };
+  /** The EST listener (RFC 7030); undefined when EDGE_PKI_EST_PORT is not set. */
+  est: EstConfig | undefined;
   /** External token issuers trusted besides our own. */
   oidcIssuers: OidcIssuerSettings[];
   rateLimits: {
@@ -216,6 +221,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): Config 
     host: settings.EDGE_PKI_HOST,
     port: settings.EDGE_PKI_PORT,
     workers: settings.EDGE_PKI_WORKERS,
+    est: estConfigOf(settings),
     tls:
       settings.EDGE_PKI_TLS_CERT && settings.EDGE_PKI_TLS_KEY
         ? {

@@ -1,3 +1,4 @@
+import type { Profile } from "./profiles.js";
 import type { VerifiedRenewalProof } from "./renewal-proof.js";
 import type { Role } from "./roles.js";
 import { OWN_ISSUER } from "./token-claims.js";
@@ -19,6 +20,11 @@ export interface CertificateHolder {
   certificate: x509.X509Certificate;
   /** The renewal proof it signed, for the checks that need the request (its jti, the CSR it names). */
   proof: VerifiedRenewalProof | undefined;
+  /**
+   * What the certificate is, for EST: one of our profiles, or `manufacturer` for a bootstrap
+   * certificate under a configured manufacturer CA. Undefined: a device certificate of ours.
+   */
+  kind?: Profile | "manufacturer" | undefined;
 }
 
 /**

@@ -6,12 +6,17 @@ const { KeyUsageFlags } = x509;
 /**
  * The kinds of certificate the service makes; `token-signer` carries the key that signs its API
  * tokens; `root-verification` and `intermediate-verification` prove to DPS that we hold that CA's key.
+ * EST (RFC 7030) adds `est-identity` (what an IoT Edge device authenticates to EST with), `edge-ca`
+ * (IoT Edge's CA for its modules) and `est-server` (the EST listener's own TLS certificate).
  */
 export type Profile =
   | "root"
   | "intermediate"
   | "token-signer"
   | "device"
+  | "est-identity"
+  | "edge-ca"
+  | "est-server"
   | "root-verification"
   | "intermediate-verification";
 
@@ -20,7 +25,7 @@ export type SigningCa = "issuing-ca" | "root";
 
 /** The profiles of the certificates each CA signs, and so lists on its CRL when they are revoked. */
 export const SIGNED_BY: Readonly<Record<SigningCa, readonly Profile[]>> = {
-  "issuing-ca": ["device", "intermediate-verification"],
+  "issuing-ca": ["device", "est-identity", "edge-ca", "est-server", "intermediate-verification"],
   root: ["intermediate", "token-signer", "root-verification"],
 };
 
@@ -99,11 +104,7 @@ export function deviceExtensionsAroundKeyId(request: Omit<DeviceExtensionsReques
     new x509.KeyUsagesExtension(usages, true),
     new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.clientAuth], false),
   ];
-  const trailing: x509.Extension[] = [new x509.AuthorityKeyIdentifierExtension(request.issuerKeyId)];
-  if (request.crlDistributionPoint !== undefined) {
-    trailing.push(new x509.CRLDistributionPointsExtension([request.crlDistributionPoint]));
-  }
-  return { leading, trailing };
+  return { leading, trailing: issuedByIntermediate(request.issuerKeyId, request.crlDistributionPoint) };
 }
 
 /** The subject key identifier of a CA certificate, which its children carry as their AKI. */
@@ -150,5 +151,69 @@ export async function verificationExtensions(
     new x509.ExtendedKeyUsageExtension([PROOF_OF_POSSESSION_PURPOSE], false),
     await x509.SubjectKeyIdentifierExtension.create(publicKeySpki),
     new x509.AuthorityKeyIdentifierExtension(issuerKeyId),
+  ];
+}
+
+/** What every certificate under our intermediate ends with: its issuer's key ID, and the CRL's URL. */
+function issuedByIntermediate(
+  issuerKeyId: string,
+  crlDistributionPoint: string | undefined,
+): x509.Extension[] {
+  const trailing: x509.Extension[] = [new x509.AuthorityKeyIdentifierExtension(issuerKeyId)];
+  if (crlDistributionPoint !== undefined) {
+    trailing.push(new x509.CRLDistributionPointsExtension([crlDistributionPoint]));
+  }
+  return trailing;
+}
+
+/**
+ * EST identity: what an IoT Edge device authenticates to our EST endpoints with, and nothing else.
+ * clientAuth only, so it opens no IoT Hub or DPS door by itself beyond TLS client authentication.
+ */
+export async function estIdentityExtensions(request: DeviceExtensionsRequest): Promise<x509.Extension[]> {
+  return [
+    new x509.BasicConstraintsExtension(false, undefined, true),
+    new x509.KeyUsagesExtension(KeyUsageFlags.digitalSignature, true),
+    new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.clientAuth], false),
+    await x509.SubjectKeyIdentifierExtension.create(request.publicKeySpki),
+    ...issuedByIntermediate(request.issuerKeyId, request.crlDistributionPoint),
+  ];
+}
+
+/**
+ * IoT Edge's Edge CA: signs the server and client certificates of the device's modules, so a CA
+ * with pathlen 0 (our intermediate's pathlen 1 leaves room for exactly this one level), and
+ * digitalSignature + keyCertSign as Microsoft's certificate requirements list them. No cRLSign:
+ * IoT Edge publishes no CRL.
+ */
+export async function edgeCaExtensions(request: DeviceExtensionsRequest): Promise<x509.Extension[]> {
+  return [
+    new x509.BasicConstraintsExtension(true, 0, true),
+    new x509.KeyUsagesExtension(KeyUsageFlags.digitalSignature | KeyUsageFlags.keyCertSign, true),
+    await x509.SubjectKeyIdentifierExtension.create(request.publicKeySpki),
+    ...issuedByIntermediate(request.issuerKeyId, request.crlDistributionPoint),
+  ];
+}
+
+export interface ServerExtensionsRequest extends DeviceExtensionsRequest {
+  dnsNames: readonly string[];
+  ipAddresses: readonly string[];
+}
+
+/** The EST listener's TLS server certificate: serverAuth for the names clients connect to. */
+export async function estServerExtensions(request: ServerExtensionsRequest): Promise<x509.Extension[]> {
+  const usages = isRsa(request.keyAlgorithm)
+    ? KeyUsageFlags.digitalSignature | KeyUsageFlags.keyEncipherment
+    : KeyUsageFlags.digitalSignature;
+  return [
+    new x509.BasicConstraintsExtension(false, undefined, true),
+    new x509.KeyUsagesExtension(usages, true),
+    new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth], false),
+    new x509.SubjectAlternativeNameExtension([
+      ...request.dnsNames.map((value) => ({ type: "dns" as const, value })),
+      ...request.ipAddresses.map((value) => ({ type: "ip" as const, value })),
+    ]),
+    await x509.SubjectKeyIdentifierExtension.create(request.publicKeySpki),
+    ...issuedByIntermediate(request.issuerKeyId, request.crlDistributionPoint),
   ];
 }

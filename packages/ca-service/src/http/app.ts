@@ -2,12 +2,17 @@ import { type Operations, operations } from "@edge-pki/api-contract";
 import express, { type NextFunction, type Request, type Response } from "express";
 import type { ServiceContext } from "../app/service-context.js";
 import { CaError } from "../core/errors.js";
+import type { EdgeCaPolicy } from "../core/est-enrollment.js";
+import type { x509 } from "../core/x509.js";
 import { describeError, type Logger } from "../logger.js";
 import type { HttpMetrics } from "../ports/metrics.js";
 import { authenticatorsFor } from "./authentication/authenticators.js";
 import type { CertificateForwarding } from "./authentication/client-certificate-authenticator.js";
 import { bindOperations } from "./bind-operations.js";
-import { createGate } from "./gate.js";
+import { estClientCertificateAuthenticator } from "./est/est-client-certificate-authenticator.js";
+import { estRouter } from "./est/est-router.js";
+import { firstPresentedCredential } from "./est/first-presented-credential.js";
+import { createGate, type GateOptions } from "./gate.js";
 import type { Handlers } from "./handler.js";
 import { openApiDocument } from "./openapi.js";
 import { renderProblem } from "./problem.js";
@@ -45,6 +50,8 @@ export interface HttpAppOptions {
   trustedProxies?: TrustedProxies;
   /** Where a trusted TLS-terminating proxy forwards client certificates; undefined: nowhere. */
   certificateForwarding?: CertificateForwarding | undefined;
+  /** EST under /.well-known/est; undefined: not served. */
+  est?: { edgeCa: EdgeCaPolicy; bootstrapCas: readonly x509.X509Certificate[] } | undefined;
 }
 
 export function createHttpApp(options: HttpAppOptions): express.Express {
@@ -66,7 +73,7 @@ export function createHttpApp(options: HttpAppOptions): express.Express {
   const clientAddress = (request: Request) => clientAddressOf(request, proxies);
   const limiter = (perMinute: number, message: string) =>
     perMinute > 0 ? new RateLimiter(perMinute, context.clock, message) : undefined;
-  const gate = createGate({
+  const gateOptions: GateOptions = {
     audit: context,
     auditSummaries: context.auditSummaries,
     authenticators: authenticatorsFor(context, options.certificateForwarding),
@@ -83,7 +90,8 @@ export function createHttpApp(options: HttpAppOptions): express.Express {
     clientAddress,
     logger: options.logger,
     metrics: context.metrics,
-  });
+  };
+  const gate = createGate(gateOptions);
   const openApi = openApiDocument(operations, options.version);
 
   const app = express();
@@ -94,6 +102,19 @@ export function createHttpApp(options: HttpAppOptions): express.Express {
   app.get("/openapi.json", (_request, response) => {
     response.json(openApi);
   });
+  if (options.est !== undefined) {
+    const estGate = createGate({
+      ...gateOptions,
+      authenticators: {
+        ...gateOptions.authenticators,
+        // What EST accepts, in order; the first credential the request carries decides.
+        "client-certificate": firstPresentedCredential([
+          estClientCertificateAuthenticator({ ...context, bootstrapCas: options.est.bootstrapCas }),
+        ]),
+      },
+    });
+    app.use(estRouter({ context, gate: estGate, edgeCa: options.est.edgeCa, logger: options.logger }));
+  }
   app.use(bindOperations(operations, handlers, gate));
   app.use((request: Request) => {
     throw new CaError("not_found", `no route for ${request.method} ${request.path}`);

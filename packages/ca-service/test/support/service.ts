@@ -15,7 +15,7 @@ import { loadConfig } from "../../src/config/config.js";
 import type { Role } from "../../src/core/roles.js";
 import { type Logger, silentLogger } from "../../src/logger.js";
 import type { Clock } from "../../src/ports/clock.js";
-import { startServer } from "../../src/server.js";
+import { type RunningServer, startServer } from "../../src/server.js";
 import { type TempDir, tempDir } from "./openssl.js";
 
 /**
@@ -26,6 +26,8 @@ export interface TestService {
   /** Where the current run listens (port 0: each run gets a new port). */
   readonly url: string;
   readonly dataDir: string;
+  /** The EST listener of the current run, when EDGE_PKI_EST_PORT is set. */
+  readonly est: RunningServer["est"];
   /** The current run's composition: store, CA, clock, token issuer. */
   readonly context: ServiceContext;
   /**
@@ -59,6 +61,7 @@ export interface TestServiceOptions {
 /** One run of the service: what stops with it. */
 interface Run {
   url: string;
+  est: RunningServer["est"];
   context: ServiceContext;
   adminToken: string | undefined;
   stop(): Promise<void>;
@@ -75,6 +78,9 @@ export async function startTestService(options: TestServiceOptions = {}): Promis
       return run.url;
     },
     dataDir,
+    get est() {
+      return run.est;
+    },
     get context() {
       return run.context;
     },
@@ -140,6 +146,7 @@ async function boot(dataDir: string, options: TestServiceOptions): Promise<Run> 
   let stopped = false;
   return {
     url: server.url,
+    est: server.est,
     context,
     adminToken,
     stop: async () => {

@@ -6,7 +6,13 @@ import type { RateLimitBudget, ServiceMetrics } from "../../ports/metrics.js";
 const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 
 /** Shown at 0 from the start, so that a rate over them is defined before the first event. */
-const ISSUED_PROFILES: readonly Profile[] = ["device", "root-verification", "intermediate-verification"];
+const ISSUED_PROFILES: readonly Profile[] = [
+  "device",
+  "est-identity",
+  "edge-ca",
+  "root-verification",
+  "intermediate-verification",
+];
 const BUDGETS: readonly RateLimitBudget[] = ["caller", "device", "public", "auth-failures"];
 
 /**

@@ -1,5 +1,9 @@
-import type { IssuingCa } from "../../core/device-certificate.js";
+import { factsOf } from "../../core/certificate-facts.js";
+import type { DeviceCertificateFields, IssuingCa } from "../../core/device-certificate.js";
 import { DeviceCertificateWriter } from "../../core/device-certificate-writer.js";
+import { CaError } from "../../core/errors.js";
+import { signEstCertificate } from "../../core/est-certificate.js";
+import type { EstProfile } from "../../core/est-enrollment.js";
 import type { KeyAlgorithm } from "../../core/key-algorithms.js";
 import { randomSerialNumber } from "../../core/serial-number.js";
 import { computeValidity } from "../../core/validity.js";
@@ -23,6 +27,11 @@ export interface IssuanceDeps {
 
 export interface DeviceIssuanceRequest {
   deviceId: string;
+  /**
+   * `device` (the default) takes the hot path with CN = the device ID; an EST identity or an Edge CA
+   * (CN = `commonName`) the general one. Every profile is recorded under the device ID.
+   */
+  profile?: { kind: Exclude<EstProfile, "device">; commonName: string } | undefined;
   publicKeySpki: Uint8Array;
   keyAlgorithm: KeyAlgorithm;
   validityDays?: number | undefined;
@@ -56,14 +65,17 @@ export async function issueDeviceCertificate(
     strict: request.strict,
   });
   const serialNumber = randomSerialNumber(deps.random);
-  const writer = DeviceCertificateWriter.for(deps.ca, deps.policy.crlDistributionPoint);
-  const certificate = await signForDevice(writer, {
+  const fields = {
     deviceId: request.deviceId,
     publicKeySpki: request.publicKeySpki,
     keyAlgorithm: request.keyAlgorithm,
     validity,
     serialNumber,
-  });
+  };
+  const certificate =
+    request.profile === undefined
+      ? await signForDevice(DeviceCertificateWriter.for(deps.ca, deps.policy.crlDistributionPoint), fields)
+      : factsOf(await signOtherProfile(deps, request.profile, fields));
   const issued: IssuedDeviceCertificate = {
     serialNumber,
     deviceId: request.deviceId,
@@ -81,6 +93,7 @@ export async function issueDeviceCertificate(
   try {
     await recordIssuance(deps.store, {
       certificate,
+      profile: request.profile?.kind ?? "device",
       deviceId: request.deviceId,
       keyAlgorithm: request.keyAlgorithm,
       issuedAt: now,
@@ -93,4 +106,23 @@ export async function issueDeviceCertificate(
     throw await explainFailedCommit(deps.store, effects, cause);
   }
   return issued;
+}
+
+async function signOtherProfile(
+  deps: IssuanceDeps,
+  profile: NonNullable<DeviceIssuanceRequest["profile"]>,
+  fields: DeviceCertificateFields,
+) {
+  try {
+    return await signEstCertificate({
+      ...fields,
+      ca: deps.ca,
+      profile: profile.kind,
+      commonName: profile.commonName,
+      crlDistributionPoint: deps.policy.crlDistributionPoint,
+    });
+  } catch (cause) {
+    if (cause instanceof CaError) throw cause;
+    throw new CaError("unavailable", "the CA key could not sign; try again later", { cause });
+  }
 }

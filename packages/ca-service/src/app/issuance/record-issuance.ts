@@ -1,5 +1,6 @@
 import type { CertificateFacts } from "../../core/certificate-facts.js";
 import type { KeyAlgorithm } from "../../core/key-algorithms.js";
+import type { Profile } from "../../core/profiles.js";
 import type { CertificateStore, ConsumedToken, IdempotencyRecord } from "../../ports/certificate-store.js";
 import { certificateRecord } from "../certificate-record.js";
 
@@ -15,6 +16,8 @@ export interface IssuanceEffects {
 
 export interface IssuanceEntry extends IssuanceEffects {
   certificate: CertificateFacts;
+  /** `device` unless EST issued another kind for the device. */
+  profile?: Profile | undefined;
   deviceId: string;
   keyAlgorithm: KeyAlgorithm;
   issuedAt: Date;
@@ -34,7 +37,7 @@ export async function recordIssuance(
   entry: IssuanceEntry,
 ): Promise<void> {
   const record = certificateRecord(entry.certificate, {
-    profile: "device",
+    profile: entry.profile ?? "device",
     deviceId: entry.deviceId,
     keyAlgorithm: entry.keyAlgorithm,
     issuedAt: entry.issuedAt,

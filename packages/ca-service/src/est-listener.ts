@@ -1,0 +1,96 @@
+import { readFileSync } from "node:fs";
+import type { RequestListener, Server } from "node:http";
+import { createServer } from "node:https";
+import type { AddressInfo } from "node:net";
+import { type EstServerCertificate, issueEstServerCertificate } from "./app/issue-est-server-certificate.js";
+import type { ServiceContext } from "./app/service-context.js";
+import type { Config } from "./config/config.js";
+import type { EstConfig } from "./config/est-settings.js";
+import { x509 } from "./core/x509.js";
+import { requestClientCertificates } from "./http/authentication/tls-client-certificates.js";
+import { withCurrentCa } from "./http/current-ca.js";
+import { describeError, type Logger } from "./logger.js";
+import { closeServer } from "./server.js";
+
+/** How often the listener looks whether its own certificate is due for renewal. */
+const RENEWAL_CHECK_MS = 60 * 60 * 1000;
+
+export interface EstListener {
+  url: string;
+  server: Server;
+  /**
+   * Renews the listener's own certificate if two thirds of its lifetime have passed (by the
+   * service's clock); checked hourly. True when it renewed. Always false with EDGE_PKI_TLS_CERT.
+   */
+  renewIfDue(): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+/** The manufacturer CAs of EDGE_PKI_EST_BOOTSTRAP_CA_FILE, a PEM bundle. */
+export function readBootstrapCas(path: string): x509.X509Certificate[] {
+  const pem = readFileSync(path, "utf8");
+  return [...pem.matchAll(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g)].map(
+    ([block]) => new x509.X509Certificate(block),
+  );
+}
+
+/**
+ * The EST listener: TLS that asks for a client certificate without requiring one (cacerts is
+ * public; Basic comes in the request), naming our CAs and the manufacturer CAs as acceptable
+ * issuers. Its certificate is EDGE_PKI_TLS_CERT's, or else one our CA issues at start and renews.
+ */
+export async function startEstListener(options: {
+  context: ServiceContext;
+  config: Config;
+  est: EstConfig;
+  app: RequestListener;
+  bootstrapCas: readonly x509.X509Certificate[];
+  logger: Logger;
+}): Promise<EstListener> {
+  const { context, config, est, logger } = options;
+  const issue = async () => issueEstServerCertificate(await withCurrentCa(context), est.serverNames);
+  let own: EstServerCertificate | undefined = config.tls ? undefined : await issue();
+  const identity = () =>
+    config.tls
+      ? { cert: readFileSync(config.tls.certPath), key: readFileSync(config.tls.keyPath) }
+      : { cert: own?.certificatePem, key: own?.keyPem };
+  const clientCertificates = requestClientCertificates([
+    ...(await context.issuingCa.knownIntermediates()),
+    context.issuingCa.root,
+    ...options.bootstrapCas,
+  ]);
+  const server = createServer({ ...identity(), ...clientCertificates }, options.app);
+  server.headersTimeout = 30_000;
+  server.requestTimeout = 60_000;
+  const renewIfDue = async () => {
+    if (own === undefined || context.clock.now() < own.renewAfter) return false;
+    own = await issue();
+    server.setSecureContext({ ...identity(), ca: clientCertificates.ca });
+    logger.info("EST server certificate renewed", { notAfter: own.notAfter.toISOString() });
+    return true;
+  };
+  const timer = setInterval(() => {
+    renewIfDue().catch((error: unknown) =>
+      logger.error("could not renew the EST server certificate", { error: describeError(error) }),
+    );
+  }, RENEWAL_CHECK_MS);
+  timer.unref();
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(est.port, config.host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+  const host = config.host.includes(":") ? `[${config.host}]` : config.host;
+  return {
+    url: `https://${host}:${port}`,
+    server,
+    renewIfDue,
+    close: async () => {
+      clearInterval(timer);
+      await closeServer(server);
+    },
+  };
+}
