@@ -297,3 +297,73 @@ testWithEst("a device over its request budget gets 429 with Retry-After", async 
   expect(refused.head).toMatch(/retry-after: \d+/);
   expect(refused.head).toContain("content-type: text/plain");
 });
+
+testWithEst(
+  "HTTP Basic, as aziot sends it: an EST credential enrols within its scope, and only there",
+  async ({ est, service }) => {
+    const created = await call<{ username: string; password: string }>(`${service.url}/v1/est/credentials`, {
+      token: service.adminToken,
+      body: { username: "line9-fleet", devicePrefix: "line9-" },
+    });
+    expect(created.status).toBe(201);
+    const basic = `${created.body.username}:${created.body.password}`;
+
+    // A device identity (aziot's CSR: CN only, no extensions) and an EST identity, with Basic alone.
+    const device = await curl(est, "simpleenroll", {
+      body: csr(est, "basic-dev-1", "/CN=line9-0001"),
+      basic,
+    });
+    expect(device.status).toBe(200);
+    writeFileSync(join(est.dir, "basic-dev-1.pem"), certificatesOf(device.body));
+    const text = describeText(est, "basic-dev-1");
+    expect(text).toContain("TLS Web Client Authentication");
+    expect(text).toContain("CA:FALSE");
+    const identity = await curl(est, "simpleenroll", {
+      body: csr(est, "basic-id-1", "/CN=line9-0002", ["extendedKeyUsage=clientAuth"]),
+      basic,
+    });
+    expect(identity.status).toBe(200);
+
+    // Outside its prefix: 403. An Edge CA: never with Basic alone. A wrong password: 401 and the challenge.
+    expect(
+      (await curl(est, "simpleenroll", { body: csr(est, "basic-other", "/CN=line8-0001"), basic })).status,
+    ).toBe(403);
+    expect(
+      (
+        await curl(est, "simpleenroll", {
+          body: csr(est, "basic-edgeca", "/CN=aziot-edge CA line9-0001", [
+            "basicConstraints=critical,CA:TRUE,pathlen:0",
+            "keyUsage=critical,digitalSignature,keyCertSign",
+          ]),
+          basic,
+        })
+      ).status,
+    ).toBe(403);
+    const wrong = await curl(est, "simpleenroll", {
+      body: csr(est, "basic-wrong", "/CN=line9-0003"),
+      basic: `${created.body.username}:not-the-password`,
+    });
+    expect(wrong.status).toBe(401);
+    expect(wrong.head).toContain('www-authenticate: basic realm="edge-pki est"');
+
+    // Revoked: refused from the next request on.
+    const listed = await call<{ items: { id: string; username: string }[] }>(
+      `${service.url}/v1/est/credentials`,
+      {
+        token: service.adminToken,
+      },
+    );
+    const id = listed.body.items.find((item) => item.username === "line9-fleet")?.id;
+    expect(
+      (
+        await call(`${service.url}/v1/est/credentials/${id}/revoke`, {
+          token: service.adminToken,
+          method: "POST",
+        })
+      ).status,
+    ).toBe(200);
+    expect(
+      (await curl(est, "simpleenroll", { body: csr(est, "basic-after", "/CN=line9-0004"), basic })).status,
+    ).toBe(401);
+  },
+);

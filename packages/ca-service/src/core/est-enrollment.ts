@@ -3,6 +3,7 @@ import { assertValidDeviceId, hasDevicePrefix, isSameDevice } from "./device-id.
 import { CaError } from "./errors.js";
 import type { Principal } from "./principal.js";
 import type { Profile } from "./profiles.js";
+import { permissionsOf } from "./roles.js";
 import { x509 } from "./x509.js";
 
 /** The certificates EST issues. */
@@ -122,6 +123,10 @@ export function decideEstEnrollment(request: {
       }
       return { profile, deviceId: credential.deviceId, commonName };
     case "principal":
+      // Only a credential made for EST (HTTP Basic, role est-enroll) enrols this way.
+      if (!permissionsOf(credential.principal.roles).has("est:enroll")) {
+        throw forbidden("this credential may not enrol over EST");
+      }
       assertMayIssueFor(credential.principal, commonName, "csr");
       return { profile, deviceId: commonName, commonName };
   }

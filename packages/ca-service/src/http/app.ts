@@ -108,8 +108,10 @@ export function createHttpApp(options: HttpAppOptions): express.Express {
       authenticators: {
         ...gateOptions.authenticators,
         // What EST accepts, in order; the first credential the request carries decides.
+        // aziot sends Basic on every request when it is configured, beside a certificate or alone.
         "client-certificate": firstPresentedCredential([
           estClientCertificateAuthenticator({ ...context, bootstrapCas: options.est.bootstrapCas }),
+          gateOptions.authenticators.basic,
         ]),
       },
     });

@@ -134,9 +134,11 @@ export function csr(est: Est, name: string, subject: string, extensions: string[
 export async function curl(
   est: Est,
   path: string,
-  options: { body?: string; cert?: string; type?: string } = {},
+  options: { body?: string; cert?: string; type?: string; basic?: string } = {},
 ) {
   const args = ["-sS", "--cacert", join(est.dir, est.rootFile ?? "root.pem"), "-H", "Accept:", "-D", "-"];
+  // As aziot sends it: preemptively, `user:password`.
+  if (options.basic) args.push("--basic", "-u", options.basic);
   if (options.cert)
     args.push("--cert", join(est.dir, `${options.cert}.pem`), "--key", join(est.dir, `${options.cert}.key`));
   if (options.body !== undefined) {
