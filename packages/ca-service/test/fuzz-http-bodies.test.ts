@@ -32,7 +32,7 @@ import { Outcomes } from "./support/fuzz/outcomes.js";
 import { bodyFieldsOf, fuzzedBody } from "./support/fuzz/request-bodies.js";
 import { fuzzParameters, timeoutFor } from "./support/fuzz/settings.js";
 import { NOTHING_ADDED, rowsAdded, type StoredRows, storedRows } from "./support/fuzz/stored-rows.js";
-import { call } from "./support/service.js";
+import { call, type TestService } from "./support/service.js";
 
 // Fuzzing sends far more requests a minute than a client would: no rate limit may refuse them.
 test.override({
@@ -53,6 +53,7 @@ const POST_OPERATIONS = (Object.keys(operations) as OperationId[]).filter(
 function paramValues(targets: {
   serialNumbers: string[];
   tokenIds: string[];
+  estCredentialIds: string[];
 }): Record<string, fc.Arbitrary<string>> {
   const junk = fc.oneof(
     fc.string({ minLength: 1, maxLength: 30 }),
@@ -69,6 +70,11 @@ function paramValues(targets: {
     ),
     tokenId: fc.oneof(
       fc.constantFrom(...targets.tokenIds),
+      fc.stringMatching(/^[A-Za-z0-9_-]{1,130}$/),
+      junk,
+    ),
+    id: fc.oneof(
+      fc.constantFrom(...targets.estCredentialIds),
       fc.stringMatching(/^[A-Za-z0-9_-]{1,130}$/),
       junk,
     ),
@@ -90,8 +96,8 @@ class Ledger {
     const replay = operation.idempotent && key !== undefined && !firstUseOfKey;
     if (firstUseOfKey) this.recordedKeys.add(key);
     const firstRevocation = !this.revoked.has(`${operationId} ${target}`);
-    if (operationId === "revokeCertificate" || operationId === "revokeToken")
-      this.revoked.add(`${operationId} ${target}`);
+    const revoking = ["revokeCertificate", "revokeToken", "revokeEstCredential"].includes(operationId);
+    if (revoking) this.revoked.add(`${operationId} ${target}`);
     return {
       ...NOTHING_ADDED,
       certificates: ISSUING_OPERATIONS.has(operationId) && !replay ? 1 : 0,
@@ -99,6 +105,8 @@ class Ledger {
       renewalProofs: operationId === "renewCertificate" ? 1 : 0,
       revokedCertificates: operationId === "revokeCertificate" && firstRevocation ? 1 : 0,
       revokedApiTokens: operationId === "revokeToken" && firstRevocation ? 1 : 0,
+      estCredentials: operationId === "createEstCredential" ? 1 : 0,
+      revokedEstCredentials: operationId === "revokeEstCredential" && firstRevocation ? 1 : 0,
     };
   }
 }
@@ -110,6 +118,21 @@ function expectKeyOfCertificate(credentials: IssuedCredentials): void {
     format: "jwk",
   });
   expect(privateKeysPublicKey).toEqual(certificateKey);
+}
+
+/** The names of a path's parameters: `/v1/tokens/{tokenId}/revoke` has `tokenId`. */
+function pathParameters(path: string): string[] {
+  return [...path.matchAll(/\{(\w+)\}/g)].map((match) => match[1] as string);
+}
+
+/** An EST credential the property may revoke. */
+async function estCredentialId(service: TestService): Promise<string> {
+  const created = await call<{ id: string }>(`${service.url}/v1/est/credentials`, {
+    token: service.adminToken,
+    body: { username: `fuzz-${randomUUID()}`, devicePrefix: "fuzz-" },
+  });
+  expect(created.status).toBe(201);
+  return created.body.id;
 }
 
 const runs = 240;
@@ -128,6 +151,7 @@ it("every POST operation, any body: a contract answer, and the store changes onl
       (await service.context.issuingCa.current()).certificate.serialNumber.toLowerCase(),
     ],
     tokenIds: [decodeJwt(revocableToken).jti as string],
+    estCredentialIds: [await estCredentialId(service)],
   };
   expect(targets.tokenIds).not.toContain(decodeJwt(service.adminToken).jti);
   const params = paramValues(targets);
@@ -144,12 +168,10 @@ it("every POST operation, any body: a contract answer, and the store changes onl
       operationId: fc.constant(operationId),
       params: fc.record(
         Object.fromEntries(
-          (operationId === "revokeCertificate"
-            ? ["serialNumber"]
-            : operationId === "revokeToken"
-              ? ["tokenId"]
-              : []
-          ).map((name) => [name, params[name] as fc.Arbitrary<string>]),
+          pathParameters(operations[operationId].path).map((name) => [
+            name,
+            params[name] as fc.Arbitrary<string>,
+          ]),
         ),
       ),
       body: fuzzedBody(operations[operationId]),
@@ -178,7 +200,8 @@ it("every POST operation, any body: a contract answer, and the store changes onl
       const verdict = expectContractAnswer(answer, operation);
       outcomes.note(`${operationId} ${verdict}`);
       // The serial number as the service reads it: colons and case do not make another one.
-      const target = values.serialNumber?.toLowerCase().replaceAll(":", "") ?? values.tokenId ?? "";
+      const target =
+        values.serialNumber?.toLowerCase().replaceAll(":", "") ?? values.tokenId ?? values.id ?? "";
       const validKey = key !== null && /^[\x21-\x7e]{1,255}$/.test(key) ? key : undefined;
       expect(rowsAdded(before, storedRows(service.dataDir)), `${operationId} answered ${verdict}`).toEqual(
         ledger.expected(operationId, verdict, validKey, target),

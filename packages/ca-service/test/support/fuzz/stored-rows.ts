@@ -12,6 +12,8 @@ export interface StoredRows {
   idempotencyRecords: number;
   renewalProofs: number;
   revokedApiTokens: number;
+  estCredentials: number;
+  revokedEstCredentials: number;
 }
 
 const QUERIES: Record<keyof StoredRows, string> = {
@@ -21,6 +23,8 @@ const QUERIES: Record<keyof StoredRows, string> = {
   idempotencyRecords: "select count(*) as n from idempotency_records",
   renewalProofs: "select count(*) as n from renewal_proofs",
   revokedApiTokens: "select count(*) as n from api_tokens where revoked_at is not null",
+  estCredentials: "select count(*) as n from est_credentials",
+  revokedEstCredentials: "select count(*) as n from est_credentials where revoked_at is not null",
 };
 
 export function storedRows(dataDir: string): StoredRows {
@@ -53,4 +57,6 @@ export const NOTHING_ADDED: StoredRows = {
   idempotencyRecords: 0,
   renewalProofs: 0,
   revokedApiTokens: 0,
+  estCredentials: 0,
+  revokedEstCredentials: 0,
 };
