@@ -80,6 +80,20 @@ testWithEst(
       ["basicConstraints=critical,CA:TRUE,pathlen:0", "keyUsage=critical,digitalSignature,keyCertSign"],
     );
     expect(edgeCa.status, edgeCa.body).toBe(200);
+    // An Edge CA named as a device, or as one of our CAs, would pass for what it is not.
+    const rootCn = /CN\s*=\s*([^,\n]+)/.exec(
+      openssl(est.dir, "x509", "-in", "root.pem", "-noout", "-subject"),
+    )?.[1];
+    for (const [name, subject] of [
+      ["edgeca-as-device", "/CN=edge-2"],
+      ["edgeca-as-root", `/CN=${rootCn?.trim()}`],
+    ]) {
+      const refused = await enroll(est, name as string, "simpleenroll", "est-id-edge-1", subject as string, [
+        "basicConstraints=critical,CA:TRUE,pathlen:0",
+        "keyUsage=critical,digitalSignature,keyCertSign",
+      ]);
+      expect({ name, status: refused.status }).toEqual({ name, status: 403 });
+    }
     // 4. The Edge CA verifies as a CA under our intermediate.
     writeFileSync(join(est.dir, "cacerts.pem"), certificatesOf((await curl(est, "cacerts")).body));
     const chain = (files: string[]) => files.map((f) => readFileSync(join(est.dir, f), "utf8")).join("");
@@ -345,6 +359,33 @@ testWithEst(
     });
     expect(wrong.status).toBe(401);
     expect(wrong.head).toContain('www-authenticate: basic realm="edge-pki est"');
+
+    // A credential for one device says whose Edge CA it is: that device may enrol its Edge CA with it.
+    const single = await call<{ username: string; password: string }>(`${service.url}/v1/est/credentials`, {
+      token: service.adminToken,
+      body: { username: "edge-10-est", deviceId: "edge-10" },
+    });
+    expect(single.status).toBe(201);
+    const singleEdgeCa = await curl(est, "simpleenroll", {
+      body: csr(est, "basic-edgeca-10", "/CN=aziot-edge CA edge-10", [
+        "basicConstraints=critical,CA:TRUE,pathlen:0",
+        "keyUsage=critical,digitalSignature,keyCertSign",
+      ]),
+      basic: `${single.body.username}:${single.body.password}`,
+    });
+    expect(singleEdgeCa.status, singleEdgeCa.body).toBe(200);
+
+    // EST is not served over plain HTTP, where a Basic password would cross in clear.
+    const plain = await fetch(`${service.url}/.well-known/est/simpleenroll`, {
+      method: "POST",
+      headers: {
+        "content-type": "application/pkcs10",
+        authorization: `Basic ${Buffer.from(basic).toString("base64")}`,
+      },
+      body: csr(est, "basic-plain", "/CN=line9-0009"),
+    });
+    expect(plain.status).toBe(404);
+    expect((await fetch(`${service.url}/.well-known/est/cacerts`)).status).toBe(404);
 
     // Revoked: refused from the next request on.
     const listed = await call<{ items: { id: string; username: string }[] }>(
