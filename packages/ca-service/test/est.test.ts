@@ -6,6 +6,7 @@ import { expect } from "vitest";
 import { certsOnlyPkcs7 } from "../src/http/render/pkcs7-certs-only.js";
 import { fakeClock, pinnedClock } from "./support/clock.js";
 import { certificatesOf, csr, curl, type Est, enroll, openssl, testWithEst } from "./support/est.js";
+import { retireWithCli, serialOfPem, servedCa, successorServedBy } from "./support/retirement.js";
 import { call } from "./support/service.js";
 
 /**
@@ -406,5 +407,47 @@ testWithEst(
     expect(
       (await curl(est, "simpleenroll", { body: csr(est, "basic-after", "/CN=line9-0004"), basic })).status,
     ).toBe(401);
+  },
+);
+
+testWithEst(
+  "after the intermediate is retired: an EST identity of the old one enrols after superseded, not after keyCompromise",
+  async ({ est, service }) => {
+    const cliEnv = {
+      EDGE_PKI_DATA_DIR: service.dataDir,
+      EDGE_PKI_KEY_PASSPHRASE: "test passphrase, not secret",
+    };
+    const retire = async (reason: string) => {
+      const retired = serialOfPem((await servedCa(service.url)).intermediateCertificatePem);
+      expect((await retireWithCli(["--reason", reason], cliEnv)).code).toBe(0);
+      return successorServedBy(service.url, retired);
+    };
+    const identity = (name: string) =>
+      enroll(est, name, "simpleenroll", "boot-edge-2", "/CN=edge-2", ["extendedKeyUsage=clientAuth"]);
+
+    // superseded: aziot renews with the EST identity it holds, and gets a certificate of the successor.
+    expect((await identity("est-id-old")).status).toBe(200);
+    const successor = await retire("superseded");
+    const device = await enroll(est, "dev-after-superseded", "simpleenroll", "est-id-old", "/CN=edge-2");
+    expect(device.status, device.body).toBe(200);
+    writeFileSync(join(est.dir, "successor.pem"), successor.intermediateCertificatePem);
+    expect(
+      openssl(
+        est.dir,
+        "verify",
+        "-CAfile",
+        "root.pem",
+        "-untrusted",
+        "successor.pem",
+        "dev-after-superseded.pem",
+      ),
+    ).toMatch(/OK/);
+
+    // keyCompromise: what the retired key signed proves nothing; the device enrols again.
+    expect((await identity("est-id-doubted")).status).toBe(200);
+    await retire("keyCompromise");
+    const refused = await enroll(est, "dev-after-compromise", "simpleenroll", "est-id-doubted", "/CN=edge-2");
+    expect(refused.status).toBe(403);
+    expect(refused.body).toContain("enrol the device again");
   },
 );
