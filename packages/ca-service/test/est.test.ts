@@ -6,6 +6,7 @@ import { expect } from "vitest";
 import { certsOnlyPkcs7 } from "../src/http/render/pkcs7-certs-only.js";
 import { fakeClock, pinnedClock } from "./support/clock.js";
 import { certificatesOf, csr, curl, type Est, enroll, openssl, testWithEst } from "./support/est.js";
+import { retireWithCli, serialOfPem, servedCa, successorServedBy } from "./support/retirement.js";
 import { call } from "./support/service.js";
 
 /**
@@ -80,6 +81,20 @@ testWithEst(
       ["basicConstraints=critical,CA:TRUE,pathlen:0", "keyUsage=critical,digitalSignature,keyCertSign"],
     );
     expect(edgeCa.status, edgeCa.body).toBe(200);
+    // An Edge CA named as a device, or as one of our CAs, would pass for what it is not.
+    const rootCn = /CN\s*=\s*([^,\n]+)/.exec(
+      openssl(est.dir, "x509", "-in", "root.pem", "-noout", "-subject"),
+    )?.[1];
+    for (const [name, subject] of [
+      ["edgeca-as-device", "/CN=edge-2"],
+      ["edgeca-as-root", `/CN=${rootCn?.trim()}`],
+    ]) {
+      const refused = await enroll(est, name as string, "simpleenroll", "est-id-edge-1", subject as string, [
+        "basicConstraints=critical,CA:TRUE,pathlen:0",
+        "keyUsage=critical,digitalSignature,keyCertSign",
+      ]);
+      expect({ name, status: refused.status }).toEqual({ name, status: 403 });
+    }
     // 4. The Edge CA verifies as a CA under our intermediate.
     writeFileSync(join(est.dir, "cacerts.pem"), certificatesOf((await curl(est, "cacerts")).body));
     const chain = (files: string[]) => files.map((f) => readFileSync(join(est.dir, f), "utf8")).join("");
@@ -346,6 +361,33 @@ testWithEst(
     expect(wrong.status).toBe(401);
     expect(wrong.head).toContain('www-authenticate: basic realm="edge-pki est"');
 
+    // A credential for one device says whose Edge CA it is: that device may enrol its Edge CA with it.
+    const single = await call<{ username: string; password: string }>(`${service.url}/v1/est/credentials`, {
+      token: service.adminToken,
+      body: { username: "edge-10-est", deviceId: "edge-10" },
+    });
+    expect(single.status).toBe(201);
+    const singleEdgeCa = await curl(est, "simpleenroll", {
+      body: csr(est, "basic-edgeca-10", "/CN=aziot-edge CA edge-10", [
+        "basicConstraints=critical,CA:TRUE,pathlen:0",
+        "keyUsage=critical,digitalSignature,keyCertSign",
+      ]),
+      basic: `${single.body.username}:${single.body.password}`,
+    });
+    expect(singleEdgeCa.status, singleEdgeCa.body).toBe(200);
+
+    // EST is not served over plain HTTP, where a Basic password would cross in clear.
+    const plain = await fetch(`${service.url}/.well-known/est/simpleenroll`, {
+      method: "POST",
+      headers: {
+        "content-type": "application/pkcs10",
+        authorization: `Basic ${Buffer.from(basic).toString("base64")}`,
+      },
+      body: csr(est, "basic-plain", "/CN=line9-0009"),
+    });
+    expect(plain.status).toBe(404);
+    expect((await fetch(`${service.url}/.well-known/est/cacerts`)).status).toBe(404);
+
     // Revoked: refused from the next request on.
     const listed = await call<{ items: { id: string; username: string }[] }>(
       `${service.url}/v1/est/credentials`,
@@ -365,5 +407,47 @@ testWithEst(
     expect(
       (await curl(est, "simpleenroll", { body: csr(est, "basic-after", "/CN=line9-0004"), basic })).status,
     ).toBe(401);
+  },
+);
+
+testWithEst(
+  "after the intermediate is retired: an EST identity of the old one enrols after superseded, not after keyCompromise",
+  async ({ est, service }) => {
+    const cliEnv = {
+      EDGE_PKI_DATA_DIR: service.dataDir,
+      EDGE_PKI_KEY_PASSPHRASE: "test passphrase, not secret",
+    };
+    const retire = async (reason: string) => {
+      const retired = serialOfPem((await servedCa(service.url)).intermediateCertificatePem);
+      expect((await retireWithCli(["--reason", reason], cliEnv)).code).toBe(0);
+      return successorServedBy(service.url, retired);
+    };
+    const identity = (name: string) =>
+      enroll(est, name, "simpleenroll", "boot-edge-2", "/CN=edge-2", ["extendedKeyUsage=clientAuth"]);
+
+    // superseded: aziot renews with the EST identity it holds, and gets a certificate of the successor.
+    expect((await identity("est-id-old")).status).toBe(200);
+    const successor = await retire("superseded");
+    const device = await enroll(est, "dev-after-superseded", "simpleenroll", "est-id-old", "/CN=edge-2");
+    expect(device.status, device.body).toBe(200);
+    writeFileSync(join(est.dir, "successor.pem"), successor.intermediateCertificatePem);
+    expect(
+      openssl(
+        est.dir,
+        "verify",
+        "-CAfile",
+        "root.pem",
+        "-untrusted",
+        "successor.pem",
+        "dev-after-superseded.pem",
+      ),
+    ).toMatch(/OK/);
+
+    // keyCompromise: what the retired key signed proves nothing; the device enrols again.
+    expect((await identity("est-id-doubted")).status).toBe(200);
+    await retire("keyCompromise");
+    const refused = await enroll(est, "dev-after-compromise", "simpleenroll", "est-id-doubted", "/CN=edge-2");
+    expect(refused.status).toBe(403);
+    expect(refused.body).toContain("enrol the device again");
   },
 );

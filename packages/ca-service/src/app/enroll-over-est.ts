@@ -37,6 +37,7 @@ export async function enrollOverEst(
     credential: request.credential,
     csr: csrRequestOf(csr.der),
     edgeCa: request.edgeCa,
+    caCommonNames: [deps.ca.root, deps.ca.certificate].flatMap((ca) => ca.subjectName.getField("2.5.4.3")),
   });
   if (decision.supersedes !== undefined) {
     const current = await deps.store.findBySerialNumber(decision.supersedes);

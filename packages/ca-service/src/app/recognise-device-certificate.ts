@@ -3,13 +3,14 @@ import { isIssuedBy } from "../core/issued-by.js";
 import { classifyPublicKey } from "../core/key-algorithms.js";
 import { holderPrincipal, type Principal } from "../core/principal.js";
 import type { Profile } from "../core/profiles.js";
+import { assertRenewableUnderRetired } from "../core/retired-intermediate.js";
 import { x509 } from "../core/x509.js";
 import type { CertificateRecord, CertificateStore } from "../ports/certificate-store.js";
 import type { Clock } from "../ports/clock.js";
 import type { IssuingCaSource } from "./issuing-ca-source.js";
 
 export interface RecognitionDeps {
-  issuingCa: Pick<IssuingCaSource, "current">;
+  issuingCa: Pick<IssuingCaSource, "current" | "retired">;
   store: Pick<CertificateStore, "findBySerialNumber">;
   clock: Clock;
 }
@@ -29,11 +30,14 @@ export async function recogniseDeviceCertificate(deps: RecognitionDeps, der: Uin
 /**
  * The same checks for a certificate of one of `profiles` that we issued for a device (EST also
  * authenticates EST identities, and renews Edge CAs): our record of it, and the certificate.
+ * `fromRetired` also takes a certificate of a retired intermediate when the retirement does not
+ * doubt its key (superseded and the like), as renewal does: EST clients renew with what they hold.
  */
 export async function recogniseIssuedCertificate(
   deps: RecognitionDeps,
   der: Uint8Array,
   profiles: readonly Profile[],
+  options: { fromRetired?: boolean } = {},
 ): Promise<{ record: CertificateRecord & { deviceId: string }; certificate: x509.X509Certificate }> {
   let certificate: x509.X509Certificate;
   try {
@@ -42,7 +46,9 @@ export async function recogniseIssuedCertificate(
     throw refused("the client certificate cannot be parsed", cause);
   }
   if (!(await isIssuedBy(certificate, (await deps.issuingCa.current()).certificate))) {
-    throw refused("the client certificate was not issued by this CA");
+    const retired = options.fromRetired ? await issuingRetired(deps, certificate) : undefined;
+    if (retired === undefined) throw refused("the client certificate was not issued by this CA");
+    assertRenewableUnderRetired(retired, certificate.serialNumber.toLowerCase());
   }
   const now = deps.clock.now().getTime();
   if (now < certificate.notBefore.getTime() || now > certificate.notAfter.getTime()) {
@@ -69,6 +75,14 @@ export async function recogniseIssuedCertificate(
     throw refused("the client certificate's key is not one this CA issues for", cause);
   }
   return { record: { ...record, deviceId: record.deviceId }, certificate };
+}
+
+/** The retired intermediate that signed `certificate`, if one did. */
+async function issuingRetired(deps: RecognitionDeps, certificate: x509.X509Certificate) {
+  for (const retired of await deps.issuingCa.retired()) {
+    if (await isIssuedBy(certificate, retired.certificate)) return retired;
+  }
+  return undefined;
 }
 
 function refused(message: string, cause?: unknown): CaError {

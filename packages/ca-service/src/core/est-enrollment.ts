@@ -1,3 +1,4 @@
+import { DEVICE_ID_PATTERN } from "@edge-pki/api-contract";
 import { assertMayIssueFor } from "./authorize.js";
 import { assertValidDeviceId, hasDevicePrefix, isSameDevice } from "./device-id.js";
 import { CaError } from "./errors.js";
@@ -87,16 +88,30 @@ export function decideEstEnrollment(request: {
   credential: EstCredential;
   csr: CsrRequest;
   edgeCa: EdgeCaPolicy;
+  /** The CNs of our own CAs (root, intermediate): names an Edge CA may not take. */
+  caCommonNames?: readonly string[];
 }): EstDecision {
   const { csr, credential } = request;
   const profile = requestedProfile(csr);
   const commonName = singleCommonName(csr);
-  if (request.operation === "simplereenroll") return reenrollment(credential, csr, profile, request.edgeCa);
+  if (request.operation === "simplereenroll") {
+    return reenrollment(credential, csr, profile, request.edgeCa, request.caCommonNames ?? []);
+  }
   if (profile === "edge-ca") {
-    if (credential.kind !== "issued" || credential.profile !== "est-identity") {
-      throw forbidden("an Edge CA is enrolled with the device's EST identity certificate");
+    const names = request.caCommonNames ?? [];
+    if (credential.kind === "issued" && credential.profile === "est-identity") {
+      return edgeCa(credential.deviceId, commonName, request.edgeCa, names);
     }
-    return edgeCa(credential.deviceId, commonName, request.edgeCa);
+    // An EST password for one device says whose Edge CA it is; one for a fleet does not.
+    if (credential.kind === "principal") {
+      const { principal } = credential;
+      if (principal.deviceId !== undefined && permissionsOf(principal.roles).has("est:enroll")) {
+        return edgeCa(principal.deviceId, commonName, request.edgeCa, names);
+      }
+    }
+    throw forbidden(
+      "an Edge CA is enrolled with the device's EST identity certificate, or an EST credential for that one device",
+    );
   }
   assertValidDeviceId(commonName, "csr");
   switch (credential.kind) {
@@ -137,6 +152,7 @@ function reenrollment(
   csr: CsrRequest,
   profile: EstProfile,
   policy: EdgeCaPolicy,
+  caCommonNames: readonly string[],
 ): EstDecision {
   if (credential.kind !== "issued") {
     throw forbidden("simplereenroll needs the certificate being renewed as the TLS client certificate");
@@ -158,7 +174,7 @@ function reenrollment(
     );
   }
   const commonName = singleCommonName(csr);
-  if (profile === "edge-ca") edgeCa(credential.deviceId, commonName, policy);
+  if (profile === "edge-ca") edgeCa(credential.deviceId, commonName, policy, caCommonNames);
   return {
     profile,
     deviceId: credential.deviceId,
@@ -167,12 +183,28 @@ function reenrollment(
   };
 }
 
-function edgeCa(deviceId: string, commonName: string, policy: EdgeCaPolicy): EstDecision {
+function edgeCa(
+  deviceId: string,
+  commonName: string,
+  policy: EdgeCaPolicy,
+  caCommonNames: readonly string[],
+): EstDecision {
   if (!edgeCaAllowed(policy, deviceId)) {
     throw forbidden(`policy does not allow an Edge CA for device '${deviceId}' (EDGE_PKI_EST_EDGE_CA)`);
   }
   if (isSameDevice(commonName, deviceId)) {
     throw invalid("an Edge CA's CN must differ from the device ID (IoT Edge refuses it otherwise)");
+  }
+  // An Edge CA is a CA on a device: it must not be named as any device (its CN would read as that
+  // device's identity) nor as one of our own CAs. aziot's default, `aziot-edge CA <device ID>`, is
+  // neither: a device ID holds no spaces.
+  if (DEVICE_ID_PATTERN.test(commonName)) {
+    throw forbidden(
+      `an Edge CA's CN must not be a device ID ('${commonName}' is one): use aziot's default, 'aziot-edge CA ${deviceId}'`,
+    );
+  }
+  if (caCommonNames.some((name) => name.toLowerCase() === commonName.toLowerCase())) {
+    throw forbidden(`an Edge CA may not take the name of one of this CA's certificates ('${commonName}')`);
   }
   return { profile: "edge-ca", deviceId, commonName };
 }

@@ -34,7 +34,14 @@ export function estClientCertificateAuthenticator(deps: EstClientCertificateDeps
       const certificate = parse(der);
       const manufacturer = await manufacturerOf(deps.bootstrapCas, certificate);
       if (manufacturer === undefined) {
-        const { record } = await recogniseIssuedCertificate(deps, der, ["device", "est-identity", "edge-ca"]);
+        const { record } = await recogniseIssuedCertificate(
+          deps,
+          der,
+          ["device", "est-identity", "edge-ca"],
+          {
+            fromRetired: true,
+          },
+        );
         return holderPrincipal(record.deviceId, { certificate, proof: undefined, kind: record.profile });
       }
       const now = deps.clock.now().getTime();

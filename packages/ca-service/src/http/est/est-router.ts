@@ -1,3 +1,4 @@
+import type { TLSSocket } from "node:tls";
 import { type NextFunction, type Request, type Response, Router } from "express";
 import { enrollOverEst } from "../../app/enroll-over-est.js";
 import type { ServiceContext } from "../../app/service-context.js";
@@ -42,6 +43,11 @@ export interface EstRouterOptions {
 export function estRouter(options: EstRouterOptions): Router {
   const { context, gate } = options;
   const router = Router({ caseSensitive: true, strict: false });
+  // EST travels over TLS only (RFC 7030 §3.2.3): Basic passwords must not cross in clear, and client
+  // certificates need it. On a plain-HTTP listener its paths do not exist (the API's 404).
+  router.use("/.well-known/est", (request: Request, _response: Response, next: NextFunction) => {
+    next((request.socket as TLSSocket).encrypted ? undefined : "router");
+  });
   const prefixes = ["/.well-known/est", "/.well-known/est/:label"];
   for (const prefix of prefixes) {
     router.get(`${prefix}/cacerts`, async (request: Request, response: Response) => {
