@@ -18,6 +18,7 @@ const COMMANDS = [
   "est-credential create",
   "est-credential list",
   "est-credential revoke",
+  "iotedge-config est",
 ];
 
 /** One line on stderr, the program's name first, never a stack trace. */

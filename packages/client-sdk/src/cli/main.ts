@@ -7,6 +7,7 @@ import { addCaCommand } from "./commands/ca.js";
 import { addCheckCommand } from "./commands/check.js";
 import { addCrlCommand } from "./commands/crl.js";
 import { addEstCredentialCommand } from "./commands/est-credential.js";
+import { addIotedgeConfigCommand } from "./commands/iotedge-config.js";
 import { addIssueCommand } from "./commands/issue.js";
 import { addRenewCommand } from "./commands/renew.js";
 import { addRevokeCommand } from "./commands/revoke.js";
@@ -31,9 +32,12 @@ addCrlCommand(program, env);
 addCheckCommand(program);
 addAuditCommand(program, env);
 addEstCredentialCommand(program, env);
+addIotedgeConfigCommand(program, env);
 
 // The token never reaches the terminal, whatever a message quotes.
-const secrets = [env.EDGE_PKI_TOKEN?.trim()].filter((secret): secret is string => Boolean(secret));
+const secrets = [env.EDGE_PKI_TOKEN?.trim(), env.EDGE_PKI_EST_PASSWORD?.trim()].filter(
+  (secret): secret is string => Boolean(secret),
+);
 await runProgram(program, process.argv.slice(2), {
   describeError,
   maskSecrets: (text) => secrets.reduce((masked, secret) => masked.replaceAll(secret, "***"), text),

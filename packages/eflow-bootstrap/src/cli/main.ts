@@ -2,6 +2,7 @@
 import { createProgram, runProgram } from "@edge-pki/host-kit/cli";
 import { addDeviceCommands } from "./device-commands.js";
 import { addDpsCommands } from "./dps-commands.js";
+import { addEstCommand } from "./est-command.js";
 import { describeError } from "./output.js";
 import { maskSecrets } from "./secrets.js";
 
@@ -11,9 +12,10 @@ const program = createProgram("eflow-bootstrap")
   )
   .addHelpText(
     "after",
-    "\nDevice side: credentials, provision, run. Operator side: dps. See docs/eflow-bootstrap.md.",
+    "\nDevice side: credentials, provision, run, est-config. Operator side: dps. See docs/eflow-bootstrap.md.",
   );
 addDeviceCommands(program, process.env);
 addDpsCommands(program, process.env);
+addEstCommand(program, process.env);
 
 await runProgram(program, process.argv.slice(2), { describeError, maskSecrets });

@@ -7,7 +7,7 @@
  */
 
 /** What one run of the script does. */
-export type EflowAction = "inspect" | "provision" | "verify";
+export type EflowAction = "inspect" | "provision" | "verify" | "est-read" | "est-write";
 
 /** The data of one run: the only part of the command that varies. */
 export type EflowPayload =
@@ -23,7 +23,37 @@ export type EflowPayload =
       /** Remove the identity files a previous provisioning copied into the VM first. */
       clearPreviousFiles?: boolean;
     }
-  | { action: "verify" };
+  | { action: "verify" }
+  /** Reads the VM's config.toml and the EST files, each as base64 ("" when missing). */
+  | { action: "est-read" }
+  /** Puts files into the VM at their fixed places (content: base64), then runs iotedge config apply. */
+  | { action: "est-write"; files: { role: VmFileRole; content: string }[] };
+
+/**
+ * Where each file `est-config` writes lives in the VM, with its owner and mode (as for
+ * `how-to-manage-device-certificates.md`). Fixed names: the only paths the script's VM commands hold.
+ */
+export const VM_FILES = {
+  config: { path: "/etc/aziot/config.toml", owner: "root", mode: "600" },
+  trustedCert: { path: "/var/aziot/certs/edge-pki-est-trust.pem", owner: "aziotcs", mode: "644" },
+  bootstrapCert: { path: "/var/aziot/certs/edge-pki-est-bootstrap.pem", owner: "aziotcs", mode: "644" },
+  bootstrapKey: { path: "/var/aziot/secrets/edge-pki-est-bootstrap.key.pem", owner: "aziotks", mode: "600" },
+  identityCert: { path: "/var/aziot/certs/edge-pki-est-identity.pem", owner: "aziotcs", mode: "644" },
+  identityKey: { path: "/var/aziot/secrets/edge-pki-est-identity.key.pem", owner: "aziotks", mode: "600" },
+} as const;
+
+export type VmFileRole = keyof typeof VM_FILES;
+
+/** VM_FILES as a PowerShell hashtable: constants of this module, never a value from a user. */
+function vmFilesTable(): string {
+  const rows = Object.entries(VM_FILES).map(([role, file]) => {
+    if (!/^[a-zA-Z]+$/.test(role) || !Object.values(file).every((text) => /^[a-z0-9/._-]+$/.test(text))) {
+      throw new Error(`VM file ${role} is not a plain path`);
+    }
+    return `'${role}' = @{ path = '${file.path}'; owner = '${file.owner}'; mode = '${file.mode}' }`;
+  });
+  return `@{ ${rows.join("; ")} }`;
+}
 
 /** The marker before the one JSON line the script ends with. */
 export const RESULT_MARKER = "EDGE-PKI-RESULT ";
@@ -48,6 +78,7 @@ function Send-Result([string]$Outcome, [hashtable]$Fields) {
   $Fields['outcome'] = $Outcome
   Write-Output ('${RESULT_MARKER}' + ($Fields | ConvertTo-Json -Compress -Depth 4))
 }
+$vmFiles = __EDGE_PKI_VM_FILES__
 $p = [Text.Encoding]::UTF8.GetString([Convert]::FromBase64String('${PAYLOAD_PLACEHOLDER}')) | ConvertFrom-Json
 $principal = New-Object Security.Principal.WindowsPrincipal([Security.Principal.WindowsIdentity]::GetCurrent())
 if (-not $principal.IsInRole([Security.Principal.WindowsBuiltInRole]::Administrator)) {
@@ -89,6 +120,32 @@ switch ([string]$p.action) {
     $last = [string](@($r)[-1])
     if ($last -ieq 'OK') { Send-Result 'ok' @{ result = $last } } else { Send-Result 'failed' @{ result = ($r | Out-String) }; exit 1 }
   }
+  'est-read' {
+    $files = @{}
+    foreach ($role in $vmFiles.Keys) {
+      $files[$role] = ([string](Invoke-EflowVmCommand -command ('sudo base64 -w0 ' + $vmFiles[$role].path + ' 2>/dev/null') -ignoreError | Out-String)).Trim()
+    }
+    Send-Result 'ok' @{ files = $files }
+  }
+  'est-write' {
+    # One staging file in the home of the module's user, then installed with its owner and mode: the
+    # command holds only this script's constants.
+    $staged = '/home/iotedge-user/edge-pki-staged'
+    try {
+      foreach ($f in @($p.files)) {
+        $target = $vmFiles[[string]$f.role]
+        if ($null -eq $target) { throw 'unknown file role' }
+        $local = [IO.Path]::GetTempFileName()
+        try {
+          [IO.File]::WriteAllBytes($local, [Convert]::FromBase64String([string]$f.content))
+          Copy-EflowVmFile -fromFile $local -toFile $staged -pushFile | Out-Null
+        } finally { [IO.File]::Delete($local) }
+        Invoke-EflowVmCommand -command ('sudo install -D -m ' + $target.mode + ' -o ' + $target.owner + ' -g ' + $target.owner + ' ' + $staged + ' ' + $target.path + ' && rm -f ' + $staged) | Out-Null
+      }
+      $applied = Invoke-EflowVmCommand -command 'sudo iotedge config apply' | Out-String
+    } catch { Send-Result 'exception' @{ message = $_.Exception.Message }; exit 15 }
+    Send-Result 'ok' @{ result = $applied }
+  }
   'verify' {
     $list = Invoke-EflowVmCommand -command 'sudo iotedge list' -ignoreError | Out-String
     $check = Invoke-EflowVmCommand -command 'sudo iotedge check' -ignoreError | Out-String
@@ -102,7 +159,7 @@ switch ([string]$p.action) {
 export function eflowScript(payload: EflowPayload): string {
   const base64 = Buffer.from(JSON.stringify(payload), "utf8").toString("base64");
   if (!/^[A-Za-z0-9+/=]*$/.test(base64)) throw new Error("base64 of the payload is not base64");
-  return SCRIPT.replace(PAYLOAD_PLACEHOLDER, base64);
+  return SCRIPT.replace("__EDGE_PKI_VM_FILES__", vmFilesTable()).replace(PAYLOAD_PLACEHOLDER, base64);
 }
 
 /** `-EncodedCommand` takes base64 of the script's UTF-16LE. */

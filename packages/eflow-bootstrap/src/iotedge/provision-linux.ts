@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { chmod, mkdir, readFile, rename, stat, writeFile } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { pathToFileURL } from "node:url";
+import { editConfigTomlFile } from "@edge-pki/host-kit/iotedge-config";
 import { type ProgramResult, type RunProgram, runWithoutShell } from "@edge-pki/host-kit/private-files";
 import { BootstrapError } from "../errors.js";
 import { type DpsProvisioning, withDpsProvisioning } from "./config-toml.js";
@@ -78,18 +79,13 @@ export async function provisionLinux(request: LinuxProvisionRequest): Promise<{ 
     identityCert: pathToFileURL(certificate).href,
     identityPk: pathToFileURL(key).href,
   };
-  const original = await readFile(request.configToml, "utf8").catch((error: NodeJS.ErrnoException) => {
-    if (error.code === "ENOENT") return "";
-    throw error;
-  });
-  const edited = withDpsProvisioning(original, settings);
-  if (edited !== original) {
-    if (original !== "") {
-      const backup = `${request.configToml}.${host.now().toISOString().replaceAll(":", "-")}.bak`;
-      await writeFile(backup, original, { mode: 0o600 });
-      log(`kept the previous config.toml as ${backup}`);
-    }
-    await replaceFile(request.configToml, edited, 0o600);
+  const written = await editConfigTomlFile(
+    request.configToml,
+    (original) => withDpsProvisioning(original, settings),
+    host.now(),
+  );
+  if (written.changed) {
+    if (written.backup !== undefined) log(`kept the previous config.toml as ${written.backup}`);
     log(`wrote [provisioning] (DPS, X.509, ${request.deviceId}) into ${request.configToml}`);
     changed = true;
   }
@@ -135,7 +131,7 @@ async function replaceFile(path: string, content: string | Buffer, mode: number)
   await rename(temporary, path);
 }
 
-async function mustSucceed(host: LinuxHost, file: string, args: string[]): Promise<ProgramResult> {
+export async function mustSucceed(host: LinuxHost, file: string, args: string[]): Promise<ProgramResult> {
   let result: ProgramResult;
   try {
     result = await host.run(file, args);

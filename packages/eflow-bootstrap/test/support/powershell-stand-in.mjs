@@ -4,7 +4,8 @@
 // would with the module installed: the scenario (EFLOW_STAND_IN_SCENARIO, JSON) says how the host
 // is (elevated, module present, missing or blocked, VM deployed or Verify-EflowVm throwing, the key
 // parameter's name, a byte order mark before the output) and how
-// Provision-EflowVm ends (OK, an error it reports, an exception).
+// Provision-EflowVm ends (OK, an error it reports, an exception); for est-config, what the VM holds
+// (vmFiles) and how the write ends (estWrite).
 import { appendFileSync } from "node:fs";
 
 const argv = process.argv.slice(2);
@@ -125,6 +126,16 @@ switch (payload.action) {
       check:
         "Configuration checks\n--------------------\n√ keyd configuration is well-formed - OK\n‼ production readiness: logs policy - Warning\n\n21 check(s) succeeded.\n1 check(s) raised warnings. Re-run with --verbose for more details.\n",
     });
+    break;
+  case "est-read":
+    // What the VM holds: scenario.vmFiles, role -> base64 ("" when the file is missing).
+    result({ outcome: "ok", files: scenario.vmFiles ?? {} });
+    break;
+  case "est-write":
+    if (scenario.estWrite === "throw") {
+      result({ outcome: "exception", message: "iotedge config apply failed: config.toml is invalid" }, 15);
+    }
+    result({ outcome: "ok", result: "Azure IoT Edge has been configured successfully!" });
     break;
   default:
     process.stderr.write(`unknown action ${payload.action}\n`);
