@@ -1,4 +1,5 @@
 import { createHash, createPublicKey, type KeyObject, verify } from "node:crypto";
+import { KEY_ALGORITHM_IDENTIFIERS, SIGNATURE_ALGORITHM_IDENTIFIERS } from "./algorithm-identifiers.js";
 import { type CertificateFacts, factsOf } from "./certificate-facts.js";
 import { TAG, tlv, unsignedInteger, utf8String, x509Time } from "./der-writer.js";
 import { type DeviceCertificateFields, type IssuingCa, signDeviceCertificate } from "./device-certificate.js";
@@ -151,25 +152,6 @@ const VERSION_3 = Uint8Array.of(0xa0, 0x03, 0x02, 0x01, 0x02);
 const COMMON_NAME = Uint8Array.of(0x06, 0x03, 0x55, 0x04, 0x03);
 /** OID 2.5.29.14, id-ce-subjectKeyIdentifier. */
 const SUBJECT_KEY_IDENTIFIER = Uint8Array.of(0x06, 0x03, 0x55, 0x1d, 0x0e);
-
-/**
- * The AlgorithmIdentifiers of the keys the allow-list accepts, as DER spells them: id-ecPublicKey
- * with P-256 or P-384, and rsaEncryption with NULL parameters. The general path re-encodes a key's
- * identifier from its parts, which reproduces exactly these bytes.
- */
-const KEY_ALGORITHM_IDENTIFIERS = [
-  "301306072a8648ce3d020106082a8648ce3d030107",
-  "301006072a8648ce3d020106052b81040022",
-  "300d06092a864886f70d0101010500",
-].map((hex) => Buffer.from(hex, "hex"));
-
-/** Signature AlgorithmIdentifiers (RFC 5758 for ECDSA: no parameters; RFC 4055 for RSA: NULL). */
-const SIGNATURE_ALGORITHM_IDENTIFIERS: Record<string, string> = {
-  "ECDSA/SHA-256": "300a06082a8648ce3d040302",
-  "ECDSA/SHA-384": "300a06082a8648ce3d040303",
-  "RSASSA-PKCS1-v1_5/SHA-256": "300d06092a864886f70d01010b0500",
-  "RSASSA-PKCS1-v1_5/SHA-384": "300d06092a864886f70d01010c0500",
-};
 
 function algorithmIdentifierOf(algorithm: SignatureAlgorithm): Uint8Array {
   const hex = SIGNATURE_ALGORITHM_IDENTIFIERS[`${algorithm.name}/${algorithm.hash}`];
