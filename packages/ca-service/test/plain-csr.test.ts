@@ -12,7 +12,8 @@ import { describe, expect } from "vitest";
 import { readCsrWithLibrary } from "../src/core/csr.js";
 import { readPlainCsr } from "../src/core/plain-csr.js";
 import { parseStrictDer } from "../src/core/strict-der.js";
-import { bitString, concat, sequence, tlv } from "./support/der.js";
+import { compressedP256Spki } from "./support/compressed-key.js";
+import { concat, sequence, tlv } from "./support/der.js";
 import { it as base } from "./support/fixtures.js";
 import { csrWithSubject, textCn } from "./support/forged-keys.js";
 import { applyByteMutations, byteMutations } from "./support/fuzz/byte-mutations.js";
@@ -29,14 +30,7 @@ const spkiOf = (publicKey: KeyObject) => new Uint8Array(publicKey.export({ type:
 const p256 = generateKeyPairSync("ec", { namedCurve: "P-256" }).publicKey;
 const KEYS: Record<string, Uint8Array> = {
   "P-256": spkiOf(p256),
-  "P-256, compressed point": (() => {
-    const point = spkiOf(p256).subarray(-65); // 04 || x || y
-    const prefix = 2 + ((point[64] ?? 0) & 1);
-    return sequence(
-      hex("301306072a8648ce3d020106082a8648ce3d030107"),
-      bitString(concat([Uint8Array.of(prefix), point.subarray(1, 33)])),
-    );
-  })(),
+  "P-256, compressed point": compressedP256Spki(p256),
   "P-384": spkiOf(generateKeyPairSync("ec", { namedCurve: "P-384" }).publicKey),
   "RSA-2048": spkiOf(generateKeyPairSync("rsa", { modulusLength: 2048 }).publicKey),
   "RSA-2048, no NULL parameters": (() => {

@@ -3,11 +3,15 @@
  * with P-256 or P-384, and rsaEncryption with NULL parameters. The general path re-encodes a key's
  * identifier from its parts, which reproduces exactly these bytes.
  */
-export const KEY_ALGORITHM_IDENTIFIERS: readonly Buffer[] = [
+export const EC_KEY_ALGORITHM_IDENTIFIERS: readonly Buffer[] = [
   "301306072a8648ce3d020106082a8648ce3d030107",
   "301006072a8648ce3d020106052b81040022",
-  "300d06092a864886f70d0101010500",
 ].map((hex) => Buffer.from(hex, "hex"));
+export const RSA_KEY_ALGORITHM_IDENTIFIER = Buffer.from("300d06092a864886f70d0101010500", "hex");
+export const KEY_ALGORITHM_IDENTIFIERS: readonly Buffer[] = [
+  ...EC_KEY_ALGORITHM_IDENTIFIERS,
+  RSA_KEY_ALGORITHM_IDENTIFIER,
+];
 
 /**
  * Signature AlgorithmIdentifiers, by WebCrypto name and hash (RFC 5758 for ECDSA: no parameters;

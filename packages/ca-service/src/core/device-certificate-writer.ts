@@ -1,13 +1,13 @@
 import { createHash, createPublicKey, type KeyObject, verify } from "node:crypto";
-import { KEY_ALGORITHM_IDENTIFIERS, SIGNATURE_ALGORITHM_IDENTIFIERS } from "./algorithm-identifiers.js";
+import { SIGNATURE_ALGORITHM_IDENTIFIERS } from "./algorithm-identifiers.js";
 import { type CertificateFacts, factsOf } from "./certificate-facts.js";
 import { TAG, tlv, unsignedInteger, utf8String, x509Time } from "./der-writer.js";
 import { type DeviceCertificateFields, type IssuingCa, signDeviceCertificate } from "./device-certificate.js";
 import { assertValidDeviceId } from "./device-id.js";
 import { isRsa, type SignatureAlgorithm } from "./key-algorithms.js";
+import { knownKeyDer } from "./known-key-der.js";
 import { deviceExtensionsAroundKeyId, subjectKeyIdOf } from "./profiles.js";
 import { signatureRefused } from "./signer-crypto.js";
-import { type DerElement, parseStrictDer } from "./strict-der.js";
 import { truncateToSecond } from "./validity.js";
 
 /**
@@ -116,7 +116,9 @@ export class DeviceCertificateWriter {
    * does not write verbatim. The subject is `CN=<device ID>` as a UTF8String, as `commonNameOnly`.
    */
   toBeSigned(fields: DeviceCertificateFields): { der: Uint8Array; serialNumber: string } | undefined {
-    const keyBits = keyBitsOf(fields.publicKeySpki);
+    // The key's bits (what its key identifier hashes, RFC 5280 §4.2.1.2 method 1), when the key is
+    // one this path writes verbatim.
+    const keyBits = knownKeyDer(fields.publicKeySpki)?.bits;
     if (keyBits === undefined) return undefined;
     const serial = serialNumberOf(fields.serialNumber);
     const { leading, trailing } = isRsa(fields.keyAlgorithm) ? this.extensions.rsa : this.extensions.ec;
@@ -158,25 +160,6 @@ function algorithmIdentifierOf(algorithm: SignatureAlgorithm): Uint8Array {
   if (hex === undefined)
     throw new Error(`no signature algorithm identifier for ${algorithm.name}/${algorithm.hash}`);
   return Buffer.from(hex, "hex");
-}
-
-/**
- * The public key's bits (what its key identifier hashes, RFC 5280 §4.2.1.2 method 1) when the key
- * is one this path writes verbatim: a known algorithm identifier and a BIT STRING without unused bits.
- */
-function keyBitsOf(spki: Uint8Array): Uint8Array | undefined {
-  let key: DerElement;
-  try {
-    key = parseStrictDer(spki);
-  } catch {
-    return undefined;
-  }
-  const [algorithm, bits] = key.children ?? [];
-  if (key.tag !== TAG.sequence || algorithm === undefined || bits?.tag !== TAG.bitString) return undefined;
-  if (key.children?.length !== 2 || spki[bits.contentStart] !== 0) return undefined;
-  const identifier = spki.subarray(key.contentStart, algorithm.contentEnd);
-  if (!KEY_ALGORITHM_IDENTIFIERS.some((known) => known.equals(identifier))) return undefined;
-  return spki.subarray(bits.contentStart + 1, bits.contentEnd);
 }
 
 /** ECDSA's r‖s (IEEE P1363, as signers return it) as the DER SEQUENCE X.509 carries. */

@@ -1,4 +1,5 @@
-import { KEY_ALGORITHM_IDENTIFIERS, SIGNATURE_ALGORITHM_IDENTIFIERS } from "./algorithm-identifiers.js";
+import { RSA_KEY_ALGORITHM_IDENTIFIER, SIGNATURE_ALGORITHM_IDENTIFIERS } from "./algorithm-identifiers.js";
+import { knownKeyDer } from "./known-key-der.js";
 import { type DerElement, parseStrictDer } from "./strict-der.js";
 
 /** What `verifyCsr` takes from a request before it checks the key and the signature. */
@@ -20,8 +21,6 @@ const NO_ATTRIBUTES = "a000";
 const COMMON_NAME = "0603550403";
 /** Subject attributes read here: CN, serialNumber, C, L, ST, O, OU (2.5.4.3-11); others go the general way. */
 const ATTRIBUTE_TYPES = new Set(["03", "05", "06", "07", "08", "0a", "0b"].map((last) => `06035504${last}`));
-/** rsaEncryption with NULL parameters. */
-const RSA_ENCRYPTION = Buffer.from("300d06092a864886f70d0101010500", "hex");
 const UTF8_STRING = 0x0c;
 const PRINTABLE_STRING = 0x13;
 /** PrintableString's alphabet (X.680 §41.4). */
@@ -57,25 +56,18 @@ export function readPlainCsr(der: Uint8Array, request: DerElement): CsrFields | 
   if (hex(spki.contentEnd, attributes) !== NO_ATTRIBUTES) return undefined;
   const signatureAlgorithm = SIGNATURE_ALGORITHMS.get(hex(info.contentEnd, algorithm));
   if (signatureAlgorithm === undefined) return undefined;
-  const requestedSpki = plainKey(bytes(subject.contentEnd, spki), der, spki);
+  const requestedSpki = plainKey(bytes(subject.contentEnd, spki));
   const commonNames = plainSubject(der, subject);
   if (requestedSpki === undefined || commonNames === undefined) return undefined;
   return { requestedSpki, signatureAlgorithm, commonNames };
 }
 
-/** The key's DER when its identifier is a known one and its BIT STRING has no unused bits. */
-function plainKey(spkiDer: Uint8Array, der: Uint8Array, spki: DerElement): Uint8Array | undefined {
-  const [identifier, bits] = spki.children ?? [];
-  if (spki.tag !== 0x30 || spki.children?.length !== 2 || identifier === undefined) return undefined;
-  if (bits?.tag !== 0x03 || der[bits.contentStart] !== 0) return undefined;
-  const identifierDer = der.subarray(spki.contentStart, identifier.contentEnd);
-  if (!KEY_ALGORITHM_IDENTIFIERS.some((known) => known.equals(identifierDer))) return undefined;
-  if (
-    RSA_ENCRYPTION.equals(identifierDer) &&
-    !isRsaPublicKey(der.subarray(bits.contentStart + 1, bits.contentEnd))
-  )
-    return undefined;
-  return spkiDer;
+/** The key's DER when it is in the library's own spelling (and, for RSA, one it can read). */
+function plainKey(spki: Uint8Array): Uint8Array | undefined {
+  const key = knownKeyDer(spki);
+  if (key === undefined) return undefined;
+  if (RSA_KEY_ALGORITHM_IDENTIFIER.equals(key.identifier) && !isRsaPublicKey(key.bits)) return undefined;
+  return spki;
 }
 
 /**
