@@ -4,6 +4,7 @@ import { type AdminTokenFile, adminTokenFile } from "./adapters/auth/admin-token
 import { KeyStoreTokenSigner } from "./adapters/auth/key-store-token-signer.js";
 import { discoveredKeySet } from "./adapters/auth/oidc-discovery.js";
 import { type TrustedIssuer, TrustedIssuersVerifier } from "./adapters/auth/trusted-issuers-verifier.js";
+import { VerifiedTokenCache } from "./adapters/auth/verified-token-cache.js";
 import { privateDataFolder } from "./adapters/fs/private-data-folder.js";
 import { openKeyVaultKeyStore } from "./adapters/keys/azure-key-vault/open-key-vault-key-store.js";
 import { LocalFileKeyStore } from "./adapters/keys/local-file-key-store.js";
@@ -207,7 +208,7 @@ function tokenVerifier(config: Config, tokens: TokenSigner, clock: Clock): Token
       },
     }),
   );
-  return new TrustedIssuersVerifier([own, ...external], clock);
+  return new VerifiedTokenCache(new TrustedIssuersVerifier([own, ...external], clock), clock);
 }
 
 /** The composition root: config → adapters → core. */

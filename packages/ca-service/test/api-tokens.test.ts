@@ -161,6 +161,29 @@ describe("the token registry", () => {
     const next = await service.token(["issuer"], { subject: "line-one" });
     expect(decodeJwt(next).sub).toBe("line-one");
   });
+
+  // Tokens that verified are remembered by their text (VerifiedTokenCache); nothing about a token
+  // that changes with time may be served from there.
+  it("a token accepted before is refused once it expires, and its altered copies never pass", async ({
+    service,
+    clock,
+  }) => {
+    const token = await service.token(["reader"], { subject: "expiring-reader" });
+    expect((await readAudit(service, token)).status).toBe(200);
+    expect((await readAudit(service, token)).status).toBe(200);
+    const [header, payload, signature] = token.split(".") as [string, string, string];
+    const flipped = `${signature.slice(0, -2)}${signature.at(-2) === "A" ? "B" : "A"}${signature.at(-1)}`;
+    expect((await readAudit(service, `${header}.${payload}.${flipped}`)).status).toBe(401);
+
+    // Past exp and the 60 s leeway by the service's clock.
+    const left = (decodeJwt(token).exp as number) * 1000 - clock.now().getTime();
+    clock.advance(left + 61_000);
+    const expired = await readAudit(service, token);
+    expect({ status: expired.status, detail: expired.body.detail }).toEqual({
+      status: 401,
+      detail: "the token has expired",
+    });
+  });
 });
 
 describe("edge-pki-ca token list and token revoke", () => {

@@ -3,6 +3,7 @@ import { AsnConvert } from "@peculiar/asn1-schema";
 import { Name } from "@peculiar/asn1-x509";
 import { CaError } from "./errors.js";
 import { canonicalPublicKey, importAllowedPublicKey, type KeyAlgorithm } from "./key-algorithms.js";
+import { type CsrFields, readPlainCsr } from "./plain-csr.js";
 import { type DerElement, parseStrictDer } from "./strict-der.js";
 import { x509 } from "./x509.js";
 
@@ -36,11 +37,11 @@ export interface VerifiedCsr {
 export async function verifyCsr(request: string | Uint8Array): Promise<VerifiedCsr> {
   const der = typeof request === "string" ? derOfPem(request) : request;
   const structure = strictStructureOf(der);
-  const csr = parseCsr(der);
+  const plain = readPlainCsr(der, structure);
+  const { requestedSpki, signatureAlgorithm, commonNames } =
+    plain === undefined ? readCsrWithLibrary(der) : { ...plain, commonNames: () => plain.commonNames };
   // The key first: "Ed25519 keys are not accepted" helps more than "its signature algorithm is not".
-  const requestedSpki = publicKeyOf(csr);
   const { key, algorithm: keyAlgorithm } = importAllowedPublicKey(requestedSpki);
-  const signatureAlgorithm = describeSignatureAlgorithm(csr);
   if (!ACCEPTED_CSR_SIGNATURES.has(signatureAlgorithm)) {
     throw csrError("invalid_csr", `the CSR's signature algorithm ${signatureAlgorithm} is not accepted`);
   }
@@ -54,8 +55,23 @@ export async function verifyCsr(request: string | Uint8Array): Promise<VerifiedC
   return {
     publicKeySpki: canonicalPublicKey(requestedSpki, key),
     keyAlgorithm,
-    commonNames: commonNamesOf(csr),
-    der: new Uint8Array(csr.rawData),
+    commonNames: commonNames(),
+    der: new Uint8Array(der),
+  };
+}
+
+/**
+ * Any request the plain reader leaves (see `readPlainCsr`), read by @peculiar/x509. The CNs are
+ * read last, once the signature verified, so that a forged request hears of its signature first.
+ */
+export function readCsrWithLibrary(
+  der: Uint8Array,
+): Omit<CsrFields, "commonNames"> & { commonNames(): string[] } {
+  const csr = parseCsr(der);
+  return {
+    requestedSpki: publicKeyOf(csr),
+    signatureAlgorithm: describeSignatureAlgorithm(csr),
+    commonNames: () => commonNamesOf(csr),
   };
 }
 

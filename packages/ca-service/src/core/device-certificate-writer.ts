@@ -1,12 +1,13 @@
 import { createHash, createPublicKey, type KeyObject, verify } from "node:crypto";
+import { SIGNATURE_ALGORITHM_IDENTIFIERS } from "./algorithm-identifiers.js";
 import { type CertificateFacts, factsOf } from "./certificate-facts.js";
 import { TAG, tlv, unsignedInteger, utf8String, x509Time } from "./der-writer.js";
 import { type DeviceCertificateFields, type IssuingCa, signDeviceCertificate } from "./device-certificate.js";
 import { assertValidDeviceId } from "./device-id.js";
 import { isRsa, type SignatureAlgorithm } from "./key-algorithms.js";
+import { knownKeyDer } from "./known-key-der.js";
 import { deviceExtensionsAroundKeyId, subjectKeyIdOf } from "./profiles.js";
 import { signatureRefused } from "./signer-crypto.js";
-import { type DerElement, parseStrictDer } from "./strict-der.js";
 import { truncateToSecond } from "./validity.js";
 
 /**
@@ -115,7 +116,9 @@ export class DeviceCertificateWriter {
    * does not write verbatim. The subject is `CN=<device ID>` as a UTF8String, as `commonNameOnly`.
    */
   toBeSigned(fields: DeviceCertificateFields): { der: Uint8Array; serialNumber: string } | undefined {
-    const keyBits = keyBitsOf(fields.publicKeySpki);
+    // The key's bits (what its key identifier hashes, RFC 5280 §4.2.1.2 method 1), when the key is
+    // one this path writes verbatim.
+    const keyBits = knownKeyDer(fields.publicKeySpki)?.bits;
     if (keyBits === undefined) return undefined;
     const serial = serialNumberOf(fields.serialNumber);
     const { leading, trailing } = isRsa(fields.keyAlgorithm) ? this.extensions.rsa : this.extensions.ec;
@@ -152,49 +155,11 @@ const COMMON_NAME = Uint8Array.of(0x06, 0x03, 0x55, 0x04, 0x03);
 /** OID 2.5.29.14, id-ce-subjectKeyIdentifier. */
 const SUBJECT_KEY_IDENTIFIER = Uint8Array.of(0x06, 0x03, 0x55, 0x1d, 0x0e);
 
-/**
- * The AlgorithmIdentifiers of the keys the allow-list accepts, as DER spells them: id-ecPublicKey
- * with P-256 or P-384, and rsaEncryption with NULL parameters. The general path re-encodes a key's
- * identifier from its parts, which reproduces exactly these bytes.
- */
-const KEY_ALGORITHM_IDENTIFIERS = [
-  "301306072a8648ce3d020106082a8648ce3d030107",
-  "301006072a8648ce3d020106052b81040022",
-  "300d06092a864886f70d0101010500",
-].map((hex) => Buffer.from(hex, "hex"));
-
-/** Signature AlgorithmIdentifiers (RFC 5758 for ECDSA: no parameters; RFC 4055 for RSA: NULL). */
-const SIGNATURE_ALGORITHM_IDENTIFIERS: Record<string, string> = {
-  "ECDSA/SHA-256": "300a06082a8648ce3d040302",
-  "ECDSA/SHA-384": "300a06082a8648ce3d040303",
-  "RSASSA-PKCS1-v1_5/SHA-256": "300d06092a864886f70d01010b0500",
-  "RSASSA-PKCS1-v1_5/SHA-384": "300d06092a864886f70d01010c0500",
-};
-
 function algorithmIdentifierOf(algorithm: SignatureAlgorithm): Uint8Array {
   const hex = SIGNATURE_ALGORITHM_IDENTIFIERS[`${algorithm.name}/${algorithm.hash}`];
   if (hex === undefined)
     throw new Error(`no signature algorithm identifier for ${algorithm.name}/${algorithm.hash}`);
   return Buffer.from(hex, "hex");
-}
-
-/**
- * The public key's bits (what its key identifier hashes, RFC 5280 §4.2.1.2 method 1) when the key
- * is one this path writes verbatim: a known algorithm identifier and a BIT STRING without unused bits.
- */
-function keyBitsOf(spki: Uint8Array): Uint8Array | undefined {
-  let key: DerElement;
-  try {
-    key = parseStrictDer(spki);
-  } catch {
-    return undefined;
-  }
-  const [algorithm, bits] = key.children ?? [];
-  if (key.tag !== TAG.sequence || algorithm === undefined || bits?.tag !== TAG.bitString) return undefined;
-  if (key.children?.length !== 2 || spki[bits.contentStart] !== 0) return undefined;
-  const identifier = spki.subarray(key.contentStart, algorithm.contentEnd);
-  if (!KEY_ALGORITHM_IDENTIFIERS.some((known) => known.equals(identifier))) return undefined;
-  return spki.subarray(bits.contentStart + 1, bits.contentEnd);
 }
 
 /** ECDSA's r‖s (IEEE P1363, as signers return it) as the DER SEQUENCE X.509 carries. */

@@ -1,6 +1,5 @@
 import { createPublicKey, type KeyObject, type webcrypto } from "node:crypto";
-import { AsnConvert } from "@peculiar/asn1-schema";
-import { SubjectPublicKeyInfo } from "@peculiar/asn1-x509";
+import { ecKeyShape } from "./ec-key-shape.js";
 import { CaError } from "./errors.js";
 
 /**
@@ -93,17 +92,12 @@ export function canonicalPublicKey(
 }
 
 function isCompressedPoint(spki: Uint8Array): boolean {
-  const point = new Uint8Array(AsnConvert.parse(spki, SubjectPublicKeyInfo).subjectPublicKey);
-  return point[0] === 0x02 || point[0] === 0x03;
+  return ecKeyShape(spki).compressedPoint;
 }
 
 /** RFC 5480: the parameters of an id-ecPublicKey must be the OID of a named curve. */
 function hasNamedCurve(spki: Uint8Array): boolean {
-  const OBJECT_IDENTIFIER_TAG = 0x06;
-  const parameters = AsnConvert.parse(spki, SubjectPublicKeyInfo).algorithm.parameters;
-  return (
-    parameters !== null && parameters !== undefined && new Uint8Array(parameters)[0] === OBJECT_IDENTIFIER_TAG
-  );
+  return ecKeyShape(spki).namedCurve;
 }
 
 export function isRsa(algorithm: KeyAlgorithm): boolean {
