@@ -12,15 +12,19 @@ import { withCurrentCa } from "./http/current-ca.js";
 import { describeError, type Logger } from "./logger.js";
 import { closeServer } from "./server.js";
 
-/** How often the listener looks whether its own certificate is due for renewal. */
-const RENEWAL_CHECK_MS = 60 * 60 * 1000;
+/**
+ * How often the listener looks whether its own certificate is due for renewal: by age, or because
+ * the intermediate that signed it was retired (a look costs a clock read and a cached lookup).
+ */
+const RENEWAL_CHECK_MS = 60 * 1000;
 
 export interface EstListener {
   url: string;
   server: Server;
   /**
    * Renews the listener's own certificate if two thirds of its lifetime have passed (by the
-   * service's clock); checked hourly. True when it renewed. Always false with EDGE_PKI_TLS_CERT.
+   * service's clock), or once the intermediate that signed it is retired and its successor in
+   * place; checked every minute. True when it renewed. Always false with EDGE_PKI_TLS_CERT.
    */
   renewIfDue(): Promise<boolean>;
   close(): Promise<void>;
@@ -62,8 +66,17 @@ export async function startEstListener(options: {
   const server = createServer({ ...identity(), ...clientCertificates }, options.app);
   server.headersTimeout = 30_000;
   server.requestTimeout = 60_000;
+  /** The intermediate in use, unless it is retired and its successor not in place yet. */
+  const currentIssuer = () =>
+    context.issuingCa.current().then(
+      (ca) => ca.certificate.serialNumber.toLowerCase(),
+      () => undefined,
+    );
   const renewIfDue = async () => {
-    if (own === undefined || context.clock.now() < own.renewAfter) return false;
+    if (own === undefined) return false;
+    const issuer = await currentIssuer();
+    const signedByRetired = issuer !== undefined && issuer !== own.issuerSerialNumber;
+    if (context.clock.now() < own.renewAfter && !signedByRetired) return false;
     own = await issue();
     server.setSecureContext({ ...identity(), ca: clientCertificates.ca });
     logger.info("EST server certificate renewed", { notAfter: own.notAfter.toISOString() });

@@ -1,4 +1,5 @@
 import { execFileSync } from "node:child_process";
+import { X509Certificate } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { connect, type PeerCertificate } from "node:tls";
@@ -428,6 +429,14 @@ testWithEst(
     // superseded: aziot renews with the EST identity it holds, and gets a certificate of the successor.
     expect((await identity("est-id-old")).status).toBe(200);
     const successor = await retire("superseded");
+    // The listener's own certificate follows: the next check reissues it under the successor.
+    const listener = service.est;
+    if (listener === undefined) throw new Error("no EST listener");
+    expect(await listener.renewIfDue()).toBe(true);
+    const served = await servedCertificate(listener.url);
+    const successorCa = new X509Certificate(successor.intermediateCertificatePem);
+    expect(new X509Certificate(served.raw).verify(successorCa.publicKey)).toBe(true);
+    expect(await listener.renewIfDue()).toBe(false);
     const device = await enroll(est, "dev-after-superseded", "simpleenroll", "est-id-old", "/CN=edge-2");
     expect(device.status, device.body).toBe(200);
     writeFileSync(join(est.dir, "successor.pem"), successor.intermediateCertificatePem);

@@ -22,6 +22,8 @@ export interface EstServerCertificate {
   notAfter: Date;
   /** From here on `needsRenewal` says yes: two thirds of its lifetime. */
   renewAfter: Date;
+  /** The serial number of the intermediate that signed it: once that one is retired, renew. */
+  issuerSerialNumber: string;
 }
 
 export interface EstServerCertificateDeps {
@@ -95,5 +97,6 @@ export async function issueEstServerCertificate(
     notBefore: validity.notBefore,
     notAfter: validity.notAfter,
     renewAfter: new Date(validity.notBefore.getTime() + (lifetime * 2) / 3),
+    issuerSerialNumber: deps.ca.certificate.serialNumber.toLowerCase(),
   };
 }
