@@ -4,6 +4,7 @@
  * the fuzz property that found it (named in the test) keeps looking for others like it.
  */
 import { describe, expect } from "vitest";
+import { verifyRenewalProof } from "../src/core/renewal-proof.js";
 import { countRows } from "./support/database.js";
 import { integer, nullValue, OID, sequence, set, tlv, utf8String } from "./support/der.js";
 import { it } from "./support/fixtures.js";
@@ -144,5 +145,22 @@ describe("fixed: a bearer token spelled otherwise than canonical base64url is re
       });
     }
     expect((await call(`${service.url}/v1/audit?limit=1`, { token })).status).toBe(200);
+  });
+});
+
+describe("fixed: a renewal proof whose alg is an object without a usable toString is refused, not a 500", () => {
+  // {"alg":{"toString":""}}: describing alg with String() threw a TypeError. Fuzz property:
+  // fuzz-renewal-proof "JWS-shaped strings with hostile headers" (seed 731419993).
+  it("proof_invalid, naming the type", async ({ service }) => {
+    const verifying = verifyRenewalProof({
+      proof: "eyJhbGciOnsidG9TdHJpbmciOiIifX0.e30.ZmFsc2U",
+      issuers: await service.context.issuingCa.knownIntermediates(),
+      audiences: service.context.renewal.audiences,
+      now: new Date(),
+    });
+    await expect(verifying).rejects.toMatchObject({
+      code: "proof_invalid",
+      message: expect.stringContaining("alg of type object is not accepted"),
+    });
   });
 });

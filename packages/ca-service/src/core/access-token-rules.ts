@@ -30,13 +30,15 @@ export function assertAccessToken(
     header.typ !== undefined &&
     !(typeof header.typ === "string" && ACCESS_TOKEN_TYPES.has(header.typ.toLowerCase()))
   ) {
-    throw refuse(`a token of type ${String(header.typ)} is not an access token`);
+    // JSON.stringify, not String: a JSON value may be an object whose toString is not a function.
+    const type = typeof header.typ === "string" ? header.typ : JSON.stringify(header.typ);
+    throw refuse(`a token of type ${type} is not an access token`);
   }
   const idTokenClaim = ID_TOKEN_CLAIMS.find((claim) => claims[claim] !== undefined);
   if (idTokenClaim !== undefined) {
     throw refuse(`the token is an ID token (it carries ${idTokenClaim}); send an access token for this API`);
   }
-  if (claims.idtyp !== undefined && !ENTRA_IDTYPS.has(String(claims.idtyp))) {
+  if (claims.idtyp !== undefined && !(typeof claims.idtyp === "string" && ENTRA_IDTYPS.has(claims.idtyp))) {
     throw refuse("the token's idtyp does not name an access token");
   }
   // `idtyp` is an optional claim, and an Entra ID token fetched without a nonce carries none of the
@@ -45,7 +47,10 @@ export function assertAccessToken(
   if (claims.tid !== undefined && claims.azp === undefined && claims.appid === undefined) {
     throw refuse("the Entra token names no client application (azp or appid): it is not an access token");
   }
-  if (rules.versions !== undefined && !rules.versions.includes(String(claims.ver))) {
+  if (
+    rules.versions !== undefined &&
+    !(typeof claims.ver === "string" && rules.versions.includes(claims.ver))
+  ) {
     throw refuse(`the token's ver must be ${rules.versions.join(" or ")}`);
   }
   const issuedAt = typeof claims.iat === "number" ? claims.iat : claims.nbf;

@@ -58,7 +58,9 @@ export async function verifyRenewalProof(request: RenewalProofRequest): Promise<
   const algorithm = header.alg;
   const keyFits = typeof algorithm === "string" ? KEY_FOR_ALGORITHM[algorithm] : undefined;
   if (algorithm === undefined || keyFits === undefined) {
-    throw proofError(`alg '${String(algorithm)}' is not accepted: use ES256, ES384, RS256 or PS256`);
+    // Not String(algorithm): a header may carry any JSON, such as an object whose toString is not one.
+    const named = typeof algorithm === "string" ? `'${algorithm}'` : `of type ${typeof algorithm}`;
+    throw proofError(`alg ${named} is not accepted: use ES256, ES384, RS256 or PS256`);
   }
   const certificate = leafOf(header.x5c);
   const issuer = await issuerOf(certificate, request.issuers);
