@@ -10,9 +10,9 @@ import { revokeEstCredential } from "../app/revoke-est-credential.js";
 import { parseDuration } from "../core/duration.js";
 import { renderEstCredential } from "../http/render/est-credential.js";
 import { secureRandom, systemClock } from "../ports/clock.js";
+import { addListCommand } from "./list-command.js";
 import { openTokenRegistry } from "./open-token-registry.js";
 import { environmentWithFlags } from "./setting-flags.js";
-import { table } from "./table.js";
 
 interface CreateFlags {
   devicePrefix?: string;
@@ -46,35 +46,19 @@ export function addEstCredentialCommand(program: HostCommand): void {
     createCredential(username, create.opts<CreateFlags>(), environmentWithFlags(create)),
   );
 
-  const list = credentials
-    .command("list")
-    .description("list the EST credentials, newest first (never a password or its hash)")
-    .option("--limit <n>", "at most this many", "100")
-    .option("--json", "one JSON array, as GET /v1/est/credentials gives it");
-  list.action(async () => {
-    const { limit, json } = list.opts<{ limit: string; json?: boolean }>();
-    if (!/^[1-9][0-9]{0,5}$/.test(limit)) list.error("--limit must be a whole number from 1 to 999999");
-    const store = await openTokenRegistry(environmentWithFlags(list));
-    try {
-      const now = systemClock.now();
-      const items = (await listEstCredentials({ store }, { limit: Number(limit) })).map((record) =>
-        renderEstCredential(record, now),
-      );
-      if (json) {
-        process.stdout.write(`${JSON.stringify(items, null, 2)}\n`);
-        return;
-      }
-      const rows = items.map((item) => [
-        item.id,
-        item.username,
-        item.devicePrefix === null ? `device ${item.deviceId}` : `prefix ${item.devicePrefix}`,
-        item.expiresAt ?? "never",
-        item.status,
-      ]);
-      process.stdout.write(table([["ID", "USERNAME", "MAY ENROLL", "EXPIRES", "STATUS"], ...rows]));
-    } finally {
-      await store.close();
-    }
+  addListCommand(credentials, {
+    description: "list the EST credentials, newest first (never a password or its hash)",
+    jsonDescription: "one JSON array, as GET /v1/est/credentials gives it",
+    read: async (store, limit, now) =>
+      (await listEstCredentials({ store }, { limit })).map((record) => renderEstCredential(record, now)),
+    header: ["ID", "USERNAME", "MAY ENROLL", "EXPIRES", "STATUS"],
+    row: (item) => [
+      item.id,
+      item.username,
+      item.devicePrefix === null ? `device ${item.deviceId}` : `prefix ${item.devicePrefix}`,
+      item.expiresAt ?? "never",
+      item.status,
+    ],
   });
 
   const revoke = credentials
