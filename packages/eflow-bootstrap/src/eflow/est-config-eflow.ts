@@ -4,6 +4,7 @@ import { asBootstrapError } from "../iotedge/config-toml.js";
 import { VM_FILES, type VmFileRole } from "./powershell-script.js";
 import {
   assertPreconditions,
+  inspectDeployedVm,
   moduleLines,
   type PowerShellHost,
   runEflowScript,
@@ -27,14 +28,7 @@ export async function configureEstOnEflow(request: EflowEstRequest): Promise<{ c
   const host = request.host ?? thisPowerShellHost;
   const log = request.log ?? (() => {});
   const options = { executionPolicyBypass: request.executionPolicyBypass ?? false };
-  const inspected = await runEflowScript(host, { action: "inspect" }, options);
-  assertPreconditions(inspected);
-  if (inspected.fields.vmDeployed !== true) {
-    throw new BootstrapError(
-      "vm_not_deployed",
-      "the EFLOW VM is not deployed (Verify-EflowVm is False): run Deploy-Eflow first",
-    );
-  }
+  await inspectDeployedVm(host, options);
   const read = await runEflowScript(host, { action: "est-read" }, options);
   assertPreconditions(read);
   const inVm = (read.fields.files ?? {}) as Partial<Record<VmFileRole, string>>;

@@ -3,6 +3,7 @@ import { type IotEdgeSummary, summariseIotEdge } from "../iotedge/summary.js";
 import { chooseKeyParameter, KEY_PARAMETER_NAMES } from "./powershell-script.js";
 import {
   assertPreconditions,
+  inspectDeployedVm,
   moduleLines,
   type PowerShellHost,
   runEflowScript,
@@ -35,14 +36,7 @@ export async function provisionEflow(request: EflowProvisionRequest): Promise<{ 
   const host = request.host ?? thisPowerShellHost;
   const log = request.log ?? (() => {});
   const options = { executionPolicyBypass: request.executionPolicyBypass ?? false };
-  const inspected = await runEflowScript(host, { action: "inspect" }, options);
-  assertPreconditions(inspected);
-  if (inspected.fields.vmDeployed !== true) {
-    throw new BootstrapError(
-      "vm_not_deployed",
-      "the EFLOW VM is not deployed (Verify-EflowVm is False): run Deploy-Eflow first",
-    );
-  }
+  const inspected = await inspectDeployedVm(host, options);
   const parameters = Array.isArray(inspected.fields.parameters)
     ? (inspected.fields.parameters as string[])
     : [];

@@ -77,6 +77,25 @@ export async function runEflowScript(
   return { outcome: String(fields.outcome), fields, lines: others, exitCode: result.exitCode };
 }
 
+/**
+ * What every action on the VM starts with: the `inspect` action's answer, once the session is
+ * elevated, the module usable and the VM deployed (each failure its own error).
+ */
+export async function inspectDeployedVm(
+  host: PowerShellHost,
+  options: { executionPolicyBypass: boolean },
+): Promise<PowerShellOutcome> {
+  const inspected = await runEflowScript(host, { action: "inspect" }, options);
+  assertPreconditions(inspected);
+  if (inspected.fields.vmDeployed !== true) {
+    throw new BootstrapError(
+      "vm_not_deployed",
+      "the EFLOW VM is not deployed (Verify-EflowVm is False): run Deploy-Eflow first",
+    );
+  }
+  return inspected;
+}
+
 /** The precondition failures every action can meet, each as its own error. */
 export function assertPreconditions(outcome: PowerShellOutcome): void {
   const message = typeof outcome.fields.message === "string" ? outcome.fields.message : "";
