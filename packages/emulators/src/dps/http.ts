@@ -1,5 +1,5 @@
-/** The few HTTP mechanics the DPS emulator's three APIs share: routing, JSON bodies, answers. */
-import type { IncomingMessage, ServerResponse } from "node:http";
+/** The few HTTP mechanics the DPS emulator's three APIs share: routing and JSON bodies (answers: ../json-response.ts). */
+import type { IncomingMessage } from "node:http";
 import { badRequest } from "./errors.js";
 
 /** What a route returns. */
@@ -59,30 +59,6 @@ export async function readJson(request: IncomingMessage): Promise<unknown> {
   } catch {
     throw badRequest("The request body is not valid JSON.");
   }
-}
-
-export function sendJson(
-  response: ServerResponse,
-  status: number,
-  body: unknown,
-  headers: Record<string, string>,
-): void {
-  if (response.headersSent) {
-    response.end();
-    return;
-  }
-  if (body === undefined) {
-    response.writeHead(status, headers);
-    response.end();
-    return;
-  }
-  const payload = JSON.stringify(body);
-  response.writeHead(status, {
-    ...headers,
-    "content-type": "application/json; charset=utf-8",
-    "content-length": Buffer.byteLength(payload),
-  });
-  response.end(payload);
 }
 
 /** A plain JSON object, or a 400 naming what it should have been. */

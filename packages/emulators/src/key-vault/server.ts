@@ -2,6 +2,7 @@
  * The Key Vault emulator: an HTTPS (or HTTP) server speaking the Key Vault REST protocol for keys and
  * certificates, with the bearer challenge, throttling and fault injection of the real service.
  */
+
 import { randomUUID } from "node:crypto";
 import { mkdir, writeFile } from "node:fs/promises";
 import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from "node:http";
@@ -9,6 +10,7 @@ import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import { dirname } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
+import { sendJson } from "../json-response.js";
 import { authenticate, challengeHeader, type TokenPredicate } from "./auth.js";
 import { CertificateStore } from "./certificate-store.js";
 import { certificateRoutes } from "./certificates.js";
@@ -329,22 +331,7 @@ function send(
   body: unknown,
   headers: Record<string, string>,
 ): void {
-  if (response.headersSent) {
-    response.end();
-    return;
-  }
-  if (status === 204) {
-    response.writeHead(status, { ...headers, "x-ms-keyvault-service-version": "1.9.0.0" });
-    response.end();
-    return;
-  }
-  const payload = JSON.stringify(body);
-  response.writeHead(status, {
-    ...headers,
-    "content-type": "application/json; charset=utf-8",
-    "content-length": Buffer.byteLength(payload),
-    "cache-control": "no-cache",
-    "x-ms-keyvault-service-version": "1.9.0.0",
-  });
-  response.end(payload);
+  const vault = { ...headers, "x-ms-keyvault-service-version": "1.9.0.0" };
+  if (status === 204) sendJson(response, status, undefined, vault);
+  else sendJson(response, status, body, { ...vault, "cache-control": "no-cache" });
 }
