@@ -6,6 +6,7 @@ import type { CaKeyStore } from "../ports/ca-key-store.js";
 import type { CertificateStore } from "../ports/certificate-store.js";
 import type { Clock } from "../ports/clock.js";
 import { loadIssuingCa } from "./load-issuing-ca.js";
+import { PeriodicRead } from "./periodic-read.js";
 
 /** How stale a replica's view of the intermediate may get: a retirement elsewhere bites within this. */
 export const ISSUING_CA_REFRESH_MS = 2_000;
@@ -28,15 +29,15 @@ export interface IssuingCaSourceDeps {
 export class IssuingCaSource {
   private ca: IssuingCa;
   private readonly retiredBySerial = new Map<string, RetiredIntermediate>();
-  private readAt = Number.NEGATIVE_INFINITY;
-  private reading: Promise<void> | undefined;
+  private readonly reads: PeriodicRead;
 
   constructor(
     private readonly deps: IssuingCaSourceDeps,
     loaded: IssuingCa,
-    private readonly onReadFailure: (error: unknown) => void = () => {},
+    onReadFailure: (error: unknown) => void = () => {},
   ) {
     this.ca = loaded;
+    this.reads = new PeriodicRead(deps.clock, ISSUING_CA_REFRESH_MS, (now) => this.read(now), onReadFailure);
   }
 
   /** The root, which a retirement never changes. */
@@ -46,7 +47,7 @@ export class IssuingCaSource {
 
   /** The intermediate to sign with; `issuing_ca_retired` while it is retired and its successor not in place. */
   async current(): Promise<IssuingCa> {
-    await this.refreshIfStale();
+    await this.reads.ensureFresh();
     const retired = this.retiredBySerial.get(serialOf(this.ca.certificate));
     if (retired !== undefined) {
       throw new CaError(
@@ -63,7 +64,7 @@ export class IssuingCaSource {
    * intermediate's listing the device certificates revoked so far.
    */
   async forCrls(): Promise<IssuingCa> {
-    await this.refreshIfStale();
+    await this.reads.ensureFresh();
     return this.ca;
   }
 
@@ -72,7 +73,7 @@ export class IssuingCaSource {
    * and those retired before. Who may do what with such a certificate is for the operation to say.
    */
   async knownIntermediates(): Promise<x509.X509Certificate[]> {
-    await this.refreshIfStale();
+    await this.reads.ensureFresh();
     const retired = [...this.retiredBySerial.values()].map((entry) => entry.certificate);
     return this.retiredBySerial.has(serialOf(this.ca.certificate))
       ? retired
@@ -81,37 +82,23 @@ export class IssuingCaSource {
 
   /** The intermediates retired so far (whose device certificates may still come to renew). */
   async retired(): Promise<RetiredIntermediate[]> {
-    await this.refreshIfStale();
+    await this.reads.ensureFresh();
     return [...this.retiredBySerial.values()];
   }
 
-  private refreshIfStale(): Promise<void> {
-    if (this.deps.clock.now().getTime() - this.readAt < ISSUING_CA_REFRESH_MS) return Promise.resolve();
-    this.reading ??= this.read().finally(() => {
-      this.reading = undefined;
-    });
-    return this.reading;
-  }
-
-  private async read(): Promise<void> {
-    const now = this.deps.clock.now();
-    try {
-      const revoked = await this.deps.store.listRevoked({ issuer: "root", unexpiredAt: now });
-      for (const entry of revoked) {
-        if (this.retiredBySerial.has(entry.serialNumber)) continue;
-        const record = await this.deps.store.findBySerialNumber(entry.serialNumber);
-        if (record?.profile !== "intermediate") continue;
-        this.retiredBySerial.set(entry.serialNumber, {
-          certificate: new x509.X509Certificate(record.der),
-          reason: entry.reason,
-          revokedAt: entry.revokedAt,
-        });
-      }
-      if (this.retiredBySerial.has(serialOf(this.ca.certificate))) await this.takeSuccessor();
-      this.readAt = now.getTime();
-    } catch (error) {
-      this.onReadFailure(error);
+  private async read(now: Date): Promise<void> {
+    const revoked = await this.deps.store.listRevoked({ issuer: "root", unexpiredAt: now });
+    for (const entry of revoked) {
+      if (this.retiredBySerial.has(entry.serialNumber)) continue;
+      const record = await this.deps.store.findBySerialNumber(entry.serialNumber);
+      if (record?.profile !== "intermediate") continue;
+      this.retiredBySerial.set(entry.serialNumber, {
+        certificate: new x509.X509Certificate(record.der),
+        reason: entry.reason,
+        revokedAt: entry.revokedAt,
+      });
     }
+    if (this.retiredBySerial.has(serialOf(this.ca.certificate))) await this.takeSuccessor();
   }
 
   /**

@@ -1,5 +1,6 @@
 import type { Clock } from "../ports/clock.js";
 import type { SiblingWorkers } from "../ports/sibling-workers.js";
+import { PeriodicRead } from "./periodic-read.js";
 
 /** How stale a replica's view of revoked credentials may get: a revocation elsewhere bites within this. */
 export const REVOCATION_REFRESH_MS = 2_000;
@@ -17,8 +18,7 @@ export class RevocationList {
   private revoked = new Set<string>();
   /** Revoked here, and not yet seen in a read (one already under way may predate the commit). */
   private readonly revokedHere = new Set<string>();
-  private readAt = Number.NEGATIVE_INFINITY;
-  private reading: Promise<void> | undefined;
+  private readonly reads: PeriodicRead;
 
   constructor(
     private readonly deps: {
@@ -30,13 +30,14 @@ export class RevocationList {
        */
       siblings?: SiblingWorkers | undefined;
     },
-    private readonly onReadFailure: (error: unknown) => void = () => {},
+    onReadFailure: (error: unknown) => void = () => {},
   ) {
+    this.reads = new PeriodicRead(deps.clock, REVOCATION_REFRESH_MS, (now) => this.read(now), onReadFailure);
     deps.siblings?.onTokenRevoked((id) => this.revokedHere.add(id));
   }
 
   async isRevoked(id: string): Promise<boolean> {
-    if (this.deps.clock.now().getTime() - this.readAt >= REVOCATION_REFRESH_MS) await this.refresh();
+    await this.reads.ensureFresh();
     return this.revoked.has(id) || this.revokedHere.has(id);
   }
 
@@ -49,22 +50,9 @@ export class RevocationList {
     await this.deps.siblings?.announceTokenRevoked(id);
   }
 
-  private refresh(): Promise<void> {
-    this.reading ??= this.read().finally(() => {
-      this.reading = undefined;
-    });
-    return this.reading;
-  }
-
-  private async read(): Promise<void> {
-    const now = this.deps.clock.now();
-    try {
-      const ids = await this.deps.listRevoked({ unexpiredAt: now });
-      this.revoked = new Set(ids);
-      for (const id of ids) this.revokedHere.delete(id);
-      this.readAt = now.getTime();
-    } catch (error) {
-      this.onReadFailure(error);
-    }
+  private async read(now: Date): Promise<void> {
+    const ids = await this.deps.listRevoked({ unexpiredAt: now });
+    this.revoked = new Set(ids);
+    for (const id of ids) this.revokedHere.delete(id);
   }
 }
