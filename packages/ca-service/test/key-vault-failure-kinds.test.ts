@@ -1,4 +1,4 @@
-import { RestError } from "@azure/core-rest-pipeline";
+import { createHttpHeaders, createPipelineRequest, RestError } from "@azure/core-rest-pipeline";
 import { describe, expect, it } from "vitest";
 import { toVaultCallError } from "../src/adapters/keys/azure-key-vault/vault-failure.js";
 
@@ -27,5 +27,28 @@ describe("what a failed Key Vault call is worth retrying", () => {
     expect(kindOf(Object.assign(new Error("no credential"), { name: "CredentialUnavailableError" }))).toBe(
       "rejected",
     );
+  });
+});
+
+describe("how long a 429 asks to wait", () => {
+  const throttledWith = (headers: Record<string, string>) => {
+    const request = createPipelineRequest({ url: context.vaultUrl });
+    const response = { request, status: 429, headers: createHttpHeaders(headers) };
+    return toVaultCallError(new RestError("throttled", { statusCode: 429, request, response }), context);
+  };
+
+  it("reads the headers the Azure SDK reads, milliseconds first", () => {
+    expect(
+      throttledWith({ "retry-after-ms": "40", "x-ms-retry-after-ms": "70", "retry-after": "1" }).retryAfterMs,
+    ).toBe(40);
+    expect(throttledWith({ "x-ms-retry-after-ms": "70", "retry-after": "1" }).retryAfterMs).toBe(70);
+    expect(throttledWith({ "retry-after": "2" }).retryAfterMs).toBe(2_000);
+    const date = throttledWith({ "retry-after": new Date(Date.now() + 60_000).toUTCString() }).retryAfterMs;
+    expect(date).toBeGreaterThan(55_000);
+  });
+
+  it("falls back on Retry-After when the ms header is not a number, and on nothing when none is given", () => {
+    expect(throttledWith({ "retry-after-ms": "soon", "retry-after": "3" }).retryAfterMs).toBe(3_000);
+    expect(throttledWith({}).retryAfterMs).toBeUndefined();
   });
 });

@@ -86,8 +86,32 @@ describe("Key Vault emulator: throttling and faults", () => {
     const error = await caught(() => client.getKey("target"));
     expect(error).toMatchObject({ statusCode: 429, code: "Throttled" });
     expect(recorder.exchanges.slice(attemptsBefore)).toEqual([
-      expect.objectContaining({ status: 429, headers: { retryAfter: undefined, location: undefined } }),
+      expect.objectContaining({
+        status: 429,
+        headers: { retryAfter: undefined, retryAfterMs: undefined, location: undefined },
+      }),
     ]);
+  });
+
+  it("says the wait in ms too (retry-after-ms) only when its window is shorter than Key Vault's 10 s", async () => {
+    const recorder = new ExchangeRecorder();
+    const client = keyClient(emulator, { recorder, maxRetries: 0 });
+    await client.getKey("target");
+    const throttledWait = async (windowMs: number) => {
+      await emulator.setFaults({ throttle: { operationsPer10Seconds: 1, windowMs } });
+      await client.getKey("target");
+      await caught(() => client.getKey("target"));
+      return recorder.last("GET", "/keys/target/").headers;
+    };
+
+    const short = await throttledWait(1_000);
+    expect(short.retryAfter).toBe("1");
+    expect(Number(short.retryAfterMs)).toBeGreaterThan(0);
+    expect(Number(short.retryAfterMs)).toBeLessThanOrEqual(1_000);
+
+    const vaultLike = await throttledWait(10_000);
+    expect(Number(vaultLike.retryAfter)).toBeGreaterThanOrEqual(9);
+    expect(vaultLike.retryAfterMs).toBeUndefined();
   });
 
   it("throttles each operation's first attempt once, without Retry-After, and lets its retry through", async () => {

@@ -23,7 +23,7 @@ export interface Exchange {
   method: string;
   path: string;
   status: number;
-  headers: { retryAfter: string | undefined; location: string | undefined };
+  headers: { retryAfter: string | undefined; retryAfterMs: string | undefined; location: string | undefined };
   body: Record<string, unknown> | undefined;
 }
 
@@ -40,6 +40,7 @@ export class ExchangeRecorder {
         status: response.status,
         headers: {
           retryAfter: response.headers.get("retry-after"),
+          retryAfterMs: response.headers.get("retry-after-ms"),
           location: response.headers.get("location"),
         },
         body: response.bodyAsText ? (JSON.parse(response.bodyAsText) as Record<string, unknown>) : undefined,

@@ -190,6 +190,7 @@ export async function startKeyVaultEmulator(
         stats.throttledByType[type]++;
         if (decision.retryAfterSeconds !== undefined)
           headers["retry-after"] = String(decision.retryAfterSeconds);
+        if (decision.retryAfterMs !== undefined) headers["retry-after-ms"] = String(decision.retryAfterMs);
         throw throttled();
       }
       const operationId = request.headers["x-ms-client-request-id"];

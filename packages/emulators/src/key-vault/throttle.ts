@@ -25,11 +25,15 @@ export interface ThrottleOptions {
   /** Window length; default 10,000 ms. */
   windowMs?: number;
   /**
-   * Whether a 429 carries `Retry-After` (whole seconds, minimum 1); default true. Key Vault's
+   * Whether a 429 carries `Retry-After` (whole seconds, minimum 1, and also `retry-after-ms` when
+   * `windowMs` is shorter than Key Vault's 10 s); default true. Key Vault's
    * throttling guidance never promises one, and a 429 captured from a real vault's sign had none.
    */
   retryAfter?: boolean;
 }
+
+/** Key Vault counts transactions per 10 seconds. */
+const KEY_VAULT_WINDOW_MS = 10_000;
 
 /** Key Vault's 429. */
 export const throttled = (): KeyVaultError =>
@@ -41,7 +45,7 @@ export const throttled = (): KeyVaultError =>
 
 export type ThrottleDecision =
   | { admitted: true }
-  | { admitted: false; retryAfterSeconds: number | undefined };
+  | { admitted: false; retryAfterSeconds: number | undefined; retryAfterMs: number | undefined };
 
 /** One sliding window per transaction type; only admitted requests are recorded. */
 export class SlidingWindowThrottle {
@@ -63,7 +67,7 @@ export class SlidingWindowThrottle {
   admit(type: TransactionType, now: number): ThrottleDecision {
     const limit = this.#options?.limits?.[type] ?? this.#options?.operationsPer10Seconds;
     if (!this.#options || limit === undefined) return { admitted: true };
-    const windowMs = this.#options.windowMs ?? 10_000;
+    const windowMs = this.#options.windowMs ?? KEY_VAULT_WINDOW_MS;
     const admitted = this.#admitted.get(type) ?? [];
     this.#admitted.set(type, admitted);
     const horizon = now - windowMs;
@@ -72,9 +76,18 @@ export class SlidingWindowThrottle {
       admitted.push(now);
       return { admitted: true };
     }
-    if (this.#options.retryAfter === false) return { admitted: false, retryAfterSeconds: undefined };
-    const oldest = admitted[0] ?? now;
-    return { admitted: false, retryAfterSeconds: Math.max(1, Math.ceil((oldest + windowMs - now) / 1000)) };
+    if (this.#options.retryAfter === false) {
+      return { admitted: false, retryAfterSeconds: undefined, retryAfterMs: undefined };
+    }
+    const waitMs = Math.max(1, (admitted[0] ?? now) + windowMs - now);
+    return {
+      admitted: false,
+      retryAfterSeconds: Math.max(1, Math.ceil(waitMs / 1000)),
+      // A shortened window is the emulator's, not Key Vault's: whole seconds would round a wait of
+      // a few ms up to the whole window, so it also says the wait in ms, in the header the Azure
+      // SDKs read first. Key Vault's own 10-s window keeps the vault's whole-second answer.
+      retryAfterMs: windowMs < KEY_VAULT_WINDOW_MS ? waitMs : undefined,
+    };
   }
 }
 

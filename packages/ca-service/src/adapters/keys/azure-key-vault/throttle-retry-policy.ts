@@ -36,15 +36,28 @@ export function throttleRetryPolicy(backoff: ThrottleBackoff = KEY_VAULT_BACKOFF
     name: "keyVaultThrottleBackoff",
     retry({ retryCount, response }) {
       if (response?.status !== 429) return { skipStrategy: true };
-      const said = retryAfterMs(response.headers.get("retry-after"));
+      const said = retryAfterMs(response.headers);
       return { retryAfterInMs: said ?? throttleBackoffMs(retryCount, backoff) };
     },
   };
   return { ...retryPolicy([strategy], { maxRetries: backoff.maxRetries }), name: "keyVaultThrottleRetry" };
 }
 
-/** `Retry-After` as seconds or an HTTP date, in ms. */
-export function retryAfterMs(header: string | undefined): number | undefined {
+/**
+ * The wait a 429 asks for, in ms, read as the Azure SDK's own throttling strategy reads it:
+ * `retry-after-ms`, then `x-ms-retry-after-ms` (milliseconds), then `Retry-After` (seconds or an
+ * HTTP date). The millisecond headers matter when the vault's window is short: whole seconds
+ * round a wait of a few ms up to a second.
+ */
+export function retryAfterMs(
+  headers: { get(name: string): string | undefined } | undefined,
+): number | undefined {
+  for (const name of ["retry-after-ms", "x-ms-retry-after-ms"]) {
+    const value = headers?.get(name);
+    const ms = value ? Number(value) : Number.NaN;
+    if (Number.isFinite(ms)) return Math.max(0, ms);
+  }
+  const header = headers?.get("retry-after");
   if (!header) return undefined;
   const seconds = Number(header);
   if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);

@@ -36,7 +36,7 @@ export function toVaultCallError(error: unknown, context: VaultCallContext): Vau
   const reason = (error instanceof Error ? error.message : String(error)).replace(/\s+/g, " ").trim();
   const message = `Key Vault ${context.vaultUrl}: ${context.operation} failed: ${status === undefined ? "" : `${status} `}${reason}${hint(status, context.role)}`;
   if (status === 429) {
-    const wait = retryAfterMs(failure.response?.headers?.get("retry-after"));
+    const wait = retryAfterMs(failure.response?.headers);
     return new VaultCallError("throttled", message, wait, { cause: error, status });
   }
   // Without a status, only a connection failure (a RestError) or a timeout is worth another try.
