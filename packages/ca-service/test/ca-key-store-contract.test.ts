@@ -19,12 +19,14 @@ let stores = 0;
  */
 type Opener = (context: { dataDir: TempDir; vault: TestVault }) => () => CaKeyStore;
 
-const implementations: [string, Opener][] = [
+/** Each store, how to open it, and whether its signatures are made in this process. */
+const implementations: [string, Opener, boolean][] = [
   [
     "local file",
     ({ dataDir }) =>
       () =>
         new LocalFileKeyStore(`${dataDir.path}/store-${++stores}`, "contract test passphrase"),
+    true,
   ],
   [
     "Azure Key Vault (emulator)",
@@ -35,6 +37,7 @@ const implementations: [string, Opener][] = [
           certificateNames: { root: `root-${suffix}`, intermediate: `issuing-${suffix}` },
         });
       },
+    false,
   ],
 ];
 
@@ -55,7 +58,7 @@ const initRequest = (keyStore: CaKeyStore, keyAlgorithm: KeyAlgorithm = "ECDSA_P
   intermediateValidityDays: 1825,
 });
 
-describe.each(implementations)("CaKeyStore contract: %s", (_label, opener) => {
+describe.each(implementations)("CaKeyStore contract: %s", (_label, opener, inProcess) => {
   const it = test.extend("open", opener);
 
   it("has nothing before anything was created", async ({ open }) => {
@@ -72,6 +75,8 @@ describe.each(implementations)("CaKeyStore contract: %s", (_label, opener) => {
       const signer = await store.createKey("root", algorithm);
       expect(signer.keyAlgorithm).toBe(algorithm);
       expect(signer.signatureAlgorithm).toMatchObject({ name: "ECDSA", namedCurve: curve });
+      // Only an in-process signer's device certificates skip the check of their signature.
+      expect(signer.signsInProcess).toBe(inProcess);
       const data = new TextEncoder().encode("to be signed");
       const signature = await signer.sign(data);
       expect(signature.byteLength).toBe(length);

@@ -16,6 +16,7 @@ const it = test.extend("signer", { scope: "file" }, ({ dataDir }) =>
 /** The CaSigner port wrapped to return a well-formed signature over other bytes, as a faulty remote signer might. */
 const wrongSignatures = (real: CaSigner): CaSigner => ({
   ...real,
+  signsInProcess: false,
   sign: (data) => real.sign(new Uint8Array([...data, 0])),
 });
 

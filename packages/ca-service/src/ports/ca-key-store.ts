@@ -19,6 +19,12 @@ export interface CaSigner {
   /** DER SubjectPublicKeyInfo. */
   readonly publicKeySpki: Uint8Array;
   /**
+   * Whether `sign` is node:crypto in this process with a key it holds (a local file). Such a
+   * signature needs no second look, as OpenSSL and cfssl sign; a remote signer (Key Vault) is
+   * trusted for its key, not for its bytes, so what it returns is verified before use.
+   */
+  readonly signsInProcess: boolean;
+  /**
    * Signs `data` with `signatureAlgorithm`. ECDSA signatures come back as raw r‖s (IEEE P1363), as
    * WebCrypto and Key Vault produce them.
    */

@@ -202,6 +202,7 @@ async function importSigner(pkcs8: Buffer, keyRef: string): Promise<CaSigner> {
     keyAlgorithm,
     signatureAlgorithm,
     publicKeySpki,
+    signsInProcess: true,
     sign: async (data) =>
       new Uint8Array(sign(signatureAlgorithm.hash, data, { key: privateKey, dsaEncoding: "ieee-p1363" })),
   };

@@ -39,6 +39,7 @@ export function keyVaultSigner(key: VaultKey, options: KeyVaultSignerOptions): C
     keyAlgorithm,
     signatureAlgorithm,
     publicKeySpki: key.publicKeySpki,
+    signsInProcess: false,
     sign: async (data) => {
       const digest = new Uint8Array(createHash(hash).update(data).digest());
       try {

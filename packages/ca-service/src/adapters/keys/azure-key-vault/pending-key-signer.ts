@@ -21,6 +21,7 @@ export function pendingKeySigner(
     keyAlgorithm,
     signatureAlgorithm: signatureAlgorithmFor(keyAlgorithm),
     publicKeySpki,
+    signsInProcess: false,
     sign: () => Promise.reject(new CaError("ca_material_invalid", wayOut)),
   };
 }
