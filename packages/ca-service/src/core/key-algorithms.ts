@@ -1,6 +1,7 @@
 import { createPublicKey, type KeyObject, type webcrypto } from "node:crypto";
 import { ecKeyShape } from "./ec-key-shape.js";
 import { CaError } from "./errors.js";
+import { importKnownEcKey } from "./known-ec-key.js";
 
 /**
  * The allow-list of subject keys: what IoT Edge's keyd can load and DPS accepts. Ed25519, other
@@ -28,6 +29,11 @@ export function classifyPublicKey(spki: Uint8Array): KeyAlgorithm {
  * with a reason: the key comes back for whoever verifies with it next.
  */
 export function importAllowedPublicKey(spki: Uint8Array): { key: KeyObject; algorithm: KeyAlgorithm } {
+  return importKnownEcKey(spki) ?? importAnyPublicKey(spki);
+}
+
+/** The general import: any SPKI node:crypto reads, then classified against the allow-list. */
+export function importAnyPublicKey(spki: Uint8Array): { key: KeyObject; algorithm: KeyAlgorithm } {
   let key: KeyObject;
   try {
     key = createPublicKey({ key: Buffer.from(spki), format: "der", type: "spki" });
