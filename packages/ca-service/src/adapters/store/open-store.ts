@@ -6,6 +6,7 @@ import pg from "pg";
 import { KyselyCertificateStore } from "./kysely-certificate-store.js";
 import type { Database } from "./schema.js";
 import { SQLITE_BUSY_TIMEOUT_MS } from "./sqlite-write-lock.js";
+import { withStatementCache } from "./statement-cache.js";
 import { postgresWriteProbe, sqliteWriteProbe } from "./write-probe.js";
 
 /** The embedded default: one SQLite file, in WAL mode, fsynced on every commit. */
@@ -18,7 +19,7 @@ export async function openSqliteStore(path: string): Promise<KyselyCertificateSt
   database.pragma("synchronous = FULL");
   database.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
   return KyselyCertificateStore.open(
-    new Kysely<Database>({ dialect: new SqliteDialect({ database }) }),
+    new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(database) }) }),
     "sqlite",
     () => sqliteWriteProbe(path),
   );
