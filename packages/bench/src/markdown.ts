@@ -35,7 +35,7 @@ export function renderMarkdown(result: BenchResult): string {
       ]),
     ),
     "",
-    `Crypto floor (node:crypto, one core, P-256): SPKI import and CSR verification ${floor.verifyMicroseconds.toFixed(0)} µs + signature ${floor.signMicroseconds.toFixed(0)} µs = ${(floor.microsecondsPerCertificate / 1000).toFixed(3)} ms CPU per certificate, ${floor.certificatesPerSecondPerCore.toFixed(0)} certificates/s per core.`,
+    `Crypto floor (node:crypto, one core, P-256): key import and CSR verification ${floor.verifyMicroseconds.toFixed(0)} µs + signature ${floor.signMicroseconds.toFixed(0)} µs = ${(floor.microsecondsPerCertificate / 1000).toFixed(3)} ms CPU per certificate, ${floor.certificatesPerSecondPerCore.toFixed(0)} certificates/s per core.`,
   ];
   if (result.keyVault) {
     const kv = result.keyVault;
