@@ -57,7 +57,7 @@ export interface HttpAppOptions {
 export function createHttpApp(options: HttpAppOptions): express.Express {
   const { context, rateLimits } = options;
   const handlers: Handlers<Operations> = {
-    ...healthHandlers(context),
+    ...healthHandlers(context, options.logger),
     ...caHandlers(context),
     ...tokenHandlers(context),
     ...apiTokenHandlers(context),
@@ -125,11 +125,14 @@ export function createHttpApp(options: HttpAppOptions): express.Express {
   return app;
 }
 
-/** Every failure, as problem+json; only what the service did wrong (5xx) is logged as an error. */
+/**
+ * Every failure, as problem+json; only what the service did wrong (5xx) is logged as an error. A
+ * readiness probe's 503 is its answer, logged by the probe when readiness changes (`healthHandlers`).
+ */
 export function problemHandler(logger: Logger) {
   return (error: unknown, request: Request, response: Response, _next: NextFunction) => {
     const problem = renderProblem(toCaError(error));
-    if (problem.status >= 500) {
+    if (problem.status >= 500 && response.locals.operationId !== "getReadiness") {
       logger.error("request failed", {
         method: request.method,
         path: request.path,
