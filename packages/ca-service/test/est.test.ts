@@ -420,7 +420,7 @@ testWithEst(
     };
     const retire = async (reason: string) => {
       const retired = serialOfPem((await servedCa(service.url)).intermediateCertificatePem);
-      expect((await retireWithCli(["--reason", reason], cliEnv)).code).toBe(0);
+      expect((await retireWithCli(["--serial", retired, "--reason", reason], cliEnv)).code).toBe(0);
       return successorServedBy(service.url, retired);
     };
     const identity = (name: string) =>

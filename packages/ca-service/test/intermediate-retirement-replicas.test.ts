@@ -38,7 +38,7 @@ describe("retiring the intermediate with Key Vault keys and replicas on PostgreS
     );
     const crlsBefore = await servedCrls(service.url);
 
-    const retirement = await retireWithCli(["--reason", "superseded"], {
+    const retirement = await retireWithCli(["--serial", retired, "--reason", "superseded"], {
       ...vault.env(postgres.env),
       // The CLI, like the replicas, needs no local files: keys in the vault, records in PostgreSQL.
       EDGE_PKI_DATA_DIR: join(dir.path, "cli-data"),

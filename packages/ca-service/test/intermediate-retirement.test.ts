@@ -32,16 +32,40 @@ const keyFiles = async (service: TestService) => ({
 });
 
 describe("edge-pki-ca intermediate retire", () => {
-  it("refuses an unknown or missing reason in one line, exit 2, and changes nothing", async ({ service }) => {
+  it("refuses a missing or bad serial or reason in one line, and changes nothing", async ({ service }) => {
     const before = { ca: await servedCa(service.url), files: await keyFiles(service) };
-    for (const args of [["--reason", "stolen"], []]) {
+    const current = serialOfPem(before.ca.intermediateCertificatePem);
+    const refusals: [string[], number, RegExp][] = [
+      [
+        ["--serial", current, "--reason", "stolen"],
+        2,
+        /^--reason must be one of unspecified, keyCompromise, /,
+      ],
+      [["--serial", current], 2, /^--reason must be one of /],
+      [
+        ["--reason", "superseded"],
+        2,
+        /^--serial is required: the serial number of the intermediate to retire /,
+      ],
+      [
+        ["--serial", "not-hex", "--reason", "superseded"],
+        2,
+        /^--serial must be a serial number in hexadecimal/,
+      ],
+      // Not the intermediate in use, nor one retired before: a typo, or another CA's.
+      [
+        ["--serial", "0123", "--reason", "superseded"],
+        1,
+        new RegExp(
+          `^0123 is not the issuing intermediate, nor one retired before; the issuing intermediate is ${current}: nothing was retired$`,
+        ),
+      ],
+    ];
+    for (const [args, code, message] of refusals) {
       const refused = await retireWithCli(args, cliEnv(service));
-      expect(refused.code).toBe(2);
-      expect(refused.stdout).toBe("");
-      expect(refused.stderr).toMatch(
-        /^edge-pki-ca: --reason must be one of unspecified, keyCompromise, .*\n$/,
-      );
-      expect(refused.stderr.split("\n")).toHaveLength(2);
+      expect({ args, code: refused.code, stdout: refused.stdout }).toEqual({ args, code, stdout: "" });
+      expect(refused.stderr).toMatch(/^edge-pki-ca: .*\n$/);
+      expect(refused.stderr.slice("edge-pki-ca: ".length).trimEnd()).toMatch(message);
     }
     expect(await servedCa(service.url)).toEqual(before.ca);
     expect(await keyFiles(service)).toEqual(before.files);
@@ -82,7 +106,12 @@ describe("edge-pki-ca intermediate retire", () => {
       await verifyWithCrls(dir, { ...oldChain, crlPems: [crlsBefore.issuing, crlsBefore.root] }),
     ).toMatchObject({ code: 0 });
 
-    const retirement = await retireWithCli(["--reason", "keyCompromise"], cliEnv(service));
+    // As openssl prints it: upper case, colons between bytes.
+    const opensslSerial = retired.toUpperCase().match(/../g)?.join(":") as string;
+    const retirement = await retireWithCli(
+      ["--serial", opensslSerial, "--reason", "keyCompromise"],
+      cliEnv(service),
+    );
     expect(retirement).toMatchObject({ code: 0, stderr: "" });
     const after = await successorServedBy(service.url, retired);
     const successor = serialOfPem(after.intermediateCertificatePem);
@@ -161,15 +190,27 @@ describe("edge-pki-ca intermediate retire", () => {
     );
   });
 
-  it("superseded: certificates of the retired intermediate renew onto its successor", async ({
+  it("superseded: certificates of the retired intermediate renew onto its successor; run again, it leaves the successor alone", async ({
     service,
     dataDir: dir,
   }) => {
     const retired = serialOfPem((await servedCa(service.url)).intermediateCertificatePem);
     const device = await enrolledDevice(service, dir, "superseded-era-1");
-    const retirement = await retireWithCli(["--reason", "superseded"], cliEnv(service));
+    const command = ["--serial", retired, "--reason", "superseded"];
+    const retirement = await retireWithCli(command, cliEnv(service));
     expect(retirement.code).toBe(0);
     const after = await successorServedBy(service.url, retired);
+    const successor = serialOfPem(after.intermediateCertificatePem);
+
+    // The same command again (a retry after a timeout, a second operator): nothing changes.
+    const again = await retireWithCli(command, cliEnv(service));
+    expect(again).toMatchObject({ code: 0, stderr: "" });
+    expect(again.stdout).toMatch(
+      new RegExp(
+        `^intermediate ${retired} was already retired \\(superseded, revoked [^)]+\\); the issuing intermediate is ${successor}: nothing done\n$`,
+      ),
+    );
+    expect(await servedCa(service.url)).toEqual(after);
     const renewal = await renewDevice(service.url, dir, device);
     expect(renewal.status).toBe(201);
     expect(renewal.body.fullChainPem).toContain(after.intermediateCertificatePem.trim());
@@ -199,13 +240,13 @@ describe("edge-pki-ca intermediate retire", () => {
     expect(refused.problem).toMatchObject({ code: "issuing_ca_retired" });
     expect((await call(`${replica.url}/v1/ca/crl.pem`)).status).toBe(200);
 
-    const otherReason = await retireWithCli(["--reason", "superseded"], cliEnv(service));
+    const otherReason = await retireWithCli(["--serial", retired, "--reason", "superseded"], cliEnv(service));
     expect(otherReason.code).toBe(1);
     expect(otherReason.stderr).toMatch(
       /^edge-pki-ca: the intermediate .* was already retired .*--reason cACompromise.*\n$/,
     );
 
-    const finished = await retireWithCli(["--reason", "cACompromise"], cliEnv(service));
+    const finished = await retireWithCli(["--serial", retired, "--reason", "cACompromise"], cliEnv(service));
     expect(finished.code).toBe(0);
     expect(finished.stdout).toContain(`finished retiring intermediate ${retired} (cACompromise`);
     const after = await successorServedBy(replica.url, retired);

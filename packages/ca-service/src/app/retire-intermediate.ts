@@ -22,6 +22,11 @@ export interface RetireIntermediateDeps {
 }
 
 export interface RetireIntermediateRequest {
+  /**
+   * The serial number of the intermediate to retire (lower-case hex): the guard against retiring its
+   * successor by running the command again once it has finished.
+   */
+  serialNumber: string;
   reason: RevocationReason;
   /** Who retires it, for the audit log. */
   actor: string;
@@ -32,6 +37,7 @@ export interface RetireIntermediateRequest {
 }
 
 export interface IntermediateRetirement {
+  alreadyRetired: false;
   retired: x509.X509Certificate;
   reason: string;
   revokedAt: Date;
@@ -40,6 +46,16 @@ export interface IntermediateRetirement {
   resumed: boolean;
   /** Where the retired key is kept (an archived file, a Key Vault key version). */
   retiredKeyRef: string | undefined;
+}
+
+/** The named intermediate was retired before, and a successor is in its place: nothing to do. */
+export interface IntermediateAlreadyRetired {
+  alreadyRetired: true;
+  serialNumber: string;
+  reason: string | null;
+  revokedAt: Date | null;
+  /** The issuing intermediate now. */
+  current: x509.X509Certificate;
 }
 
 /**
@@ -55,14 +71,17 @@ export interface IntermediateRetirement {
  * 4. Promote it in the key store; replicas take it at their next refresh, restarts at once.
  *
  * Run again after a crash, it finds the intermediate in the key store already revoked and carries
- * on from step 2. Run again after it finished, it would retire the successor: it is run once.
+ * on from step 2. Run again after it finished, the intermediate it names is no longer the one in
+ * use: it says so and leaves the successor alone.
  */
 export async function retireIntermediate(
   deps: RetireIntermediateDeps,
   request: RetireIntermediateRequest,
-): Promise<IntermediateRetirement> {
+): Promise<IntermediateRetirement | IntermediateAlreadyRetired> {
   const ca = await loadIssuingCa(deps.keyStore, deps.clock);
   const serialNumber = ca.certificate.serialNumber.toLowerCase();
+  if (serialNumber !== request.serialNumber)
+    return notInUse(deps.store, request.serialNumber, ca.certificate);
   // A CA that was initialised but never served has not recorded its certificates yet.
   await recordCaCertificates(
     deps.store,
@@ -128,6 +147,7 @@ export async function retireIntermediate(
     now,
   );
   return {
+    alreadyRetired: false,
     retired: ca.certificate,
     reason: request.reason,
     revokedAt: record.revokedAt ?? at,
@@ -135,4 +155,30 @@ export async function retireIntermediate(
     resumed: !revoked.changed,
     retiredKeyRef: replacedKeyRef,
   };
+}
+
+/**
+ * The intermediate named is not the one in use. When it is one retired before, the command ran
+ * again after it finished (or another operator's did): nothing to do. Anything else is a mistake
+ * (a serial of another CA, a typo), refused with the serial in use.
+ */
+async function notInUse(
+  store: Pick<CertificateStore, "findBySerialNumber">,
+  named: string,
+  current: x509.X509Certificate,
+): Promise<IntermediateAlreadyRetired> {
+  const record = await store.findBySerialNumber(named);
+  if (record?.profile === "intermediate" && record.status === "revoked") {
+    return {
+      alreadyRetired: true,
+      serialNumber: named,
+      reason: record.revocationReason,
+      revokedAt: record.revokedAt,
+      current,
+    };
+  }
+  throw new CaError(
+    "not_found",
+    `${named} is not the issuing intermediate, nor one retired before; the issuing intermediate is ${current.serialNumber.toLowerCase()}: nothing was retired`,
+  );
 }

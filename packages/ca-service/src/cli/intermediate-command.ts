@@ -1,9 +1,10 @@
 import { createHash } from "node:crypto";
-import { RevocationReason } from "@edge-pki/api-contract";
+import { RevocationReason, SerialNumberParams } from "@edge-pki/api-contract";
 import type { HostCommand } from "@edge-pki/host-kit/cli";
 import { retireIntermediate } from "../app/retire-intermediate.js";
 import { openCertificateStore, openKeyStore, type Runtime } from "../compose.js";
 import { loadConfig } from "../config/config.js";
+import type { x509 } from "../core/x509.js";
 import { jsonLogger } from "../logger.js";
 import { secureRandom, systemClock } from "../ports/clock.js";
 import { environmentWithFlags } from "./setting-flags.js";
@@ -21,11 +22,24 @@ export function addIntermediateCommand(program: HostCommand): void {
         "replica stops signing with the old one within seconds (see docs/operations.md)",
     )
     .option(
+      "--serial <hex>",
+      "the serial number of the intermediate to retire, as openssl prints it (colons and upper case are fine): running the command again after it finished then leaves the successor alone",
+    )
+    .option(
       "--reason <reason>",
       `why, as the root's CRL will say: keyCompromise (or cACompromise) when its key may be known to someone else, superseded to replace it routinely; one of ${REASONS.join(", ")}`,
     );
   retire.action(async () => {
-    const parsed = RevocationReason.safeParse(retire.opts<{ reason?: string }>().reason);
+    const options = retire.opts<{ serial?: string; reason?: string }>();
+    const serial = SerialNumberParams.safeParse({ serialNumber: options.serial ?? "" });
+    if (options.serial === undefined) {
+      retire.error(
+        "--serial is required: the serial number of the intermediate to retire (openssl x509 -noout -serial on the intermediate of GET /v1/ca)",
+      );
+    }
+    if (!serial.success)
+      retire.error("--serial must be a serial number in hexadecimal, as openssl prints it");
+    const parsed = RevocationReason.safeParse(options.reason);
     if (!parsed.success) retire.error(`--reason must be one of ${REASONS.join(", ")}`);
     const reason = parsed.data as RevocationReason;
 
@@ -44,6 +58,7 @@ export function addIntermediateCommand(program: HostCommand): void {
           crl: { validityHours: runtime.config.crlValidityHours },
         },
         {
+          serialNumber: serial.data?.serialNumber as string,
           reason,
           actor: "edge-pki-ca intermediate retire",
           commonName: `${ca.name} Issuing CA`,
@@ -51,10 +66,16 @@ export function addIntermediateCommand(program: HostCommand): void {
           keyAlgorithm: ca.keyAlgorithm,
         },
       );
-      const serial = (certificate: typeof done.retired) => certificate.serialNumber.toLowerCase();
+      const serialOf = (certificate: x509.X509Certificate) => certificate.serialNumber.toLowerCase();
+      if (done.alreadyRetired) {
+        process.stdout.write(
+          `intermediate ${done.serialNumber} was already retired (${done.reason}, revoked ${done.revokedAt?.toISOString()}); the issuing intermediate is ${serialOf(done.current)}: nothing done\n`,
+        );
+        return;
+      }
       process.stdout.write(
-        `${done.resumed ? "finished retiring" : "retired"} intermediate ${serial(done.retired)} (${done.reason}, revoked ${done.revokedAt.toISOString()}; on the root's CRL)${done.retiredKeyRef === undefined ? "" : `; its key is kept: ${done.retiredKeyRef}`}\n` +
-          `new intermediate ${serial(done.successor)}, valid until ${done.successor.notAfter.toISOString()}, SHA-256 ${createHash("sha256").update(new Uint8Array(done.successor.rawData)).digest("hex")}\n` +
+        `${done.resumed ? "finished retiring" : "retired"} intermediate ${serialOf(done.retired)} (${done.reason}, revoked ${done.revokedAt.toISOString()}; on the root's CRL)${done.retiredKeyRef === undefined ? "" : `; its key is kept: ${done.retiredKeyRef}`}\n` +
+          `new intermediate ${serialOf(done.successor)}, valid until ${done.successor.notAfter.toISOString()}, SHA-256 ${createHash("sha256").update(new Uint8Array(done.successor.rawData)).digest("hex")}\n` +
           "running replicas sign with it within seconds; what devices and DPS need: docs/operations.md\n",
       );
     } finally {
