@@ -10,7 +10,7 @@ import { x509 } from "./core/x509.js";
 import { requestClientCertificates } from "./http/authentication/tls-client-certificates.js";
 import { withCurrentCa } from "./http/current-ca.js";
 import { describeError, type Logger } from "./logger.js";
-import { closeServer } from "./server.js";
+import { closeServer, keepConnectionsLongerThanProxies } from "./server.js";
 
 /**
  * How often the listener looks whether its own certificate is due for renewal: by age, or because
@@ -27,7 +27,8 @@ export interface EstListener {
    * place; checked every minute. True when it renewed. Always false with EDGE_PKI_TLS_CERT.
    */
   renewIfDue(): Promise<boolean>;
-  close(): Promise<void>;
+  /** Drains like the API's server: see `closeServer`. */
+  close(drainMs: number): Promise<void>;
 }
 
 /** The manufacturer CAs of EDGE_PKI_EST_BOOTSTRAP_CA_FILE, a PEM bundle. */
@@ -64,8 +65,7 @@ export async function startEstListener(options: {
     ...options.bootstrapCas,
   ]);
   const server = createServer({ ...identity(), ...clientCertificates }, options.app);
-  server.headersTimeout = 30_000;
-  server.requestTimeout = 60_000;
+  keepConnectionsLongerThanProxies(server);
   /** The intermediate in use, unless it is retired and its successor not in place yet. */
   const currentIssuer = () =>
     context.issuingCa.current().then(
@@ -101,9 +101,9 @@ export async function startEstListener(options: {
     url: `https://${host}:${port}`,
     server,
     renewIfDue,
-    close: async () => {
+    close: async (drainMs) => {
       clearInterval(timer);
-      await closeServer(server);
+      await closeServer(server, drainMs);
     },
   };
 }

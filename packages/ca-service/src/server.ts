@@ -53,8 +53,7 @@ export async function startServer(
         app,
       )
     : createHttpServer(app);
-  server.headersTimeout = 30_000;
-  server.requestTimeout = 60_000;
+  keepConnectionsLongerThanProxies(server);
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(config.port, config.host, () => {
@@ -71,15 +70,38 @@ export async function startServer(
     server,
     est,
     close: async () => {
-      await est?.close();
-      await closeServer(server);
+      const drainMs = config.drainSeconds * 1000;
+      await Promise.all([est?.close(drainMs), closeServer(server, drainMs)]);
     },
   };
 }
 
-export function closeServer(server: Server): Promise<void> {
+/**
+ * Keeps an idle connection open longer than the proxies in front of us keep theirs (nginx,
+ * ingress-nginx and Azure Application Gateway: 60 s or less), so that a proxy never sends a request
+ * on a connection we are closing at that moment: it would answer 502, and a POST it cannot retry
+ * would fail. Headers must come within their own time (slow clients), and a whole request within 60 s.
+ */
+export function keepConnectionsLongerThanProxies(server: Server): void {
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 30_000;
+  server.requestTimeout = 60_000;
+}
+
+/**
+ * Stops accepting, closes idle connections and waits for the requests under way; those still under
+ * way after `drainMs` (a client that stopped sending its body) have their connections cut, so a
+ * stop never waits on a client. Nothing is lost: a request is committed before it is answered, so a
+ * cut one either committed (its Idempotency-Key gets the same answer again) or wrote nothing.
+ */
+export function closeServer(server: Server, drainMs: number): Promise<void> {
   return new Promise<void>((resolve, reject) => {
-    server.close((error) => (error ? reject(error) : resolve()));
+    const deadline = setTimeout(() => server.closeAllConnections(), drainMs);
+    server.close((error) => {
+      clearTimeout(deadline);
+      if (error) reject(error);
+      else resolve();
+    });
     server.closeIdleConnections();
   });
 }

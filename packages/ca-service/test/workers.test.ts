@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { once } from "node:events";
 import { request as httpRequest } from "node:http";
-import { type AddressInfo, createServer } from "node:net";
+import { type AddressInfo, connect, createServer } from "node:net";
 import { join } from "node:path";
 import type { ApiToken, BootstrapToken, IssuedCertificate, IssuedCredentials } from "@edge-pki/api-contract";
 import { decodeJwt } from "jose";
@@ -322,6 +322,44 @@ describe("stopping and failing", () => {
       ).toEqual(answered.sort());
     });
   });
+
+  it.for([1, 2])(
+    "a client that stops sending its body holds a stop up for EDGE_PKI_DRAIN_SECONDS at most (%i workers)",
+    async (workers, { dataDir }) => {
+      const service = await startCliService({
+        dataDir: join(dataDir.path, `drain-deadline-${workers}`),
+        workers,
+        env: { EDGE_PKI_DRAIN_SECONDS: "2" },
+      });
+      onTestFinished(async () => {
+        if (service.child.exitCode === null) await service.stop();
+      });
+      // Kept alive longer than the proxies in front keep theirs (nginx: 60 s).
+      const probe = await call(`${service.url}/healthz`);
+      expect(probe.headers.get("keep-alive")).toBe("timeout=65");
+
+      // Headers, then the start of a body once the worker has begun the request (100 Continue),
+      // then nothing: a stalled or malicious client.
+      const stalled = connect(Number(new URL(service.url).port), "127.0.0.1");
+      stalled.on("error", () => {});
+      const cut = once(stalled, "close");
+      await once(stalled, "connect");
+      stalled.write(
+        `POST /v1/certificates HTTP/1.1\r\nhost: x\r\nauthorization: Bearer ${service.adminToken}\r\ncontent-type: application/json\r\ncontent-length: 1000\r\nexpect: 100-continue\r\n\r\n`,
+      );
+      const [interim] = (await once(stalled, "data")) as [Buffer];
+      expect(interim.toString()).toMatch(/^HTTP\/1\.1 100 Continue/);
+      stalled.write('{"csr":');
+      const exited = once(service.child, "exit");
+      const signalled = Date.now();
+      service.child.kill("SIGTERM");
+      const [code] = await exited;
+      expect(code).toBe(0);
+      // Cut at the deadline (2 s), not when the client goes away or the 60-s request timeout.
+      expect(Date.now() - signalled).toBeLessThan(15_000);
+      await cut;
+    },
+  );
 
   it("EDGE_PKI_WORKERS=1 serves in one process, and stops on SIGTERM", async ({ dataDir }) => {
     const service = await startCliService({ dataDir: join(dataDir.path, "one-worker"), workers: 1 });

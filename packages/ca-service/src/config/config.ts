@@ -95,6 +95,7 @@ const ConfigSchema = z.object({
   EDGE_PKI_HOST: HostSetting,
   EDGE_PKI_PORT: integerSetting(0, 65_535, 8443),
   EDGE_PKI_WORKERS: integerSetting(1, 1024, availableParallelism()),
+  EDGE_PKI_DRAIN_SECONDS: integerSetting(1, 3600, 20),
   EDGE_PKI_ALLOW_PLAIN_HTTP: AllowPlainHttpSetting,
   EDGE_PKI_TLS_CERT: z.string().min(1).optional(),
   EDGE_PKI_TLS_KEY: z.string().min(1).optional(),
@@ -150,6 +151,8 @@ export interface Config {
   port: number;
   /** Processes serving the API on one port; 1 serves in the process that starts. */
   workers: number;
+  /** On SIGTERM, how long requests under way may take before their connections are cut. */
+  drainSeconds: number;
   tls: { certPath: string; keyPath: string; requestClientCertificates: boolean } | undefined;
   /** TLS-terminating proxies in front of the service: addresses and CIDR networks. */
   trustedProxies: string[];
@@ -221,6 +224,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): Config 
     host: settings.EDGE_PKI_HOST,
     port: settings.EDGE_PKI_PORT,
     workers: settings.EDGE_PKI_WORKERS,
+    drainSeconds: settings.EDGE_PKI_DRAIN_SECONDS,
     est: estConfigOf(settings),
     tls:
       settings.EDGE_PKI_TLS_CERT && settings.EDGE_PKI_TLS_KEY
