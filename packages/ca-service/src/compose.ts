@@ -55,8 +55,11 @@ export interface Runtime {
  * The metrics of a serving process: Prometheus, rendered by `GET /metrics`; in a worker of several,
  * rendered for the whole service by the primary (`siblings.gatherMetrics`).
  */
-export function createMetrics(siblings?: SiblingWorkers): ServiceMetrics {
-  return new PrometheusMetrics(siblings && { gather: () => siblings.gatherMetrics() });
+/** `worker`: this worker's number, in a worker of several; its series carry it (`worker="2"`). */
+export function createMetrics(siblings?: SiblingWorkers, worker?: number): ServiceMetrics {
+  return new PrometheusMetrics(
+    siblings && { gather: () => siblings.gatherMetrics(), worker: String(worker ?? 0) },
+  );
 }
 
 /** Whether the command may create key material (`init`, `start`) or only use what exists. */

@@ -157,10 +157,16 @@ describe("EDGE_PKI_WORKERS=2 on SQLite", () => {
     });
   });
 
-  it("/metrics counts the whole service, whichever worker answers the scrape", async ({ workers }) => {
+  it("/metrics counts the whole service, one series per worker, whichever worker answers the scrape", async ({
+    workers,
+  }) => {
     const issued = () => scrape(workers.url, workers.adminToken);
     const key = { profile: "device", outcome: "issued" };
-    const before = (await issued()).value("edge_pki_issuances_total", key);
+    const first = await issued();
+    const before = first.sum("edge_pki_issuances_total", key);
+    // Each worker's series carries its number, as its log lines do; none is summed away.
+    const issuances = first.samples.filter((sample) => sample.name === "edge_pki_issuances_total");
+    expect(new Set(issuances.map((sample) => sample.labels.worker))).toEqual(new Set(["1", "2"]));
     const { answers } = issueAtOnce(workers, `mx-${randomUUID().slice(0, 8)}`, 20);
     expect((await answers).every((answer) => answer.status === 201)).toBe(true);
     // Scrapes at once, in rounds (bounded), until each worker has answered at least one.
@@ -168,7 +174,7 @@ describe("EDGE_PKI_WORKERS=2 on SQLite", () => {
     const counts: number[] = [];
     for (let round = 0; round < 20; round++) {
       const scrapes = await Promise.all(Array.from({ length: 4 }, issued));
-      counts.push(...scrapes.map((scraped) => scraped.value("edge_pki_issuances_total", key)));
+      counts.push(...scrapes.map((scraped) => scraped.sum("edge_pki_issuances_total", key)));
       if (workersThatAnswered(workers.log().slice(from), "/metrics", 200).size === 2) break;
     }
     expect(workersThatAnswered(workers.log().slice(from), "/metrics", 200)).toEqual(new Set([1, 2]));
@@ -243,10 +249,14 @@ describe("EDGE_PKI_WORKERS=2 on SQLite", () => {
     });
   });
 
-  it("a killed worker is replaced, and the service goes on issuing", async ({ workers }) => {
+  it("a killed worker is replaced, and the service goes on issuing; no series of /metrics goes back", async ({
+    workers,
+  }) => {
     const pids = workers.workerPids();
     expect(pids.size).toBe(2);
     const victim = pids.get(1) as number;
+    const issued = { profile: "device", outcome: "issued" };
+    const before = await scrape(workers.url, workers.adminToken);
     process.kill(victim, "SIGKILL");
     const replaced = await eventually(() => {
       const now = [...workers.workerPids().values()];
@@ -259,6 +269,30 @@ describe("EDGE_PKI_WORKERS=2 on SQLite", () => {
     const { deviceIds, answers } = issueAtOnce(workers, `wk-after-${randomUUID().slice(0, 8)}`, 10);
     const answered = await answers;
     await withSqliteStore(workers, (store) => expectAllIssuedAndRecorded(store, deviceIds, answered));
+
+    // The survivor's series go on from where they were; the killed worker's series is gone, and its
+    // replacement has one of its own from 0: what Prometheus reads as one series ending and another
+    // starting, not as the service's count dropping.
+    const after = await scrape(workers.url, workers.adminToken);
+    const series = (scraped: typeof after) =>
+      new Map(
+        scraped.samples
+          .filter(
+            (sample) => sample.name === "edge_pki_issuances_total" && sample.labels.profile === "device",
+          )
+          .filter((sample) => sample.labels.outcome === "issued")
+          .map((sample) => [sample.labels.worker, sample.value]),
+      );
+    const [was, now] = [series(before), series(after)];
+    expect(was.size).toBe(2);
+    expect([...now.keys()]).not.toContain("1");
+    expect(now.get("2")).toBeGreaterThanOrEqual(was.get("2") as number);
+    const replacement = [...now.keys()].find((worker) => worker !== "2") as string;
+    expect(Number(replacement)).toBeGreaterThan(2);
+    expect(now.get(replacement)).toBeLessThanOrEqual(10);
+    expect(after.sum("edge_pki_issuances_total", issued) - (now.get("2") as number)).toBe(
+      now.get(replacement),
+    );
   });
 });
 

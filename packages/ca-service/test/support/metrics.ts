@@ -14,6 +14,8 @@ export interface Scrape {
   types: Map<string, string>;
   /** The value of the one sample of `name` whose labels include `labels`; 0 when there is none. */
   value(name: string, labels?: Record<string, string>): number;
+  /** The sum of every sample of `name` whose labels include `labels` (each worker's, say). */
+  sum(name: string, labels?: Record<string, string>): number;
 }
 
 const NAME = "[a-zA-Z_:][a-zA-Z0-9_:]*";
@@ -59,16 +61,20 @@ export function parseExposition(text: string): Scrape {
     const family = [name, name.replace(/_(bucket|sum|count)$/, "")].find((each) => types.has(each));
     expect(family, `the family of ${name} is declared with # TYPE`).toBeDefined();
   }
-  const value = (name: string, labels: Record<string, string> = {}) => {
-    const matching = samples.filter(
+  const matching = (name: string, labels: Record<string, string>) =>
+    samples.filter(
       (sample) =>
         sample.name === name &&
         Object.entries(labels).every(([label, text]) => sample.labels[label] === text),
     );
-    expect(matching.length, `at most one sample of ${name} ${JSON.stringify(labels)}`).toBeLessThanOrEqual(1);
-    return matching[0]?.value ?? 0;
+  const value = (name: string, labels: Record<string, string> = {}) => {
+    const found = matching(name, labels);
+    expect(found.length, `at most one sample of ${name} ${JSON.stringify(labels)}`).toBeLessThanOrEqual(1);
+    return found[0]?.value ?? 0;
   };
-  return { samples, types, value };
+  const sum = (name: string, labels: Record<string, string> = {}) =>
+    matching(name, labels).reduce((total, sample) => total + sample.value, 0);
+  return { samples, types, value, sum };
 }
 
 /** `GET /metrics` with `token`. */

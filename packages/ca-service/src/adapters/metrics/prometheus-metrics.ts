@@ -68,10 +68,15 @@ export class PrometheusMetrics implements ServiceMetrics {
 
   /**
    * @param workers In a worker of several (`EDGE_PKI_WORKERS`): how to have the primary gather every
-   *   worker's metrics, so that a scrape, whichever worker answers it, sees the whole service.
+   *   worker's metrics, so that a scrape, whichever worker answers it, sees the whole service; and
+   *   this worker's number, which every series of its carries. Each worker's counters are then a
+   *   series of their own, as each replica's are: one that restarts after a crash resets its own
+   *   series, which Prometheus's rate() and increase() take for the reset it is, instead of a sum
+   *   across workers dropping by the dead worker's count. Sum them: `sum(rate(...))`.
    */
-  constructor(private readonly workers?: { gather(): Promise<string> }) {
+  constructor(private readonly workers?: { gather(): Promise<string>; worker: string }) {
     if (workers !== undefined) {
+      this.#registry.setDefaultLabels({ worker: workers.worker });
       // prom-client answers the primary's gathering with the registries named here, once an
       // AggregatorRegistry made in this process has set up its listener.
       new AggregatorRegistry();
