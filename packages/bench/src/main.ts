@@ -8,9 +8,14 @@ import { runBench } from "./run-bench.js";
 
 const log = (line: string) => process.stderr.write(`bench: ${line}\n`);
 
+const args = process.argv.slice(2);
+if (args.includes("--help") || args.includes("-h")) {
+  process.stdout.write(`${USAGE}\n`);
+  process.exit(0);
+}
 let options: ReturnType<typeof parseBenchOptions>;
 try {
-  options = parseBenchOptions(process.argv.slice(2));
+  options = parseBenchOptions(args);
 } catch (error) {
   process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n${USAGE}\n`);
   process.exit(2);

@@ -70,7 +70,8 @@ export const USAGE = `usage: pnpm bench [-- [--quick | --smoke] [--targets ${ALL
   --smoke     a few requests per run, concurrency 1 and 2: checks that everything works, measures nothing
   --targets   which servers, comma-separated (default: all; cfssl is skipped when not on PATH)
   --out       where result.json, results.md and throughput.svg go (default: bench-results)
-  --publish   also copy them to --publish-dir (default: docs/bench), the copy the docs show`;
+  --publish   also copy them to --publish-dir (default: docs/bench), the copy the docs show
+  --help      this`;
 
 /** Options from the command line (a leading `--`, as `pnpm bench -- --quick` passes it, is dropped). */
 export function parseBenchOptions(argv: readonly string[]): BenchOptions {

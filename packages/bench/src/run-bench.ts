@@ -97,7 +97,7 @@ export async function runBench(options: BenchOptions, cleanup: Cleanup, log: Log
     },
     ...measured,
     skipped,
-    targets: evaluateTargets(measured),
+    targets: evaluateTargets(measured, options.mode),
   });
 }
 
