@@ -115,6 +115,32 @@ describe("deploy/k8s", () => {
     expect(Object.keys(secret.stringData).filter((name) => name.startsWith("EDGE_PKI_AZURE_"))).toEqual([]);
   });
 
+  it("stops gracefully: a pause while the ingress lets go, then a drain shorter than the grace period", () => {
+    const pod = ofKind("Deployment").spec.template.spec;
+    const pause = pod.containers[0].lifecycle.preStop.sleep.seconds;
+    const drain = Number(
+      pod.containers[0].env.find((entry: Manifest) => entry.name === "EDGE_PKI_DRAIN_SECONDS")?.value ??
+        loadConfig({}, "/").drainSeconds,
+    );
+    expect(pause).toBeGreaterThan(0);
+    expect(pod.terminationGracePeriodSeconds).toBeGreaterThan(pause + drain);
+  });
+
+  it("only the ingress controller and Prometheus reach the pods, which trust the pod network as proxies", () => {
+    const policy = ofKind("NetworkPolicy");
+    const pod = ofKind("Deployment").spec.template;
+    expect(pod.metadata.labels).toMatchObject(policy.spec.podSelector.matchLabels);
+    expect(policy.spec.policyTypes).toEqual(["Ingress"]);
+    expect(policy.spec.ingress).toHaveLength(1);
+    expect(policy.spec.ingress[0].ports).toEqual([{ port: pod.spec.containers[0].ports[0].name }]);
+    expect(
+      policy.spec.ingress[0].from.map(
+        (peer: Manifest) => peer.namespaceSelector.matchLabels["kubernetes.io/metadata.name"],
+      ),
+    ).toEqual(["ingress-nginx", "monitoring"]);
+    expect(ofKind("Secret").stringData.EDGE_PKI_TRUSTED_PROXIES).toBeDefined();
+  });
+
   it("the Service and the PodDisruptionBudget select the Deployment's pods", () => {
     const labels = ofKind("Deployment").spec.template.metadata.labels;
     const service = ofKind("Service");
