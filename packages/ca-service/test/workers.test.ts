@@ -1,14 +1,16 @@
+import { spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { once } from "node:events";
 import { request as httpRequest } from "node:http";
 import { type AddressInfo, connect, createServer } from "node:net";
 import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import type { ApiToken, BootstrapToken, IssuedCertificate, IssuedCredentials } from "@edge-pki/api-contract";
 import { decodeJwt } from "jose";
 import { describe, expect, onTestFinished } from "vitest";
 import { openPostgresStore, openSqliteStore } from "../src/adapters/store/open-store.js";
 import type { CertificateStore } from "../src/ports/certificate-store.js";
-import { runCli } from "./support/cli.js";
+import { CLI, runCli } from "./support/cli.js";
 import {
   type CliService,
   eventually,
@@ -392,6 +394,36 @@ describe("stopping and failing", () => {
       // Cut at the deadline (2 s), not when the client goes away or the 60-s request timeout.
       expect(Date.now() - signalled).toBeLessThan(15_000);
       await cut;
+    },
+  );
+
+  it.for([1, 2])(
+    "SIGTERM while the service is still starting ends it at once, as PID 1 in a container too (%i workers)",
+    async (workers, { dataDir }) => {
+      const child = spawn(process.execPath, [CLI, "start"], {
+        env: {
+          ...process.env,
+          EDGE_PKI_DATA_DIR: join(dataDir.path, `early-stop-${workers}`),
+          EDGE_PKI_PORT: "0",
+          EDGE_PKI_KEY_PASSPHRASE: "workers test passphrase",
+          EDGE_PKI_WORKERS: String(workers),
+        },
+      });
+      onTestFinished(() => {
+        child.kill("SIGKILL");
+      });
+      let stderr = "";
+      child.stderr.on("data", (chunk) => {
+        stderr += chunk;
+      });
+      // Its first log line comes once it has made the CA, before it listens.
+      for (let i = 0; i < 300 && !stderr.includes("created CA material"); i++) await sleep(20);
+      expect(stderr).toContain("created CA material");
+      const exited = once(child, "exit");
+      child.kill("SIGTERM");
+      // The status a default action would give (128 + 15), from the service's own handler: a
+      // process without one (as PID 1 would ignore the signal) ends by the signal itself.
+      expect(await exited).toEqual([143, null]);
     },
   );
 

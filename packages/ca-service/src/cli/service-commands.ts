@@ -1,5 +1,6 @@
 import cluster from "node:cluster";
 import { createHash } from "node:crypto";
+import { constants } from "node:os";
 import { join } from "node:path";
 import type { HostCommand } from "@edge-pki/host-kit/cli";
 import { ADMIN_TOKEN_FILE, type AdminTokenFile, adminTokenFile } from "../adapters/auth/admin-token-file.js";
@@ -43,6 +44,7 @@ export function addServiceCommands(program: HostCommand): void {
 async function runService(command: ServiceCommand, env: NodeJS.ProcessEnv): Promise<void> {
   // A worker forked by `superviseWorkers` runs this command again: the primary did the rest.
   if (cluster.isWorker) return serveAsWorker(env);
+  exitAtOnceOnSignals();
   const runtime: Runtime = { config: loadConfig(env), logger: jsonLogger(), metrics: createMetrics() };
   if (command !== "serve") await refuseRootOverRecordedCaIn(runtime);
   const keyStore = await openKeyStore(runtime, command === "serve" ? "use" : "create");
@@ -136,14 +138,31 @@ async function serveAsWorker(env: NodeJS.ProcessEnv): Promise<void> {
   }
 }
 
+const STOP_SIGNALS = ["SIGINT", "SIGTERM"] as const;
+
+/**
+ * Until the service has something to drain, a signal ends it at once, with the status its default
+ * action gives (128 + the signal's number). Node run as a container's PID 1 has no default action and
+ * would ignore SIGTERM until the orchestrator kills it. Work stopped half-way (a migration, the CA's
+ * creation) is finished by the next start.
+ */
+function exitAtOnceOnSignals(): void {
+  for (const signal of STOP_SIGNALS) process.on(signal, exitAtOnce);
+}
+
+function exitAtOnce(signal: NodeJS.Signals): void {
+  process.exit(128 + (constants.signals[signal] ?? 0));
+}
+
 /** Stops once, whichever of the signals (or events) comes first or how often, then exits. */
 function exitOnSignals(stop: () => Promise<number>, events: string[] = []): void {
+  for (const signal of STOP_SIGNALS) process.off(signal, exitAtOnce);
   let stopping: Promise<number> | undefined;
   const exit = () => {
     stopping ??= stop().catch(() => 1);
     void stopping.then((code) => process.exit(code));
   };
-  for (const event of ["SIGINT", "SIGTERM", ...events]) process.on(event, exit);
+  for (const event of [...STOP_SIGNALS, ...events]) process.on(event, exit);
 }
 
 /** The path only: the token itself must not end up in terminal scrollback or log collectors. */
