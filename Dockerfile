@@ -18,6 +18,11 @@ ENV npm_config_nodedir=/usr/local
 RUN pnpm install --frozen-lockfile --offline \
  && pnpm exec tsc -b packages/ca-service \
  && pnpm --filter @edge-pki/ca-service deploy --prod /out
+# The SQLite addon needs only its built better_sqlite3.node to run: not SQLite's C sources, the
+# object files, the static library or the test extension its build left (17 MB).
+RUN cd /out/node_modules/.pnpm/better-sqlite3@*/node_modules/better-sqlite3 \
+ && find build -mindepth 1 ! -path build/Release ! -path build/Release/better_sqlite3.node -exec rm -rf {} + \
+ && rm -rf deps src binding.gyp
 
 # ---- runtime: Node, the service's dist/ and its production node_modules; no compiler, no pnpm ----
 FROM node:20-bookworm-slim

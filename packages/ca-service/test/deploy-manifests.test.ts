@@ -1,4 +1,10 @@
+import { execFile } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
 import { operations } from "@edge-pki/api-contract";
 import { describe, expect, it } from "vitest";
 import { parseAllDocuments } from "yaml";
@@ -11,6 +17,7 @@ import { loadConfig, SETTING_NAMES } from "../src/config/config.js";
  * share agree. No cluster or Docker engine is needed: the files are parsed, not applied.
  */
 const ROOT = new URL("../../../", import.meta.url);
+const run = promisify(execFile);
 const read = (path: string) => readFileSync(new URL(path, ROOT), "utf8");
 
 // biome-ignore lint/suspicious/noExplicitAny: parsed YAML is walked by the assertions that follow.
@@ -197,4 +204,36 @@ describe("deploy/compose.yaml and deploy/nginx.conf", () => {
     const proxyAddress = services.nginx.networks.pki.ipv4_address;
     for (const [, replica] of replicas) expect(envOf(replica).EDGE_PKI_TRUSTED_PROXIES).toBe(proxyAddress);
   });
+});
+
+describe("Dockerfile", () => {
+  it("the service's production files, as the image prunes them, still run on SQLite", async () => {
+    const work = await mkdtemp(join(tmpdir(), "edge-pki-image-"));
+    try {
+      const out = join(work, "out");
+      // The build stage's last steps, on this machine: `pnpm deploy`, then the image's own prune.
+      await run("pnpm", ["--filter", "@edge-pki/ca-service", "deploy", "--prod", out], {
+        cwd: fileURLToPath(ROOT),
+        timeout: 180_000,
+      });
+      const prune = dockerfile.match(/^RUN (cd \/out\/(?:[^\n]*\\\n)*[^\n]*)/m)?.[1];
+      expect(prune, "the Dockerfile's prune step").toBeDefined();
+      await run("sh", ["-c", (prune as string).replaceAll("/out/", `${out}/`)]);
+      const addon = join(out, "node_modules/.pnpm/better-sqlite3@12.11.1/node_modules/better-sqlite3");
+      expect(readdirSync(join(addon, "build"), { recursive: true }).sort()).toEqual([
+        "Release",
+        join("Release", "better_sqlite3.node"),
+      ]);
+      const init = await run(process.execPath, [join(out, "dist/cli/main.js"), "init"], {
+        env: {
+          PATH: process.env.PATH ?? "",
+          EDGE_PKI_DATA_DIR: join(work, "data"),
+          EDGE_PKI_KEY_PASSPHRASE: "image test passphrase",
+        },
+      });
+      expect(init.stdout).toMatch(/^created root and intermediate and token-signing\n/);
+    } finally {
+      await rm(work, { recursive: true, force: true });
+    }
+  }, 240_000);
 });
