@@ -10,7 +10,7 @@ import { x509 } from "./core/x509.js";
 import { requestClientCertificates } from "./http/authentication/tls-client-certificates.js";
 import { withCurrentCa } from "./http/current-ca.js";
 import { describeError, type Logger } from "./logger.js";
-import { closeServer, keepConnectionsLongerThanProxies } from "./server.js";
+import { closeServer, followAnswersUnderWay, keepConnectionsLongerThanProxies } from "./server.js";
 
 /**
  * How often the listener looks whether its own certificate is due for renewal: by age, or because
@@ -66,6 +66,7 @@ export async function startEstListener(options: {
   ]);
   const server = createServer({ ...identity(), ...clientCertificates }, options.app);
   keepConnectionsLongerThanProxies(server);
+  followAnswersUnderWay(server);
   /** The intermediate in use, unless it is retired and its successor not in place yet. */
   const currentIssuer = () =>
     context.issuingCa.current().then(

@@ -1,5 +1,10 @@
 import { readFileSync } from "node:fs";
-import { createServer as createHttpServer, type Server } from "node:http";
+import {
+  createServer as createHttpServer,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from "node:http";
 import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import type { ServiceContext } from "./app/service-context.js";
@@ -54,6 +59,7 @@ export async function startServer(
       )
     : createHttpServer(app);
   keepConnectionsLongerThanProxies(server);
+  followAnswersUnderWay(server);
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(config.port, config.host, () => {
@@ -93,10 +99,15 @@ export function keepConnectionsLongerThanProxies(server: Server): void {
  * way after `drainMs` (a client that stopped sending its body) have their connections cut, so a
  * stop never waits on a client. Nothing is lost: a request is committed before it is answered, so a
  * cut one either committed (its Idempotency-Key gets the same answer again) or wrote nothing.
+ *
+ * The answers given while draining say `Connection: close`, and their connections close after them:
+ * a client told `keep-alive` would send its next request on a connection about to close, and a POST
+ * it cannot retry would fail with a reset.
  */
 export function closeServer(server: Server, drainMs: number): Promise<void> {
   return new Promise<void>((resolve, reject) => {
     const deadline = setTimeout(() => server.closeAllConnections(), drainMs);
+    drainConnections(server);
     server.close((error) => {
       clearTimeout(deadline);
       if (error) reject(error);
@@ -104,4 +115,28 @@ export function closeServer(server: Server, drainMs: number): Promise<void> {
     });
     server.closeIdleConnections();
   });
+}
+
+/** The answers not yet sent of every server, kept so that a drain can close their connections. */
+const answersUnderWay = new WeakMap<Server, { draining: boolean; answers: Set<ServerResponse> }>();
+
+/** Follows the server's answers under way (see `closeServer`); call once, as it starts. */
+export function followAnswersUnderWay(server: Server): void {
+  const state = { draining: false, answers: new Set<ServerResponse>() };
+  answersUnderWay.set(server, state);
+  server.on("request", (_request: IncomingMessage, response: ServerResponse) => {
+    if (state.draining) {
+      response.shouldKeepAlive = false;
+      return;
+    }
+    state.answers.add(response);
+    response.once("close", () => state.answers.delete(response));
+  });
+}
+
+function drainConnections(server: Server): void {
+  const state = answersUnderWay.get(server);
+  if (state === undefined) return;
+  state.draining = true;
+  for (const response of state.answers) if (!response.headersSent) response.shouldKeepAlive = false;
 }

@@ -129,7 +129,11 @@ function beginRequest(url: string, token: string, body: unknown) {
     },
   });
   const continued = once(request, "continue");
-  const answer = new Promise<{ status: number | undefined; serialNumber: string }>((resolve, reject) => {
+  const answer = new Promise<{
+    status: number | undefined;
+    serialNumber: string;
+    connection: string | undefined;
+  }>((resolve, reject) => {
     request.on("error", reject);
     request.on("response", (response) => {
       let text = "";
@@ -140,6 +144,7 @@ function beginRequest(url: string, token: string, body: unknown) {
         resolve({
           status: response.statusCode,
           serialNumber: (JSON.parse(text) as IssuedCertificate).serialNumber,
+          connection: response.headers.connection,
         }),
       );
     });
@@ -339,6 +344,8 @@ describe("stopping and failing", () => {
       begunAnswers.map((answer) => answer.status),
       "every request under way was answered",
     ).toEqual(begun.map(() => 201));
+    // And told not to send another on that connection, which is about to close.
+    expect(begunAnswers.map((answer) => answer.connection)).toEqual(begun.map(() => "close"));
     expect(workersThatAnswered(service.log(), "/v1/certificates", 201), "both workers drained").toEqual(
       new Set([1, 2]),
     );
