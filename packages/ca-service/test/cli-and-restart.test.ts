@@ -192,6 +192,15 @@ describe("edge-pki-ca init", () => {
     );
     expect(lines).toHaveLength(6);
     expect(bad.stderr).not.toContain("short");
+    // One wrong setting: one line.
+    const one = await runCli(["serve"], {
+      EDGE_PKI_DATA_DIR: join(dir.path, "bad"),
+      EDGE_PKI_WORKERS: "abc",
+    });
+    expect(one.code).toBe(1);
+    expect(one.stderr).toBe(
+      'edge-pki-ca: invalid configuration: EDGE_PKI_WORKERS="abc": must be a whole number written in decimal digits\n',
+    );
     const unknown = await runCli(["launch"], {});
     expect(unknown.code).toBe(2);
     expect(unknown.stderr.trim()).toBe("edge-pki-ca: unknown command 'launch'; run edge-pki-ca --help");

@@ -190,8 +190,13 @@ export type OidcIssuerSettings = z.infer<typeof OidcIssuer>;
 
 export class ConfigError extends Error {
   override readonly name = "ConfigError";
+  /** One problem on one line; several, one per line below the first. */
   constructor(readonly problems: string[]) {
-    super(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+    super(
+      problems.length === 1
+        ? `invalid configuration: ${problems[0]}`
+        : `invalid configuration:\n${problems.map((p) => `  - ${p}`).join("\n")}`,
+    );
   }
 }
 
