@@ -381,7 +381,7 @@ export const operations = {
     authentication: { kind: "bearer", permissions: ["metrics:read"] },
     idempotent: false,
     success: { status: 200, description: "Metrics", mediaType: "text/plain; version=0.0.4" },
-    problems: {},
+    problems: { 503: "With several workers, one did not answer within 5 s: no partial count is shown" },
   },
   listAudit: {
     method: "GET",

@@ -434,6 +434,31 @@ describe("stopping and failing", () => {
     },
   );
 
+  it("a worker that does not answer fails a scrape with 503, not a partial count", async ({ dataDir }) => {
+    const service = await startCliService({ dataDir: join(dataDir.path, "hung-worker"), workers: 2 });
+    const hung = service.workerPids().get(1) as number;
+    onTestFinished(async () => {
+      process.kill(hung, "SIGCONT");
+      await service.stop();
+    });
+    process.kill(hung, "SIGSTOP");
+    // The primary hands each new connection to the next worker: one that reaches the other worker
+    // gets the answer, after the gathering's 5 s. Bounded: a few connections, each given 8 s.
+    let answered: Response | undefined;
+    for (let attempt = 0; attempt < 6 && answered === undefined; attempt++) {
+      answered = await fetch(`${service.url}/metrics`, {
+        headers: { authorization: `Bearer ${service.adminToken}`, connection: "close" },
+        signal: AbortSignal.timeout(8_000),
+      }).catch(() => undefined);
+    }
+    expect(answered?.status).toBe(503);
+    expect(answered?.headers.get("retry-after")).toBeDefined();
+    expect(await answered?.json()).toMatchObject({
+      code: "unavailable",
+      detail: "the metrics of every worker could not be gathered; try again",
+    });
+  }, 90_000);
+
   it("EDGE_PKI_WORKERS=1 serves in one process, and stops on SIGTERM", async ({ dataDir }) => {
     const service = await startCliService({ dataDir: join(dataDir.path, "one-worker"), workers: 1 });
     try {
