@@ -35,7 +35,15 @@ describe("edge-pki-ca intermediate retire", () => {
   it("refuses a missing or bad serial or reason in one line, and changes nothing", async ({ service }) => {
     const before = { ca: await servedCa(service.url), files: await keyFiles(service) };
     const current = serialOfPem(before.ca.intermediateCertificatePem);
+    const root = serialOfPem(before.ca.rootCertificatePem);
     const refusals: [string[], number, RegExp][] = [
+      [
+        ["--serial", root, "--reason", "superseded"],
+        1,
+        new RegExp(
+          `^${root} is not the issuing intermediate, nor one retired before \\(it is a root certificate\\); the issuing intermediate is ${current}: nothing was retired$`,
+        ),
+      ],
       [
         ["--serial", current, "--reason", "stolen"],
         2,
@@ -109,7 +117,8 @@ describe("edge-pki-ca intermediate retire", () => {
     // As openssl prints it: upper case, colons between bytes.
     const opensslSerial = retired.toUpperCase().match(/../g)?.join(":") as string;
     const retirement = await retireWithCli(
-      ["--serial", opensslSerial, "--reason", "keyCompromise"],
+      // As `openssl x509 -noout -serial` prints it, pasted with its newline.
+      ["--serial", `serial=${opensslSerial}\n`, "--reason", "keyCompromise"],
       cliEnv(service),
     );
     expect(retirement).toMatchObject({ code: 0, stderr: "" });
@@ -211,6 +220,19 @@ describe("edge-pki-ca intermediate retire", () => {
       ),
     );
     expect(await servedCa(service.url)).toEqual(after);
+    // Again with another reason (a compromise found out after a routine replacement): refused, since
+    // the reason cannot be changed here, rather than "nothing done" while its devices may renew.
+    const otherReason = await retireWithCli(
+      ["--serial", retired, "--reason", "keyCompromise"],
+      cliEnv(service),
+    );
+    expect(otherReason).toMatchObject({ code: 1, stdout: "" });
+    expect(otherReason.stderr).toMatch(
+      new RegExp(
+        `^edge-pki-ca: intermediate ${retired} was already retired as superseded at [^;]+; its reason cannot be changed to keyCompromise \\(see docs/operations.md\\): nothing was changed\n$`,
+      ),
+    );
+    expect(await servedCa(service.url)).toEqual(after);
     const renewal = await renewDevice(service.url, dir, device);
     expect(renewal.status).toBe(201);
     expect(renewal.body.fullChainPem).toContain(after.intermediateCertificatePem.trim());
@@ -239,6 +261,21 @@ describe("edge-pki-ca intermediate retire", () => {
     expect(refused.status).toBe(503);
     expect(refused.problem).toMatchObject({ code: "issuing_ca_retired" });
     expect((await call(`${replica.url}/v1/ca/crl.pem`)).status).toBe(200);
+
+    // Naming an intermediate retired before, while the one in use waits for its successor: the
+    // operator is told to finish that one first, not that there is nothing to do.
+    const earlier = (await service.context.store.listByProfile("intermediate", { limit: 100 })).find(
+      (record) => record.serialNumber !== retired && record.status === "revoked",
+    );
+    expect(earlier).toBeDefined();
+    const olderOne = await retireWithCli(
+      ["--serial", earlier?.serialNumber as string, "--reason", earlier?.revocationReason as string],
+      cliEnv(service),
+    );
+    expect(olderOne.code).toBe(1);
+    expect(olderOne.stderr).toBe(
+      `edge-pki-ca: the issuing intermediate ${retired} is itself retired (cACompromise) and its successor is not in place yet: run again with --serial ${retired} --reason cACompromise to finish that first\n`,
+    );
 
     const otherReason = await retireWithCli(["--serial", retired, "--reason", "superseded"], cliEnv(service));
     expect(otherReason.code).toBe(1);

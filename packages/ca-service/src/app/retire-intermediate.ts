@@ -81,7 +81,7 @@ export async function retireIntermediate(
   const ca = await loadIssuingCa(deps.keyStore, deps.clock);
   const serialNumber = ca.certificate.serialNumber.toLowerCase();
   if (serialNumber !== request.serialNumber)
-    return notInUse(deps.store, request.serialNumber, ca.certificate);
+    return notInUse(deps.store, request.serialNumber, ca.certificate, request.reason);
   // A CA that was initialised but never served has not recorded its certificates yet.
   await recordCaCertificates(
     deps.store,
@@ -158,17 +158,35 @@ export async function retireIntermediate(
 }
 
 /**
- * The intermediate named is not the one in use. When it is one retired before, the command ran
- * again after it finished (or another operator's did): nothing to do. Anything else is a mistake
- * (a serial of another CA, a typo), refused with the serial in use.
+ * The intermediate named is not the one in use. When it is one retired before, for the same reason,
+ * the command ran again after it finished (or another operator's did): nothing to do. For another
+ * reason, the retirement cannot be changed here: saying "nothing done" would hide that its devices
+ * may still renew. When the one in use is itself retired and waiting for its successor, that is what
+ * the operator must finish first. Anything else is a mistake (another certificate's serial, a typo),
+ * refused with the serial in use.
  */
 async function notInUse(
   store: Pick<CertificateStore, "findBySerialNumber">,
   named: string,
   current: x509.X509Certificate,
+  reason: RevocationReason,
 ): Promise<IntermediateAlreadyRetired> {
+  const currentSerial = current.serialNumber.toLowerCase();
+  const inUse = await store.findBySerialNumber(currentSerial);
+  if (inUse?.status === "revoked") {
+    throw new CaError(
+      "already_revoked",
+      `the issuing intermediate ${currentSerial} is itself retired (${inUse.revocationReason}) and its successor is not in place yet: run again with --serial ${currentSerial} --reason ${inUse.revocationReason} to finish that first`,
+    );
+  }
   const record = await store.findBySerialNumber(named);
   if (record?.profile === "intermediate" && record.status === "revoked") {
+    if (record.revocationReason !== reason) {
+      throw new CaError(
+        "already_revoked",
+        `intermediate ${named} was already retired as ${record.revocationReason} at ${record.revokedAt?.toISOString()}; its reason cannot be changed to ${reason} (see docs/operations.md): nothing was changed`,
+      );
+    }
     return {
       alreadyRetired: true,
       serialNumber: named,
@@ -177,8 +195,9 @@ async function notInUse(
       current,
     };
   }
+  const what = record === undefined ? "" : ` (it is a ${record.profile} certificate)`;
   throw new CaError(
     "not_found",
-    `${named} is not the issuing intermediate, nor one retired before; the issuing intermediate is ${current.serialNumber.toLowerCase()}: nothing was retired`,
+    `${named} is not the issuing intermediate, nor one retired before${what}; the issuing intermediate is ${currentSerial}: nothing was retired`,
   );
 }

@@ -31,7 +31,9 @@ export function addIntermediateCommand(program: HostCommand): void {
     );
   retire.action(async () => {
     const options = retire.opts<{ serial?: string; reason?: string }>();
-    const serial = SerialNumberParams.safeParse({ serialNumber: options.serial ?? "" });
+    // As pasted from `openssl x509 -serial` too: "serial=5B1E…", maybe with a space or a newline.
+    const pasted = options.serial?.trim().replace(/^serial=/i, "") ?? "";
+    const serial = SerialNumberParams.safeParse({ serialNumber: pasted });
     if (options.serial === undefined) {
       retire.error(
         "--serial is required: the serial number of the intermediate to retire (openssl x509 -noout -serial on the intermediate of GET /v1/ca)",
