@@ -49,6 +49,9 @@ describe("how long a 429 asks to wait", () => {
 
   it("falls back on Retry-After when the ms header is not a number, and on nothing when none is given", () => {
     expect(throttledWith({ "retry-after-ms": "soon", "retry-after": "3" }).retryAfterMs).toBe(3_000);
+    for (const bad of [" ", "-5", "12ms"]) {
+      expect(throttledWith({ "retry-after-ms": bad, "retry-after": "3" }).retryAfterMs, bad).toBe(3_000);
+    }
     expect(throttledWith({}).retryAfterMs).toBeUndefined();
   });
 });

@@ -53,9 +53,10 @@ export function retryAfterMs(
   headers: { get(name: string): string | undefined } | undefined,
 ): number | undefined {
   for (const name of ["retry-after-ms", "x-ms-retry-after-ms"]) {
-    const value = headers?.get(name);
+    // A number of ms, 0 or more; anything else (blank, negative, "12ms") is as if not sent.
+    const value = headers?.get(name)?.trim();
     const ms = value ? Number(value) : Number.NaN;
-    if (Number.isFinite(ms)) return Math.max(0, ms);
+    if (Number.isFinite(ms) && ms >= 0) return ms;
   }
   const header = headers?.get("retry-after");
   if (!header) return undefined;
