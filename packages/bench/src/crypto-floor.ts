@@ -10,8 +10,8 @@ const WARM_UP = 100;
  * The least CPU one certificate can cost with node:crypto on this machine: importing the CSR's
  * P-256 key (every device brings a new one) the cheapest way node has, as a JWK of its coordinates
  * (as the service does; an SPKI import costs about twice as much), and verifying its signature,
- * then one P-256 signature with a CA key imported once. Measured on this thread, in CPU time, so other work
- * on the machine slows it less than wall time.
+ * then one P-256 signature with a CA key imported once. Measured on this thread, in CPU time, so
+ * other work on the machine slows it less than wall time.
  */
 export function measureCryptoFloor(iterations: number): CryptoFloor {
   const requests = Array.from({ length: iterations }, () => {

@@ -52,13 +52,13 @@ export interface Runtime {
 }
 
 /**
- * The metrics of a serving process: Prometheus, rendered by `GET /metrics`; in a worker of several,
- * rendered for the whole service by the primary (`siblings.gatherMetrics`).
+ * The metrics of a serving process: Prometheus, rendered by `GET /metrics`. In a worker of several,
+ * rendered for the whole service by the primary (`siblings.gatherMetrics`), each series carrying the
+ * worker's number (`worker="2"`).
  */
-/** `worker`: this worker's number, in a worker of several; its series carry it (`worker="2"`). */
-export function createMetrics(siblings?: SiblingWorkers, worker?: number): ServiceMetrics {
+export function createMetrics(worker?: { siblings: SiblingWorkers; id: number }): ServiceMetrics {
   return new PrometheusMetrics(
-    siblings && { gather: () => siblings.gatherMetrics(), worker: String(worker ?? 0) },
+    worker && { gather: () => worker.siblings.gatherMetrics(), worker: String(worker.id) },
   );
 }
 

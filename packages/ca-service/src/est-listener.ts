@@ -10,7 +10,7 @@ import { x509 } from "./core/x509.js";
 import { requestClientCertificates } from "./http/authentication/tls-client-certificates.js";
 import { withCurrentCa } from "./http/current-ca.js";
 import { describeError, type Logger } from "./logger.js";
-import { closeServer, followAnswersUnderWay, keepConnectionsLongerThanProxies } from "./server.js";
+import { manageConnections } from "./server.js";
 
 /**
  * How often the listener looks whether its own certificate is due for renewal: by age, or because
@@ -27,7 +27,7 @@ export interface EstListener {
    * place; checked every minute. True when it renewed. Always false with EDGE_PKI_TLS_CERT.
    */
   renewIfDue(): Promise<boolean>;
-  /** Drains like the API's server: see `closeServer`. */
+  /** Drains like the API's server: see `manageConnections`. */
   close(drainMs: number): Promise<void>;
 }
 
@@ -65,8 +65,7 @@ export async function startEstListener(options: {
     ...options.bootstrapCas,
   ]);
   const server = createServer({ ...identity(), ...clientCertificates }, options.app);
-  keepConnectionsLongerThanProxies(server);
-  followAnswersUnderWay(server);
+  const connections = manageConnections(server);
   /** The intermediate in use, unless it is retired and its successor not in place yet. */
   const currentIssuer = () =>
     context.issuingCa.current().then(
@@ -104,7 +103,7 @@ export async function startEstListener(options: {
     renewIfDue,
     close: async (drainMs) => {
       clearInterval(timer);
-      await closeServer(server, drainMs);
+      await connections.drain(drainMs);
     },
   };
 }

@@ -58,8 +58,7 @@ export async function startServer(
         app,
       )
     : createHttpServer(app);
-  keepConnectionsLongerThanProxies(server);
-  followAnswersUnderWay(server);
+  const connections = manageConnections(server);
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(config.port, config.host, () => {
@@ -77,66 +76,52 @@ export async function startServer(
     est,
     close: async () => {
       const drainMs = config.drainSeconds * 1000;
-      await Promise.all([est?.close(drainMs), closeServer(server, drainMs)]);
+      await Promise.all([est?.close(drainMs), connections.drain(drainMs)]);
     },
   };
 }
 
 /**
- * Keeps an idle connection open longer than the proxies in front of us keep theirs (nginx,
- * ingress-nginx and Azure Application Gateway: 60 s or less), so that a proxy never sends a request
- * on a connection we are closing at that moment: it would answer 502, and a POST it cannot retry
- * would fail. Headers must come within their own time (slow clients), and a whole request within 60 s.
+ * How the server treats its connections, set once as it starts; returns how to drain it.
+ *
+ * - Idle connections are kept longer than the proxies in front of us keep theirs (nginx,
+ *   ingress-nginx and Azure Application Gateway: 60 s or less), so that a proxy never sends a request
+ *   on a connection we are closing at that moment: it would answer 502, and a POST it cannot retry
+ *   would fail. Headers must come within their own time (slow clients), a whole request within 60 s.
+ * - The drain stops accepting, closes idle connections and waits for the requests under way; those
+ *   still under way after `drainMs` (a client that stopped sending its body) have their connections
+ *   cut, so a stop never waits on a client. Nothing is lost: a request is committed before it is
+ *   answered, so a cut one either committed (its Idempotency-Key gets the same answer again) or
+ *   wrote nothing. The answers given while draining say `Connection: close`: a client told
+ *   `keep-alive` would send its next request on a connection about to close, and a POST it cannot
+ *   retry would fail with a reset.
  */
-export function keepConnectionsLongerThanProxies(server: Server): void {
+export function manageConnections(server: Server): { drain(drainMs: number): Promise<void> } {
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 30_000;
   server.requestTimeout = 60_000;
-}
-
-/**
- * Stops accepting, closes idle connections and waits for the requests under way; those still under
- * way after `drainMs` (a client that stopped sending its body) have their connections cut, so a
- * stop never waits on a client. Nothing is lost: a request is committed before it is answered, so a
- * cut one either committed (its Idempotency-Key gets the same answer again) or wrote nothing.
- *
- * The answers given while draining say `Connection: close`, and their connections close after them:
- * a client told `keep-alive` would send its next request on a connection about to close, and a POST
- * it cannot retry would fail with a reset.
- */
-export function closeServer(server: Server, drainMs: number): Promise<void> {
-  return new Promise<void>((resolve, reject) => {
-    const deadline = setTimeout(() => server.closeAllConnections(), drainMs);
-    drainConnections(server);
-    server.close((error) => {
-      clearTimeout(deadline);
-      if (error) reject(error);
-      else resolve();
-    });
-    server.closeIdleConnections();
-  });
-}
-
-/** The answers not yet sent of every server, kept so that a drain can close their connections. */
-const answersUnderWay = new WeakMap<Server, { draining: boolean; answers: Set<ServerResponse> }>();
-
-/** Follows the server's answers under way (see `closeServer`); call once, as it starts. */
-export function followAnswersUnderWay(server: Server): void {
-  const state = { draining: false, answers: new Set<ServerResponse>() };
-  answersUnderWay.set(server, state);
+  let draining = false;
+  const answersUnderWay = new Set<ServerResponse>();
   server.on("request", (_request: IncomingMessage, response: ServerResponse) => {
-    if (state.draining) {
+    if (draining) {
       response.shouldKeepAlive = false;
       return;
     }
-    state.answers.add(response);
-    response.once("close", () => state.answers.delete(response));
+    answersUnderWay.add(response);
+    response.once("close", () => answersUnderWay.delete(response));
   });
-}
-
-function drainConnections(server: Server): void {
-  const state = answersUnderWay.get(server);
-  if (state === undefined) return;
-  state.draining = true;
-  for (const response of state.answers) if (!response.headersSent) response.shouldKeepAlive = false;
+  return {
+    drain: (drainMs) =>
+      new Promise<void>((resolve, reject) => {
+        draining = true;
+        for (const response of answersUnderWay) if (!response.headersSent) response.shouldKeepAlive = false;
+        const deadline = setTimeout(() => server.closeAllConnections(), drainMs);
+        server.close((error) => {
+          clearTimeout(deadline);
+          if (error) reject(error);
+          else resolve();
+        });
+        server.closeIdleConnections();
+      }),
+  };
 }

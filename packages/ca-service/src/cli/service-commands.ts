@@ -115,7 +115,7 @@ async function serveAsWorker(env: NodeJS.ProcessEnv): Promise<void> {
     config: loadConfig(env),
     logger: jsonLogger(undefined, { worker: cluster.worker?.id }),
     siblings,
-    metrics: createMetrics(siblings, cluster.worker?.id),
+    metrics: createMetrics({ siblings, id: cluster.worker?.id as number }),
   };
   // From the start: a primary gone (or a signal) while this worker is still starting ends it too.
   let stop = async () => 0;
