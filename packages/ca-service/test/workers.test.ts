@@ -117,6 +117,23 @@ async function raceBootstrapToken(service: CliService, dir: TempDir, deviceId: s
  * A POST sent in two steps: its headers with `Expect: 100-continue` now (`continued` settles when
  * the server has read them and begun the request), its body on `send()`.
  */
+/** Waits, up to a bound, until nothing listens on `port` any more. */
+async function refusesConnections(port: number): Promise<void> {
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const refused = await new Promise<boolean>((resolve) => {
+      const probe = connect(port, "127.0.0.1");
+      probe.once("connect", () => {
+        probe.destroy();
+        resolve(false);
+      });
+      probe.once("error", () => resolve(true));
+    });
+    if (refused) return;
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  throw new Error(`port ${port} still accepts connections`);
+}
+
 function beginRequest(url: string, token: string, body: unknown) {
   const payload = JSON.stringify(body);
   const request = httpRequest(url, {
@@ -335,6 +352,9 @@ describe("stopping and failing", () => {
     );
     const exited = new Promise<number | null>((resolve) => service.child.once("exit", resolve));
     service.child.kill("SIGTERM");
+    // The bodies go once every worker drains (the port refuses new connections): an answer sent
+    // before a worker got its signal would rightly say keep-alive.
+    await refusesConnections(Number(new URL(service.url).port));
     for (const request of begun) request.send();
     const begunAnswers = await Promise.all(begun.map((request) => request.answer));
     const burstOutcomes = await Promise.all(burst);
