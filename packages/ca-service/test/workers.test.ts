@@ -113,10 +113,6 @@ async function raceBootstrapToken(service: CliService, dir: TempDir, deviceId: s
   );
 }
 
-/**
- * A POST sent in two steps: its headers with `Expect: 100-continue` now (`continued` settles when
- * the server has read them and begun the request), its body on `send()`.
- */
 /** Waits, up to a bound, until nothing listens on `port` any more. */
 async function refusesConnections(port: number): Promise<void> {
   for (let attempt = 0; attempt < 200; attempt++) {
@@ -134,6 +130,10 @@ async function refusesConnections(port: number): Promise<void> {
   throw new Error(`port ${port} still accepts connections`);
 }
 
+/**
+ * A POST sent in two steps: its headers with `Expect: 100-continue` now (`continued` settles when
+ * the server has read them and begun the request), its body on `send()`.
+ */
 function beginRequest(url: string, token: string, body: unknown) {
   const payload = JSON.stringify(body);
   const request = httpRequest(url, {

@@ -1,6 +1,5 @@
 import cluster from "node:cluster";
 import { createHash } from "node:crypto";
-import { constants } from "node:os";
 import { join } from "node:path";
 import type { HostCommand } from "@edge-pki/host-kit/cli";
 import { ADMIN_TOKEN_FILE, type AdminTokenFile, adminTokenFile } from "../adapters/auth/admin-token-file.js";
@@ -21,6 +20,7 @@ import type { WorkerMessage } from "../workers/messages.js";
 import { siblingChannel } from "../workers/sibling-channel.js";
 import { superviseWorkers } from "../workers/supervisor.js";
 import { environmentWithFlags } from "./setting-flags.js";
+import { listenForStopSignals } from "./stop-signals.js";
 
 type ServiceCommand = "init" | "serve" | "start";
 
@@ -44,7 +44,7 @@ export function addServiceCommands(program: HostCommand): void {
 async function runService(command: ServiceCommand, env: NodeJS.ProcessEnv): Promise<void> {
   // A worker forked by `superviseWorkers` runs this command again: the primary did the rest.
   if (cluster.isWorker) return serveAsWorker(env);
-  exitAtOnceOnSignals();
+  const signals = listenForStopSignals();
   const runtime: Runtime = { config: loadConfig(env), logger: jsonLogger(), metrics: createMetrics() };
   if (command !== "serve") await refuseRootOverRecordedCaIn(runtime);
   const keyStore = await openKeyStore(runtime, command === "serve" ? "use" : "create");
@@ -87,12 +87,12 @@ async function runService(command: ServiceCommand, env: NodeJS.ProcessEnv): Prom
   const { workers } = runtime.config;
   if (workers === 1) {
     const server = await startServer(context, runtime.config, runtime.logger);
-    ready(server.url);
-    exitOnSignals(async () => {
+    signals.stopWith(async () => {
       await server.close();
       await context.store.close();
       return 0;
     });
+    ready(server.url);
     return;
   }
   // Everything that happens once (migrations, the CA's records, the first admin token) is done:
@@ -100,8 +100,8 @@ async function runService(command: ServiceCommand, env: NodeJS.ProcessEnv): Prom
   await context.store.close();
   const pool = await superviseWorkers(workers, runtime.logger);
   runtime.logger.info("serving on several workers", { workers });
+  signals.stopWith(pool.stop);
   ready(pool.url);
-  exitOnSignals(pool.stop);
   void pool.ended.then((code) => process.exit(code));
 }
 
@@ -119,7 +119,7 @@ async function serveAsWorker(env: NodeJS.ProcessEnv): Promise<void> {
   };
   // From the start: a primary gone (or a signal) while this worker is still starting ends it too.
   let stop = async () => 0;
-  exitOnSignals(() => stop(), ["disconnect"]);
+  listenForStopSignals().stopWith(() => stop(), ["disconnect"]);
   try {
     const context = await openServiceContext(runtime, await openKeyStore(runtime, "use"));
     const server = await startServer(context, runtime.config, runtime.logger);
@@ -136,33 +136,6 @@ async function serveAsWorker(env: NodeJS.ProcessEnv): Promise<void> {
     setImmediate(() => process.exit());
     throw error;
   }
-}
-
-const STOP_SIGNALS = ["SIGINT", "SIGTERM"] as const;
-
-/**
- * Until the service has something to drain, a signal ends it at once, with the status its default
- * action gives (128 + the signal's number). Node run as a container's PID 1 has no default action and
- * would ignore SIGTERM until the orchestrator kills it. Work stopped half-way (a migration, the CA's
- * creation) is finished by the next start.
- */
-function exitAtOnceOnSignals(): void {
-  for (const signal of STOP_SIGNALS) process.on(signal, exitAtOnce);
-}
-
-function exitAtOnce(signal: NodeJS.Signals): void {
-  process.exit(128 + (constants.signals[signal] ?? 0));
-}
-
-/** Stops once, whichever of the signals (or events) comes first or how often, then exits. */
-function exitOnSignals(stop: () => Promise<number>, events: string[] = []): void {
-  for (const signal of STOP_SIGNALS) process.off(signal, exitAtOnce);
-  let stopping: Promise<number> | undefined;
-  const exit = () => {
-    stopping ??= stop().catch(() => 1);
-    void stopping.then((code) => process.exit(code));
-  };
-  for (const event of [...STOP_SIGNALS, ...events]) process.on(event, exit);
 }
 
 /** The path only: the token itself must not end up in terminal scrollback or log collectors. */
