@@ -65,7 +65,7 @@ export async function startEstListener(options: {
     ...options.bootstrapCas,
   ]);
   const server = createServer({ ...identity(), ...clientCertificates }, options.app);
-  const connections = manageConnections(server);
+  const connections = manageConnections(server, { logger, listener: "est" });
   /** The intermediate in use, unless it is retired and its successor not in place yet. */
   const currentIssuer = () =>
     context.issuingCa.current().then(

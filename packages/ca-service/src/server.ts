@@ -58,7 +58,7 @@ export async function startServer(
         app,
       )
     : createHttpServer(app);
-  const connections = manageConnections(server);
+  const connections = manageConnections(server, { logger, listener: "api" });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(config.port, config.host, () => {
@@ -95,8 +95,13 @@ export async function startServer(
  *   wrote nothing. The answers given while draining say `Connection: close`: a client told
  *   `keep-alive` would send its next request on a connection about to close, and a POST it cannot
  *   retry would fail with a reset.
+ * - The log says when a drain waits for requests, and when it cut any at its deadline: a stop that
+ *   took the whole `drainMs` is explained in the log.
  */
-export function manageConnections(server: Server): { drain(drainMs: number): Promise<void> } {
+export function manageConnections(
+  server: Server,
+  log: { logger: Logger; listener: "api" | "est" },
+): { drain(drainMs: number): Promise<void> } {
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 30_000;
   server.requestTimeout = 60_000;
@@ -115,7 +120,20 @@ export function manageConnections(server: Server): { drain(drainMs: number): Pro
       new Promise<void>((resolve, reject) => {
         draining = true;
         for (const response of answersUnderWay) if (!response.headersSent) response.shouldKeepAlive = false;
-        const deadline = setTimeout(() => server.closeAllConnections(), drainMs);
+        const fields = { listener: log.listener, drainSeconds: drainMs / 1000 };
+        if (answersUnderWay.size > 0) {
+          log.logger.info("draining: waiting for the requests under way", {
+            ...fields,
+            requestsUnderWay: answersUnderWay.size,
+          });
+        }
+        const deadline = setTimeout(() => {
+          log.logger.warn("drain deadline passed: cutting the connections of requests still under way", {
+            ...fields,
+            requestsUnderWay: answersUnderWay.size,
+          });
+          server.closeAllConnections();
+        }, drainMs);
         server.close((error) => {
           clearTimeout(deadline);
           if (error) reject(error);

@@ -421,6 +421,33 @@ describe("stopping and failing", () => {
       // Cut at the deadline (2 s), not when the client goes away or the 60-s request timeout.
       expect(Date.now() - signalled).toBeLessThan(15_000);
       await cut;
+      // The log explains the wait: the worker that held the request waited for it, then cut it.
+      const drainLines = service
+        .log()
+        .filter((line) => /^drain/.test(line.message ?? ""))
+        .map(({ message, level, listener, requestsUnderWay, drainSeconds }) => ({
+          message,
+          level,
+          listener,
+          requestsUnderWay,
+          drainSeconds,
+        }));
+      expect(drainLines).toEqual([
+        {
+          message: "draining: waiting for the requests under way",
+          level: "info",
+          listener: "api",
+          requestsUnderWay: 1,
+          drainSeconds: 2,
+        },
+        {
+          message: "drain deadline passed: cutting the connections of requests still under way",
+          level: "warn",
+          listener: "api",
+          requestsUnderWay: 1,
+          drainSeconds: 2,
+        },
+      ]);
     },
   );
 
