@@ -16,7 +16,7 @@ import {
 import { loadConfig } from "../config/config.js";
 import { jsonLogger } from "../logger.js";
 import { startServer } from "../server.js";
-import type { WorkerMessage } from "../workers/messages.js";
+import { tellPrimary } from "../workers/messages.js";
 import { siblingChannel } from "../workers/sibling-channel.js";
 import { superviseWorkers } from "../workers/supervisor.js";
 import { environmentWithFlags } from "./setting-flags.js";
@@ -120,6 +120,10 @@ async function serveAsWorker(env: NodeJS.ProcessEnv): Promise<void> {
   // From the start: a primary gone (or a signal) while this worker is still starting ends it too.
   let stop = async () => 0;
   listenForStopSignals().stopWith(() => stop(), ["disconnect"]);
+  // Messages on a channel whose primary is gone (Node's own, as the server starts listening, and
+  // ours) fail with EPIPE; unhandled, that would end this worker with a stack trace. The channel's
+  // `disconnect` stops it.
+  cluster.worker?.on("error", () => {});
   try {
     const context = await openServiceContext(runtime, await openKeyStore(runtime, "use"));
     const server = await startServer(context, runtime.config, runtime.logger);
@@ -128,7 +132,7 @@ async function serveAsWorker(env: NodeJS.ProcessEnv): Promise<void> {
       await context.store.close();
       return 0;
     };
-    process.send?.({ kind: "edge-pki:serving", url: server.url } satisfies WorkerMessage);
+    tellPrimary({ kind: "edge-pki:serving", url: server.url });
   } catch (error) {
     // The IPC channel, or a connection opened before the failure, would keep this worker alive,
     // and the primary waits for it to exit: exit once the CLI has printed the error (synchronously,

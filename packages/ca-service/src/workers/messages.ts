@@ -25,3 +25,18 @@ export function isWorkerMessage(message: unknown): message is WorkerMessage {
   const kind = (message as { kind?: unknown } | null)?.kind;
   return typeof kind === "string" && kind.startsWith("edge-pki:");
 }
+
+/**
+ * Sends a worker's message to its primary. A primary that is gone (killed, or exiting on a signal
+ * while this worker still starts) calls `failed` instead of raising an unhandled `error` on the
+ * worker, which would end it with a stack trace: the channel's `disconnect` stops the worker.
+ */
+export function tellPrimary(message: WorkerMessage, failed: () => void = () => {}): void {
+  if (process.send === undefined) {
+    failed();
+    return;
+  }
+  process.send(message, undefined, {}, (error: Error | null) => {
+    if (error) failed();
+  });
+}

@@ -1,6 +1,6 @@
 import { REVOCATION_REFRESH_MS } from "../app/revocation-list.js";
 import type { SiblingWorkers } from "../ports/sibling-workers.js";
-import { isWorkerMessage, type WorkerMessage } from "./messages.js";
+import { isWorkerMessage, tellPrimary } from "./messages.js";
 
 /**
  * A worker's line to its siblings, through the primary (see `superviseWorkers`). Opened as the worker
@@ -13,12 +13,11 @@ export function siblingChannel(): SiblingWorkers {
   const waiting = new Map<number, () => void>();
   const gathering = new Map<number, { resolve(text: string): void; reject(error: Error): void }>();
   let nextAsk = 0;
-  const send = (message: WorkerMessage) => process.send?.(message);
   process.on("message", (message: unknown) => {
     if (!isWorkerMessage(message)) return;
     if (message.kind === "edge-pki:revoked-by-sibling") {
       listener?.(message.tokenId);
-      send({ kind: "edge-pki:taken", ask: message.ask });
+      tellPrimary({ kind: "edge-pki:taken", ask: message.ask });
     } else if (message.kind === "edge-pki:told") {
       waiting.get(message.ask)?.();
     } else if (message.kind === "edge-pki:metrics") {
@@ -28,7 +27,7 @@ export function siblingChannel(): SiblingWorkers {
       else asked?.reject(new Error(`the metrics of the workers could not be gathered: ${message.error}`));
     }
   });
-  send({ kind: "edge-pki:channel-open" });
+  tellPrimary({ kind: "edge-pki:channel-open" });
   return {
     announceTokenRevoked(tokenId) {
       return new Promise<void>((resolve) => {
@@ -41,7 +40,7 @@ export function siblingChannel(): SiblingWorkers {
           resolve();
         };
         waiting.set(ask, done);
-        send({ kind: "edge-pki:token-revoked", tokenId, ask });
+        tellPrimary({ kind: "edge-pki:token-revoked", tokenId, ask }, done);
       });
     },
     onTokenRevoked(receive) {
@@ -51,7 +50,10 @@ export function siblingChannel(): SiblingWorkers {
       return new Promise<string>((resolve, reject) => {
         const ask = nextAsk++;
         gathering.set(ask, { resolve, reject });
-        send({ kind: "edge-pki:gather-metrics", ask });
+        tellPrimary({ kind: "edge-pki:gather-metrics", ask }, () => {
+          gathering.delete(ask);
+          reject(new Error("the metrics of the workers could not be gathered: the primary is gone"));
+        });
       });
     },
   };
