@@ -3,7 +3,7 @@
 // the targets of issue 12. A benchmark, never a test: numbers are reported, not asserted.
 import { Cleanup } from "./cleanup.js";
 import { parseBenchOptions, USAGE } from "./options.js";
-import { writeResults } from "./output.js";
+import { prepareOutputDirs, renderResult, writeResults } from "./output.js";
 import { runBench } from "./run-bench.js";
 
 const log = (line: string) => process.stderr.write(`bench: ${line}\n`);
@@ -21,6 +21,14 @@ try {
   process.exit(2);
 }
 
+const dirs = [options.outDir, ...(options.publishDir === undefined ? [] : [options.publishDir])];
+try {
+  await prepareOutputDirs(dirs);
+} catch (error) {
+  process.stderr.write(`bench: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(2);
+}
+
 const cleanup = new Cleanup();
 const abandon = async (why: string) => {
   log(`${why}: stopping every server`);
@@ -35,12 +43,13 @@ const watchdog = setTimeout(
 for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, () => void abandon(signal));
 
 try {
-  const result = await runBench(options, cleanup, log);
-  const dirs = [options.outDir, ...(options.publishDir === undefined ? [] : [options.publishDir])];
-  process.stdout.write(await writeResults(result, dirs));
+  const rendered = await renderResult(await runBench(options, cleanup, log));
+  // The table first: should writing fail after all, the run's numbers are not lost.
+  process.stdout.write(rendered.markdown);
+  await writeResults(rendered, dirs);
   log(`written to ${dirs.join(" and ")}`);
 } catch (error) {
-  log(`failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+  log(`failed: ${error instanceof Error ? error.message : String(error)}`);
   process.exitCode = 1;
 } finally {
   for (const error of await cleanup.runAll()) log(`cleanup: ${error.message}`);

@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { mkdir, mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -82,13 +82,16 @@ it("leaves no server folder behind", async () => {
   expect(await readdir(join(work, "tmp"))).toEqual([]);
 });
 
+/** The built bench with `args`, given 30 s at most. */
+function run(args: string[]) {
+  return new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+    execFile(process.execPath, [BENCH, ...args], { timeout: 30_000 }, (error, stdout, stderr) =>
+      resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+    );
+  });
+}
+
 it("--help prints the usage and exits 0; a bad option exits 2 with the error first", async () => {
-  const run = (args: string[]) =>
-    new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-      execFile(process.execPath, [BENCH, ...args], { timeout: 30_000 }, (error, stdout, stderr) =>
-        resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-      );
-    });
   const help = await run(["--", "--help"]);
   expect(help).toMatchObject({ code: 0, stderr: "" });
   expect(help.stdout).toMatch(/^usage: pnpm bench /);
@@ -98,4 +101,31 @@ it("--help prints the usage and exits 0; a bad option exits 2 with the error fir
   expect(bad.stderr.split("\n")[0]).toBe(
     "--targets: unknown target 'nope' (embedded, postgres, cfssl, keyvault)",
   );
+});
+
+it("an output folder it cannot write is refused before any server starts, in one line, exit 2", async () => {
+  const file = join(work, "a-file");
+  await writeFile(file, "");
+  // Under a file; and under /proc, where Node's own recursive mkdir never returns.
+  for (const [out, reason] of [
+    [join(file, "sub"), "ENOTDIR"],
+    ["/proc/edge-pki-bench", "ENOENT"],
+  ]) {
+    const refused = await run(["--smoke", "--out", out as string]);
+    expect(refused).toEqual({
+      code: 2,
+      stdout: "",
+      stderr: `bench: cannot write the results to ${out} (${reason})\n`,
+    });
+  }
+  const publish = await run([
+    "--smoke",
+    "--out",
+    join(work, "publish-out"),
+    "--publish",
+    "--publish-dir",
+    join(file, "docs"),
+  ]);
+  expect(publish.code).toBe(2);
+  expect(publish.stderr).toBe(`bench: cannot write the results to ${join(file, "docs")} (ENOTDIR)\n`);
 });
