@@ -9,6 +9,7 @@ import type { EstConfig } from "./config/est-settings.js";
 import { x509 } from "./core/x509.js";
 import { requestClientCertificates } from "./http/authentication/tls-client-certificates.js";
 import { withCurrentCa } from "./http/current-ca.js";
+import { listenOn } from "./listen.js";
 import { describeError, type Logger } from "./logger.js";
 import { manageConnections } from "./server.js";
 
@@ -88,13 +89,7 @@ export async function startEstListener(options: {
     );
   }, RENEWAL_CHECK_MS);
   timer.unref();
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(est.port, config.host, () => {
-      server.off("error", reject);
-      resolve();
-    });
-  });
+  await listenOn(server, config.host, est.port, "EDGE_PKI_HOST, EDGE_PKI_EST_PORT");
   const { port } = server.address() as AddressInfo;
   const host = config.host.includes(":") ? `[${config.host}]` : config.host;
   return {

@@ -13,6 +13,7 @@ import { type EstListener, readBootstrapCas, startEstListener } from "./est-list
 import { createHttpApp } from "./http/app.js";
 import { requestClientCertificates } from "./http/authentication/tls-client-certificates.js";
 import { trustedProxies } from "./http/trusted-proxies.js";
+import { listenOn } from "./listen.js";
 import type { Logger } from "./logger.js";
 import { SERVICE_VERSION } from "./version.js";
 
@@ -59,13 +60,7 @@ export async function startServer(
       )
     : createHttpServer(app);
   const connections = manageConnections(server, { logger, listener: "api" });
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(config.port, config.host, () => {
-      server.off("error", reject);
-      resolve();
-    });
-  });
+  await listenOn(server, config.host, config.port, "EDGE_PKI_HOST, EDGE_PKI_PORT");
   const est =
     config.est && (await startEstListener({ context, config, est: config.est, app, bootstrapCas, logger }));
   const { port } = server.address() as AddressInfo;

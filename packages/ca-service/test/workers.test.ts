@@ -552,24 +552,30 @@ describe("stopping and failing", () => {
 });
 
 describe("starting and losing the primary", () => {
-  it("workers that cannot serve (the port is taken) end the start with status 1 and the reason", async ({
-    dataDir,
-  }) => {
-    const taken = createServer();
-    await new Promise<void>((resolve) => taken.listen(0, "127.0.0.1", resolve));
-    onTestFinished(() => new Promise<void>((resolve) => taken.close(() => resolve())));
-    // runCli returns when the process and everything holding its output are gone: the workers too.
-    const started = await runCli(["start"], {
-      EDGE_PKI_DATA_DIR: join(dataDir.path, "port-taken"),
-      EDGE_PKI_KEY_PASSPHRASE: "workers test passphrase",
-      EDGE_PKI_PORT: String((taken.address() as AddressInfo).port),
-      EDGE_PKI_WORKERS: "2",
-    });
-    expect(started.code).toBe(1);
-    expect(started.stdout).not.toContain("listening on");
-    expect(started.stderr).toContain("EADDRINUSE");
-    expect(started.stderr).toContain("a worker exited before it served");
-  });
+  it.for([1, 2])(
+    "a port that is taken ends the start with status 1 and one line naming the settings (%i workers)",
+    async (workers, { dataDir }) => {
+      const taken = createServer();
+      await new Promise<void>((resolve) => taken.listen(0, "127.0.0.1", resolve));
+      onTestFinished(() => new Promise<void>((resolve) => taken.close(() => resolve())));
+      const port = (taken.address() as AddressInfo).port;
+      // The CA is made on a first start; the second one fails only at the port, as a restart would.
+      const folder = join(dataDir.path, `port-taken-${workers}`);
+      const env = { EDGE_PKI_DATA_DIR: folder, EDGE_PKI_KEY_PASSPHRASE: "workers test passphrase" };
+      expect((await runCli(["init"], env)).code).toBe(0);
+      // runCli returns when the process and everything holding its output are gone: the workers too.
+      const started = await runCli(["serve"], {
+        ...env,
+        EDGE_PKI_PORT: String(port),
+        EDGE_PKI_WORKERS: String(workers),
+      });
+      expect(started).toMatchObject({
+        code: 1,
+        stdout: "",
+        stderr: `edge-pki-ca: cannot listen on 127.0.0.1:${port} (EDGE_PKI_HOST, EDGE_PKI_PORT): the address is already in use\n`,
+      });
+    },
+  );
 
   it("workers stop when their primary is killed, instead of holding the store", async ({ dataDir }) => {
     const service = await startCliService({ dataDir: join(dataDir.path, "orphans"), workers: 2 });

@@ -7,6 +7,8 @@ export type WorkerMessage =
   | { kind: "edge-pki:channel-open" }
   /** worker → primary: serving at `url`. */
   | { kind: "edge-pki:serving"; url: string }
+  /** worker → primary: could not start serving, and why; it exits next. */
+  | { kind: "edge-pki:cannot-serve"; reason: string }
   /** worker → primary: this worker revoked a token; tell the others, then answer `told`. */
   | { kind: "edge-pki:token-revoked"; tokenId: string; ask: number }
   /** primary → worker: the others have it (or are gone). */
@@ -27,16 +29,21 @@ export function isWorkerMessage(message: unknown): message is WorkerMessage {
 }
 
 /**
- * Sends a worker's message to its primary. A primary that is gone (killed, or exiting on a signal
- * while this worker still starts) calls `failed` instead of raising an unhandled `error` on the
- * worker, which would end it with a stack trace: the channel's `disconnect` stops the worker.
+ * Sends a worker's message to its primary; settles once it is sent or could not be. A primary that
+ * is gone (killed, or exiting on a signal while this worker still starts) calls `failed` instead of
+ * raising an unhandled `error` on the worker, which would end it with a stack trace: the channel's
+ * `disconnect` stops the worker.
  */
-export function tellPrimary(message: WorkerMessage, failed: () => void = () => {}): void {
-  if (process.send === undefined) {
-    failed();
-    return;
-  }
-  process.send(message, undefined, {}, (error: Error | null) => {
-    if (error) failed();
+export function tellPrimary(message: WorkerMessage, failed: () => void = () => {}): Promise<void> {
+  return new Promise<void>((settled) => {
+    if (process.send === undefined) {
+      failed();
+      settled();
+      return;
+    }
+    process.send(message, undefined, {}, (error: Error | null) => {
+      if (error) failed();
+      settled();
+    });
   });
 }

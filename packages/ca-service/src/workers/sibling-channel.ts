@@ -17,7 +17,7 @@ export function siblingChannel(): SiblingWorkers {
     if (!isWorkerMessage(message)) return;
     if (message.kind === "edge-pki:revoked-by-sibling") {
       listener?.(message.tokenId);
-      tellPrimary({ kind: "edge-pki:taken", ask: message.ask });
+      void tellPrimary({ kind: "edge-pki:taken", ask: message.ask });
     } else if (message.kind === "edge-pki:told") {
       waiting.get(message.ask)?.();
     } else if (message.kind === "edge-pki:metrics") {
@@ -27,7 +27,7 @@ export function siblingChannel(): SiblingWorkers {
       else asked?.reject(new Error(`the metrics of the workers could not be gathered: ${message.error}`));
     }
   });
-  tellPrimary({ kind: "edge-pki:channel-open" });
+  void tellPrimary({ kind: "edge-pki:channel-open" });
   return {
     announceTokenRevoked(tokenId) {
       return new Promise<void>((resolve) => {
@@ -40,7 +40,7 @@ export function siblingChannel(): SiblingWorkers {
           resolve();
         };
         waiting.set(ask, done);
-        tellPrimary({ kind: "edge-pki:token-revoked", tokenId, ask }, done);
+        void tellPrimary({ kind: "edge-pki:token-revoked", tokenId, ask }, done);
       });
     },
     onTokenRevoked(receive) {
@@ -50,7 +50,7 @@ export function siblingChannel(): SiblingWorkers {
       return new Promise<string>((resolve, reject) => {
         const ask = nextAsk++;
         gathering.set(ask, { resolve, reject });
-        tellPrimary({ kind: "edge-pki:gather-metrics", ask }, () => {
+        void tellPrimary({ kind: "edge-pki:gather-metrics", ask }, () => {
           gathering.delete(ask);
           reject(new Error("the metrics of the workers could not be gathered: the primary is gone"));
         });

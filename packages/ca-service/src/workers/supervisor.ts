@@ -40,6 +40,8 @@ export function superviseWorkers(count: number, logger: Logger): Promise<WorkerP
     let nextAsk = 0;
     let url: string | undefined;
     let started = false;
+    /** Why a worker could not serve, as the first one to fail said. */
+    let cannotServe: string | undefined;
     let stopping: Promise<number> | undefined;
     let settleEnded: (code: number) => void = () => {};
     const ended = new Promise<number>((settle) => {
@@ -96,6 +98,9 @@ export function superviseWorkers(count: number, logger: Logger): Promise<WorkerP
             resolve({ url, stop, ended });
           }
           return;
+        case "edge-pki:cannot-serve":
+          cannotServe ??= message.reason;
+          return;
         case "edge-pki:token-revoked": {
           const others = [...reachable].filter((other) => other !== worker && !other.isDead());
           void Promise.all(others.map((other) => tell(other, message.tokenId))).then(() =>
@@ -131,9 +136,10 @@ export function superviseWorkers(count: number, logger: Logger): Promise<WorkerP
       if (stopping !== undefined) return gone();
       const exit = { worker: worker.id, pid: worker.process.pid, code, signal };
       if (!started) {
-        logger.error("a worker exited before it served; stopping the others", exit);
+        // The start fails with one line, the CLI's: why the first worker that said so could not
+        // serve (its message comes before its exit), else how it exited.
         void stop().then(() => {
-          reject(new Error(`a worker exited (${signal ?? `code ${code}`}) before it served`));
+          reject(new Error(cannotServe ?? `a worker exited (${signal ?? `code ${code}`}) before it served`));
           settleEnded(1);
         });
         return;
