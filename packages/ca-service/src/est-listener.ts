@@ -1,7 +1,6 @@
 import { readFileSync } from "node:fs";
 import type { RequestListener, Server } from "node:http";
 import { createServer } from "node:https";
-import type { AddressInfo } from "node:net";
 import { type EstServerCertificate, issueEstServerCertificate } from "./app/issue-est-server-certificate.js";
 import type { ServiceContext } from "./app/service-context.js";
 import type { Config } from "./config/config.js";
@@ -89,11 +88,9 @@ export async function startEstListener(options: {
     );
   }, RENEWAL_CHECK_MS);
   timer.unref();
-  await listenOn(server, config.host, est.port, "EDGE_PKI_HOST, EDGE_PKI_EST_PORT");
-  const { port } = server.address() as AddressInfo;
-  const host = config.host.includes(":") ? `[${config.host}]` : config.host;
+  const listening = await listenOn(server, config.host, est.port, "EDGE_PKI_HOST, EDGE_PKI_EST_PORT");
   return {
-    url: `https://${host}:${port}`,
+    url: `https://${listening}`,
     server,
     renewIfDue,
     close: async (drainMs) => {

@@ -1,4 +1,4 @@
-import type { Server } from "node:net";
+import type { AddressInfo, Server } from "node:net";
 
 /** What an operator reads for the listen errors a setting can cause. */
 const LISTEN_FAILURES: Record<string, string> = {
@@ -8,21 +8,26 @@ const LISTEN_FAILURES: Record<string, string> = {
 };
 
 /**
- * Listens on `host`:`port`; a failure the settings caused (a port taken, a privileged port, an
- * address this machine does not have) is one line naming them: `settings` says which.
+ * Listens on `host`:`port` and resolves with where it listens, as a URL's authority (`host:port`,
+ * an IPv6 host in brackets; the port the system chose for 0). A failure the settings caused (a port
+ * taken, a privileged port, an address this machine does not have) is one line naming them:
+ * `settings` says which.
  */
-export function listenOn(server: Server, host: string, port: number, settings: string): Promise<void> {
-  return new Promise<void>((resolve, reject) => {
+export function listenOn(server: Server, host: string, port: number, settings: string): Promise<string> {
+  return new Promise<string>((resolve, reject) => {
     const failed = (error: NodeJS.ErrnoException) => {
       const why = error.code === undefined ? undefined : LISTEN_FAILURES[error.code];
       if (why === undefined) return reject(error);
-      const address = host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`;
-      reject(new Error(`cannot listen on ${address} (${settings}): ${why}`, { cause: error }));
+      reject(new Error(`cannot listen on ${authority(host, port)} (${settings}): ${why}`, { cause: error }));
     };
     server.once("error", failed);
     server.listen(port, host, () => {
       server.off("error", failed);
-      resolve();
+      resolve(authority(host, (server.address() as AddressInfo).port));
     });
   });
+}
+
+function authority(host: string, port: number): string {
+  return host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`;
 }

@@ -6,7 +6,6 @@ import {
   type ServerResponse,
 } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
-import type { AddressInfo } from "node:net";
 import type { ServiceContext } from "./app/service-context.js";
 import type { Config } from "./config/config.js";
 import { type EstListener, readBootstrapCas, startEstListener } from "./est-listener.js";
@@ -60,13 +59,11 @@ export async function startServer(
       )
     : createHttpServer(app);
   const connections = manageConnections(server, { logger, listener: "api" });
-  await listenOn(server, config.host, config.port, "EDGE_PKI_HOST, EDGE_PKI_PORT");
+  const listening = await listenOn(server, config.host, config.port, "EDGE_PKI_HOST, EDGE_PKI_PORT");
   const est =
     config.est && (await startEstListener({ context, config, est: config.est, app, bootstrapCas, logger }));
-  const { port } = server.address() as AddressInfo;
-  const host = config.host.includes(":") ? `[${config.host}]` : config.host;
   return {
-    url: `${config.tls ? "https" : "http"}://${host}:${port}`,
+    url: `${config.tls ? "https" : "http"}://${listening}`,
     server,
     est,
     close: async () => {

@@ -11,7 +11,7 @@ it("a message to a primary that is gone reports the failure instead of ending th
   const script = `
     const { tellPrimary } = await import(${JSON.stringify(MESSAGES_MODULE)});
     process.on("disconnect", () => {
-      tellPrimary({ kind: "edge-pki:channel-open" }, () => console.log("failed"));
+      tellPrimary({ kind: "edge-pki:channel-open" }).then((sent) => console.log(sent ? "sent" : "failed"));
       setTimeout(() => console.log("still running"), 100);
     });
     process.send("listening");

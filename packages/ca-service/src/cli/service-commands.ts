@@ -137,12 +137,8 @@ async function serveAsWorker(env: NodeJS.ProcessEnv): Promise<void> {
     // The primary prints why, once for the service however many workers failed alike; it exits
     // with 1. The IPC channel, or a connection opened before the failure, would keep this worker
     // alive, and the primary waits for it to exit.
-    let told = true;
     const reason = error instanceof Error ? error.message : String(error);
-    await tellPrimary({ kind: "edge-pki:cannot-serve", reason }, () => {
-      told = false;
-    });
-    if (told) process.exit(1);
+    if (await tellPrimary({ kind: "edge-pki:cannot-serve", reason })) process.exit(1);
     // No primary to tell: exit once the CLI has printed the error (synchronously, in the promise
     // callbacks that run before this).
     setImmediate(() => process.exit());

@@ -29,21 +29,14 @@ export function isWorkerMessage(message: unknown): message is WorkerMessage {
 }
 
 /**
- * Sends a worker's message to its primary; settles once it is sent or could not be. A primary that
- * is gone (killed, or exiting on a signal while this worker still starts) calls `failed` instead of
- * raising an unhandled `error` on the worker, which would end it with a stack trace: the channel's
+ * Sends a worker's message to its primary; resolves with whether it was sent. A primary that is gone
+ * (killed, or exiting on a signal while this worker still starts) resolves false instead of raising
+ * an unhandled `error` on the worker, which would end it with a stack trace: the channel's
  * `disconnect` stops the worker.
  */
-export function tellPrimary(message: WorkerMessage, failed: () => void = () => {}): Promise<void> {
-  return new Promise<void>((settled) => {
-    if (process.send === undefined) {
-      failed();
-      settled();
-      return;
-    }
-    process.send(message, undefined, {}, (error: Error | null) => {
-      if (error) failed();
-      settled();
-    });
+export function tellPrimary(message: WorkerMessage): Promise<boolean> {
+  return new Promise<boolean>((settled) => {
+    if (process.send === undefined) return settled(false);
+    process.send(message, undefined, {}, (error: Error | null) => settled(error === null));
   });
 }

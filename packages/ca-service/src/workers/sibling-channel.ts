@@ -40,7 +40,9 @@ export function siblingChannel(): SiblingWorkers {
           resolve();
         };
         waiting.set(ask, done);
-        void tellPrimary({ kind: "edge-pki:token-revoked", tokenId, ask }, done);
+        void tellPrimary({ kind: "edge-pki:token-revoked", tokenId, ask }).then((sent) => {
+          if (!sent) done();
+        });
       });
     },
     onTokenRevoked(receive) {
@@ -50,7 +52,8 @@ export function siblingChannel(): SiblingWorkers {
       return new Promise<string>((resolve, reject) => {
         const ask = nextAsk++;
         gathering.set(ask, { resolve, reject });
-        void tellPrimary({ kind: "edge-pki:gather-metrics", ask }, () => {
+        void tellPrimary({ kind: "edge-pki:gather-metrics", ask }).then((sent) => {
+          if (sent) return;
           gathering.delete(ask);
           reject(new Error("the metrics of the workers could not be gathered: the primary is gone"));
         });

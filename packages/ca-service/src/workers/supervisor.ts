@@ -1,4 +1,5 @@
 import cluster, { type Worker } from "node:cluster";
+import { once } from "node:events";
 import { gatherWorkerMetrics } from "../adapters/metrics/gather-worker-metrics.js";
 import type { Logger } from "../logger.js";
 import { isWorkerMessage, type WorkerMessage } from "./messages.js";
@@ -137,8 +138,10 @@ export function superviseWorkers(count: number, logger: Logger): Promise<WorkerP
       const exit = { worker: worker.id, pid: worker.process.pid, code, signal };
       if (!started) {
         // The start fails with one line, the CLI's: why the first worker that said so could not
-        // serve (its message comes before its exit), else how it exited.
-        void stop().then(() => {
+        // serve, else how it exited. A worker's messages are all read once its channel has closed,
+        // which may come after its exit.
+        const read = worker.isConnected() ? once(worker, "disconnect") : undefined;
+        void Promise.all([stop(), read]).then(() => {
           reject(new Error(cannotServe ?? `a worker exited (${signal ?? `code ${code}`}) before it served`));
           settleEnded(1);
         });
