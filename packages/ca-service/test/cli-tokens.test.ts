@@ -223,7 +223,7 @@ describe("edge-pki-ca start: the first admin token", () => {
   }
 
   async function stop(child: ChildProcess): Promise<void> {
-    const exited = new Promise((resolve) => child.once("exit", resolve));
+    const exited = new Promise((resolve) => child.once("close", resolve));
     child.kill("SIGTERM");
     await exited;
   }

@@ -83,7 +83,8 @@ describe("edge-pki-ca est-credential", () => {
       let stderr = "";
       child.stdout.on("data", (chunk) => (stdout += chunk));
       child.stderr.on("data", (chunk) => (stderr += chunk));
-      const [exitCode] = (await once(child, "exit")) as [number];
+      // "close", not "exit": only then has all it printed been read.
+      const [exitCode] = (await once(child, "close")) as [number];
       expect(exitCode, stderr).toBe(code);
       // A password of the operator's own is never printed back.
       expect(stdout).toBe("");

@@ -23,7 +23,8 @@ async function runWithStopSignals(body: string): Promise<{ code: number | null; 
   child.stdout.on("data", (chunk) => {
     stdout += chunk;
   });
-  const [code] = await once(child, "exit");
+  // "close", not "exit": only then has all it printed been read.
+  const [code] = await once(child, "close");
   return { code, stdout };
 }
 

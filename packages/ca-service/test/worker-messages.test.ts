@@ -29,6 +29,11 @@ it("a message to a primary that is gone reports the failure instead of ending th
   });
   await once(child, "message");
   child.disconnect();
-  const [code] = await once(child, "exit");
+  // Its exit may come before all it printed has been read, and a child whose channel the parent
+  // closed gets no "close" event: wait for the exit and for the end of both outputs.
+  const [[code]] = await Promise.all([
+    once(child, "exit"),
+    ...[child.stdout, child.stderr].map((output) => output && once(output, "end")),
+  ]);
   expect({ code, stdout, stderr }).toEqual({ code: 0, stdout: "failed\nstill running\n", stderr: "" });
 });

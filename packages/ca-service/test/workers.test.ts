@@ -350,7 +350,7 @@ describe("stopping and failing", () => {
         () => ({ status: undefined, serial: undefined }),
       ),
     );
-    const exited = new Promise<number | null>((resolve) => service.child.once("exit", resolve));
+    const exited = new Promise<number | null>((resolve) => service.child.once("close", resolve));
     service.child.kill("SIGTERM");
     // The bodies go once every worker drains (the port refuses new connections): an answer sent
     // before a worker got its signal would rightly say keep-alive.
@@ -413,7 +413,8 @@ describe("stopping and failing", () => {
       const [interim] = (await once(stalled, "data")) as [Buffer];
       expect(interim.toString()).toMatch(/^HTTP\/1\.1 100 Continue/);
       stalled.write('{"csr":');
-      const exited = once(service.child, "exit");
+      // "close", not "exit": the drain lines below must all have been read.
+      const exited = once(service.child, "close");
       const signalled = Date.now();
       service.child.kill("SIGTERM");
       const [code] = await exited;
@@ -512,8 +513,11 @@ describe("stopping and failing", () => {
       const { deviceIds, answers } = issueAtOnce(service, "one", 12);
       const answered = await answers;
       await withSqliteStore(service, (store) => expectAllIssuedAndRecorded(store, deviceIds, answered));
-      const requests = service.log().filter((line) => line.message === "request");
-      expect(requests.length).toBeGreaterThan(0);
+      // An access-log line is written once its answer is sent and reaches us through a pipe, so
+      // it may come after the answer: wait for all twelve, bounded.
+      const requestLines = () => service.log().filter((line) => line.message === "request");
+      expect(await eventually(() => requestLines().length >= deviceIds.length)).toBe(true);
+      const requests = requestLines();
       expect(requests.every((line) => line.worker === undefined)).toBe(true);
       expect(service.workerPids().size).toBe(0);
     } finally {
@@ -528,7 +532,7 @@ describe("stopping and failing", () => {
     onTestFinished(async () => {
       if (service.child.exitCode === null) await service.stop();
     });
-    const exited = new Promise<number | null>((resolve) => service.child.once("exit", resolve));
+    const exited = new Promise<number | null>((resolve) => service.child.once("close", resolve));
     // Five replacements are allowed within a minute; the sixth death ends the service.
     for (let death = 1; death <= 6; death++) {
       const victim = service.workerPids().get(1) ?? [...service.workerPids().values()][0];

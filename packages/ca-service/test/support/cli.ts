@@ -64,7 +64,8 @@ export function startCli(
 
 export async function stopCli(child: ChildProcess): Promise<number | null> {
   if (child.exitCode !== null) return child.exitCode;
-  const exited = new Promise<number | null>((resolve) => child.once("exit", resolve));
+  // "close", not "exit": only then has all it printed been read (a test may read its log next).
+  const exited = new Promise<number | null>((resolve) => child.once("close", resolve));
   child.kill("SIGTERM");
   return exited;
 }
