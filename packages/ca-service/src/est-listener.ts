@@ -5,7 +5,8 @@ import { type EstServerCertificate, issueEstServerCertificate } from "./app/issu
 import type { ServiceContext } from "./app/service-context.js";
 import type { Config } from "./config/config.js";
 import type { EstConfig } from "./config/est-settings.js";
-import { x509 } from "./core/x509.js";
+import { parseBootstrapCaBundle } from "./core/bootstrap-certificate.js";
+import type { x509 } from "./core/x509.js";
 import { requestClientCertificates } from "./http/authentication/tls-client-certificates.js";
 import { withCurrentCa } from "./http/current-ca.js";
 import { listenOn } from "./listen.js";
@@ -33,10 +34,7 @@ export interface EstListener {
 
 /** The manufacturer CAs of EDGE_PKI_EST_BOOTSTRAP_CA_FILE, a PEM bundle. */
 export function readBootstrapCas(path: string): x509.X509Certificate[] {
-  const pem = readFileSync(path, "utf8");
-  return [...pem.matchAll(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g)].map(
-    ([block]) => new x509.X509Certificate(block),
-  );
+  return parseBootstrapCaBundle(readFileSync(path, "utf8"));
 }
 
 /**

@@ -1,8 +1,10 @@
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { describe, expect } from "vitest";
 import { ConfigError, loadConfig } from "../src/config/config.js";
 import { maskCredentials } from "../src/config/mask-credentials.js";
 import { it } from "./support/fixtures.js";
-import { opensslServerCertificate } from "./support/openssl.js";
+import { openssl, opensslServerCertificate } from "./support/openssl.js";
 
 const problemsOf = (env: Record<string, string>) => {
   try {
@@ -238,5 +240,35 @@ describe("EST settings", () => {
       expect.stringMatching(/^EDGE_PKI_EST_BOOTSTRAP_CA_FILE=".*": holds no PEM certificate$/),
     ]);
     expect(problemsOf({ EDGE_PKI_EST_PORT: "0", EDGE_PKI_EST_BOOTSTRAP_CA_FILE: one.certPath })).toEqual([]);
+    // A device's certificate put where its CA belongs, and a block that is no certificate.
+    const leafPath = join(dir.path, "est-leaf.pem");
+    await openssl([
+      "req",
+      "-x509",
+      "-newkey",
+      "ec",
+      "-pkeyopt",
+      "ec_paramgen_curve:P-256",
+      "-nodes",
+      "-keyout",
+      join(dir.path, "est-leaf.key"),
+      "-out",
+      leafPath,
+      "-subj",
+      "/CN=edge-1",
+      "-days",
+      "1",
+      "-addext",
+      "basicConstraints=CA:FALSE",
+    ]);
+    const bundle = join(dir.path, "est-mixed.pem");
+    writeFileSync(bundle, readFileSync(one.certPath, "utf8") + readFileSync(leafPath, "utf8"));
+    expect(problemsOf({ EDGE_PKI_EST_PORT: "0", EDGE_PKI_EST_BOOTSTRAP_CA_FILE: bundle })).toEqual([
+      `EDGE_PKI_EST_BOOTSTRAP_CA_FILE="${bundle}": certificate 2 (CN=edge-1) is not a CA certificate (basicConstraints CA:TRUE)`,
+    ]);
+    writeFileSync(bundle, "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n");
+    expect(problemsOf({ EDGE_PKI_EST_PORT: "0", EDGE_PKI_EST_BOOTSTRAP_CA_FILE: bundle })).toEqual([
+      `EDGE_PKI_EST_BOOTSTRAP_CA_FILE="${bundle}": certificate 1 does not parse`,
+    ]);
   });
 });

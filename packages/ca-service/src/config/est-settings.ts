@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { isIP } from "node:net";
 import { z } from "zod";
+import { parseBootstrapCaBundle } from "../core/bootstrap-certificate.js";
 import type { EdgeCaPolicy } from "../core/est-enrollment.js";
 import { integerSetting } from "./setting-types.js";
 
@@ -49,7 +50,7 @@ export function estConfigOf(settings: z.infer<typeof EstSettings>): EstConfig | 
   };
 }
 
-/** The bootstrap bundle is read now, so a typo fails at start, naming the setting. */
+/** The bootstrap bundle is read and checked now, so a wrong file fails at start, naming the setting. */
 export function estProblems(env: Record<string, string | undefined>): string[] {
   const path = env.EDGE_PKI_EST_BOOTSTRAP_CA_FILE;
   if (path === undefined || path === "") return [];
@@ -60,7 +61,10 @@ export function estProblems(env: Record<string, string | undefined>): string[] {
     const code = (error as NodeJS.ErrnoException).code ?? "unreadable";
     return [`EDGE_PKI_EST_BOOTSTRAP_CA_FILE=${JSON.stringify(path)}: cannot read the file (${code})`];
   }
-  return text.includes("-----BEGIN CERTIFICATE-----")
-    ? []
-    : [`EDGE_PKI_EST_BOOTSTRAP_CA_FILE=${JSON.stringify(path)}: holds no PEM certificate`];
+  try {
+    parseBootstrapCaBundle(text);
+    return [];
+  } catch (error) {
+    return [`EDGE_PKI_EST_BOOTSTRAP_CA_FILE=${JSON.stringify(path)}: ${(error as Error).message}`];
+  }
 }

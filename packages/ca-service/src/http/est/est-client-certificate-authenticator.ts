@@ -1,5 +1,6 @@
 import type { TLSSocket } from "node:tls";
 import { type RecognitionDeps, recogniseIssuedCertificate } from "../../app/recognise-device-certificate.js";
+import { bootstrapCertificateRefusal } from "../../core/bootstrap-certificate.js";
 import { CaError } from "../../core/errors.js";
 import { isIssuedBy } from "../../core/issued-by.js";
 import { holderPrincipal } from "../../core/principal.js";
@@ -14,7 +15,8 @@ export interface EstClientCertificateDeps extends RecognitionDeps {
 /**
  * The TLS client certificate of an EST request: one we issued (an EST identity, or for
  * simplereenroll the device identity or Edge CA being renewed), checked against our records, or a
- * manufacturer's bootstrap certificate signed directly by a configured manufacturer CA and valid now.
+ * manufacturer's bootstrap certificate signed directly by a configured manufacturer CA, fit to stand
+ * for a device (`bootstrapCertificateRefusal`).
  * No certificate at all is "no credentials": the next accepted authenticator (HTTP Basic) may have some.
  */
 export function estClientCertificateAuthenticator(deps: EstClientCertificateDeps): Authenticator {
@@ -44,10 +46,8 @@ export function estClientCertificateAuthenticator(deps: EstClientCertificateDeps
         );
         return holderPrincipal(record.deviceId, { certificate, proof: undefined, kind: record.profile });
       }
-      const now = deps.clock.now().getTime();
-      if (now < certificate.notBefore.getTime() || now > certificate.notAfter.getTime()) {
-        throw new CaError("forbidden", "the bootstrap certificate is not valid now");
-      }
+      const refusal = bootstrapCertificateRefusal(certificate, manufacturer, deps.clock.now());
+      if (refusal !== undefined) throw new CaError("forbidden", refusal);
       const [commonName] = certificate.subjectName.getField("2.5.4.3");
       if (commonName === undefined) throw new CaError("forbidden", "the bootstrap certificate has no CN");
       return holderPrincipal(commonName, { certificate, proof: undefined, kind: "manufacturer" });
