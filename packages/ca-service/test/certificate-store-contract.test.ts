@@ -7,6 +7,7 @@ import { apiTokenRules } from "./support/store-contract/api-tokens.js";
 import type { ContractTest, StoreUnderTest } from "./support/store-contract/contract.js";
 import { crlNumberRules } from "./support/store-contract/crl-numbers.js";
 import { estCredentialRules } from "./support/store-contract/est-credentials.js";
+import { estDeviceBlockRules } from "./support/store-contract/est-device-blocks.js";
 import { groupCommitRules } from "./support/store-contract/group-commit.js";
 import { idempotencyRules } from "./support/store-contract/idempotency.js";
 import { issuanceRules } from "./support/store-contract/issuance.js";
@@ -35,6 +36,7 @@ function certificateStoreContract(it: ContractTest): void {
   purgeRules(it);
   apiTokenRules(it);
   estCredentialRules(it);
+  estDeviceBlockRules(it);
   readinessRules(it);
 }
 

@@ -39,7 +39,29 @@ export interface RevokeEstCredentialRequest {
   audit: AuditEvent;
 }
 
-/** The EST credential registry: what admins create, list and revoke, and what Basic verifies against. */
+/** A device no EST credential may enrol or re-enrol, until an admin lifts the block. */
+export interface EstDeviceBlockRecord {
+  /** As it was blocked; blocks compare device IDs without regard to case, as in DPS. */
+  deviceId: string;
+  reason: string | null;
+  blockedAt: Date;
+  blockedBy: string;
+}
+
+export interface BlockEstDeviceRequest {
+  block: EstDeviceBlockRecord;
+  audit: AuditEvent;
+}
+
+export interface UnblockEstDeviceRequest {
+  deviceId: string;
+  audit: AuditEvent;
+}
+
+/**
+ * EST access: the HTTP Basic credentials admins create, list and revoke, and that Basic verifies
+ * against; and the devices blocked from EST whatever credential they hold.
+ */
 export interface EstCredentialStore {
   /**
    * Records a credential with its audit entry in one transaction, unless its username is taken; of
@@ -59,4 +81,15 @@ export interface EstCredentialStore {
   ): Promise<{ record: EstCredentialRecord; changed: boolean } | undefined>;
   /** The ids of revoked credentials that have not expired by `unexpiredAt`: what must still be refused. */
   listRevokedEstCredentialIds(options: { unexpiredAt: Date }): Promise<string[]>;
+  /**
+   * Records a block with its audit entry in one transaction, unless the device (in any case) is
+   * blocked already: then the existing block, `changed: false` and no audit entry.
+   */
+  blockEstDevice(request: BlockEstDeviceRequest): Promise<{ record: EstDeviceBlockRecord; changed: boolean }>;
+  /** Lifts a device's block with its audit entry in one transaction; undefined when it had none. */
+  unblockEstDevice(request: UnblockEstDeviceRequest): Promise<EstDeviceBlockRecord | undefined>;
+  /** The device's block, its ID compared without regard to case. */
+  findEstDeviceBlock(deviceId: string): Promise<EstDeviceBlockRecord | undefined>;
+  /** Blocked devices, newest first. */
+  listEstDeviceBlocks(options: ListOptions): Promise<EstDeviceBlockRecord[]>;
 }

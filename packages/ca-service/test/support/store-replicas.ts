@@ -20,6 +20,8 @@ export type RacedMethod =
   | "revokeApiToken"
   | "recordEstCredential"
   | "revokeEstCredential"
+  | "blockEstDevice"
+  | "unblockEstDevice"
   | "check";
 
 export type RaceOutcome<M extends RacedMethod> = Outcome<Awaited<ReturnType<CertificateStore[M]>>>;

@@ -25,11 +25,14 @@ import type {
   TokenMintOutcome,
 } from "../../ports/certificate-store.js";
 import type {
+  BlockEstDeviceRequest,
   EstCredentialOutcome,
   EstCredentialRecord,
+  EstDeviceBlockRecord,
   RecordEstCredentialRequest,
   RevokeEstCredentialRequest,
   StoredEstCredential,
+  UnblockEstDeviceRequest,
 } from "../../ports/est-credential-store.js";
 import { GroupCommit, type GroupCommitOptions } from "./group-commit.js";
 import { KyselyEstCredentialStore } from "./kysely-est-credential-store.js";
@@ -401,6 +404,24 @@ export class KyselyCertificateStore implements CertificateStore {
 
   listRevokedEstCredentialIds(options: { unexpiredAt: Date }): Promise<string[]> {
     return this.estCredentials.listRevokedEstCredentialIds(options);
+  }
+
+  blockEstDevice(
+    request: BlockEstDeviceRequest,
+  ): Promise<{ record: EstDeviceBlockRecord; changed: boolean }> {
+    return this.estCredentials.blockEstDevice(request);
+  }
+
+  unblockEstDevice(request: UnblockEstDeviceRequest): Promise<EstDeviceBlockRecord | undefined> {
+    return this.estCredentials.unblockEstDevice(request);
+  }
+
+  findEstDeviceBlock(deviceId: string): Promise<EstDeviceBlockRecord | undefined> {
+    return this.estCredentials.findEstDeviceBlock(deviceId);
+  }
+
+  listEstDeviceBlocks(options: ListOptions): Promise<EstDeviceBlockRecord[]> {
+    return this.estCredentials.listEstDeviceBlocks(options);
   }
 
   async appendAudit(event: AuditEvent): Promise<void> {

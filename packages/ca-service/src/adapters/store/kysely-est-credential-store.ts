@@ -1,16 +1,20 @@
 import type { Insertable, Kysely, Selectable } from "kysely";
+import { deviceIdKey } from "../../core/device-id.js";
 import type { AuditEvent, ListOptions } from "../../ports/certificate-store.js";
 import type {
+  BlockEstDeviceRequest,
   EstCredentialOutcome,
   EstCredentialRecord,
   EstCredentialStore,
+  EstDeviceBlockRecord,
   RecordEstCredentialRequest,
   RevokeEstCredentialRequest,
   StoredEstCredential,
+  UnblockEstDeviceRequest,
 } from "../../ports/est-credential-store.js";
-import type { AuditLogTable, Database, EstCredentialsTable } from "./schema.js";
+import type { AuditLogTable, Database, EstBlockedDevicesTable, EstCredentialsTable } from "./schema.js";
 
-/** The EST credential registry on SQLite and PostgreSQL alike; the certificate store delegates here. */
+/** EST access (credentials, blocked devices) on SQLite and PostgreSQL alike; the certificate store delegates here. */
 export class KyselyEstCredentialStore implements EstCredentialStore {
   constructor(
     private readonly db: Kysely<Database>,
@@ -85,6 +89,77 @@ export class KyselyEstCredentialStore implements EstCredentialStore {
       .execute();
     return rows.map((row) => row.id);
   }
+
+  async blockEstDevice(
+    request: BlockEstDeviceRequest,
+  ): Promise<{ record: EstDeviceBlockRecord; changed: boolean }> {
+    const { block } = request;
+    return this.db.transaction().execute(async (tx) => {
+      // The device key is unique: of racing blocks of one device, on any replicas, one inserts.
+      const inserted = await tx
+        .insertInto("est_blocked_devices")
+        .values({
+          device_key: deviceIdKey(block.deviceId),
+          device_id: block.deviceId,
+          reason: block.reason,
+          blocked_at: block.blockedAt.toISOString(),
+          blocked_by: block.blockedBy,
+        })
+        .onConflict((conflict) => conflict.column("device_key").doNothing())
+        .executeTakeFirst();
+      const changed = (inserted.numInsertedOrUpdatedRows ?? 0n) > 0n;
+      if (changed) await tx.insertInto("audit_log").values(this.toAuditRow(request.audit)).execute();
+      const record = await findBlock(tx, block.deviceId);
+      if (record === undefined) throw new Error(`the block of ${block.deviceId} is recorded and gone`);
+      return { record, changed };
+    });
+  }
+
+  async unblockEstDevice(request: UnblockEstDeviceRequest): Promise<EstDeviceBlockRecord | undefined> {
+    return this.db.transaction().execute(async (tx) => {
+      const deleted = await tx
+        .deleteFrom("est_blocked_devices")
+        .where("device_key", "=", deviceIdKey(request.deviceId))
+        .returningAll()
+        .executeTakeFirst();
+      if (deleted === undefined) return undefined;
+      await tx.insertInto("audit_log").values(this.toAuditRow(request.audit)).execute();
+      return blockFromRow(deleted);
+    });
+  }
+
+  findEstDeviceBlock(deviceId: string): Promise<EstDeviceBlockRecord | undefined> {
+    return findBlock(this.db, deviceId);
+  }
+
+  async listEstDeviceBlocks(options: ListOptions): Promise<EstDeviceBlockRecord[]> {
+    const rows = await this.db
+      .selectFrom("est_blocked_devices")
+      .selectAll()
+      .orderBy("blocked_at", "desc")
+      .orderBy("device_key")
+      .limit(options.limit)
+      .execute();
+    return rows.map(blockFromRow);
+  }
+}
+
+async function findBlock(db: Kysely<Database>, deviceId: string): Promise<EstDeviceBlockRecord | undefined> {
+  const row = await db
+    .selectFrom("est_blocked_devices")
+    .selectAll()
+    .where("device_key", "=", deviceIdKey(deviceId))
+    .executeTakeFirst();
+  return row && blockFromRow(row);
+}
+
+function blockFromRow(row: Selectable<EstBlockedDevicesTable>): EstDeviceBlockRecord {
+  return {
+    deviceId: row.device_id,
+    reason: row.reason,
+    blockedAt: new Date(row.blocked_at),
+    blockedBy: row.blocked_by,
+  };
 }
 
 async function findByUsername(

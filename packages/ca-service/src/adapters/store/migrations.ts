@@ -206,6 +206,20 @@ export function migrationProvider(dialect: SqlDialectName): MigrationProvider {
           .execute();
       },
     },
+    "0011_est_blocked_devices": {
+      async up(db: Kysely<unknown>) {
+        // Devices no EST credential may enrol. Keyed by the device ID's lower case, as certificates
+        // are found (0005_device_key); lifting a block deletes its row (the audit log keeps it).
+        await db.schema
+          .createTable("est_blocked_devices")
+          .addColumn("device_key", "text", (c) => c.primaryKey())
+          .addColumn("device_id", "text", (c) => c.notNull())
+          .addColumn("reason", "text")
+          .addColumn("blocked_at", "text", (c) => c.notNull())
+          .addColumn("blocked_by", "text", (c) => c.notNull())
+          .execute();
+      },
+    },
   };
   return { getMigrations: async () => migrations };
 }

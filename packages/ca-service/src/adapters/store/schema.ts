@@ -105,6 +105,15 @@ export interface EstCredentialsTable {
   revoked_by: string | null;
 }
 
+export interface EstBlockedDevicesTable {
+  /** The device ID in lower case (core/device-id.ts `deviceIdKey`): one block per device. */
+  device_key: string;
+  device_id: string;
+  reason: string | null;
+  blocked_at: string;
+  blocked_by: string;
+}
+
 /** One row, locked (never changed) by the readiness probe on PostgreSQL. */
 export interface ReadinessProbeTable {
   id: number;
@@ -115,6 +124,7 @@ export interface Database {
   readiness_probe: ReadinessProbeTable;
   api_tokens: ApiTokensTable;
   est_credentials: EstCredentialsTable;
+  est_blocked_devices: EstBlockedDevicesTable;
   certificates: CertificatesTable;
   audit_log: AuditLogTable;
   crl_state: CrlStateTable;

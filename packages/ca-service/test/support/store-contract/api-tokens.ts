@@ -2,7 +2,6 @@ import { randomUUID } from "node:crypto";
 import { describe, expect } from "vitest";
 import type {
   ApiTokenRecord,
-  AuditEvent,
   CertificateStore,
   RecordTokenMintRequest,
   RevokeTokenRequest,
@@ -11,7 +10,7 @@ import type {
 import type { RaceOutcome } from "../store-replicas.js";
 import { type ContractTest, RACERS } from "./contract.js";
 import { expectOneChange } from "./one-winner.js";
-import { sameEvent } from "./records.js";
+import { audited } from "./records.js";
 
 const ONE_LIVE_TOKEN = "a subject holds one live token";
 const REVOKED_ONCE = "a token revocation changes a token once";
@@ -76,12 +75,6 @@ function tokenRevocation(tokenId: string, by = "token:local-admin"): RevokeToken
 /** The recorded tokens of one subject. */
 async function tokensOf(store: CertificateStore, subject: string): Promise<ApiTokenRecord[]> {
   return (await store.listApiTokens({ limit: 100_000 })).filter((token) => token.subject === subject);
-}
-
-/** Which of `events` the audit log holds. */
-async function audited(store: CertificateStore, events: AuditEvent[]): Promise<AuditEvent[]> {
-  const audit = await store.listAudit({ limit: 100_000 });
-  return events.filter((event) => audit.some((entry) => sameEvent(entry, event)));
 }
 
 const outcomesInLine = (outcomes: RaceOutcome<"recordTokenMint">[]) =>

@@ -1,6 +1,5 @@
 import { randomUUID } from "node:crypto";
 import { describe, expect } from "vitest";
-import type { AuditEvent, CertificateStore } from "../../../src/ports/certificate-store.js";
 import type {
   EstCredentialRecord,
   RecordEstCredentialRequest,
@@ -9,7 +8,7 @@ import type {
 } from "../../../src/ports/est-credential-store.js";
 import { type ContractTest, RACERS } from "./contract.js";
 import { expectOneChange, summary } from "./one-winner.js";
-import { sameEvent } from "./records.js";
+import { audited } from "./records.js";
 
 const ONE_NAME = "a username names one EST credential, whatever its case";
 const NO_PASSWORD = "an EST credential is listed without its hash";
@@ -73,11 +72,6 @@ function revocation(id: string, by = "token:local-admin"): RevokeEstCredentialRe
 function withoutHash(stored: StoredEstCredential): EstCredentialRecord {
   const { passwordHash: _hash, ...record } = stored;
   return record;
-}
-
-async function audited(store: CertificateStore, events: AuditEvent[]): Promise<AuditEvent[]> {
-  const audit = await store.listAudit({ limit: 100_000 });
-  return events.filter((event) => audit.some((entry) => sameEvent(entry, event)));
 }
 
 /**

@@ -196,6 +196,12 @@ export function everyTrace(request: RecordIssuanceRequest, { sharedToken = false
   ];
 }
 
+/** Which of `events` the audit log holds. */
+export async function audited(store: CertificateStore, events: AuditEvent[]): Promise<AuditEvent[]> {
+  const audit = await store.listAudit({ limit: 100_000 });
+  return events.filter((event) => audit.some((entry) => sameEvent(entry, event)));
+}
+
 export function sameEvent(entry: AuditEvent, event: AuditEvent): boolean {
   return (
     entry.action === event.action &&
