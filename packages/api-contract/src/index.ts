@@ -23,6 +23,12 @@ export {
   EstUsername,
 } from "./est-credentials.js";
 export {
+  BlockEstDeviceRequest,
+  EST_BLOCK_REASON_MAX_LENGTH,
+  EstDeviceBlock,
+  EstDeviceBlockList,
+} from "./est-device-blocks.js";
+export {
   type Authentication,
   type AuthenticationKind,
   expandPath,

@@ -16,6 +16,7 @@ import {
   EstCredentialIdParams,
   EstCredentialList,
 } from "./est-credentials.js";
+import { BlockEstDeviceRequest, EstDeviceBlock, EstDeviceBlockList } from "./est-device-blocks.js";
 import type { OperationDefinition } from "./operation.js";
 import {
   CaInfo,
@@ -220,6 +221,48 @@ export const operations = {
       404: "No EST credential with this id",
       503: "The store is unavailable",
     },
+  },
+  blockEstDevice: {
+    method: "POST",
+    path: "/v1/est/blocked-devices",
+    summary:
+      "Block a device from EST: no credential (bootstrap certificate, EST identity, Basic password) enrols or re-enrols it until it is unblocked",
+    tags: ["est"],
+    authentication: { kind: "bearer", permissions: ["est-devices:block"] },
+    idempotent: false,
+    body: json(BlockEstDeviceRequest),
+    success: {
+      status: 200,
+      description: "Blocked on every replica at once, and audited; a device already blocked keeps its block",
+      ...json(EstDeviceBlock),
+    },
+    problems: { 400: BAD_REQUEST, 413: TOO_LARGE, 503: "The store is unavailable; nothing was blocked" },
+  },
+  listBlockedEstDevices: {
+    method: "GET",
+    path: "/v1/est/blocked-devices",
+    summary: "The devices blocked from EST, newest first",
+    tags: ["est"],
+    authentication: { kind: "bearer", permissions: ["est-devices:block"] },
+    idempotent: false,
+    query: ListQuery,
+    success: { status: 200, description: "Blocked devices", ...json(EstDeviceBlockList) },
+    problems: { 400: BAD_REQUEST },
+  },
+  unblockEstDevice: {
+    method: "POST",
+    path: "/v1/est/blocked-devices/{deviceId}/unblock",
+    summary: "Lift a device's EST block",
+    tags: ["est"],
+    authentication: { kind: "bearer", permissions: ["est-devices:block"] },
+    idempotent: false,
+    params: DeviceIdParams,
+    success: {
+      status: 200,
+      description: "Unblocked and audited: the block that was lifted",
+      ...json(EstDeviceBlock),
+    },
+    problems: { 400: BAD_REQUEST, 404: "The device is not blocked", 503: "The store is unavailable" },
   },
   issueCertificate: {
     method: "POST",

@@ -12,6 +12,7 @@ export const PERMISSIONS = [
   "tokens:read",
   "tokens:revoke",
   "est-credentials:manage",
+  "est-devices:block",
   "est:enroll",
   "audit:read",
   "ca:verify",

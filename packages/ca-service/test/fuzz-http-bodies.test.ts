@@ -54,6 +54,7 @@ function paramValues(targets: {
   serialNumbers: string[];
   tokenIds: string[];
   estCredentialIds: string[];
+  blockedDevices: string[];
 }): Record<string, fc.Arbitrary<string>> {
   const junk = fc.oneof(
     fc.string({ minLength: 1, maxLength: 30 }),
@@ -78,6 +79,12 @@ function paramValues(targets: {
       fc.stringMatching(/^[A-Za-z0-9_-]{1,130}$/),
       junk,
     ),
+    deviceId: fc.oneof(
+      fc.constantFrom(...targets.blockedDevices),
+      fc.constantFrom(...targets.blockedDevices).map((device) => device.toUpperCase()),
+      fc.stringMatching(/^[A-Za-z0-9_-]{1,130}$/),
+      junk,
+    ),
   };
 }
 
@@ -88,6 +95,12 @@ function paramValues(targets: {
 class Ledger {
   private readonly recordedKeys = new Set<string>();
   private readonly revoked = new Set<string>();
+  /** Devices blocked from EST, by their lower case: a block of one of them adds nothing. */
+  private readonly blocked: Set<string>;
+
+  constructor(blockedDevices: readonly string[]) {
+    this.blocked = new Set(blockedDevices.map((device) => device.toLowerCase()));
+  }
 
   expected(operationId: OperationId, verdict: Verdict, key: string | undefined, target: string): StoredRows {
     if (verdict !== "success") return NOTHING_ADDED;
@@ -100,6 +113,7 @@ class Ledger {
     if (revoking) this.revoked.add(`${operationId} ${target}`);
     return {
       ...NOTHING_ADDED,
+      ...this.blockChange(operationId, target),
       certificates: ISSUING_OPERATIONS.has(operationId) && !replay ? 1 : 0,
       idempotencyRecords: firstUseOfKey ? 1 : 0,
       renewalProofs: operationId === "renewCertificate" ? 1 : 0,
@@ -108,6 +122,20 @@ class Ledger {
       estCredentials: operationId === "createEstCredential" ? 1 : 0,
       revokedEstCredentials: operationId === "revokeEstCredential" && firstRevocation ? 1 : 0,
     };
+  }
+
+  /** A block adds a row unless the device (in any case) had one; lifting one removes it. */
+  private blockChange(operationId: OperationId, device: string): Partial<StoredRows> {
+    const key = device.toLowerCase();
+    if (operationId === "blockEstDevice" && !this.blocked.has(key)) {
+      this.blocked.add(key);
+      return { estDeviceBlocks: 1 };
+    }
+    if (operationId === "unblockEstDevice") {
+      this.blocked.delete(key);
+      return { estDeviceBlocks: -1 };
+    }
+    return {};
   }
 }
 
@@ -135,6 +163,17 @@ async function estCredentialId(service: TestService): Promise<string> {
   return created.body.id;
 }
 
+/** A device blocked from EST, whose block the property may lift (and put back). */
+async function blockedDevice(service: TestService): Promise<string> {
+  const deviceId = `fuzz-blocked-${randomUUID()}`;
+  const blocked = await call(`${service.url}/v1/est/blocked-devices`, {
+    token: service.adminToken,
+    body: { deviceId },
+  });
+  expect(blocked.status).toBe(200);
+  return deviceId;
+}
+
 const runs = 240;
 
 it("every POST operation, any body: a contract answer, and the store changes only as the successes say", {
@@ -152,6 +191,7 @@ it("every POST operation, any body: a contract answer, and the store changes onl
     ],
     tokenIds: [decodeJwt(revocableToken).jti as string],
     estCredentialIds: [await estCredentialId(service)],
+    blockedDevices: [await blockedDevice(service)],
   };
   expect(targets.tokenIds).not.toContain(decodeJwt(service.adminToken).jti);
   const params = paramValues(targets);
@@ -179,7 +219,7 @@ it("every POST operation, any body: a contract answer, and the store changes onl
     }),
   );
 
-  const ledger = new Ledger();
+  const ledger = new Ledger(targets.blockedDevices);
   const issued = new IssuedCertificates();
   const outcomes = new Outcomes();
   await fc.assert(
@@ -200,8 +240,15 @@ it("every POST operation, any body: a contract answer, and the store changes onl
       const verdict = expectContractAnswer(answer, operation);
       outcomes.note(`${operationId} ${verdict}`);
       // The serial number as the service reads it: colons and case do not make another one.
+      // A block names its device in the body; everything else in the path.
+      const blockedInBody =
+        operationId === "blockEstDevice" ? (body as { deviceId?: unknown }).deviceId : undefined;
       const target =
-        values.serialNumber?.toLowerCase().replaceAll(":", "") ?? values.tokenId ?? values.id ?? "";
+        values.serialNumber?.toLowerCase().replaceAll(":", "") ??
+        values.tokenId ??
+        values.id ??
+        values.deviceId ??
+        (typeof blockedInBody === "string" ? blockedInBody : "");
       const validKey = key !== null && /^[\x21-\x7e]{1,255}$/.test(key) ? key : undefined;
       expect(rowsAdded(before, storedRows(service.dataDir)), `${operationId} answered ${verdict}`).toEqual(
         ledger.expected(operationId, verdict, validKey, target),

@@ -6,6 +6,8 @@ import {
   type EdgeCaPolicy,
   type EstCredential,
 } from "../core/est-enrollment.js";
+import type { EstCredentialStore } from "../ports/est-credential-store.js";
+import { refuseBlockedEstDevice } from "./est-device-blocks.js";
 import { type IssuanceDeps, issueDeviceCertificate } from "./issuance/issue-device-certificate.js";
 import type { IssuedDeviceCertificate } from "./issued-certificate.js";
 
@@ -23,12 +25,12 @@ export interface EstEnrollmentRequest {
 
 /**
  * EST simpleenroll and simplereenroll (RFC 7030 §4.2): the profile comes from how the client
- * authenticated and what its CSR asks (core/est-enrollment.ts); the certificate is signed and
- * recorded with its audit entry like every other, and a reenrolment supersedes the certificate it
- * renews in the same transaction, once only.
+ * authenticated and what its CSR asks (core/est-enrollment.ts), for a device not blocked from EST;
+ * the certificate is signed and recorded with its audit entry like every other, and a reenrolment
+ * supersedes the certificate it renews in the same transaction, once only.
  */
 export async function enrollOverEst(
-  deps: IssuanceDeps,
+  deps: IssuanceDeps & { store: Pick<EstCredentialStore, "findEstDeviceBlock"> },
   request: EstEnrollmentRequest,
 ): Promise<IssuedDeviceCertificate> {
   const csr = await verifyCsr(request.csr);
@@ -39,6 +41,7 @@ export async function enrollOverEst(
     edgeCa: request.edgeCa,
     caCommonNames: [deps.ca.root, deps.ca.certificate].flatMap((ca) => ca.subjectName.getField("2.5.4.3")),
   });
+  await refuseBlockedEstDevice(deps, decision.deviceId);
   if (decision.supersedes !== undefined) {
     const current = await deps.store.findBySerialNumber(decision.supersedes);
     if (current?.supersededBy != null) {

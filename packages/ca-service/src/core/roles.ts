@@ -18,6 +18,7 @@ const GRANTS: Record<Role, readonly Permission[]> = {
     "tokens:read",
     "tokens:revoke",
     "est-credentials:manage",
+    "est-devices:block",
     "audit:read",
     "ca:verify",
     "metrics:read",

@@ -22,6 +22,7 @@ import { auditHandlers } from "./routes/audit.js";
 import { caHandlers } from "./routes/ca.js";
 import { certificateHandlers } from "./routes/certificates.js";
 import { estCredentialHandlers } from "./routes/est-credentials.js";
+import { estDeviceBlockHandlers } from "./routes/est-device-blocks.js";
 import { healthHandlers } from "./routes/health.js";
 import { metricsHandlers } from "./routes/metrics.js";
 import { renewalHandlers } from "./routes/renewal.js";
@@ -62,6 +63,7 @@ export function createHttpApp(options: HttpAppOptions): express.Express {
     ...tokenHandlers(context),
     ...apiTokenHandlers(context),
     ...estCredentialHandlers(context),
+    ...estDeviceBlockHandlers(context),
     ...certificateHandlers(context),
     ...renewalHandlers(context),
     ...revocationHandlers(context),

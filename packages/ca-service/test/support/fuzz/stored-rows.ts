@@ -14,6 +14,7 @@ export interface StoredRows {
   revokedApiTokens: number;
   estCredentials: number;
   revokedEstCredentials: number;
+  estDeviceBlocks: number;
 }
 
 const QUERIES: Record<keyof StoredRows, string> = {
@@ -25,6 +26,7 @@ const QUERIES: Record<keyof StoredRows, string> = {
   revokedApiTokens: "select count(*) as n from api_tokens where revoked_at is not null",
   estCredentials: "select count(*) as n from est_credentials",
   revokedEstCredentials: "select count(*) as n from est_credentials where revoked_at is not null",
+  estDeviceBlocks: "select count(*) as n from est_blocked_devices",
 };
 
 export function storedRows(dataDir: string): StoredRows {
@@ -59,4 +61,5 @@ export const NOTHING_ADDED: StoredRows = {
   revokedApiTokens: 0,
   estCredentials: 0,
   revokedEstCredentials: 0,
+  estDeviceBlocks: 0,
 };
