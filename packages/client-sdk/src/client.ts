@@ -5,6 +5,7 @@ import type {
   ApiTokenList,
   AuditEntry,
   AuditPage,
+  BlockEstDeviceRequest,
   BootstrapToken,
   CaInfo,
   CertificateList,
@@ -13,6 +14,8 @@ import type {
   CreateEstCredentialRequest,
   EstCredential,
   EstCredentialList,
+  EstDeviceBlock,
+  EstDeviceBlockList,
   IssuedCertificate,
   RevocationReason,
   VerificationCertificate,
@@ -481,6 +484,47 @@ export class EdgePkiClient {
    */
   revokeEstCredential(id: string, options?: CallOptions): Promise<EstCredential> {
     return this.#core.call("revokeEstCredential", { params: { id } }, options);
+  }
+
+  /**
+   * Blocks a device from EST: from its next request, on every replica, no credential (a
+   * manufacturer's bootstrap certificate, its EST identity, a Basic password) enrols or re-enrols
+   * it. For a device that is stolen or retired: its bootstrap certificate cannot be revoked. Blocking
+   * a blocked device returns its block unchanged, so the SDK may retry it. Admins only.
+   *
+   * @example
+   * ```ts
+   * await client.blockEstDevice({ deviceId: "line7-0042", reason: "reported stolen" });
+   * ```
+   */
+  blockEstDevice(request: BlockEstDeviceRequest, options?: CallOptions): Promise<EstDeviceBlock> {
+    return this.#core.call("blockEstDevice", { body: request }, options);
+  }
+
+  /**
+   * The devices blocked from EST, newest first. Admins only.
+   *
+   * @example
+   * ```ts
+   * const { items } = await client.listBlockedEstDevices();
+   * ```
+   */
+  listBlockedEstDevices(options: CallOptions & { limit?: number } = {}): Promise<EstDeviceBlockList> {
+    const { limit, ...call } = options;
+    return this.#core.call("listBlockedEstDevices", { query: { limit } }, call);
+  }
+
+  /**
+   * Lifts a device's EST block and returns it; a device that is not blocked is a NotFoundError.
+   * Admins only.
+   *
+   * @example
+   * ```ts
+   * await client.unblockEstDevice("line7-0042");
+   * ```
+   */
+  unblockEstDevice(deviceId: string, options?: CallOptions): Promise<EstDeviceBlock> {
+    return this.#core.call("unblockEstDevice", { params: { deviceId } }, options);
   }
 
   /**

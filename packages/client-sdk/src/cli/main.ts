@@ -7,6 +7,7 @@ import { addCaCommand } from "./commands/ca.js";
 import { addCheckCommand } from "./commands/check.js";
 import { addCrlCommand } from "./commands/crl.js";
 import { addEstCredentialCommand } from "./commands/est-credential.js";
+import { addEstDeviceCommand } from "./commands/est-device.js";
 import { addIotedgeConfigCommand } from "./commands/iotedge-config.js";
 import { addIssueCommand } from "./commands/issue.js";
 import { addRenewCommand } from "./commands/renew.js";
@@ -32,6 +33,7 @@ addCrlCommand(program, env);
 addCheckCommand(program);
 addAuditCommand(program, env);
 addEstCredentialCommand(program, env);
+addEstDeviceCommand(program, env);
 addIotedgeConfigCommand(program, env);
 
 // The token never reaches the terminal, whatever a message quotes.

@@ -75,7 +75,8 @@ export interface RequestCoreOptions {
 
 /**
  * Operations without an `Idempotency-Key` whose repetition is harmless: a revocation repeated
- * with the same reason returns the record unchanged (docs/api.md). A renewal is not among them: its
+ * with the same reason, or a block of a blocked device, returns the record unchanged (docs/api.md).
+ * Lifting a block is not among them (a repeat would answer 404), nor is a renewal: its
  * proof is single-use, so after a lost answer only the service's refusals that did nothing (429,
  * 503) are retried.
  */
@@ -83,6 +84,7 @@ const REPEATABLE_WITHOUT_KEY: ReadonlySet<OperationId> = new Set([
   "revokeCertificate",
   "revokeToken",
   "revokeEstCredential",
+  "blockEstDevice",
 ]);
 
 /** Statuses with which the service says it did nothing and a later attempt may succeed. */

@@ -9,6 +9,7 @@ import { type HostCommand, UsageError } from "@edge-pki/host-kit/cli";
 import type { EstCredential } from "../../contract-types.js";
 import { deviceIdArgument } from "../device-id.js";
 import { durationSeconds } from "../duration.js";
+import { limitOption } from "../limit.js";
 import { note, printResult } from "../output.js";
 import { openSession } from "../settings.js";
 
@@ -65,12 +66,9 @@ export function addEstCredentialCommand(program: HostCommand, env: NodeJS.Proces
     .description("the EST credentials, newest first (never a password)")
     .option("--limit <n>", "at most this many, 1 to 1000", "100");
   list.action(async () => {
-    const { limit } = list.opts<{ limit: string }>();
-    if (!/^[1-9][0-9]{0,3}$/.test(limit) || Number(limit) > 1000) {
-      throw new UsageError("--limit must be a whole number from 1 to 1000");
-    }
+    const limit = limitOption(list.opts<{ limit: string }>().limit);
     const { client, json } = openSession(list, env);
-    const { items } = await client.listEstCredentials({ limit: Number(limit) });
+    const { items } = await client.listEstCredentials({ limit });
     printResult(json, items, () =>
       items.map(
         (item) =>
