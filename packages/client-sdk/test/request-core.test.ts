@@ -277,6 +277,29 @@ describe("retries", () => {
     );
   });
 
+  it.for([1, 6000, 10080])(
+    "port %i, which fetch itself refuses, is said so at once, not retried as an outage",
+    async (port) => {
+      let calls = 0;
+      const counted: typeof globalThis.fetch = (input, init) => {
+        calls += 1;
+        return globalThis.fetch(input, init);
+      };
+      const error = await new EdgePkiClient({
+        baseUrl: `http://127.0.0.1:${port}`,
+        fetch: counted,
+        maxRetries: 3,
+      })
+        .getCa()
+        .catch((caught: unknown) => caught);
+      expect(error).toBeInstanceOf(ConnectionError);
+      expect((error as ConnectionError).message).toBe(
+        `cannot reach http://127.0.0.1:${port}: fetch refuses port ${port} (one of the Fetch standard's blocked ports, such as 1, 6000 and 10080); serve the CA on another port`,
+      );
+      expect(calls).toBe(1);
+    },
+  );
+
   it("a renewal is not sent again after a network error: its proof is single-use", async ({ task }) => {
     const dir = await mkdtemp(join(tmpdir(), `${task.id}-`));
     try {

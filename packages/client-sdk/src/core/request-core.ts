@@ -147,6 +147,13 @@ export class RequestCore {
       if (cause instanceof EdgePkiError) return cause;
       if (options.signal?.aborted) return new AbortError("the call was aborted", context, { cause });
       if (timeout.aborted) return new TimeoutError(`no answer within ${timeoutMs} ms`, context, { cause });
+      if (isRefusedPort(cause)) {
+        return new ConnectionError(
+          `cannot reach ${url.origin}: fetch refuses port ${url.port} (one of the Fetch standard's blocked ports, such as 1, 6000 and 10080); serve the CA on another port`,
+          context,
+          { cause },
+        );
+      }
       return new ConnectionError(`cannot reach ${url.origin}: ${describeCause(cause)}`, context, { cause });
     };
     try {
@@ -219,7 +226,7 @@ export class RequestCore {
 
 function retryable(error: unknown, repeatable: boolean): boolean {
   if (error instanceof AbortError) return false;
-  if (error instanceof ConnectionError) return repeatable;
+  if (error instanceof ConnectionError) return repeatable && !isRefusedPort(error.cause);
   if (error instanceof ApiError) {
     return RETRY_STATUSES.has(error.status) || (repeatable && GATEWAY_STATUSES.has(error.status));
   }
@@ -264,6 +271,15 @@ async function decodeBody(
 }
 
 /** undici reports "fetch failed" and keeps the reason (ECONNREFUSED, a reset) in its cause. */
+/**
+ * Whether fetch refused the URL's port before connecting (undici's "bad port": the Fetch standard
+ * blocks ports such as 1, 6000 and 10080). Nothing was sent, and a retry would be refused alike.
+ */
+function isRefusedPort(cause: unknown): boolean {
+  const inner = cause instanceof Error && cause.cause instanceof Error ? cause.cause : cause;
+  return inner instanceof Error && inner.message === "bad port";
+}
+
 function describeCause(cause: unknown): string {
   const inner = cause instanceof Error && cause.cause instanceof Error ? cause.cause : cause;
   return inner instanceof Error ? inner.message : String(inner);
