@@ -483,7 +483,12 @@ describe("stopping and failing", () => {
   );
 
   it("a worker that does not answer fails a scrape with 503, not a partial count", async ({ dataDir }) => {
-    const service = await startCliService({ dataDir: join(dataDir.path, "hung-worker"), workers: 2 });
+    // The primary's own check is off: it would replace the stopped worker (the next test).
+    const service = await startCliService({
+      dataDir: join(dataDir.path, "hung-worker"),
+      workers: 2,
+      env: { EDGE_PKI_WORKER_UNRESPONSIVE_SECONDS: "0" },
+    });
     const hung = service.workerPids().get(1) as number;
     onTestFinished(async () => {
       process.kill(hung, "SIGCONT");
@@ -505,6 +510,41 @@ describe("stopping and failing", () => {
       code: "unavailable",
       detail: "the metrics of every worker could not be gathered; try again",
     });
+  }, 90_000);
+
+  it("a worker that stops answering the primary is killed and replaced, and the service serves on", async ({
+    dataDir,
+  }) => {
+    const service = await startCliService({
+      dataDir: join(dataDir.path, "unresponsive-worker"),
+      workers: 2,
+      env: { EDGE_PKI_WORKER_UNRESPONSIVE_SECONDS: "2" },
+    });
+    const stopped = service.workerPids().get(1) as number;
+    onTestFinished(async () => {
+      if (isRunning(stopped)) process.kill(stopped, "SIGKILL");
+      await service.stop();
+    });
+    // SIGSTOP: its event loop stops turning, as in an endless loop, without the process exiting.
+    process.kill(stopped, "SIGSTOP");
+    const killedLine = () =>
+      service
+        .log()
+        .find((line) => /^a worker did not answer for \d+ s; killing it$/.test(line.message ?? ""));
+    expect(
+      await eventually(() => killedLine() !== undefined),
+      "the primary said why it killed the worker",
+    ).toBe(true);
+    expect(killedLine()).toMatchObject({ level: "error", worker: 1, pid: stopped });
+    expect(
+      await eventually(() => !isRunning(stopped) && service.workerPids().size === 2),
+      "the stopped worker is gone and a replacement serves",
+    ).toBe(true);
+    expect([...service.workerPids().values()]).not.toContain(stopped);
+    // Every request is answered (a connection handed to the stopped worker would have hung).
+    const { deviceIds, answers } = issueAtOnce(service, "after-hang", 8);
+    const answered = await answers;
+    await withSqliteStore(service, (store) => expectAllIssuedAndRecorded(store, deviceIds, answered));
   }, 90_000);
 
   it("EDGE_PKI_WORKERS=1 serves in one process, and stops on SIGTERM", async ({ dataDir }) => {

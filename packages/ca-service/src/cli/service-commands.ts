@@ -16,6 +16,7 @@ import {
 import { loadConfig } from "../config/config.js";
 import { jsonLogger } from "../logger.js";
 import { startServer } from "../server.js";
+import { answerPings } from "../workers/liveness.js";
 import { tellPrimary } from "../workers/messages.js";
 import { siblingChannel } from "../workers/sibling-channel.js";
 import { superviseWorkers } from "../workers/supervisor.js";
@@ -98,7 +99,9 @@ async function runService(command: ServiceCommand, env: NodeJS.ProcessEnv): Prom
   // Everything that happens once (migrations, the CA's records, the first admin token) is done:
   // the workers only serve.
   await context.store.close();
-  const pool = await superviseWorkers(workers, runtime.logger);
+  const pool = await superviseWorkers(workers, runtime.logger, {
+    unresponsiveSeconds: runtime.config.workerUnresponsiveSeconds,
+  });
   runtime.logger.info("serving on several workers", { workers });
   signals.stopWith(pool.stop);
   ready(pool.url);
@@ -111,6 +114,7 @@ async function runService(command: ServiceCommand, env: NodeJS.ProcessEnv): Prom
  */
 async function serveAsWorker(env: NodeJS.ProcessEnv): Promise<void> {
   const siblings = siblingChannel();
+  answerPings();
   const runtime: Runtime = {
     config: loadConfig(env),
     logger: jsonLogger(undefined, { worker: cluster.worker?.id }),

@@ -96,6 +96,7 @@ const ConfigSchema = z.object({
   EDGE_PKI_PORT: integerSetting(0, 65_535, 8443),
   EDGE_PKI_WORKERS: integerSetting(1, 1024, availableParallelism()),
   EDGE_PKI_DRAIN_SECONDS: integerSetting(1, 3600, 20),
+  EDGE_PKI_WORKER_UNRESPONSIVE_SECONDS: integerSetting(0, 3600, 30),
   EDGE_PKI_ALLOW_PLAIN_HTTP: AllowPlainHttpSetting,
   EDGE_PKI_TLS_CERT: z.string().min(1).optional(),
   EDGE_PKI_TLS_KEY: z.string().min(1).optional(),
@@ -153,6 +154,8 @@ export interface Config {
   workers: number;
   /** On SIGTERM, how long requests under way may take before their connections are cut. */
   drainSeconds: number;
+  /** With several workers: how long one may leave the primary's pings unanswered before it is replaced; 0: never. */
+  workerUnresponsiveSeconds: number;
   tls: { certPath: string; keyPath: string; requestClientCertificates: boolean } | undefined;
   /** TLS-terminating proxies in front of the service: addresses and CIDR networks. */
   trustedProxies: string[];
@@ -230,6 +233,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): Config 
     port: settings.EDGE_PKI_PORT,
     workers: settings.EDGE_PKI_WORKERS,
     drainSeconds: settings.EDGE_PKI_DRAIN_SECONDS,
+    workerUnresponsiveSeconds: settings.EDGE_PKI_WORKER_UNRESPONSIVE_SECONDS,
     est: estConfigOf(settings),
     tls:
       settings.EDGE_PKI_TLS_CERT && settings.EDGE_PKI_TLS_KEY

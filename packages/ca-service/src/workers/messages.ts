@@ -20,7 +20,11 @@ export type WorkerMessage =
   /** worker → primary: gather every worker's metrics, then answer `metrics`. */
   | { kind: "edge-pki:gather-metrics"; ask: number }
   /** primary → worker: the metrics of every worker, or why they could not be gathered. */
-  | { kind: "edge-pki:metrics"; ask: number; text?: string; error?: string };
+  | { kind: "edge-pki:metrics"; ask: number; text?: string; error?: string }
+  /** primary → worker: still there? (see `watchLiveness`) */
+  | { kind: "edge-pki:ping" }
+  /** worker → primary: yes. */
+  | { kind: "edge-pki:pong" };
 
 /** A message of ours (the channel may carry others, such as Node's own cluster messages). */
 export function isWorkerMessage(message: unknown): message is WorkerMessage {

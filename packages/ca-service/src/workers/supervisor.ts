@@ -2,6 +2,7 @@ import cluster, { type Worker } from "node:cluster";
 import { once } from "node:events";
 import { gatherWorkerMetrics } from "../adapters/metrics/gather-worker-metrics.js";
 import type { Logger } from "../logger.js";
+import { watchLiveness } from "./liveness.js";
 import { isWorkerMessage, type WorkerMessage } from "./messages.js";
 import { RestartBudget } from "./restart-budget.js";
 
@@ -28,10 +29,16 @@ export interface WorkerPool {
  *   stop (SIGTERM, or Ctrl-C, which signals every process of the terminal) and is not replaced.
  * - **Stop:** every worker gets SIGTERM and drains: it stops accepting, finishes the requests under
  *   way (each committed before it is answered) and closes its store.
+ * - **A worker that stops answering** the primary's pings for `unresponsiveSeconds` (0: never
+ *   checked) is killed, and so replaced like one that died (see `watchLiveness`).
  * - **Token revocations** a worker makes are relayed to every other one, and acknowledged, before
  *   the revoking request is answered (see `siblingChannel`).
  */
-export function superviseWorkers(count: number, logger: Logger): Promise<WorkerPool> {
+export function superviseWorkers(
+  count: number,
+  logger: Logger,
+  options: { unresponsiveSeconds: number },
+): Promise<WorkerPool> {
   return new Promise((resolve, reject) => {
     const budget = new RestartBudget(RESTARTS_PER_MINUTE, 60_000);
     const serving = new Set<Worker>();
@@ -61,6 +68,22 @@ export function superviseWorkers(count: number, logger: Logger): Promise<WorkerP
       });
     };
 
+    const liveness =
+      options.unresponsiveSeconds > 0
+        ? watchLiveness({
+            unresponsiveMs: options.unresponsiveSeconds * 1000,
+            send: (worker, message) => send(worker, message),
+            onUnresponsive: (worker, silentMs) => {
+              if (stopping !== undefined) return;
+              logger.error(`a worker did not answer for ${Math.round(silentMs / 1000)} s; killing it`, {
+                worker: worker.id,
+                pid: worker.process.pid,
+              });
+              worker.process.kill("SIGKILL");
+            },
+          })
+        : undefined;
+
     const tell = (worker: Worker, tokenId: string) =>
       new Promise<void>((done) => {
         const ask = nextAsk++;
@@ -72,6 +95,7 @@ export function superviseWorkers(count: number, logger: Logger): Promise<WorkerP
       });
 
     const stop = (): Promise<number> => {
+      liveness?.stop();
       stopping ??= Promise.all(
         live().map(
           (worker) =>
@@ -92,6 +116,7 @@ export function superviseWorkers(count: number, logger: Logger): Promise<WorkerP
           return;
         case "edge-pki:serving":
           serving.add(worker);
+          liveness?.watch(worker);
           url ??= message.url;
           logger.info("worker serving", { worker: worker.id, pid: worker.process.pid });
           if (!started && serving.size === count) {
@@ -113,6 +138,9 @@ export function superviseWorkers(count: number, logger: Logger): Promise<WorkerP
           tells.get(message.ask)?.done();
           tells.delete(message.ask);
           return;
+        case "edge-pki:pong":
+          liveness?.answered(worker);
+          return;
         case "edge-pki:gather-metrics":
           void gatherWorkerMetrics().then(
             (text) => send(worker, { kind: "edge-pki:metrics", ask: message.ask, text }),
@@ -126,6 +154,7 @@ export function superviseWorkers(count: number, logger: Logger): Promise<WorkerP
     const onExit = (worker: Worker, code: number | null, signal: string | null) => {
       serving.delete(worker);
       reachable.delete(worker);
+      liveness?.forget(worker);
       for (const [ask, waiting] of tells) {
         if (waiting.worker !== worker) continue;
         tells.delete(ask);
