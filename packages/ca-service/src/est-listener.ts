@@ -87,6 +87,18 @@ export async function startEstListener(options: {
   }, RENEWAL_CHECK_MS);
   timer.unref();
   const listening = await listenOn(server, config.host, est.port, "EDGE_PKI_HOST, EDGE_PKI_EST_PORT");
+  logger.info("EST listening", { url: `https://${listening}`, manufacturerCas: options.bootstrapCas.length });
+  // Checked again on every enrolment; said here so that an operator learns of it before devices do.
+  const now = context.clock.now().getTime();
+  for (const ca of options.bootstrapCas) {
+    if (now < ca.notBefore.getTime() || now > ca.notAfter.getTime()) {
+      logger.warn("a manufacturer CA is not valid now: its devices cannot enrol", {
+        subject: ca.subject,
+        notBefore: ca.notBefore.toISOString(),
+        notAfter: ca.notAfter.toISOString(),
+      });
+    }
+  }
   return {
     url: `https://${listening}`,
     server,

@@ -237,7 +237,9 @@ describe("EST settings", () => {
     ]);
     const one = await opensslServerCertificate(dir, "est-bundle");
     expect(problemsOf({ EDGE_PKI_EST_PORT: "0", EDGE_PKI_EST_BOOTSTRAP_CA_FILE: one.keyPath })).toEqual([
-      expect.stringMatching(/^EDGE_PKI_EST_BOOTSTRAP_CA_FILE=".*": holds no PEM certificate$/),
+      expect.stringMatching(
+        /^EDGE_PKI_EST_BOOTSTRAP_CA_FILE=".*": block 1 is a PRIVATE KEY, not a CERTIFICATE$/,
+      ),
     ]);
     expect(problemsOf({ EDGE_PKI_EST_PORT: "0", EDGE_PKI_EST_BOOTSTRAP_CA_FILE: one.certPath })).toEqual([]);
     // A device's certificate put where its CA belongs, and a block that is no certificate.
@@ -266,9 +268,56 @@ describe("EST settings", () => {
     expect(problemsOf({ EDGE_PKI_EST_PORT: "0", EDGE_PKI_EST_BOOTSTRAP_CA_FILE: bundle })).toEqual([
       `EDGE_PKI_EST_BOOTSTRAP_CA_FILE="${bundle}": certificate 2 (CN=edge-1) is not a CA certificate (basicConstraints CA:TRUE)`,
     ]);
-    writeFileSync(bundle, "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n");
-    expect(problemsOf({ EDGE_PKI_EST_PORT: "0", EDGE_PKI_EST_BOOTSTRAP_CA_FILE: bundle })).toEqual([
-      `EDGE_PKI_EST_BOOTSTRAP_CA_FILE="${bundle}": certificate 1 does not parse`,
+    const ca = readFileSync(one.certPath, "utf8");
+    const key = readFileSync(one.keyPath, "utf8");
+    // Every block is a certificate, whole, or the start is refused: none is skipped quietly.
+    const bundles: [string, string][] = [
+      ["-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n", "certificate 1 does not parse"],
+      [
+        ca + ca.replace("-----END CERTIFICATE-----", "-----END CERTIFICAT-----"),
+        "block 2 (-----BEGIN CERTIFICATE-----) has no matching END line",
+      ],
+      [
+        ca + ca.replace(/-----END CERTIFICATE-----\s*$/, ""),
+        "block 2 (-----BEGIN CERTIFICATE-----) has no matching END line",
+      ],
+      [ca.replaceAll("CERTIFICATE", "X509 CERTIFICATE"), "block 1 is a X509 CERTIFICATE, not a CERTIFICATE"],
+      [
+        ca.replaceAll("CERTIFICATE", "TRUSTED CERTIFICATE"),
+        "block 1 is a TRUSTED CERTIFICATE, not a CERTIFICATE",
+      ],
+      [ca + key, "block 2 is a PRIVATE KEY, not a CERTIFICATE"],
+      ["just text, no PEM", "holds no PEM certificate"],
+    ];
+    for (const [text, problem] of bundles) {
+      writeFileSync(bundle, text);
+      expect(problemsOf({ EDGE_PKI_EST_PORT: "0", EDGE_PKI_EST_BOOTSTRAP_CA_FILE: bundle }), problem).toEqual(
+        [`EDGE_PKI_EST_BOOTSTRAP_CA_FILE="${bundle}": ${problem}`],
+      );
+    }
+    // A CA that may not sign certificates.
+    const noCertSign = join(dir.path, "est-no-certsign.pem");
+    await openssl([
+      "req",
+      "-x509",
+      "-newkey",
+      "ec",
+      "-pkeyopt",
+      "ec_paramgen_curve:P-256",
+      "-nodes",
+      "-keyout",
+      join(dir.path, "est-no-certsign.key"),
+      "-out",
+      noCertSign,
+      "-subj",
+      "/CN=Maker CA without certSign",
+      "-days",
+      "1",
+      "-addext",
+      "keyUsage=critical,digitalSignature",
+    ]);
+    expect(problemsOf({ EDGE_PKI_EST_PORT: "0", EDGE_PKI_EST_BOOTSTRAP_CA_FILE: noCertSign })).toEqual([
+      `EDGE_PKI_EST_BOOTSTRAP_CA_FILE="${noCertSign}": certificate 1 (CN=Maker CA without certSign) may not sign certificates (its keyUsage lacks keyCertSign)`,
     ]);
   });
 });

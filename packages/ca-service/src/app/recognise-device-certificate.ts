@@ -37,7 +37,7 @@ export async function recogniseIssuedCertificate(
   deps: RecognitionDeps,
   der: Uint8Array,
   profiles: readonly Profile[],
-  options: { fromRetired?: boolean } = {},
+  options: { fromRetired?: boolean; notOurs?: string } = {},
 ): Promise<{ record: CertificateRecord & { deviceId: string }; certificate: x509.X509Certificate }> {
   let certificate: x509.X509Certificate;
   try {
@@ -47,7 +47,9 @@ export async function recogniseIssuedCertificate(
   }
   if (!(await isIssuedBy(certificate, (await deps.issuingCa.current()).certificate))) {
     const retired = options.fromRetired ? await issuingRetired(deps, certificate) : undefined;
-    if (retired === undefined) throw refused("the client certificate was not issued by this CA");
+    if (retired === undefined) {
+      throw refused(`the client certificate was not issued by this CA${options.notOurs ?? ""}`);
+    }
     assertRenewableUnderRetired(retired, certificate.serialNumber.toLowerCase());
   }
   const now = deps.clock.now().getTime();

@@ -142,7 +142,7 @@ export function createGate(options: GateOptions): Gate {
           action: authenticator.failureAction,
           target: targetOf(request),
           reason: error.message,
-          ...withDetails(authenticator.failureDetails(error)),
+          ...withDetails(authenticator.failureDetails(error, request)),
         });
       }
       throw error;

@@ -10,7 +10,7 @@ export interface Authenticator {
   /** How a failed attempt is audited. */
   readonly failureAction: Denial["action"];
   /** What the audit entry of a failed attempt records besides its reason. */
-  failureDetails(error: CaError): Record<string, unknown> | undefined;
+  failureDetails(error: CaError, request: Request): Record<string, unknown> | undefined;
   /**
    * Who is calling. Throws a CaError: a 401 or 403 is a failed authentication (audited and charged
    * to the address's failure budget); anything else (an issuer's keys out of reach) is not.

@@ -1,6 +1,7 @@
 import type { TLSSocket } from "node:tls";
+import type { Request } from "express";
 import { type RecognitionDeps, recogniseIssuedCertificate } from "../../app/recognise-device-certificate.js";
-import { bootstrapCertificateRefusal } from "../../core/bootstrap-certificate.js";
+import { bootstrapDeviceId } from "../../core/bootstrap-certificate.js";
 import { CaError } from "../../core/errors.js";
 import { isIssuedBy } from "../../core/issued-by.js";
 import { holderPrincipal } from "../../core/principal.js";
@@ -16,23 +17,22 @@ export interface EstClientCertificateDeps extends RecognitionDeps {
  * The TLS client certificate of an EST request: one we issued (an EST identity, or for
  * simplereenroll the device identity or Edge CA being renewed), checked against our records, or a
  * manufacturer's bootstrap certificate signed directly by a configured manufacturer CA, fit to stand
- * for a device (`bootstrapCertificateRefusal`).
+ * for a device (`bootstrapDeviceId`).
  * No certificate at all is "no credentials": the next accepted authenticator (HTTP Basic) may have some.
  */
 export function estClientCertificateAuthenticator(deps: EstClientCertificateDeps): Authenticator {
   return {
     readsBody: false,
     failureAction: "auth.failure",
-    failureDetails: () => undefined,
+    // Which certificate was refused: an operator can tell the device (the caller is anonymous).
+    failureDetails: (_error, request) => presentedCertificateDetails(request),
     authenticate: async (request) => {
-      const socket = request.socket as Partial<TLSSocket>;
-      const peer = socket.encrypted ? socket.getPeerCertificate?.() : undefined;
-      if (peer?.raw === undefined) {
+      const der = presentedCertificate(request);
+      if (der === undefined) {
         throw new CaError("unauthorized", "no TLS client certificate was presented", {
           credentialsMissing: true,
         });
       }
-      const der = new Uint8Array(peer.raw);
       const certificate = parse(der);
       const manufacturer = await manufacturerOf(deps.bootstrapCas, certificate);
       if (manufacturer === undefined) {
@@ -42,15 +42,16 @@ export function estClientCertificateAuthenticator(deps: EstClientCertificateDeps
           ["device", "est-identity", "edge-ca"],
           {
             fromRetired: true,
+            // Where manufacturer CAs are trusted, say that this certificate is not one of theirs either.
+            ...(deps.bootstrapCas.length > 0 && {
+              notOurs: `, nor signed directly by a manufacturer CA it trusts (its issuer: ${certificate.issuer})`,
+            }),
           },
         );
         return holderPrincipal(record.deviceId, { certificate, proof: undefined, kind: record.profile });
       }
-      const refusal = bootstrapCertificateRefusal(certificate, manufacturer, deps.clock.now());
-      if (refusal !== undefined) throw new CaError("forbidden", refusal);
-      const [commonName] = certificate.subjectName.getField("2.5.4.3");
-      if (commonName === undefined) throw new CaError("forbidden", "the bootstrap certificate has no CN");
-      return holderPrincipal(commonName, { certificate, proof: undefined, kind: "manufacturer" });
+      const deviceId = bootstrapDeviceId(certificate, manufacturer, deps.clock.now());
+      return holderPrincipal(deviceId, { certificate, proof: undefined, kind: "manufacturer" });
     },
   };
 }
@@ -69,4 +70,29 @@ async function manufacturerOf(
 ): Promise<x509.X509Certificate | undefined> {
   for (const ca of cas) if (await isIssuedBy(certificate, ca)) return ca;
   return undefined;
+}
+
+/** The TLS client certificate of the request's connection, DER; undefined when none was presented. */
+function presentedCertificate(request: Request): Uint8Array | undefined {
+  const socket = request.socket as Partial<TLSSocket>;
+  const raw = socket.encrypted ? socket.getPeerCertificate?.()?.raw : undefined;
+  return raw === undefined ? undefined : new Uint8Array(raw);
+}
+
+/** The TLS client certificate's subject, serial number and issuer, when there is one that parses. */
+function presentedCertificateDetails(request: Request): Record<string, unknown> | undefined {
+  const der = presentedCertificate(request);
+  if (der === undefined) return undefined;
+  try {
+    const certificate = new x509.X509Certificate(der);
+    return {
+      certificate: {
+        subject: certificate.subject,
+        serialNumber: certificate.serialNumber.toLowerCase(),
+        issuer: certificate.issuer,
+      },
+    };
+  } catch {
+    return undefined;
+  }
 }

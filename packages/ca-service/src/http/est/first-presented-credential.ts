@@ -12,7 +12,11 @@ export function firstPresentedCredential(accepted: readonly Authenticator[]): Au
   return {
     readsBody: false,
     failureAction: "auth.failure",
-    failureDetails: () => undefined,
+    // What each accepted authenticator records of the credentials it looked at.
+    failureDetails: (error, request) => {
+      const details = Object.assign({}, ...accepted.map((each) => each.failureDetails(error, request)));
+      return Object.keys(details).length === 0 ? undefined : details;
+    },
     authenticate: async (request, body) => {
       let refusal: unknown;
       for (const authenticator of accepted) {
