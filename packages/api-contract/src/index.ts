@@ -25,8 +25,10 @@ export {
 export {
   BlockEstDeviceRequest,
   EST_BLOCK_REASON_MAX_LENGTH,
+  EST_BLOCK_REASON_RULE,
   EstDeviceBlock,
   EstDeviceBlockList,
+  EstDeviceBlockQuery,
 } from "./est-device-blocks.js";
 export {
   type Authentication,

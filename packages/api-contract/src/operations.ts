@@ -16,7 +16,12 @@ import {
   EstCredentialIdParams,
   EstCredentialList,
 } from "./est-credentials.js";
-import { BlockEstDeviceRequest, EstDeviceBlock, EstDeviceBlockList } from "./est-device-blocks.js";
+import {
+  BlockEstDeviceRequest,
+  EstDeviceBlock,
+  EstDeviceBlockList,
+  EstDeviceBlockQuery,
+} from "./est-device-blocks.js";
 import type { OperationDefinition } from "./operation.js";
 import {
   CaInfo,
@@ -241,13 +246,28 @@ export const operations = {
   listBlockedEstDevices: {
     method: "GET",
     path: "/v1/est/blocked-devices",
-    summary: "The devices blocked from EST, newest first",
+    summary: "The devices blocked from EST, newest first, a page at a time",
     tags: ["est"],
     authentication: { kind: "bearer", permissions: ["est-devices:block"] },
     idempotent: false,
-    query: ListQuery,
-    success: { status: 200, description: "Blocked devices", ...json(EstDeviceBlockList) },
+    query: EstDeviceBlockQuery,
+    success: {
+      status: 200,
+      description: "Blocked devices, and the cursor of the next page",
+      ...json(EstDeviceBlockList),
+    },
     problems: { 400: BAD_REQUEST },
+  },
+  getEstDeviceBlock: {
+    method: "GET",
+    path: "/v1/est/blocked-devices/{deviceId}",
+    summary: "A device's EST block, its ID compared without regard to case",
+    tags: ["est"],
+    authentication: { kind: "bearer", permissions: ["est-devices:block"] },
+    idempotent: false,
+    params: DeviceIdParams,
+    success: { status: 200, description: "The device is blocked", ...json(EstDeviceBlock) },
+    problems: { 400: BAD_REQUEST, 404: "The device is not blocked" },
   },
   unblockEstDevice: {
     method: "POST",

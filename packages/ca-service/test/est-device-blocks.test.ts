@@ -56,7 +56,9 @@ testWithEst(
     expect(records.filter((record) => record.issuedAt >= new Date(blocked.body.blockedAt))).toEqual([]);
 
     const listed = await call<EstDeviceBlockList>(`${service.url}/v1/est/blocked-devices`, admin);
-    expect(listed.body.items).toEqual([blocked.body]);
+    expect(listed.body).toEqual({ items: [blocked.body], next: null });
+    const found = await call<EstDeviceBlock>(`${service.url}/v1/est/blocked-devices/Edge-2`, admin);
+    expect(found.body).toEqual(blocked.body);
 
     const lifted = await call<EstDeviceBlock>(`${service.url}/v1/est/blocked-devices/edge-2/unblock`, {
       ...admin,
@@ -77,14 +79,25 @@ testWithEst(
       detail: "the device edge-2 is not blocked from EST",
     });
 
-    // Audited: the block with its reason, the refusals, the lift.
+    expect((await call(`${service.url}/v1/est/blocked-devices/edge-2`, admin)).status).toBe(404);
+
+    // Audited: the block with its reason, the refusals, the lift naming the block it lifted.
     const audit = await service.context.store.listAudit({ limit: 1000 });
     const actions = (action: string) =>
       audit.filter((entry) => entry.action === action && entry.target?.toLowerCase() === "edge-2");
     expect(actions("est-device.block")).toEqual([
       expect.objectContaining({ actor: "token:local-admin", details: { reason: "reported stolen" } }),
     ]);
-    expect(actions("est-device.unblock")).toHaveLength(1);
+    expect(actions("est-device.unblock")).toEqual([
+      expect.objectContaining({
+        target: "EDGE-2",
+        details: {
+          reason: "reported stolen",
+          blockedAt: blocked.body.blockedAt,
+          blockedBy: "token:local-admin",
+        },
+      }),
+    ]);
     expect(
       audit.filter((entry) => String(entry.details?.reason).includes("is blocked from EST enrolment")).length,
     ).toBeGreaterThanOrEqual(4);
@@ -117,10 +130,26 @@ testWithEst(
     expect(await bad({ deviceId: "has space" })).toEqual(["deviceId"]);
     expect(await bad({ deviceId: ".." })).toEqual(["deviceId"]);
     expect(await bad({ deviceId: "ok-1", reason: "x".repeat(201) })).toEqual(["reason"]);
-    expect(await bad({ deviceId: "ok-1", reason: "line\nbreak" })).toEqual(["reason"]);
+    // Text that prints as it reads: no control or format characters (U+202E reverses what a terminal
+    // shows, U+200B hides), no unpaired surrogate (JSON readers of the audit log refuse it), not blank.
+    for (const reason of ["line\nbreak", "a\u202eb", "a\u200bb", "a\ud800b", "   ", ""]) {
+      expect(await bad({ deviceId: "ok-1", reason }), JSON.stringify(reason)).toEqual(["reason"]);
+    }
     expect(await bad({ deviceId: "ok-1", until: "tomorrow" })).toEqual(["until"]);
     expect((await call(`${url}/not%20an%20id/unblock`, { ...admin, method: "POST" })).status).toBe(400);
     expect((await call(`${url}?limit=0`, admin)).status).toBe(400);
+    for (const after of ["not a cursor!", "bm90IGpzb24", Buffer.from('["x","y"]').toString("base64url")]) {
+      const answer = await call<{ errors?: { field: string }[] }>(
+        `${url}?after=${encodeURIComponent(after)}`,
+        admin,
+      );
+      expect(answer.status, after).toBe(400);
+      expect(
+        answer.body.errors?.map((error) => error.field),
+        after,
+      ).toEqual(["after"]);
+    }
+    expect((await call(`${url}/not%20an%20id`, admin)).status).toBe(400);
 
     const reader = await service.token(["reader"], { subject: "block-reader" });
     const issuer = await service.token(["issuer"], { subject: "block-issuer" });
@@ -128,6 +157,7 @@ testWithEst(
       expect((await call(url, { token, body: { deviceId: "ok-2" } })).status).toBe(403);
       expect((await call(url, { token })).status).toBe(403);
       expect((await call(`${url}/ok-2/unblock`, { token, method: "POST" })).status).toBe(403);
+      expect((await call(`${url}/ok-2`, { token })).status).toBe(403);
     }
     expect((await call(url, { body: { deviceId: "ok-2" } })).status).toBe(401);
     expect(await service.context.store.findEstDeviceBlock("ok-1")).toBeUndefined();
@@ -135,11 +165,35 @@ testWithEst(
   },
 );
 
-testWithEst("the OpenAPI document has the three operations, for est-devices:block", async ({ service }) => {
+testWithEst("the list comes a page at a time, each block once, newest first", async ({ service }) => {
+  const url = `${service.url}/v1/est/blocked-devices`;
+  const admin = { token: service.adminToken };
+  const devices = Array.from({ length: 7 }, (_, index) => `paged-${index}`);
+  for (const deviceId of devices)
+    expect((await call(url, { ...admin, body: { deviceId } })).status).toBe(200);
+  const seen: EstDeviceBlock[] = [];
+  let after: string | null = null;
+  for (let page = 0; page < 20; page++) {
+    const query: string = after === null ? "?limit=3" : `?limit=3&after=${after}`;
+    const answer = await call<EstDeviceBlockList>(`${url}${query}`, admin);
+    expect(answer.status).toBe(200);
+    seen.push(...answer.body.items);
+    after = answer.body.next;
+    if (after === null) break;
+  }
+  const paged = seen.map((block) => block.deviceId).filter((deviceId) => deviceId.startsWith("paged-"));
+  expect([...paged].sort()).toEqual(devices);
+  expect(new Set(seen.map((block) => block.deviceId)).size).toBe(seen.length);
+  const times = seen.map((block) => block.blockedAt);
+  expect(times).toEqual([...times].sort().reverse());
+});
+
+testWithEst("the OpenAPI document has the four operations, for est-devices:block", async ({ service }) => {
   const { body } = await call<OpenApiDocument>(`${service.url}/openapi.json`);
   const operations = [
     body.paths["/v1/est/blocked-devices"]?.post,
     body.paths["/v1/est/blocked-devices"]?.get,
+    body.paths["/v1/est/blocked-devices/{deviceId}"]?.get,
     body.paths["/v1/est/blocked-devices/{deviceId}/unblock"]?.post,
   ];
   for (const operation of operations) {

@@ -502,16 +502,33 @@ export class EdgePkiClient {
   }
 
   /**
-   * The devices blocked from EST, newest first. Admins only.
+   * A page of the devices blocked from EST, newest first; pass its `next` as `after` for the next
+   * page (`next` is null on the last). Admins only.
    *
    * @example
    * ```ts
-   * const { items } = await client.listBlockedEstDevices();
+   * let page = await client.listBlockedEstDevices({ limit: 1000 });
+   * while (page.next !== null) page = await client.listBlockedEstDevices({ limit: 1000, after: page.next });
    * ```
    */
-  listBlockedEstDevices(options: CallOptions & { limit?: number } = {}): Promise<EstDeviceBlockList> {
-    const { limit, ...call } = options;
-    return this.#core.call("listBlockedEstDevices", { query: { limit } }, call);
+  listBlockedEstDevices(
+    options: CallOptions & { limit?: number; after?: string } = {},
+  ): Promise<EstDeviceBlockList> {
+    const { limit, after, ...call } = options;
+    return this.#core.call("listBlockedEstDevices", { query: { limit, after } }, call);
+  }
+
+  /**
+   * A device's EST block (its ID in any case); a device that is not blocked is a NotFoundError.
+   * Admins only.
+   *
+   * @example
+   * ```ts
+   * const { blockedAt, reason } = await client.getEstDeviceBlock("line7-0042");
+   * ```
+   */
+  getEstDeviceBlock(deviceId: string, options?: CallOptions): Promise<EstDeviceBlock> {
+    return this.#core.call("getEstDeviceBlock", { params: { deviceId } }, options);
   }
 
   /**

@@ -19,7 +19,9 @@ describe("EST device blocks through the SDK", () => {
     });
     expect(await admin.blockEstDevice({ deviceId: "sdk-stolen-1" })).toEqual(blocked);
     expect((await admin.listBlockedEstDevices({ limit: 10 })).items).toContainEqual(blocked);
+    expect(await admin.getEstDeviceBlock("SDK-STOLEN-1")).toEqual(blocked);
     expect(await admin.unblockEstDevice("SDK-STOLEN-1")).toEqual(blocked);
+    await expect(admin.getEstDeviceBlock("sdk-stolen-1")).rejects.toBeInstanceOf(NotFoundError);
     const again = await admin.unblockEstDevice("sdk-stolen-1").catch((error: unknown) => error);
     expect(again).toBeInstanceOf(NotFoundError);
     expect(again).toMatchObject({ status: 404, problem: { code: "not_found" } });
@@ -32,6 +34,21 @@ describe("EST device blocks through the SDK", () => {
       PermissionDeniedError,
     );
     await expect(issuer.listBlockedEstDevices()).rejects.toBeInstanceOf(PermissionDeniedError);
+  });
+
+  test("pages: next until null, each block once", async ({ ca }) => {
+    const admin = new EdgePkiClient({ baseUrl: ca.url, credential: ca.adminToken });
+    const devices = ["sdk-page-1", "sdk-page-2", "sdk-page-3", "sdk-page-4", "sdk-page-5"];
+    for (const deviceId of devices) await admin.blockEstDevice({ deviceId });
+    const seen: string[] = [];
+    let page = await admin.listBlockedEstDevices({ limit: 2 });
+    for (let pages = 1; ; pages++) {
+      seen.push(...page.items.map((block) => block.deviceId));
+      if (page.next === null || pages > 20) break;
+      page = await admin.listBlockedEstDevices({ limit: 2, after: page.next });
+    }
+    expect(seen.filter((deviceId) => deviceId.startsWith("sdk-page-")).sort()).toEqual(devices);
+    expect(new Set(seen).size).toBe(seen.length);
   });
 });
 
@@ -54,6 +71,9 @@ describe("edge-pki est-device", () => {
       expect.objectContaining({ deviceId: "cli-stolen-1", reason: "lost in transit" }),
     );
 
+    const shown = await runEdgePki(["est-device", "show", "CLI-Stolen-1"], env);
+    expect(shown.stdout).toMatch(/^cli-stolen-1 {2}\S+ {2}token:local-admin {2}lost in transit\n$/);
+
     expect(await runEdgePki(["est-device", "unblock", "CLI-STOLEN-1"], env)).toMatchObject({
       code: 0,
       stdout: "unblocked cli-stolen-1: it may enrol over EST again\n",
@@ -65,8 +85,19 @@ describe("edge-pki est-device", () => {
 
     for (const [args, message] of [
       [["est-device", "block", "has space"], 'device ID "has space" is not valid'],
-      [["est-device", "block", "ok-1", "--reason", "x".repeat(201)], "--reason must be 1 to 200 characters"],
-      [["est-device", "block", "ok-1", "--reason", "two\nlines"], "--reason must be 1 to 200 characters"],
+      [
+        ["est-device", "block", "ok-1", "--reason", "x".repeat(201)],
+        "--reason must be 1 to 200 printable characters",
+      ],
+      [
+        ["est-device", "block", "ok-1", "--reason", "two\nlines"],
+        "--reason must be 1 to 200 printable characters",
+      ],
+      [
+        ["est-device", "block", "ok-1", "--reason", "a\u202eb"],
+        "--reason must be 1 to 200 printable characters",
+      ],
+      [["est-device", "show", "has space"], 'device ID "has space" is not valid'],
       [["est-device", "list", "--limit", "0"], "--limit must be a whole number from 1 to 1000"],
       [["est-device", "unblock"], "missing required argument"],
     ] as const) {

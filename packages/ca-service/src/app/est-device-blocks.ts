@@ -1,7 +1,10 @@
 import { CaError } from "../core/errors.js";
-import type { ListOptions } from "../ports/certificate-store.js";
 import type { Clock } from "../ports/clock.js";
-import type { EstCredentialStore, EstDeviceBlockRecord } from "../ports/est-credential-store.js";
+import type {
+  EstCredentialStore,
+  EstDeviceBlockListOptions,
+  EstDeviceBlockRecord,
+} from "../ports/est-credential-store.js";
 
 const DEFAULT_LIMIT = 100;
 
@@ -50,12 +53,27 @@ export async function unblockEstDevice(
   return lifted;
 }
 
-/** The devices blocked from EST, newest first. */
-export function listEstDeviceBlocks(
+/**
+ * A page of the devices blocked from EST, newest first, after the last block of the previous page;
+ * `next` is the last block of this one when the page is full (there may be more).
+ */
+export async function listEstDeviceBlocks(
   deps: { store: Pick<EstCredentialStore, "listEstDeviceBlocks"> },
-  request: Partial<ListOptions>,
-): Promise<EstDeviceBlockRecord[]> {
-  return deps.store.listEstDeviceBlocks({ limit: request.limit ?? DEFAULT_LIMIT });
+  request: { limit?: number | undefined; after?: EstDeviceBlockListOptions["after"] },
+): Promise<{ records: EstDeviceBlockRecord[]; next: EstDeviceBlockRecord | undefined }> {
+  const limit = request.limit ?? DEFAULT_LIMIT;
+  const records = await deps.store.listEstDeviceBlocks({ limit, after: request.after });
+  return { records, next: records.length === limit ? records.at(-1) : undefined };
+}
+
+/** A device's EST block; not_found when it has none. */
+export async function findEstDeviceBlock(
+  deps: { store: Pick<EstCredentialStore, "findEstDeviceBlock"> },
+  deviceId: string,
+): Promise<EstDeviceBlockRecord> {
+  const block = await deps.store.findEstDeviceBlock(deviceId);
+  if (block === undefined) throw notBlocked(deviceId);
+  return block;
 }
 
 /** Refuses an EST enrolment of a blocked device: 403, naming neither who blocked it nor why. */
@@ -66,4 +84,8 @@ export async function refuseBlockedEstDevice(
   if ((await deps.store.findEstDeviceBlock(deviceId)) !== undefined) {
     throw new CaError("forbidden", `the device ${deviceId} is blocked from EST enrolment`);
   }
+}
+
+function notBlocked(deviceId: string): CaError {
+  return new CaError("not_found", `the device ${deviceId} is not blocked from EST`);
 }

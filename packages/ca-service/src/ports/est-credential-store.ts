@@ -48,6 +48,11 @@ export interface EstDeviceBlockRecord {
   blockedBy: string;
 }
 
+export interface EstDeviceBlockListOptions extends ListOptions {
+  /** The last block of the previous page (newest first: by `blockedAt`, then by device ID). */
+  after?: Pick<EstDeviceBlockRecord, "blockedAt" | "deviceId"> | undefined;
+}
+
 export interface BlockEstDeviceRequest {
   block: EstDeviceBlockRecord;
   audit: AuditEvent;
@@ -86,10 +91,14 @@ export interface EstCredentialStore {
    * blocked already: then the existing block, `changed: false` and no audit entry.
    */
   blockEstDevice(request: BlockEstDeviceRequest): Promise<{ record: EstDeviceBlockRecord; changed: boolean }>;
-  /** Lifts a device's block with its audit entry in one transaction; undefined when it had none. */
+  /**
+   * Lifts a device's block with its audit entry in one transaction; undefined (and nothing audited)
+   * when it had none. The entry names the block it lifted: its target is the device ID as blocked,
+   * its details add the block's reason, time and author, which are gone from the store after.
+   */
   unblockEstDevice(request: UnblockEstDeviceRequest): Promise<EstDeviceBlockRecord | undefined>;
   /** The device's block, its ID compared without regard to case. */
   findEstDeviceBlock(deviceId: string): Promise<EstDeviceBlockRecord | undefined>;
-  /** Blocked devices, newest first. */
-  listEstDeviceBlocks(options: ListOptions): Promise<EstDeviceBlockRecord[]>;
+  /** Blocked devices, newest first; `after` a block of a previous page, those that follow it. */
+  listEstDeviceBlocks(options: EstDeviceBlockListOptions): Promise<EstDeviceBlockRecord[]>;
 }

@@ -28,6 +28,7 @@ import type {
   BlockEstDeviceRequest,
   EstCredentialOutcome,
   EstCredentialRecord,
+  EstDeviceBlockListOptions,
   EstDeviceBlockRecord,
   RecordEstCredentialRequest,
   RevokeEstCredentialRequest,
@@ -420,7 +421,7 @@ export class KyselyCertificateStore implements CertificateStore {
     return this.estCredentials.findEstDeviceBlock(deviceId);
   }
 
-  listEstDeviceBlocks(options: ListOptions): Promise<EstDeviceBlockRecord[]> {
+  listEstDeviceBlocks(options: EstDeviceBlockListOptions): Promise<EstDeviceBlockRecord[]> {
     return this.estCredentials.listEstDeviceBlocks(options);
   }
 

@@ -6,6 +6,7 @@ import type {
   EstCredentialOutcome,
   EstCredentialRecord,
   EstCredentialStore,
+  EstDeviceBlockListOptions,
   EstDeviceBlockRecord,
   RecordEstCredentialRequest,
   RevokeEstCredentialRequest,
@@ -123,8 +124,19 @@ export class KyselyEstCredentialStore implements EstCredentialStore {
         .returningAll()
         .executeTakeFirst();
       if (deleted === undefined) return undefined;
-      await tx.insertInto("audit_log").values(this.toAuditRow(request.audit)).execute();
-      return blockFromRow(deleted);
+      const lifted = blockFromRow(deleted);
+      const audit = {
+        ...request.audit,
+        target: lifted.deviceId,
+        details: {
+          ...request.audit.details,
+          reason: lifted.reason,
+          blockedAt: lifted.blockedAt.toISOString(),
+          blockedBy: lifted.blockedBy,
+        },
+      };
+      await tx.insertInto("audit_log").values(this.toAuditRow(audit)).execute();
+      return lifted;
     });
   }
 
@@ -132,10 +144,22 @@ export class KyselyEstCredentialStore implements EstCredentialStore {
     return findBlock(this.db, deviceId);
   }
 
-  async listEstDeviceBlocks(options: ListOptions): Promise<EstDeviceBlockRecord[]> {
+  async listEstDeviceBlocks(options: EstDeviceBlockListOptions): Promise<EstDeviceBlockRecord[]> {
+    const { after } = options;
     const rows = await this.db
       .selectFrom("est_blocked_devices")
       .selectAll()
+      .$if(after !== undefined, (query) => {
+        const blockedAt = after?.blockedAt.toISOString() ?? "";
+        const key = deviceIdKey(after?.deviceId ?? "");
+        // Keyset paging in the order listed: ISO 8601 times of one format compare as text.
+        return query.where((eb) =>
+          eb.or([
+            eb("blocked_at", "<", blockedAt),
+            eb.and([eb("blocked_at", "=", blockedAt), eb("device_key", ">", key)]),
+          ]),
+        );
+      })
       .orderBy("blocked_at", "desc")
       .orderBy("device_key")
       .limit(options.limit)

@@ -1,14 +1,22 @@
 import type { Operations } from "@edge-pki/api-contract";
-import { blockEstDevice, listEstDeviceBlocks, unblockEstDevice } from "../../app/est-device-blocks.js";
+import {
+  blockEstDevice,
+  findEstDeviceBlock,
+  listEstDeviceBlocks,
+  unblockEstDevice,
+} from "../../app/est-device-blocks.js";
 import type { ServiceContext } from "../../app/service-context.js";
 import { identityOf } from "../../core/principal.js";
 import type { Handlers } from "../handler.js";
-import { renderEstDeviceBlock } from "../render/est-device-block.js";
+import { blockCursor, parseBlockCursor, renderEstDeviceBlock } from "../render/est-device-block.js";
 
-/** Devices blocked from EST: blocking one, listing them, lifting a block. */
+/** Devices blocked from EST: blocking one, listing them, looking one up, lifting a block. */
 export function estDeviceBlockHandlers(
   context: ServiceContext,
-): Pick<Handlers<Operations>, "blockEstDevice" | "listBlockedEstDevices" | "unblockEstDevice"> {
+): Pick<
+  Handlers<Operations>,
+  "blockEstDevice" | "listBlockedEstDevices" | "getEstDeviceBlock" | "unblockEstDevice"
+> {
   return {
     blockEstDevice: async ({ body, principal }) => {
       const { record } = await blockEstDevice(context, {
@@ -19,9 +27,20 @@ export function estDeviceBlockHandlers(
       return { body: renderEstDeviceBlock(record) };
     },
     listBlockedEstDevices: async ({ query }) => {
-      const records = await listEstDeviceBlocks(context, { limit: query.limit });
-      return { body: { items: records.map(renderEstDeviceBlock) } };
+      const page = await listEstDeviceBlocks(context, {
+        limit: query.limit,
+        after: query.after === undefined ? undefined : parseBlockCursor(query.after),
+      });
+      return {
+        body: {
+          items: page.records.map(renderEstDeviceBlock),
+          next: page.next === undefined ? null : blockCursor(page.next),
+        },
+      };
     },
+    getEstDeviceBlock: async ({ params }) => ({
+      body: renderEstDeviceBlock(await findEstDeviceBlock(context, params.deviceId)),
+    }),
     unblockEstDevice: async ({ params, principal }) => {
       const lifted = await unblockEstDevice(context, {
         deviceId: params.deviceId,

@@ -36,6 +36,20 @@ function blocking(deviceId: string, by = "token:local-admin", overrides: Partial
   return { block, audit } satisfies BlockEstDeviceRequest;
 }
 
+/** What the store audits for a lift: the request's entry, naming the block it lifted. */
+function liftAudit(lift: UnblockEstDeviceRequest, block: EstDeviceBlockRecord): AuditEvent {
+  return {
+    ...lift.audit,
+    target: block.deviceId,
+    details: {
+      ...lift.audit.details,
+      reason: block.reason,
+      blockedAt: block.blockedAt.toISOString(),
+      blockedBy: block.blockedBy,
+    },
+  };
+}
+
 function unblocking(deviceId: string, by = "token:local-admin"): UnblockEstDeviceRequest {
   return {
     deviceId,
@@ -122,9 +136,10 @@ export function estDeviceBlockRules(it: ContractTest): void {
       expect(await store.findEstDeviceBlock("line7-0004")).toBeUndefined();
       const again = unblocking("line7-0004", "token:second-admin");
       expect(await store.unblockEstDevice(again), `${LIFTED_ONCE}: nothing left to lift`).toBeUndefined();
-      expect(await audited(store, [lift.audit, again.audit]), `${LIFTED_ONCE}: audited once`).toEqual([
-        lift.audit,
-      ]);
+      expect(
+        await audited(store, [liftAudit(lift, block.block), liftAudit(again, block.block)]),
+        `${LIFTED_ONCE}: audited once, naming the block as it was (its ID as blocked, why, when, by whom)`,
+      ).toEqual([liftAudit(lift, block.block)]);
       const reblock = blocking("line7-0004", "token:local-admin", { blockedAt: at(120_000) });
       expect(await store.blockEstDevice(reblock), "a lifted block may be put back").toEqual({
         record: reblock.block,
@@ -155,7 +170,7 @@ export function estDeviceBlockRules(it: ContractTest): void {
       expect(
         await audited(
           store,
-          requests.map((request) => request.audit),
+          requests.map((request) => liftAudit(request, block.block)),
         ),
         `${LIFTED_ONCE}: only the lift that removed it may be audited`,
       ).toHaveLength(1);
@@ -173,6 +188,31 @@ export function estDeviceBlockRules(it: ContractTest): void {
       expect(await store.listEstDeviceBlocks({ limit: 2 }), `${LISTED}, at most the limit`).toEqual(
         newestFirst.slice(0, 2),
       );
+    });
+
+    it("pages through blocks of one instant and of several, each once, in the order listed", async ({
+      store,
+    }) => {
+      // Three blocked at one instant (ordered by device ID), two later: pages must not skip or repeat.
+      const sameInstant = ["paged-c", "PAGED-A", "paged-b"].map(
+        (deviceId) => blocking(deviceId, "token:local-admin", { blockedAt: at(0) }).block,
+      );
+      const later = [1, 2].map(
+        (hour) =>
+          blocking(`paged-later-${hour}`, "token:local-admin", { blockedAt: at(hour * 3_600_000) }).block,
+      );
+      for (const block of [...sameInstant, ...later])
+        await store.blockEstDevice({ ...blocking(block.deviceId), block });
+      const expected = [later[1], later[0], sameInstant[1], sameInstant[2], sameInstant[0]];
+      const seen: EstDeviceBlockRecord[] = [];
+      let after: EstDeviceBlockRecord | undefined;
+      for (let page = 0; page < 10; page++) {
+        const items = await store.listEstDeviceBlocks({ limit: 2, after });
+        seen.push(...items);
+        after = items.at(-1);
+        if (items.length < 2) break;
+      }
+      expect(seen, `${LISTED}: every block once, newest first, then by device ID`).toEqual(expected);
     });
   });
 }

@@ -1,16 +1,23 @@
-import { BlockEstDeviceRequest, EST_BLOCK_REASON_MAX_LENGTH } from "@edge-pki/api-contract";
+import {
+  BlockEstDeviceRequest,
+  EST_BLOCK_REASON_MAX_LENGTH,
+  EST_BLOCK_REASON_RULE,
+} from "@edge-pki/api-contract";
 import { type HostCommand, UsageError } from "@edge-pki/host-kit/cli";
+import type { EdgePkiClient } from "../../client.js";
 import type { EstDeviceBlock } from "../../contract-types.js";
 import { deviceIdArgument } from "../device-id.js";
 import { limitOption } from "../limit.js";
 import { printResult } from "../output.js";
 import { openSession } from "../settings.js";
 
-/** `est-device block|list|unblock`: devices blocked from EST, through the API (admin). */
+/** `est-device block|list|show|unblock`: devices blocked from EST, through the API (admin). */
 export function addEstDeviceCommand(program: HostCommand, env: NodeJS.ProcessEnv): void {
   const devices = program
     .command("est-device")
-    .description("block a device from EST whatever credential it holds, list the blocks, lift one (admin)");
+    .description(
+      "block a device from EST whatever credential it holds, list or show blocks, lift one (admin)",
+    );
 
   const block = devices
     .command("block")
@@ -25,9 +32,7 @@ export function addEstDeviceCommand(program: HostCommand, env: NodeJS.ProcessEnv
   block.action(async (deviceId: string) => {
     const { reason } = block.opts<{ reason?: string }>();
     if (reason !== undefined && !BlockEstDeviceRequest.shape.reason.safeParse(reason).success) {
-      throw new UsageError(
-        `--reason must be 1 to ${EST_BLOCK_REASON_MAX_LENGTH} characters without control characters`,
-      );
+      throw new UsageError(`--reason must be ${EST_BLOCK_REASON_RULE}`);
     }
     const request = { deviceId: deviceIdArgument(deviceId), reason };
     const { client, json } = openSession(block, env);
@@ -37,13 +42,25 @@ export function addEstDeviceCommand(program: HostCommand, env: NodeJS.ProcessEnv
 
   const list = devices
     .command("list")
-    .description("the devices blocked from EST, newest first")
-    .option("--limit <n>", "at most this many, 1 to 1000", "100");
+    .description("the devices blocked from EST, newest first: all of them, or the first --limit")
+    .option("--limit <n>", "at most this many, 1 to 1000");
   list.action(async () => {
-    const limit = limitOption(list.opts<{ limit: string }>().limit);
+    const { limit: given } = list.opts<{ limit?: string }>();
+    const limit = given === undefined ? undefined : limitOption(given);
     const { client, json } = openSession(list, env);
-    const { items } = await client.listBlockedEstDevices({ limit });
+    const items = await allBlocks(client, limit);
     printResult(json, items, () => items.map(describe));
+  });
+
+  const show = devices
+    .command("show")
+    .description("a device's EST block; exit 1 when it is not blocked")
+    .argument("<device-id>", "the device (compared without regard to case)");
+  show.action(async (deviceId: string) => {
+    const id = deviceIdArgument(deviceId);
+    const { client, json } = openSession(show, env);
+    const block = await client.getEstDeviceBlock(id);
+    printResult(json, block, () => [describe(block)]);
   });
 
   const unblock = devices
@@ -56,6 +73,18 @@ export function addEstDeviceCommand(program: HostCommand, env: NodeJS.ProcessEnv
     const lifted = await client.unblockEstDevice(id);
     printResult(json, lifted, () => [`unblocked ${lifted.deviceId}: it may enrol over EST again`]);
   });
+}
+
+/** Every block, page after page, or the first `limit`. */
+async function allBlocks(client: EdgePkiClient, limit: number | undefined): Promise<EstDeviceBlock[]> {
+  const items: EstDeviceBlock[] = [];
+  let after: string | undefined;
+  for (;;) {
+    const page = await client.listBlockedEstDevices({ limit: limit ?? 1000, after });
+    items.push(...page.items);
+    if (limit !== undefined || page.next === null) return items;
+    after = page.next;
+  }
 }
 
 function describe(block: EstDeviceBlock): string {
