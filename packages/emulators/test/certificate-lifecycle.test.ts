@@ -136,6 +136,40 @@ describe("Key Vault emulator: a certificate's lifecycle as recorded against real
     );
   });
 
+  it("disables a completed version with updateCertificateProperties: its key signs nothing until enabled again", async () => {
+    await startUnknown("retired");
+    const ca = await localCa();
+    const csr = await pendingCsr(certificates, "retired");
+    const merged = await certificates.mergeCertificate("retired", [
+      new Uint8Array((await issue(ca, csr.subjectName, csr.publicKey)).rawData),
+    ]);
+    const version = merged.properties.version as string;
+    const signer = cryptographyClient(emulator, merged.keyId as string);
+
+    const disabled = await certificates.updateCertificateProperties("retired", version, { enabled: false });
+    expect(recorder.last("PATCH", `/certificates/retired/${version}`).status).toBe(200);
+    expect(disabled.properties.enabled).toBe(false);
+    expect((await certificates.getCertificateVersion("retired", version)).properties.enabled).toBe(false);
+    expect((await keys.getKey("retired", { version })).properties.enabled).toBe(false);
+    const refused = await caught(() => signer.sign("ES256", new Uint8Array(32)));
+    expect(refused).toMatchObject({ statusCode: 403, code: "Forbidden" });
+    expect(refused.details?.error?.innerError?.code).toBe("KeyDisabled");
+
+    await certificates.updateCertificateProperties("retired", version, {
+      enabled: true,
+      tags: { note: "back" },
+    });
+    expect((await certificates.getCertificateVersion("retired", version)).properties.tags).toEqual({
+      note: "back",
+    });
+    expect((await signer.sign("ES256", new Uint8Array(32))).result).toHaveLength(64);
+    expect(
+      await caught(() =>
+        certificates.updateCertificateProperties("retired", "0".repeat(32), { enabled: false }),
+      ),
+    ).toMatchObject({ statusCode: 404, code: "CertificateNotFound" });
+  });
+
   it("merges base64 of PEM text too, as the recorded merge sent it", async () => {
     await startUnknown("merged-pem");
     const ca = await localCa();

@@ -82,6 +82,11 @@ export interface CreateCertificateRequest {
   tags?: Record<string, string> | undefined;
 }
 
+export interface UpdateCertificateRequest {
+  enabled?: boolean | undefined;
+  tags?: Record<string, string> | undefined;
+}
+
 export interface MergeRequest {
   x5c: unknown;
   enabled?: boolean | undefined;
@@ -230,6 +235,20 @@ export class CertificateStore {
     const operation = this.#settled(name)?.operation;
     if (!operation) throw pendingCertificateNotFound(name);
     return operation;
+  }
+
+  /**
+   * Update certificate: a version's `enabled` and tags, as `updateCertificateProperties` sends them.
+   * The version's key takes the same `enabled`, as Key Vault keeps a certificate's key (and secret)
+   * in step with it: a disabled version's key signs nothing (403 KeyDisabled).
+   */
+  update(name: string, version: string, request: UpdateCertificateRequest): CertificateVersion {
+    const found = this.get(name, version);
+    if (request.enabled !== undefined) found.enabled = request.enabled;
+    if (request.tags !== undefined) found.tags = request.tags;
+    found.updated = this.#seconds();
+    this.#keys.setAttributes(this.#keys.get(found.name, found.version), found);
+    return found;
   }
 
   /**

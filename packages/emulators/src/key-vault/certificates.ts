@@ -1,5 +1,5 @@
 /**
- * Certificate routes: create, pending operation, merge, policy, versions and get; plus their wire
+ * Certificate routes: create, pending operation, merge, policy, versions, get and update; plus their wire
  * shapes, as the SDK's recorded sessions show them (see the package README for each source).
  */
 import { createHash } from "node:crypto";
@@ -111,6 +111,21 @@ export function certificateRoutes(store: CertificateStore): Route[] {
           nextLink: null,
         },
       }),
+    },
+    {
+      method: "PATCH",
+      pattern: /^\/certificates\/([^/]+)\/([^/]*)$/,
+      handle: ([name, version], ctx) => {
+        const attributes = asObject(ctx.body.attributes, "attributes");
+        const updated = store.update(objectName(name), objectVersion(version), {
+          enabled: optionalBoolean(attributes.enabled, "attributes.enabled"),
+          tags: parseTags(ctx.body.tags),
+        });
+        return {
+          status: 200,
+          body: certificateBundle(updated, policyOf(store, updated.name), ctx.vaultUrl),
+        };
+      },
     },
     {
       method: "GET",

@@ -19,7 +19,7 @@ export interface RouteResult {
 }
 
 export interface Route {
-  method: "GET" | "POST" | "DELETE";
+  method: "GET" | "POST" | "PATCH" | "DELETE";
   /** Matched against the raw path; capture groups are URL-decoded and passed as `params`. */
   pattern: RegExp;
   handle(params: string[], context: RequestContext): Promise<RouteResult> | RouteResult;

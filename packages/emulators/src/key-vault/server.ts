@@ -228,7 +228,7 @@ export async function startKeyVaultEmulator(
       const context: RequestContext = {
         vaultUrl: vaultUrlFor(request, protocol, url),
         apiVersion,
-        body: request.method === "POST" ? await readJsonBody(request) : {},
+        body: request.method === "POST" || request.method === "PATCH" ? await readJsonBody(request) : {},
       };
       const result = await matched.route.handle(matched.params, context);
       send(response, result.status, result.body, { ...headers, ...result.headers });
