@@ -176,6 +176,18 @@ describe.each(implementations)("CaKeyStore contract: %s", (_label, opener, inPro
     expect(Buffer.from(again.signer.publicKeySpki)).toEqual(Buffer.from(next.publicKeySpki));
     expect(again.replacedKeyRef).toBeUndefined();
     expect(Buffer.from((await store.load("root"))?.certificateDer ?? [])).toEqual(Buffer.from(root.rawData));
+
+    // Then the replaced key is disabled where the store can (Key Vault; archived files stay as
+    // they are), once: run again, nothing is left to disable. The successor and the root still sign.
+    const disabled = await store.disableReplacedKeys("intermediate");
+    if (store.kind === "keyvault") expect(disabled).toContain(promoted.replacedKeyRef);
+    else expect(disabled).toEqual([]);
+    expect(await store.disableReplacedKeys("intermediate")).toEqual([]);
+    const after = (await store.load("intermediate")) as { certificateDer: Uint8Array; signer: CaSigner };
+    expect(Buffer.from(after.certificateDer)).toEqual(Buffer.from(der));
+    expect(verifies(next, data, await after.signer.sign(data))).toBe(true);
+    const rootAfter = (await store.load("root")) as { signer: CaSigner };
+    expect(verifies(rootSigner, data, await rootAfter.signer.sign(data))).toBe(true);
   });
 
   it("has no next key to promote before one was made", async ({ open }) => {

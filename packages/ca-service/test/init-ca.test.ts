@@ -35,6 +35,7 @@ function withRoot(keyStore: CaKeyStore, root: CaKeyStore | undefined) {
     saveCertificate: (name, der) => keyStore.saveCertificate(name, der),
     nextKey: (name, algorithm) => keyStore.nextKey(name, algorithm),
     promoteNextKey: (name, der) => keyStore.promoteNextKey(name, der),
+    disableReplacedKeys: (name) => keyStore.disableReplacedKeys(name),
     check: () => keyStore.check(),
   };
   return { patched, created };

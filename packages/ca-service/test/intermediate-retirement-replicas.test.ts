@@ -1,7 +1,9 @@
 import { createPublicKey, X509Certificate } from "node:crypto";
 import { join } from "node:path";
+import { CryptographyClient } from "@azure/keyvault-keys";
 import { describe, expect } from "vitest";
 import { it, test } from "./support/fixtures.js";
+import { credential } from "./support/key-vault.js";
 import {
   enrolledDevice,
   renewDevice,
@@ -22,7 +24,7 @@ test.override({ replicaDataDir: "own" });
 const b64url = (bytes: Uint8Array | undefined) => Buffer.from(bytes ?? []).toString("base64url");
 
 describe("retiring the intermediate with Key Vault keys and replicas on PostgreSQL", () => {
-  it("adds a certificate version in the vault, keeps the old key, and every replica switches within seconds", async ({
+  it("adds a certificate version in the vault, keeps the old key disabled, and every replica switches within seconds", async ({
     service,
     replica,
     vault,
@@ -60,7 +62,41 @@ describe("retiring the intermediate with Key Vault keys and replicas on PostgreS
     expect(keptKeyId).not.toBe(inVault.keyId);
     const keptVersion = keptKeyId.split("/").pop() as string;
     const kept = await vault.keys.getKey("edge-pki-intermediate", { version: keptVersion });
-    expect({ id: kept.id, enabled: kept.properties.enabled }).toEqual({ id: keptKeyId, enabled: true });
+    // Disabled, as the output says: the vault refuses to sign with it (403 KeyDisabled).
+    expect({ id: kept.id, enabled: kept.properties.enabled }).toEqual({ id: keptKeyId, enabled: false });
+    expect(retirement.stdout).toContain(`disabled the replaced key: ${keptKeyId}\n`);
+    const oldSigner = new CryptographyClient(keptKeyId, credential, {
+      disableChallengeResourceVerification: true,
+      tlsOptions: { ca: vault.emulator.caCertificatePem },
+    });
+    const refused = await oldSigner.sign("ES256", new Uint8Array(32)).catch((error: unknown) => error);
+    expect(refused).toMatchObject({
+      statusCode: 403,
+      details: { error: { innerError: { code: "KeyDisabled" } } },
+    });
+    expect(
+      (await vault.certificates.getCertificateVersion("edge-pki-intermediate", keptVersion)).properties
+        .enabled,
+    ).toBe(false);
+    const audit = await service.context.store.listAudit({ limit: 1000 });
+    // The retired key, and init's self-signed placeholder version of the same key with it.
+    const disabled = audit.filter((entry) => entry.action === "intermediate.key-disable");
+    expect(disabled).toEqual([
+      expect.objectContaining({ details: { keys: expect.arrayContaining([keptKeyId]) } }),
+    ]);
+    for (const keyId of (disabled[0]?.details?.keys ?? []) as string[]) {
+      expect(retirement.stdout).toContain(`disabled the replaced key: ${keyId}\n`);
+      const version = keyId.split("/").pop() as string;
+      expect((await vault.keys.getKey("edge-pki-intermediate", { version })).properties.enabled).toBe(false);
+      expect(keyId).not.toBe(inVault.keyId);
+    }
+    // Run again (a retry after a timeout): already retired, nothing left to disable.
+    const again = await retireWithCli(["--serial", retired, "--reason", "superseded"], {
+      ...vault.env(postgres.env),
+      EDGE_PKI_DATA_DIR: join(dir.path, "cli-data"),
+    });
+    expect(again.code).toBe(0);
+    expect(again.stdout).toMatch(/was already retired .*: nothing done\n$/);
     // …and it is the retired intermediate's key.
     const keptSpki = createPublicKey({
       key: { kty: "EC", crv: "P-256", x: b64url(kept.key?.x), y: b64url(kept.key?.y) },

@@ -264,6 +264,7 @@ function counting(client: KeyVaultClient, crashAfter: number): KeyVaultClient & 
     createCertificate: (name, creation) => change(() => client.createCertificate(name, creation)),
     waitForOperation: (name) => client.waitForOperation(name),
     mergeCertificate: (name, der) => change(() => client.mergeCertificate(name, der)),
+    disableOtherVersions: (name, keep) => change(() => client.disableOtherVersions(name, keep)),
     probe: (keyName, options) => client.probe(keyName, options),
     getKey: (name, version) => client.getKey(name, version),
     sign: (keyId, algorithm, digest, options) => client.sign(keyId, algorithm, digest, options),

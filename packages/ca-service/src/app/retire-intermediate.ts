@@ -46,6 +46,8 @@ export interface IntermediateRetirement {
   resumed: boolean;
   /** Where the retired key is kept (an archived file, a Key Vault key version). */
   retiredKeyRef: string | undefined;
+  /** The replaced keys disabled now (Key Vault key versions); none with local keys. */
+  disabledKeyRefs: string[];
 }
 
 /** The named intermediate was retired before, and a successor is in its place: nothing to do. */
@@ -56,6 +58,8 @@ export interface IntermediateAlreadyRetired {
   revokedAt: Date | null;
   /** The issuing intermediate now. */
   current: x509.X509Certificate;
+  /** Replaced keys a run that stopped before disabling them left enabled, disabled now. */
+  disabledKeyRefs: string[];
 }
 
 /**
@@ -69,6 +73,7 @@ export interface IntermediateAlreadyRetired {
  * 3. Its certificate, signed by the root, recorded before it is installed: whatever intermediate a
  *    replica loads is on record.
  * 4. Promote it in the key store; replicas take it at their next refresh, restarts at once.
+ * 5. Disable the replaced key where the key store can (Key Vault), so that it signs nothing more.
  *
  * Run again after a crash, it finds the intermediate in the key store already revoked and carries
  * on from step 2. Run again after it finished, the intermediate it names is no longer the one in
@@ -80,8 +85,11 @@ export async function retireIntermediate(
 ): Promise<IntermediateRetirement | IntermediateAlreadyRetired> {
   const ca = await loadIssuingCa(deps.keyStore, deps.clock);
   const serialNumber = ca.certificate.serialNumber.toLowerCase();
-  if (serialNumber !== request.serialNumber)
-    return notInUse(deps.store, request.serialNumber, ca.certificate, request.reason);
+  if (serialNumber !== request.serialNumber) {
+    const done = await notInUse(deps.store, request.serialNumber, ca.certificate, request.reason);
+    // Finished before: a run that stopped after the promotion left the replaced key to disable.
+    return { ...done, disabledKeyRefs: await disableReplacedKeys(deps, request.actor) };
+  }
   // A CA that was initialised but never served has not recorded its certificates yet.
   await recordCaCertificates(
     deps.store,
@@ -154,7 +162,27 @@ export async function retireIntermediate(
     successor,
     resumed: !revoked.changed,
     retiredKeyRef: replacedKeyRef,
+    disabledKeyRefs: await disableReplacedKeys(deps, request.actor),
   };
+}
+
+/** Step 5, audited when it disabled anything (`intermediate.key-disable`, with the key refs). */
+async function disableReplacedKeys(
+  deps: Pick<RetireIntermediateDeps, "keyStore" | "store" | "clock">,
+  actor: string,
+): Promise<string[]> {
+  const disabled = await deps.keyStore.disableReplacedKeys("intermediate");
+  if (disabled.length > 0) {
+    await deps.store.appendAudit({
+      at: deps.clock.now(),
+      actor,
+      action: "intermediate.key-disable",
+      target: null,
+      outcome: "success",
+      details: { keys: disabled },
+    });
+  }
+  return disabled;
 }
 
 /**
@@ -170,7 +198,7 @@ async function notInUse(
   named: string,
   current: x509.X509Certificate,
   reason: RevocationReason,
-): Promise<IntermediateAlreadyRetired> {
+): Promise<Omit<IntermediateAlreadyRetired, "disabledKeyRefs">> {
   const currentSerial = current.serialNumber.toLowerCase();
   const inUse = await store.findBySerialNumber(currentSerial);
   if (inUse?.status === "revoked") {

@@ -69,15 +69,17 @@ export function addIntermediateCommand(program: HostCommand): void {
         },
       );
       const serialOf = (certificate: x509.X509Certificate) => certificate.serialNumber.toLowerCase();
+      const disabledLine = done.disabledKeyRefs.map((ref) => `disabled the replaced key: ${ref}\n`).join("");
       if (done.alreadyRetired) {
         process.stdout.write(
-          `intermediate ${done.serialNumber} was already retired (${done.reason}, revoked ${done.revokedAt?.toISOString()}); the issuing intermediate is ${serialOf(done.current)}: nothing done\n`,
+          `intermediate ${done.serialNumber} was already retired (${done.reason}, revoked ${done.revokedAt?.toISOString()}); the issuing intermediate is ${serialOf(done.current)}: ${done.disabledKeyRefs.length > 0 ? "finished" : "nothing done"}\n${disabledLine}`,
         );
         return;
       }
       process.stdout.write(
         `${done.resumed ? "finished retiring" : "retired"} intermediate ${serialOf(done.retired)} (${done.reason}, revoked ${done.revokedAt.toISOString()}; on the root's CRL)${done.retiredKeyRef === undefined ? "" : `; its key is kept: ${done.retiredKeyRef}`}\n` +
           `new intermediate ${serialOf(done.successor)}, valid until ${done.successor.notAfter.toISOString()}, SHA-256 ${createHash("sha256").update(new Uint8Array(done.successor.rawData)).digest("hex")}\n` +
+          disabledLine +
           "running replicas sign with it within seconds; what devices and DPS need: docs/operations.md\n",
       );
     } finally {

@@ -80,6 +80,13 @@ export interface CaKeyStore {
    * it succeeded, with the certificate now current, changes nothing.
    */
   promoteNextKey(name: "intermediate", certificateDer: Uint8Array): Promise<PromotedKey>;
+  /**
+   * Step 3, once the replacement is in place: makes the keys it replaced unable to sign where the
+   * store can (Key Vault: their versions are disabled, kept for a forensic look); returns what it
+   * disabled now, nothing when there is nothing left to disable. Archived key files stay as they
+   * are (0600, encrypted): nothing to disable there. Safe to run again.
+   */
+  disableReplacedKeys(name: "intermediate"): Promise<string[]>;
   /** Throws when the key store cannot be used (for readiness). */
   check(): Promise<void>;
 }

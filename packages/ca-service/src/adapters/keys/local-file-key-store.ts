@@ -103,6 +103,11 @@ export class LocalFileKeyStore implements CaKeyStore {
     return undefined;
   }
 
+  /** The archived key files stay as they are (0600, encrypted with the passphrase): see docs/operations.md. */
+  async disableReplacedKeys(_name: "intermediate"): Promise<string[]> {
+    return [];
+  }
+
   async check(): Promise<void> {
     await access(join(this.dataDir, "keys"), constants.R_OK);
   }

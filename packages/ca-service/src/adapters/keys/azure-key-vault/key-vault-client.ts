@@ -101,6 +101,12 @@ export interface KeyVaultClient {
   probe(keyName: string, options: CallOptions): Promise<void>;
   /** One key version. Throws a VaultCallError when it fails. */
   getKey(name: string, version: string): Promise<VaultKey>;
+  /**
+   * Disables every completed, enabled version of the certificate but `keep` (the current one), and
+   * so their keys, which then sign nothing; pending versions are left alone. Returns the versioned
+   * key ids it disabled (none when there was nothing left to disable).
+   */
+  disableOtherVersions(name: string, keep: string): Promise<string[]>;
   /** Signs a digest with a versioned key; ECDSA results are raw r‖s. Throws a VaultCallError. */
   sign(
     keyId: string,

@@ -53,7 +53,7 @@ const PLACEHOLDER_VALIDITY_MONTHS = 1;
  * issuer `Unknown` and a new key (no placeholder: the root, not this key, signs its certificate),
  * and `promoteNextKey` merges the new certificate into it. Until the merge, the newest completed
  * version is still the current one, so every replica keeps loading it; the versions replaced stay
- * in the vault, with their keys.
+ * in the vault, with their keys, disabled by `disableReplacedKeys` once the new one is in place.
  */
 export class KeyVaultKeyStore implements CaKeyStore {
   readonly kind = "keyvault";
@@ -190,6 +190,13 @@ export class KeyVaultKeyStore implements CaKeyStore {
       signer: await this.#signerOf(await client.mergeCertificate(certificateName, certificateDer)),
       replacedKeyRef,
     };
+  }
+
+  async disableReplacedKeys(name: "intermediate"): Promise<string[]> {
+    const certificateName = this.#options.certificateNames[name];
+    const current = await this.#options.client.getCertificate(certificateName);
+    if (current === undefined) return [];
+    return this.#options.client.disableOtherVersions(certificateName, current.keyVersion);
   }
 
   /** Reachability, see {@link ReadinessProbe}; throws a CaError whose message says why. */

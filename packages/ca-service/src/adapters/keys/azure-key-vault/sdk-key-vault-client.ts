@@ -82,16 +82,7 @@ export class SdkKeyVaultClient implements KeyVaultClient {
     // The latest version is pending (its key and CSR exist, no `cer` yet) or disabled. That can be
     // a rotation begun on a CA that exists, or the last step of init: the issued version still
     // stands, and must win, or init would build a new CA on the pending key.
-    const issued: CertificateProperties[] = [];
-    await this.#call(`list the versions of certificate ${name}`, "readCertificates", async (abortSignal) => {
-      for await (const properties of certificates.listPropertiesOfCertificateVersions(name, {
-        abortSignal,
-      })) {
-        if (properties.enabled !== false && properties.x509Thumbprint && properties.version) {
-          issued.push(properties);
-        }
-      }
-    });
+    const issued = await this.#enabledCompletedVersions(name);
     // Newest first; the listing's order is not specified, so later entries win ties.
     issued.reverse().sort((a, b) => (b.createdOn?.getTime() ?? 0) - (a.createdOn?.getTime() ?? 0));
     for (const { version } of issued) {
@@ -101,6 +92,38 @@ export class SdkKeyVaultClient implements KeyVaultClient {
       if (isIssued(certificate)) return vaultCertificate(name, certificate);
     }
     return undefined;
+  }
+
+  async disableOtherVersions(name: string, keep: string): Promise<string[]> {
+    const { certificates } = this.clients;
+    const others = (await this.#enabledCompletedVersions(name))
+      .map((properties) => properties.version as string)
+      .filter((version) => version !== keep);
+    const disabled: string[] = [];
+    for (const version of others) {
+      const updated = await this.#call(
+        `disable version ${version} of certificate ${name}`,
+        "certificates",
+        (abortSignal) =>
+          certificates.updateCertificateProperties(name, version, { enabled: false, abortSignal }),
+      );
+      disabled.push(updated.keyId ?? `${this.vaultUrl}/keys/${name}/${version}`);
+    }
+    return disabled;
+  }
+
+  /** The versions that are completed (they have a thumbprint; a pending one has none) and enabled. */
+  async #enabledCompletedVersions(name: string): Promise<CertificateProperties[]> {
+    const versions: CertificateProperties[] = [];
+    await this.#call(`list the versions of certificate ${name}`, "readCertificates", async (abortSignal) => {
+      for await (const properties of this.clients.certificates.listPropertiesOfCertificateVersions(name, {
+        abortSignal,
+      })) {
+        if (properties.enabled !== false && properties.x509Thumbprint && properties.version)
+          versions.push(properties);
+      }
+    });
+    return versions;
   }
 
   async getPendingOperation(name: string): Promise<VaultOperation | undefined> {

@@ -4,8 +4,8 @@ import { retryAfterMs } from "./throttle-retry-policy.js";
 
 /** The Azure RBAC role an operation needs (see docs/azure-key-vault.md), named when the vault says 401/403. */
 const ROLES = {
-  /** Create, merge, pending operation: init. */
-  certificates: "Key Vault Certificates Officer (needed to run init)",
+  /** Create, merge, pending operation, disabling a version: init and retiring the intermediate. */
+  certificates: "Key Vault Certificates Officer (needed to run init and intermediate retire)",
   /** Reading the CA certificates: init, or serving. */
   readCertificates: "Key Vault Certificates Officer (to run init) or Key Vault Reader (to serve)",
   /** Key reads and signing. */
