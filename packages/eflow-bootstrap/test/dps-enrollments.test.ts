@@ -1,3 +1,4 @@
+import { X509Certificate } from "node:crypto";
 import { describe, expect } from "vitest";
 import { serviceClient } from "../../emulators/test/dps/clients.js";
 import { createPki, type TestPki } from "../../emulators/test/dps/pki.js";
@@ -139,6 +140,60 @@ describe("dps enroll --device-certificate takes only what DPS can match", () => 
       // The CN in other letter case is the same registration ID.
       const accepted = await enroll(device.certificatePath, "--registration-id", "CHECK-0001");
       expect(accepted).toMatchObject({ code: 0, stdout: expect.stringContaining("individual enrollment") });
+    });
+  });
+
+  test("never sends a private key: a file with one beside the certificate is refused, a chain sends its leaf", async ({
+    dps,
+    work,
+  }) => {
+    await withPki("key-files", async (pki) => {
+      const device = await pki.device("keyfile-0001");
+      const dpsFlags = [
+        "--dps-endpoint",
+        dps.serviceUrl,
+        "--dps-ca-file",
+        await file(work, "dps.pem", dps.caCertificatePem),
+      ];
+      const operator = { DPS_CONNECTION_STRING: dps.connectionString };
+      // `cat key cert`, as operators make a "combined" PEM, for a device, a group and disable-device.
+      const withKey = await file(work, "device-with-key.pem", device.keyPem + device.certificatePem);
+      const groupWithKey = await file(work, "root-with-key.pem", pki.root.certificatePem + pki.root.keyPem);
+      for (const args of [
+        ["dps", "enroll", "--device-certificate", withKey],
+        ["dps", "enroll", "--group", "keyfile-group", "--certificate-file", groupWithKey],
+        ["dps", "disable-device", "keyfile-0001", "--certificate-file", withKey],
+      ]) {
+        const refused = await eflowBootstrap([...args, ...dpsFlags], operator);
+        expect(refused.code, args.join(" ")).toBe(1);
+        expect(refused.stderr, args.join(" ")).toMatch(
+          /^[^\n]*holds a PRIVATE KEY block: give a file with the certificate only[^\n]*\[certificate_invalid\]\n$/,
+        );
+        expect(refused.stderr).not.toContain("PRIVATE KEY-----");
+      }
+      const service = serviceClient(dps);
+      await expect(service.getIndividualEnrollment("keyfile-0001")).rejects.toMatchObject({
+        response: { statusCode: 404 },
+      });
+      await expect(service.getEnrollmentGroup("keyfile-group")).rejects.toMatchObject({
+        response: { statusCode: 404 },
+      });
+      // A device's chain file (leaf first): only the leaf goes to DPS.
+      const chain = await file(work, "device-chain.pem", device.chainPem);
+      expect(
+        (await eflowBootstrap(["dps", "enroll", "--device-certificate", chain, ...dpsFlags], operator)).code,
+      ).toBe(0);
+      const { responseBody: enrolled } = await service.getIndividualEnrollment("keyfile-0001");
+      const sent = (
+        enrolled as {
+          attestation: {
+            x509: { clientCertificates: { primary: { info?: { sha256Thumbprint?: string } } } };
+          };
+        }
+      ).attestation.x509.clientCertificates.primary;
+      expect(sent.info?.sha256Thumbprint?.toLowerCase()).toBe(
+        new X509Certificate(device.certificatePem).fingerprint256.replaceAll(":", "").toLowerCase(),
+      );
     });
   });
 });

@@ -3,6 +3,7 @@ import { RevocationReason } from "@edge-pki/api-contract";
 import type { EdgePkiClient } from "@edge-pki/client-sdk";
 import type { HostCommand } from "@edge-pki/host-kit/cli";
 import { UsageError } from "@edge-pki/host-kit/cli";
+import { certificateForDps } from "../dps/certificate-file.js";
 // The DPS and ARM clients load only when a dps command runs: a device never needs them.
 import type { EnrollmentSettings } from "../dps/enroll.js";
 import {
@@ -71,7 +72,7 @@ export function addDpsCommands(program: HostCommand, env: NodeJS.ProcessEnv): vo
     if (flags.deviceCertificate !== undefined) {
       if (flags.group !== undefined)
         throw new UsageError("--group and --device-certificate exclude each other");
-      const certificatePem = readFileSync(flags.deviceCertificate, "utf8");
+      const certificatePem = certificateForDps(flags.deviceCertificate, "--device-certificate");
       const { commonNameOf, parseCertificate } = await import("../dps/device-certificate.js");
       const registrationId =
         flags.registrationId ?? commonNameOf(parseCertificate(certificatePem, flags.deviceCertificate));
@@ -106,7 +107,7 @@ export function addDpsCommands(program: HostCommand, env: NodeJS.ProcessEnv): vo
       signingCertificatePem =
         flags.certificate === "root" ? info.rootCertificatePem : info.intermediateCertificatePem;
     } else if (flags.certificateFile !== undefined) {
-      signingCertificatePem = readFileSync(flags.certificateFile, "utf8");
+      signingCertificatePem = certificateForDps(flags.certificateFile, "--certificate-file");
     }
     const { outcome, record } = await enrollGroup(connection, {
       enrollmentGroupId: flags.group,
@@ -201,7 +202,7 @@ export function addDpsCommands(program: HostCommand, env: NodeJS.ProcessEnv): vo
     const result = await disableDevice(await dpsConnection(flags, env), {
       deviceId,
       ...(flags.certificateFile !== undefined && {
-        certificatePems: [readFileSync(flags.certificateFile, "utf8")],
+        certificatePems: [certificateForDps(flags.certificateFile, "--certificate-file")],
       }),
       ...(ca !== undefined && { ca }),
       ...(revoke !== undefined && { revoke }),
