@@ -114,6 +114,8 @@ describe("credentials: resumable, and never a second certificate unless asked", 
       EDGE_PKI_BOOTSTRAP_TOKEN: pinned.token,
     });
     expect(refused.stderr).toMatch(/not the pinned 0{64}.*\[untrusted_root\]/);
+    // Refused before the token was sent: nothing issued, the token still unused.
+    expect((await admin.listDeviceCertificates("pinned-0001")).items).toEqual([]);
     const rightPin = await file(
       work,
       "pinned-right.json",

@@ -199,6 +199,12 @@ async function issue(
   log(`asking the CA at ${request.caUrl} for the certificate of ${request.deviceId}`);
   let issued: Awaited<ReturnType<EdgePkiClient["issueCertificate"]>>;
   try {
+    // A pinned root is compared with the one the CA serves before the token is sent: a CA of another
+    // fleet (a wrong URL) then never gets to spend it. Whether this is the CA's server at all is for
+    // TLS to say (an https URL with a certificate the device trusts).
+    if (request.rootSha256 !== undefined) {
+      assertPinnedRoot((await client.getCa()).rootCertificatePem, request.rootSha256);
+    }
     issued = await client.issueCertificate(
       { csr: prepared.csrPem, deviceId: request.deviceId, validityDays: request.validityDays },
       { idempotencyKey: prepared.idempotencyKey },
