@@ -43,13 +43,19 @@ test.override({
   },
 });
 
-/** The GET operations that need a bearer token, with parameters that name something. */
+/** The GET operations that need a bearer token, with parameters that name something (see `paths`). */
 const GET_WITH_TOKEN = (Object.keys(operations) as OperationId[]).filter(
   (id) => operations[id].method === "GET" && operations[id].authentication.kind === "bearer",
 );
 
 const it = base.extend("paths", { scope: "file" }, async ({ service }) => {
   const intermediate = (await service.context.issuingCa.current()).certificate;
+  // The device the paths name is blocked from EST: its block is something the real token can read.
+  const blocked = await call(`${service.url}/v1/est/blocked-devices`, {
+    token: service.adminToken,
+    body: { deviceId: "fuzz-device" },
+  });
+  expect(blocked.status).toBe(200);
   return GET_WITH_TOKEN.map((id) => ({
     id,
     path: expandPath(operations[id].path, {

@@ -68,13 +68,23 @@ const ATTRIBUTES = [
 
 const VERSIONS = ["020100", "020101", "02020000"];
 
+/**
+ * Mostly the first value (what devices send, which the plain reader takes), otherwise any: with
+ * every part uniform, CSRs the plain reader takes were so rare that a run could see none.
+ */
+const mostlyFirst = (values: readonly string[]) =>
+  fc.oneof(
+    { weight: 3, arbitrary: fc.constant(values[0] as string) },
+    { weight: 2, arbitrary: fc.constantFrom(...values) },
+  );
+
 const builtCsr = fc
   .record({
-    version: fc.constantFrom(...VERSIONS),
+    version: mostlyFirst(VERSIONS),
     subject: subjectArbitrary,
-    key: fc.constantFrom(...Object.keys(KEYS)),
-    attributes: fc.constantFrom(...ATTRIBUTES),
-    algorithm: fc.constantFrom(...SIGNATURE_ALGORITHMS),
+    key: mostlyFirst(Object.keys(KEYS)),
+    attributes: mostlyFirst(ATTRIBUTES),
+    algorithm: mostlyFirst(SIGNATURE_ALGORITHMS),
     signature: fc.uint8Array({ minLength: 1, maxLength: 80 }),
   })
   .map((parts) => ({
