@@ -98,13 +98,13 @@ describe("device IDs are one device whatever their case, as in DPS", () => {
   });
 });
 
-describe("device IDs made only of dots", () => {
+describe("device IDs DPS refuses: made only of dots, or ending in '.', '_' or ':'", () => {
   it("are refused wherever a device ID comes in, and nothing is stored", async ({
     service,
     dataDir: dir,
   }) => {
     const before = countRows(service.dataDir, "certificates");
-    for (const deviceId of [".", "..", "..."]) {
+    for (const deviceId of [".", "..", "...", "line7-0040.", "line7_0041_", "line7:0042:"]) {
       const credentials = await call(`${service.url}/v1/credentials`, {
         token: service.adminToken,
         body: { deviceId },
@@ -119,14 +119,17 @@ describe("device IDs made only of dots", () => {
         body: { csr: csrPem },
       });
       expect([credentials.status, token.status, fromCsr.status]).toEqual([400, 400, 400]);
-      expect(credentials.body.detail).toMatch(/not only dots/);
+      expect(credentials.body.detail).toMatch(/the last a letter, a digit or '-'/);
       expect(fromCsr.body.code).toBe("invalid_device_id");
     }
-    // Dots inside an ID are as DPS allows them.
-    expect(
-      (await call(`${service.url}/v1/credentials`, { token: service.adminToken, body: { deviceId: "a.b" } }))
-        .status,
-    ).toBe(201);
-    expect(countRows(service.dataDir, "certificates")).toBe(before + 1);
+    // Dots, underscores and colons inside an ID, and a dash at its end, are as DPS allows them.
+    for (const deviceId of ["a.b", ".hidden-1", "line7_0043:a", "line7-0044-"]) {
+      const issued = await call(`${service.url}/v1/credentials`, {
+        token: service.adminToken,
+        body: { deviceId },
+      });
+      expect(issued.status, deviceId).toBe(201);
+    }
+    expect(countRows(service.dataDir, "certificates")).toBe(before + 4);
   });
 });

@@ -177,6 +177,25 @@ describe("device registration over mutual TLS, through azure-iot-provisioning-de
     expect(state.responseBody).toMatchObject({ status: "assigned", x509: { enrollmentGroupId: "fleet" } });
   });
 
+  it("refuses a registration ID DPS refuses (the last character neither alphanumeric nor '-'), through a group too", async () => {
+    // The "fleet" group of the test before vouches for the intermediate's devices.
+    const device = await pki.device("line7-0040.");
+    const refused = await refusal(
+      register(dps, "line7-0040.", { cert: device.chainPem, key: device.keyPem }),
+    );
+    expect(refused.status).toBe(400);
+    await expect(serviceClient(dps).getDeviceRegistrationState("line7-0040.")).rejects.toMatchObject({
+      response: { statusCode: 404 },
+    });
+    // The first character may be any of the alphabet.
+    const leading = await pki.device(".line7-0041");
+    expect(await register(dps, ".line7-0041", { cert: leading.chainPem, key: leading.keyPem })).toMatchObject(
+      {
+        status: "assigned",
+      },
+    );
+  });
+
   it("refuses a certificate from another CA, and a CN that is not the registration ID", async () => {
     const stranger = await foreign.device("line7-0002");
     const refusedForeign = await refusal(

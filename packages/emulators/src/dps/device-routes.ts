@@ -8,7 +8,7 @@ import { X509Certificate } from "node:crypto";
 import type { TLSSocket } from "node:tls";
 import type { ArmCertificateStore } from "./arm-certificates.js";
 import { attest } from "./attestation.js";
-import type { EnrollmentStore } from "./enrollments.js";
+import { type EnrollmentStore, ID_PATTERN } from "./enrollments.js";
 import { badRequest, DpsError, notFound, unauthorized } from "./errors.js";
 import type { Route, RouteRequest } from "./http.js";
 import { type RegistrationLedger, renderState } from "./registrations.js";
@@ -50,6 +50,8 @@ export function deviceRoutes(api: DeviceApi): Route[] {
       ) {
         throw badRequest("The body's registrationId must equal the one in the path.");
       }
+      if (!ID_PATTERN.test(registrationId))
+        throw badRequest(`'${registrationId}' is not a valid registrationId.`);
       const chain = presentedChain(request);
       let operation: ReturnType<RegistrationLedger["register"]>;
       try {

@@ -34,8 +34,11 @@ export interface StoredEnrollment {
 const PROVISIONING_STATUSES = ["enabled", "disabled"];
 const ALLOCATION_POLICIES = ["hashed", "geoLatency", "static", "custom"];
 const ATTESTATION_TYPES = ["none", "tpm", "x509", "symmetricKey"];
-/** Registration IDs and group IDs: up to 128 of alphanumerics and `: . _ -`, none at either end. */
-const ID_PATTERN = /^[A-Za-z0-9](?:[A-Za-z0-9:._-]{0,126}[A-Za-z0-9])?$/;
+/**
+ * Registration IDs and group IDs: up to 128 of alphanumerics and `- . _ :`, the last alphanumeric or
+ * `-` ("The last character must be alphanumeric or dash", Microsoft's DPS docs).
+ */
+export const ID_PATTERN = /^[A-Za-z0-9:._-]{0,127}[A-Za-z0-9-]$/;
 
 /** The enrollments of one DPS instance, keyed case-insensitively as DPS keys them. */
 export class EnrollmentStore {
