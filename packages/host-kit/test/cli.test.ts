@@ -1,4 +1,5 @@
-import { execFile } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
+import { once } from "node:events";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 
@@ -14,6 +15,19 @@ function demo(...args: string[]): Promise<{ code: number; stdout: string; stderr
 }
 
 describe("a program made with createProgram and runProgram", () => {
+  it("stops quietly, exit 0, when its reader goes away (| head)", async () => {
+    const child = spawn(process.execPath, [DEMO, "flood"], { stdio: ["ignore", "pipe", "pipe"] });
+    let stderr = "";
+    child.stderr.on("data", (chunk) => {
+      stderr += chunk;
+    });
+    // Read the first lines, then go away, as `head -3` does.
+    await once(child.stdout, "data");
+    child.stdout.destroy();
+    const [code] = await once(child, "close");
+    expect({ code, stderr }).toEqual({ code: 0, stderr: "" });
+  });
+
   it("runs the chosen command: its output on stdout, nothing on stderr, exit 0", async () => {
     expect(await demo("greet", "--name", "Ada", "--loud", "--data-dir", "/srv")).toEqual({
       code: 0,
@@ -40,7 +54,7 @@ describe("a program made with createProgram and runProgram", () => {
   });
 
   for (const [args, line] of [
-    [[], "demo: missing command (greet, fail); run demo --help"],
+    [[], "demo: missing command (greet, fail, flood); run demo --help"],
     [["launch"], "demo: unknown command 'launch'; run demo --help"],
     [["greet", "--bogus"], "demo: Unknown option '--bogus'; run demo greet --help"],
     [

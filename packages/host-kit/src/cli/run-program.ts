@@ -25,6 +25,12 @@ export async function runProgram(
   argv: readonly string[],
   { describeError = messageOf, maskSecrets = (text) => text }: RunProgramOptions = {},
 ): Promise<void> {
+  // A reader that goes away (`--help | head -3`) is no failure of ours: stop quietly, as other
+  // command-line tools do, instead of dying on an unhandled EPIPE with a stack trace.
+  process.stdout.on("error", (error: NodeJS.ErrnoException) => {
+    if (error.code !== "EPIPE") throw error;
+    process.exit(process.exitCode ?? 0);
+  });
   let running: Command = program;
   program.hook("preAction", (_program, actionCommand) => {
     running = actionCommand;
