@@ -126,6 +126,12 @@ export class EdgePkiClient {
     if (baseUrl.protocol !== "https:" && baseUrl.protocol !== "http:") {
       throw new TypeError(`baseUrl must be http:// or https://, not ${baseUrl.protocol}`);
     }
+    // fetch refuses such a URL, and every message would then quote the password in it.
+    if (baseUrl.username !== "" || baseUrl.password !== "") {
+      throw new TypeError(
+        `baseUrl must not hold a user name or password (${baseUrl.protocol}//***@${baseUrl.host}): give the credential as credential`,
+      );
+    }
     this.#core = new RequestCore({
       baseUrl,
       authorization:

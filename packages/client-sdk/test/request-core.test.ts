@@ -277,6 +277,17 @@ describe("retries", () => {
     );
   });
 
+  it("refuses a base URL it cannot use, without quoting a password it holds", () => {
+    expect(() => new EdgePkiClient({ baseUrl: "ftp://127.0.0.1" })).toThrow(
+      "baseUrl must be http:// or https://, not ftp:",
+    );
+    const withPassword = () => new EdgePkiClient({ baseUrl: "https://admin:s3cret@pki.example.com" });
+    expect(withPassword).toThrow(
+      "baseUrl must not hold a user name or password (https://***@pki.example.com): give the credential as credential",
+    );
+    expect(withPassword).not.toThrow(/s3cret|admin/);
+  });
+
   it.for([1, 6000, 10080])(
     "port %i, which fetch itself refuses, is said so at once, not retried as an outage",
     async (port) => {
