@@ -4,7 +4,7 @@ import { describe, expect } from "vitest";
 import { ConfigError, loadConfig } from "../src/config/config.js";
 import { maskCredentials } from "../src/config/mask-credentials.js";
 import { it } from "./support/fixtures.js";
-import { openssl, opensslServerCertificate } from "./support/openssl.js";
+import { opensslSelfSigned, opensslServerCertificate } from "./support/openssl.js";
 
 const problemsOf = (env: Record<string, string>) => {
   try {
@@ -243,26 +243,10 @@ describe("EST settings", () => {
     ]);
     expect(problemsOf({ EDGE_PKI_EST_PORT: "0", EDGE_PKI_EST_BOOTSTRAP_CA_FILE: one.certPath })).toEqual([]);
     // A device's certificate put where its CA belongs, and a block that is no certificate.
-    const leafPath = join(dir.path, "est-leaf.pem");
-    await openssl([
-      "req",
-      "-x509",
-      "-newkey",
-      "ec",
-      "-pkeyopt",
-      "ec_paramgen_curve:P-256",
-      "-nodes",
-      "-keyout",
-      join(dir.path, "est-leaf.key"),
-      "-out",
-      leafPath,
-      "-subj",
-      "/CN=edge-1",
-      "-days",
-      "1",
-      "-addext",
-      "basicConstraints=CA:FALSE",
-    ]);
+    const { certPath: leafPath } = await opensslSelfSigned(dir.path, "est-leaf", {
+      subject: "/CN=edge-1",
+      extensions: ["basicConstraints=CA:FALSE"],
+    });
     const bundle = join(dir.path, "est-mixed.pem");
     writeFileSync(bundle, readFileSync(one.certPath, "utf8") + readFileSync(leafPath, "utf8"));
     expect(problemsOf({ EDGE_PKI_EST_PORT: "0", EDGE_PKI_EST_BOOTSTRAP_CA_FILE: bundle })).toEqual([
@@ -296,26 +280,10 @@ describe("EST settings", () => {
       );
     }
     // A CA that may not sign certificates.
-    const noCertSign = join(dir.path, "est-no-certsign.pem");
-    await openssl([
-      "req",
-      "-x509",
-      "-newkey",
-      "ec",
-      "-pkeyopt",
-      "ec_paramgen_curve:P-256",
-      "-nodes",
-      "-keyout",
-      join(dir.path, "est-no-certsign.key"),
-      "-out",
-      noCertSign,
-      "-subj",
-      "/CN=Maker CA without certSign",
-      "-days",
-      "1",
-      "-addext",
-      "keyUsage=critical,digitalSignature",
-    ]);
+    const { certPath: noCertSign } = await opensslSelfSigned(dir.path, "est-no-certsign", {
+      subject: "/CN=Maker CA without certSign",
+      extensions: ["keyUsage=critical,digitalSignature"],
+    });
     expect(problemsOf({ EDGE_PKI_EST_PORT: "0", EDGE_PKI_EST_BOOTSTRAP_CA_FILE: noCertSign })).toEqual([
       `EDGE_PKI_EST_BOOTSTRAP_CA_FILE="${noCertSign}": certificate 1 (CN=Maker CA without certSign) may not sign certificates (its keyUsage lacks keyCertSign)`,
     ]);

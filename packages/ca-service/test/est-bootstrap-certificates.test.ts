@@ -6,6 +6,7 @@ import { expect } from "vitest";
 import { x509 } from "../src/core/x509.js";
 import { jsonLogger } from "../src/logger.js";
 import { csr, type Est, enroll, openssl, testWithEst } from "./support/est.js";
+import { opensslSelfSigned } from "./support/openssl.js";
 
 /**
  * Which manufacturer certificates stand for a device, driven by curl over real TLS: the EST listener
@@ -280,26 +281,10 @@ testWithEst("a bootstrap certificate signed with SHA-1 enrols nothing", async ({
 testWithEst(
   "a certificate of nobody we trust says that it is neither ours nor a manufacturer's",
   async ({ est }) => {
-    openssl(
-      est.dir,
-      "req",
-      "-x509",
-      "-newkey",
-      "ec",
-      "-pkeyopt",
-      "ec_paramgen_curve:P-256",
-      "-nodes",
-      "-keyout",
-      "foreign.key",
-      "-out",
-      "foreign.pem",
-      "-subj",
-      "/CN=boot-foreign",
-      "-addext",
-      "basicConstraints=CA:FALSE",
-      "-days",
-      "1",
-    );
+    await opensslSelfSigned(est.dir, "foreign", {
+      subject: "/CN=boot-foreign",
+      extensions: ["basicConstraints=CA:FALSE"],
+    });
     const answer = await enroll(
       est,
       "foreign-id",

@@ -102,30 +102,31 @@ export async function opensslCsr(
 }
 
 /** A self-signed TLS server certificate for 127.0.0.1/localhost, made by openssl. */
-export async function opensslServerCertificate(
+export function opensslServerCertificate(
   dir: TempDir,
   name: string,
 ): Promise<{ keyPath: string; certPath: string }> {
-  const keyPath = join(dir.path, `${name}.key`);
-  const certPath = join(dir.path, `${name}.pem`);
+  return opensslSelfSigned(dir.path, name, {
+    subject: "/CN=localhost",
+    extensions: ["subjectAltName=DNS:localhost,IP:127.0.0.1"],
+  });
+}
+
+/**
+ * A self-signed certificate and its P-256 key, `<name>.pem` and `<name>.key` in `dir`, made by
+ * openssl for a day: a CA (openssl's default extensions) unless `extensions` say otherwise.
+ */
+export async function opensslSelfSigned(
+  dir: string,
+  name: string,
+  options: { subject: string; extensions?: string[] },
+): Promise<{ keyPath: string; certPath: string }> {
+  const keyPath = join(dir, `${name}.key`);
+  const certPath = join(dir, `${name}.pem`);
   await openssl([
-    "req",
-    "-x509",
-    "-newkey",
-    "ec",
-    "-pkeyopt",
-    "ec_paramgen_curve:P-256",
-    "-nodes",
-    "-keyout",
-    keyPath,
-    "-out",
-    certPath,
-    "-subj",
-    "/CN=localhost",
-    "-addext",
-    "subjectAltName=DNS:localhost,IP:127.0.0.1",
-    "-days",
-    "1",
+    ...["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"],
+    ...["-keyout", keyPath, "-out", certPath, "-subj", options.subject, "-days", "1"],
+    ...(options.extensions ?? []).flatMap((extension) => ["-addext", extension]),
   ]);
   return { keyPath, certPath };
 }
