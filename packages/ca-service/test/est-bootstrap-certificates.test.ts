@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { expect } from "vitest";
 import { x509 } from "../src/core/x509.js";
 import { jsonLogger } from "../src/logger.js";
-import { csr, type Est, enroll, openssl, testWithEst } from "./support/est.js";
+import { csr, type Est, enroll, estOf, openssl, testWithEst } from "./support/est.js";
 import { opensslSelfSigned } from "./support/openssl.js";
 
 /**
@@ -20,6 +20,8 @@ interface Shape {
   subject?: string;
   /** The key's curve (default P-256). */
   curve?: string;
+  /** The digest the manufacturer CA signs with (default sha256). */
+  digest?: string;
 }
 
 /** A bootstrap certificate for `cn` signed by the file's manufacturer CA, with these extensions. */
@@ -62,6 +64,7 @@ function bootstrapCertificate(
     `${name}.pem`,
     "-days",
     "10",
+    `-${shape.digest ?? "sha256"}`,
     "-extfile",
     extfile,
   );
@@ -207,14 +210,7 @@ testWithEst(
         subject: "CN=Expired Maker CA",
       }),
     );
-    const rootPem = (await late.context.issuingCa.current()).root.toString("pem");
-    writeFileSync(join(est.dir, "late-root.pem"), rootPem);
-    const target: Est = {
-      url: `${late.est?.url}/.well-known/est`,
-      dir: est.dir,
-      rootPem,
-      rootFile: "late-root.pem",
-    };
+    const target = await estOf(late, est.dir, "late");
     const answer = await enroll(
       target,
       "late-id",
@@ -229,24 +225,10 @@ testWithEst(
 );
 
 testWithEst("a bootstrap certificate signed with SHA-1 enrols nothing", async ({ est }) => {
-  const name = bootstrapCertificate(est, "boot-sha1-plain", "boot-sha1", ["extendedKeyUsage=clientAuth"]);
-  // Signed again with SHA-1, which curl's OpenSSL refuses to send: an older client stack would.
-  openssl(
-    est.dir,
-    "x509",
-    "-req",
-    "-in",
-    `${name}.csr`,
-    "-CA",
-    "maker.pem",
-    "-CAkey",
-    "maker.key",
-    "-out",
-    "boot-sha1.pem",
-    "-days",
-    "10",
-    "-sha1",
-  );
+  // Signed with SHA-1, which curl's OpenSSL refuses to send: an older client stack would.
+  const name = bootstrapCertificate(est, "boot-sha1", "boot-sha1", ["extendedKeyUsage=clientAuth"], {
+    digest: "sha1",
+  });
   const { status, body } = await new Promise<{ status: number | undefined; body: string }>(
     (resolve, reject) => {
       const sent = request(
@@ -255,7 +237,7 @@ testWithEst("a bootstrap certificate signed with SHA-1 enrols nothing", async ({
           method: "POST",
           headers: { "content-type": "application/pkcs10", "content-transfer-encoding": "base64" },
           ca: est.rootPem,
-          cert: readFileSync(join(est.dir, "boot-sha1.pem")),
+          cert: readFileSync(join(est.dir, `${name}.pem`)),
           key: readFileSync(join(est.dir, `${name}.key`)),
           // Security level 0: this client sends a SHA-1 certificate, as the service must expect.
           ciphers: "DEFAULT@SECLEVEL=0",

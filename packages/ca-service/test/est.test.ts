@@ -6,7 +6,7 @@ import { connect, type PeerCertificate } from "node:tls";
 import { expect } from "vitest";
 import { certsOnlyPkcs7 } from "../src/http/render/pkcs7-certs-only.js";
 import { fakeClock, pinnedClock } from "./support/clock.js";
-import { certificatesOf, csr, curl, type Est, enroll, openssl, testWithEst } from "./support/est.js";
+import { certificatesOf, csr, curl, type Est, enroll, estOf, openssl, testWithEst } from "./support/est.js";
 import { retireWithCli, serialOfPem, servedCa, successorServedBy } from "./support/retirement.js";
 import { call } from "./support/service.js";
 
@@ -298,14 +298,7 @@ testWithEst("a device over its request budget gets 429 with Retry-After", async 
       EDGE_PKI_DEVICE_RATE_LIMIT_PER_MINUTE: "1",
     },
   });
-  const rootPem = (await limited.context.issuingCa.current()).root.toString("pem");
-  writeFileSync(join(est.dir, "limited-root.pem"), rootPem);
-  const target: Est = {
-    url: `${limited.est?.url}/.well-known/est`,
-    dir: est.dir,
-    rootPem,
-    rootFile: "limited-root.pem",
-  };
+  const target = await estOf(limited, est.dir, "limited");
   const asks = ["extendedKeyUsage=clientAuth"];
   expect((await enroll(target, "lim-1", "simpleenroll", "boot-edge-1", "/CN=edge-1", asks)).status).toBe(200);
   const refused = await enroll(target, "lim-2", "simpleenroll", "boot-edge-1", "/CN=edge-1", asks);

@@ -2,6 +2,7 @@ import { execFileSync, spawn } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "./fixtures.js";
+import type { TestService } from "./service.js";
 
 /**
  * An EST service for a test file, and the clients we did not write that talk to it (curl, openssl),
@@ -98,6 +99,18 @@ export const estTest = test.override("serviceOptions", ({ dataDir }) => {
     },
   };
 });
+
+/**
+ * Another service of the test's, as curl reaches it: its EST URL, and its root written as
+ * `<name>-root.pem` in the file's folder (beside the bootstrap certificates).
+ */
+export async function estOf(service: TestService, dir: string, name: string): Promise<Est> {
+  const rootPem = (await service.context.issuingCa.current()).root.toString("pem");
+  const rootFile = `${name}-root.pem`;
+  writeFileSync(join(dir, rootFile), rootPem);
+  if (service.est === undefined) throw new Error("no EST listener");
+  return { url: `${service.est.url}/.well-known/est`, dir, rootPem, rootFile };
+}
 
 export const testWithEst = estTest.extend("est", { scope: "file" }, async ({ dataDir, service }) => {
   const dir = dataDir.path;
