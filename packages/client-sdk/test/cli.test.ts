@@ -58,6 +58,11 @@ describe("edge-pki usage", () => {
       ["crl", "get", "--der", "--json"],
       "--der and --json do not go together: the DER CRL is binary; drop one",
     ],
+    [["ca", "get", "--url", "notaurl"], `the CA's URL (--url) must be http:// or https://, not "notaurl"`],
+    [
+      ["ca", "get", "--url", "https://admin:s3cret@pki.example.com"],
+      "the CA's URL (--url) must not hold a user name or password (https://***@pki.example.com)",
+    ],
   ])("%j is a usage error: one line, exit 2", async (args, message) => {
     const result = await runEdgePki(args, {
       EDGE_PKI_URL: "http://127.0.0.1:9",

@@ -32,6 +32,11 @@ describe("eflow-bootstrap's command line", () => {
         {},
         "eflow-bootstrap: --revoke: bored is not a revocation reason; run eflow-bootstrap dps disable-device --help\n",
       ],
+      [
+        ["dps", "disable-device", "d", "--revoke", "keyCompromise"],
+        { EDGE_PKI_URL: "http://admin:s3cret@127.0.0.1:9", EDGE_PKI_TOKEN: "t" },
+        "eflow-bootstrap: the CA's URL (EDGE_PKI_URL) must not hold a user name or password (http://***@127.0.0.1:9): the API token goes in its own file or variable; run eflow-bootstrap dps disable-device --help\n",
+      ],
     ];
     for (const [args, env, stderr] of cases) {
       expect({ args, ...(await eflowBootstrap(args, env)) }).toEqual({ args, code: 2, stdout: "", stderr });

@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { type HostCommand, UsageError } from "@edge-pki/host-kit/cli";
+import { caUrlSetting, type HostCommand, UsageError } from "@edge-pki/host-kit/cli";
 import { EdgePkiClient } from "../client.js";
 
 /** The program-wide flags, which every command takes. */
@@ -44,11 +44,9 @@ export function openSession(
   { needsToken = true }: { needsToken?: boolean } = {},
 ): Session {
   const flags = command.optsWithGlobals<GlobalFlags>();
-  const url = flags.url ?? nonEmpty(env.EDGE_PKI_URL);
-  if (url === undefined) throw new UsageError("the CA's URL is needed: --url or EDGE_PKI_URL");
-  if (!URL.canParse(url) || !/^https?:$/.test(new URL(url).protocol)) {
-    throw new UsageError(`the CA's URL must be http:// or https://, not ${JSON.stringify(url)}`);
-  }
+  const given = flags.url ?? nonEmpty(env.EDGE_PKI_URL);
+  if (given === undefined) throw new UsageError("the CA's URL is needed: --url or EDGE_PKI_URL");
+  const url = caUrlSetting(given, flags.url === undefined ? "EDGE_PKI_URL" : "--url");
   const token = needsToken ? readToken(flags.tokenFile, env) : undefined;
   const timeoutMs = wholeNumber("--timeout", flags.timeout, 1, 3600) * 1000;
   const maxRetries = wholeNumber("--max-retries", flags.maxRetries, 0, 100);

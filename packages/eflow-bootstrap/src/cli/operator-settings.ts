@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import type { AccessToken, TokenCredential } from "@azure/core-auth";
 import { EdgePkiClient } from "@edge-pki/client-sdk";
-import { type HostCommand, UsageError } from "@edge-pki/host-kit/cli";
+import { caUrlSetting, type HostCommand, UsageError } from "@edge-pki/host-kit/cli";
 import type { DpsConnection } from "../dps/dps-connection.js";
 import { readSecretFile, secretFrom } from "./secrets.js";
 
@@ -72,11 +72,12 @@ export function caClient(
   env: NodeJS.ProcessEnv,
   required: boolean,
 ): EdgePkiClient | undefined {
-  const url = flags.caUrl ?? env.EDGE_PKI_URL?.trim();
-  if (url === undefined || url === "") {
+  const given = flags.caUrl ?? env.EDGE_PKI_URL?.trim();
+  if (given === undefined || given === "") {
     if (required) throw new UsageError("the CA is needed: --ca-url or EDGE_PKI_URL");
     return undefined;
   }
+  const url = caUrlSetting(given, flags.caUrl === undefined ? "EDGE_PKI_URL" : "--ca-url");
   const token =
     secretFrom(flags.caTokenFile ?? env.EDGE_PKI_TOKEN_FILE, "EDGE_PKI_TOKEN", env, "the CA's API token") ??
     (() => {
