@@ -266,7 +266,7 @@ describe("public CA material", () => {
     expect(JSON.stringify(openapi.body)).not.toContain('"$id"');
     expect(schema?.required).toEqual(["csr"]);
     expect(schema?.additionalProperties).toBe(false);
-    expect(schema?.properties?.deviceId?.pattern).toBe("^(?!\\.+$)[A-Za-z0-9\\-._:]{1,64}$");
+    expect(schema?.properties?.deviceId?.pattern).toBe("^[A-Za-z0-9\\-._:]{0,63}[A-Za-z0-9-]$");
     expect(Object.keys(issue?.responses ?? {})).toEqual(expect.arrayContaining(["201", "400", "413", "503"]));
     expect(openapi.body.paths["/v1/certificates/{serialNumber}"]?.get?.parameters?.[0]).toMatchObject({
       name: "serialNumber",
