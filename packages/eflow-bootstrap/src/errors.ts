@@ -20,6 +20,7 @@ export type BootstrapErrorCode =
   | "untrusted_root"
   | "credentials_conflict"
   | "certificate_invalid"
+  | "certificate_revoked"
   | "config_invalid"
   | "config_toml_invalid"
   | "command_failed"

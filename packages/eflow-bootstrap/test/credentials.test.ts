@@ -1,5 +1,6 @@
 import { createPublicKey, X509Certificate } from "node:crypto";
 import { chmod, mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { type AddressInfo, createServer } from "node:net";
 import { join } from "node:path";
 import { AuthenticationError } from "@edge-pki/client-sdk";
 import { describe, expect, it } from "vitest";
@@ -174,6 +175,54 @@ describe("credentials: resumable, and never a second certificate unless asked", 
     expect(await readFile(files.key, "utf8")).not.toBe(before.key);
     expect(await readdir(join(work, id, "reissue", "certs"))).toEqual([]);
     expect((await admin.listDeviceCertificates(id)).items).toHaveLength(2);
+  });
+
+  test("valid files whose certificate the CA revoked since are refused; offline, they are used as they are", async ({
+    admin,
+    ca,
+    work,
+  }) => {
+    const id = "revoked-0001";
+    const config = await configFor(work, id, { url: ca.url });
+    const { token } = await admin.createBootstrapToken(id);
+    const issued = await eflowBootstrap(["credentials", "--config", config], {
+      EDGE_PKI_BOOTSTRAP_TOKEN: token,
+    });
+    expect(issued.code, issued.stderr).toBe(0);
+    const { serialNumber } = JSON.parse(issued.stdout) as { serialNumber: string };
+    // Not revoked: used again, the CRL asked.
+    expect((await eflowBootstrap(["credentials", "--config", config])).code).toBe(0);
+
+    await admin.revoke(serialNumber, "keyCompromise");
+    const refused = await eflowBootstrap(["credentials", "--config", config]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(
+      new RegExp(
+        `^eflow-bootstrap: certificate ${serialNumber} of ${id} was revoked at the CA on [^:]+:[^\\n]*--reissue and a new bootstrap token \\[certificate_revoked\\]\\n$`,
+      ),
+    );
+
+    // The same folder with a CA that does not answer (a port nobody listens on any more): nothing can
+    // be asked, the files are used.
+    const closed = createServer();
+    await new Promise<void>((listening) => closed.listen(0, "127.0.0.1", listening));
+    const { port } = closed.address() as AddressInfo;
+    await new Promise((done) => closed.close(done));
+    const offline = await file(
+      work,
+      `${id}-offline.json`,
+      JSON.stringify({
+        deviceId: id,
+        ca: { url: `http://127.0.0.1:${port}` },
+        dir: join(work, id),
+        dps: { idScope: "0ne00000001" },
+      }),
+    );
+    const used = await eflowBootstrap(["credentials", "--config", offline]);
+    expect(used.code, used.stderr).toBe(0);
+    expect(used.stderr).toContain(
+      `could not learn from the CA whether certificate ${serialNumber} is revoked`,
+    );
   });
 });
 

@@ -13,10 +13,12 @@ import {
   writeCertificateFiles,
   writePrivateKeyFile,
 } from "@edge-pki/client-sdk";
+import { type CrlVerdict, crlVerdict } from "@edge-pki/host-kit/pkcs";
 import { ensurePrivateDirectory, type FileHost, thisHost } from "@edge-pki/host-kit/private-files";
 import { BootstrapError } from "../errors.js";
 import { type BootstrapState, type CredentialsState, loadState, saveState } from "../run/state-file.js";
 import { explainCaError } from "./ca-errors.js";
+import { certificatePems } from "./pem.js";
 import { assertPinnedRoot } from "./root-pin.js";
 
 export interface CredentialsRequest {
@@ -83,6 +85,7 @@ export async function obtainCredentials(request: CredentialsRequest): Promise<De
   if (await exists(layout.fullChain)) {
     if (!request.reissue) {
       await assertFilesValid(dir, request, state.credentials?.publicKeySha256);
+      await assertNotRevoked(dir, request, log);
       log(`device files for ${request.deviceId} are in place and valid; no certificate asked for`);
       return result(request.deviceId, layout, true);
     }
@@ -290,6 +293,38 @@ async function assertFilesValid(
     throw new BootstrapError(
       "device_files_invalid",
       `the device files in ${filesDir} will not work:\n${lines.join("\n")}\n(--reissue replaces them with a new certificate)`,
+    );
+  }
+}
+
+/**
+ * Files that pass every check may still hold a certificate the CA revoked since (a device retired and
+ * set up again, a key reported stolen): the CA's CRL says so, when the CA answers. Offline, the files
+ * are used as they are, and the log says that nothing could be asked.
+ */
+async function assertNotRevoked(
+  filesDir: string,
+  request: CredentialsRequest,
+  log: (line: string) => void,
+): Promise<void> {
+  const chain = certificatePems(await readFile(absoluteLayout(filesDir, request.deviceId).fullChain, "utf8"));
+  const [leaf, issuer] = chain.map((pem) => new X509Certificate(pem));
+  if (leaf === undefined || issuer === undefined) return;
+  const serial = leaf.serialNumber.toLowerCase();
+  let verdict: CrlVerdict;
+  try {
+    const client = new EdgePkiClient({ baseUrl: request.caUrl, userAgent: "eflow-bootstrap" });
+    verdict = crlVerdict(await client.getCrl({ timeoutMs: 10_000, maxRetries: 0 }), leaf, issuer);
+  } catch (error) {
+    log(
+      `could not learn from the CA whether certificate ${serial} is revoked (${(error as Error).message}); using it`,
+    );
+    return;
+  }
+  if (verdict.revoked) {
+    throw new BootstrapError(
+      "certificate_revoked",
+      `certificate ${serial} of ${request.deviceId} was revoked at the CA on ${verdict.revokedAt.toISOString()}: run again with --reissue and a new bootstrap token`,
     );
   }
 }

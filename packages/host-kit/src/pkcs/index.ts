@@ -1,3 +1,4 @@
+export { type CrlVerdict, crlVerdict } from "./crl.js";
 export {
   algorithm,
   der,
