@@ -25,7 +25,8 @@ export type BootstrapErrorCode =
   | "config_toml_invalid"
   | "command_failed"
   | "file_access"
-  | "dps_refused";
+  | "dps_refused"
+  | "dps_unreachable";
 
 /**
  * A failure with its code, a message for the operator (which may hold several lines, such as the

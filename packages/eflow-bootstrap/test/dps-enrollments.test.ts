@@ -234,7 +234,10 @@ describe("dps disable-device converges", () => {
 });
 
 describe("DPS's refusals name their code", () => {
-  test("a wrong SAS key and an outage are [dps_refused] in one short line", async ({ dps, work }) => {
+  test("a wrong SAS key and an outage are [dps_refused], no answer at all [dps_unreachable], each in one short line", async ({
+    dps,
+    work,
+  }) => {
     await withPki("refusals", async (pki) => {
       const args = [
         ...["dps", "enroll", "--group", "refusals", "--certificate-file", pki.root.certificatePath],
@@ -263,6 +266,13 @@ describe("DPS's refusals name their code", () => {
       } finally {
         dps.setFaults({});
       }
+      // A CA file that does not vouch for DPS's TLS certificate: no answer was had.
+      const untrusted = [...args.slice(0, -1), pki.root.certificatePath];
+      const notTrusted = await eflowBootstrap(untrusted, { DPS_CONNECTION_STRING: dps.connectionString });
+      expect(notTrusted.code).toBe(1);
+      expect(notTrusted.stderr).toMatch(
+        /^eflow-bootstrap: DPS could not be reached for the enrollment group refusals: [^\n]+\[dps_unreachable\]\n$/,
+      );
     });
   });
 });

@@ -60,6 +60,12 @@ export async function orUndefined<Result>(
 
 export function dpsRefused(what: string, error: unknown): BootstrapError {
   const status = statusOf(error);
+  if (status === undefined && error instanceof Error) {
+    // No answer at all (refused connection, DNS, TLS trust): not a refusal, and not DPS's words.
+    return new BootstrapError("dps_unreachable", `DPS could not be reached for ${what}: ${error.message}`, {
+      cause: error,
+    });
+  }
   return new BootstrapError(
     "dps_refused",
     `DPS refused ${what}${status ? ` (${status})` : ""}: ${dpsMessage(error)}`,
