@@ -33,6 +33,20 @@ describe("eflow-bootstrap's command line", () => {
         "eflow-bootstrap: --revoke: bored is not a revocation reason; run eflow-bootstrap dps disable-device --help\n",
       ],
       [
+        [
+          "dps",
+          "enroll",
+          "--group",
+          "g",
+          "--connection-string-file",
+          "cs.txt",
+          "--dps-host",
+          "x.azure-devices-provisioning.net",
+        ],
+        {},
+        "eflow-bootstrap: give --connection-string-file or --dps-host (Entra ID), not both; run eflow-bootstrap dps enroll --help\n",
+      ],
+      [
         ["dps", "disable-device", "d", "--revoke", "keyCompromise"],
         { EDGE_PKI_URL: "http://admin:s3cret@127.0.0.1:9", EDGE_PKI_TOKEN: "t" },
         "eflow-bootstrap: the CA's URL (EDGE_PKI_URL) must not hold a user name or password (http://***@127.0.0.1:9): the API token goes in its own file or variable; run eflow-bootstrap dps disable-device --help\n",
@@ -41,6 +55,19 @@ describe("eflow-bootstrap's command line", () => {
     for (const [args, env, stderr] of cases) {
       expect({ args, ...(await eflowBootstrap(args, env)) }).toEqual({ args, code: 2, stdout: "", stderr });
     }
+  });
+
+  it("--dps-host wins over DPS_CONNECTION_STRING, as a flag wins over the environment", async () => {
+    const { dpsConnection } = await import("../src/cli/operator-settings.js");
+    const env = {
+      DPS_CONNECTION_STRING: "HostName=h;SharedAccessKeyName=n;SharedAccessKey=c2VjcmV0c2VjcmV0",
+    };
+    const byHost = await dpsConnection({ dpsHost: "fleet.azure-devices-provisioning.net" }, env);
+    expect(byHost.authentication).toMatchObject({
+      kind: "token-credential",
+      hostName: "fleet.azure-devices-provisioning.net",
+    });
+    expect((await dpsConnection({}, env)).authentication.kind).toBe("connection-string");
   });
 
   it("names every bad field of bootstrap.json, exit 1", async () => {

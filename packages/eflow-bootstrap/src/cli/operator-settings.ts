@@ -25,15 +25,14 @@ export function addDpsFlags(command: HostCommand): HostCommand {
 }
 
 export async function dpsConnection(flags: DpsFlags, env: NodeJS.ProcessEnv): Promise<DpsConnection> {
-  const connectionString = secretFrom(
-    flags.connectionStringFile,
-    "DPS_CONNECTION_STRING",
-    env,
-    "the DPS connection string",
-  );
-  if (connectionString !== undefined && flags.dpsHost !== undefined) {
-    throw new UsageError("give a connection string or --dps-host (Entra ID), not both");
+  if (flags.connectionStringFile !== undefined && flags.dpsHost !== undefined) {
+    throw new UsageError("give --connection-string-file or --dps-host (Entra ID), not both");
   }
+  // A flag wins over the environment (docs/cli.md): --dps-host even where DPS_CONNECTION_STRING is set.
+  const connectionString =
+    flags.dpsHost === undefined
+      ? secretFrom(flags.connectionStringFile, "DPS_CONNECTION_STRING", env, "the DPS connection string")
+      : undefined;
   const authentication =
     connectionString !== undefined
       ? ({ kind: "connection-string", connectionString } as const)
