@@ -114,7 +114,9 @@ describe("credentials: resumable, and never a second certificate unless asked", 
     const refused = await eflowBootstrap(["credentials", "--config", wrongPin], {
       EDGE_PKI_BOOTSTRAP_TOKEN: pinned.token,
     });
-    expect(refused.stderr).toMatch(/not the pinned 0{64}.*\[untrusted_root\]/);
+    expect(refused.stderr).toMatch(
+      /the CA serves the root CN=[^(]+ \(SHA-256 [0-9a-f]{64}\), not the pinned root 0{64}.*\[untrusted_root\]/,
+    );
     // Refused before the token was sent: nothing issued, the token still unused.
     expect((await admin.listDeviceCertificates("pinned-0001")).items).toEqual([]);
     const rightPin = await file(

@@ -206,7 +206,11 @@ async function issue(
     // fleet (a wrong URL) then never gets to spend it. Whether this is the CA's server at all is for
     // TLS to say (an https URL with a certificate the device trusts).
     if (request.rootSha256 !== undefined) {
-      assertPinnedRoot((await client.getCa()).rootCertificatePem, request.rootSha256);
+      assertPinnedRoot(
+        (await client.getCa()).rootCertificatePem,
+        request.rootSha256,
+        "the CA serves the root",
+      );
     }
     issued = await client.issueCertificate(
       { csr: prepared.csrPem, deviceId: request.deviceId, validityDays: request.validityDays },
