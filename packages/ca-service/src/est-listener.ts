@@ -6,6 +6,7 @@ import type { ServiceContext } from "./app/service-context.js";
 import type { Config } from "./config/config.js";
 import type { EstConfig } from "./config/est-settings.js";
 import { parseBootstrapCaBundle } from "./core/bootstrap-certificate.js";
+import { isValidAt } from "./core/validity.js";
 import type { x509 } from "./core/x509.js";
 import { requestClientCertificates } from "./http/authentication/tls-client-certificates.js";
 import { withCurrentCa } from "./http/current-ca.js";
@@ -89,9 +90,9 @@ export async function startEstListener(options: {
   const listening = await listenOn(server, config.host, est.port, "EDGE_PKI_HOST, EDGE_PKI_EST_PORT");
   logger.info("EST listening", { url: `https://${listening}`, manufacturerCas: options.bootstrapCas.length });
   // Checked again on every enrolment; said here so that an operator learns of it before devices do.
-  const now = context.clock.now().getTime();
+  const now = context.clock.now();
   for (const ca of options.bootstrapCas) {
-    if (now < ca.notBefore.getTime() || now > ca.notAfter.getTime()) {
+    if (!isValidAt(ca, now)) {
       logger.warn("a manufacturer CA is not valid now: its devices cannot enrol", {
         subject: ca.subject,
         notBefore: ca.notBefore.toISOString(),

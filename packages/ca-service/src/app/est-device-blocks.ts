@@ -48,8 +48,7 @@ export async function unblockEstDevice(
       outcome: "success",
     },
   });
-  if (lifted === undefined)
-    throw new CaError("not_found", `the device ${request.deviceId} is not blocked from EST`);
+  if (lifted === undefined) throw notBlocked(request.deviceId);
   return lifted;
 }
 

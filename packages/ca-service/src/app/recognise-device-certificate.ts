@@ -4,6 +4,7 @@ import { classifyPublicKey } from "../core/key-algorithms.js";
 import { holderPrincipal, type Principal } from "../core/principal.js";
 import type { Profile } from "../core/profiles.js";
 import { assertRenewableUnderRetired } from "../core/retired-intermediate.js";
+import { isValidAt } from "../core/validity.js";
 import { x509 } from "../core/x509.js";
 import type { CertificateRecord, CertificateStore } from "../ports/certificate-store.js";
 import type { Clock } from "../ports/clock.js";
@@ -52,8 +53,7 @@ export async function recogniseIssuedCertificate(
     }
     assertRenewableUnderRetired(retired, certificate.serialNumber.toLowerCase());
   }
-  const now = deps.clock.now().getTime();
-  if (now < certificate.notBefore.getTime() || now > certificate.notAfter.getTime()) {
+  if (!isValidAt(certificate, deps.clock.now())) {
     throw refused(
       `the client certificate is not valid now (${certificate.notBefore.toISOString()} to ${certificate.notAfter.toISOString()})`,
     );

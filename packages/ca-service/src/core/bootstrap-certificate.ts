@@ -1,6 +1,7 @@
 import { AsnConvert, BitString } from "@peculiar/asn1-schema";
 import { CaError } from "./errors.js";
 import { classifyPublicKey } from "./key-algorithms.js";
+import { isValidAt } from "./validity.js";
 import { x509 } from "./x509.js";
 
 const ANY_EXTENDED_KEY_USAGE = "2.5.29.37.0";
@@ -61,10 +62,10 @@ function refusalOf(
   manufacturer: x509.X509Certificate,
   now: Date,
 ): string | undefined {
-  if (!validAt(manufacturer, now)) {
+  if (!isValidAt(manufacturer, now)) {
     return `the bootstrap CA that signed it (${manufacturer.subject}) is not valid now`;
   }
-  if (!validAt(certificate, now)) return "the bootstrap certificate is not valid now";
+  if (!isValidAt(certificate, now)) return "the bootstrap certificate is not valid now";
   if (certificate.getExtension(x509.BasicConstraintsExtension)?.ca) {
     return "the bootstrap certificate is a CA certificate, not a device's";
   }
@@ -81,11 +82,6 @@ function refusalOf(
     return `the bootstrap certificate has a critical extension this CA does not know (${unknown.type})`;
   }
   return usageRefusalOf(certificate);
-}
-
-function validAt(certificate: x509.X509Certificate, now: Date): boolean {
-  const at = now.getTime();
-  return certificate.notBefore.getTime() <= at && at <= certificate.notAfter.getTime();
 }
 
 function keyRefusalOf(certificate: x509.X509Certificate): string | undefined {

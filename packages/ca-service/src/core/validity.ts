@@ -1,11 +1,21 @@
 import type { NotAfterCappedBy } from "@edge-pki/api-contract";
 import { CaError } from "./errors.js";
+import type { x509 } from "./x509.js";
 
 /**
  * IoT Edge's libiothsm rejects certificates that expire on or after 2038-01-01 (iotedge #1960,
  * #3819: the whole chain), so nothing we issue may expire later than this instant.
  */
 export const LATEST_NOT_AFTER = new Date("2037-12-31T23:59:59Z");
+
+/** Whether `certificate` is valid at `now`: from its notBefore to its notAfter, both included. */
+export function isValidAt(
+  certificate: Pick<x509.X509Certificate, "notBefore" | "notAfter">,
+  now: Date,
+): boolean {
+  const at = now.getTime();
+  return certificate.notBefore.getTime() <= at && at <= certificate.notAfter.getTime();
+}
 
 /** Back-dating absorbs clock skew between the CA and devices that check notBefore. */
 export const NOT_BEFORE_BACKDATE_MS = 5 * 60 * 1000;

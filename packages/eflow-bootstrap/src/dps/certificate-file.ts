@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import { certificatePems } from "../credentials/pem.js";
 import { BootstrapError } from "../errors.js";
 import { parseCertificate } from "./device-certificate.js";
 
@@ -28,7 +29,7 @@ export function certificateForDps(path: string, what: string): string {
       `${what} ${path} holds a ${other} block: give a file with the certificate only (nothing but the certificate goes to DPS, a private key least of all)`,
     );
   }
-  const [first] = text.match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/) ?? [];
+  const [first] = certificatePems(text);
   if (first === undefined)
     throw new BootstrapError("certificate_invalid", `${what} ${path} holds no PEM certificate`);
   return parseCertificate(first, `${what} ${path}`).toString();

@@ -1,10 +1,10 @@
-import type { TLSSocket } from "node:tls";
 import type { Request } from "express";
 import { type RecognitionDeps, recogniseDeviceCertificate } from "../../app/recognise-device-certificate.js";
 import { CaError } from "../../core/errors.js";
 import { isFromTrustedProxy, type TrustedProxies } from "../trusted-proxies.js";
 import type { Authenticator } from "./authenticator.js";
 import { forwardedCertificateDer } from "./forwarded-client-certificate.js";
+import { tlsPeerCertificate } from "./tls-client-certificates.js";
 
 /** A TLS-terminating proxy that forwards the client certificate it verified, in a header. */
 export interface CertificateForwarding {
@@ -40,10 +40,9 @@ function presentedCertificate(request: Request, forwarding: CertificateForwardin
     if (typeof value === "string" && value.trim() !== "") return forwardedCertificateDer(value);
     throw missing();
   }
-  const socket = request.socket as Partial<TLSSocket>;
-  const peer = socket.encrypted ? socket.getPeerCertificate?.() : undefined;
-  if (peer?.raw === undefined) throw missing();
-  return new Uint8Array(peer.raw);
+  const der = tlsPeerCertificate(request);
+  if (der === undefined) throw missing();
+  return der;
 }
 
 function missing(): CaError {

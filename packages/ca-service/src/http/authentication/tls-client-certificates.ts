@@ -1,4 +1,5 @@
-import type { TlsOptions } from "node:tls";
+import type { TLSSocket, TlsOptions } from "node:tls";
+import type { Request } from "express";
 import type { x509 } from "../../core/x509.js";
 
 /**
@@ -13,4 +14,11 @@ export function requestClientCertificates(caCertificates: readonly x509.X509Cert
     rejectUnauthorized: false,
     ca: caCertificates.map((certificate) => certificate.toString("pem")),
   };
+}
+
+/** The TLS client certificate of the request's connection, DER; undefined when none was presented. */
+export function tlsPeerCertificate(request: Request): Uint8Array | undefined {
+  const socket = request.socket as Partial<TLSSocket>;
+  const raw = socket.encrypted ? socket.getPeerCertificate?.()?.raw : undefined;
+  return raw === undefined ? undefined : new Uint8Array(raw);
 }

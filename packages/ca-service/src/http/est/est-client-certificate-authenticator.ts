@@ -1,4 +1,3 @@
-import type { TLSSocket } from "node:tls";
 import type { Request } from "express";
 import { type RecognitionDeps, recogniseIssuedCertificate } from "../../app/recognise-device-certificate.js";
 import { bootstrapDeviceId } from "../../core/bootstrap-certificate.js";
@@ -7,6 +6,7 @@ import { isIssuedBy } from "../../core/issued-by.js";
 import { holderPrincipal } from "../../core/principal.js";
 import { x509 } from "../../core/x509.js";
 import type { Authenticator } from "../authentication/authenticator.js";
+import { tlsPeerCertificate } from "../authentication/tls-client-certificates.js";
 
 export interface EstClientCertificateDeps extends RecognitionDeps {
   /** The manufacturer CAs whose certificates bootstrap an EST identity (EDGE_PKI_EST_BOOTSTRAP_CA_FILE). */
@@ -27,7 +27,7 @@ export function estClientCertificateAuthenticator(deps: EstClientCertificateDeps
     // Which certificate was refused: an operator can tell the device (the caller is anonymous).
     failureDetails: (_error, request) => presentedCertificateDetails(request),
     authenticate: async (request) => {
-      const der = presentedCertificate(request);
+      const der = tlsPeerCertificate(request);
       if (der === undefined) {
         throw new CaError("unauthorized", "no TLS client certificate was presented", {
           credentialsMissing: true,
@@ -72,16 +72,9 @@ async function manufacturerOf(
   return undefined;
 }
 
-/** The TLS client certificate of the request's connection, DER; undefined when none was presented. */
-function presentedCertificate(request: Request): Uint8Array | undefined {
-  const socket = request.socket as Partial<TLSSocket>;
-  const raw = socket.encrypted ? socket.getPeerCertificate?.()?.raw : undefined;
-  return raw === undefined ? undefined : new Uint8Array(raw);
-}
-
 /** The TLS client certificate's subject, serial number and issuer, when there is one that parses. */
 function presentedCertificateDetails(request: Request): Record<string, unknown> | undefined {
-  const der = presentedCertificate(request);
+  const der = tlsPeerCertificate(request);
   if (der === undefined) return undefined;
   try {
     const certificate = new x509.X509Certificate(der);
